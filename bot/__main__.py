@@ -1,0 +1,189 @@
+"""Command line: python -m bot run | migrate | chat | content ..."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import LANGUAGES, Settings
+
+SANDBOX_TOKEN = "100000001:sandbox-token"
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiogram logs every update id at INFO; ids are not needed in normal operation.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+async def _run(settings: Settings) -> int:
+    from bot.factory import build_app
+    from bot.runner import install_stop_signals, prepare, run_polling, run_webhook
+
+    if settings.bot_token is None:
+        print("BOT_TOKEN is not set: starting the terminal chat with a local Telegram sandbox.\n"
+              "Set BOT_TOKEN (see .env.example) to run the real bot.\n", file=sys.stderr)
+        return await _chat(settings, lang=None)
+    app = build_app(settings, settings.bot_token.get_secret_value())
+    try:
+        await prepare(app)
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        if settings.webhook_url:
+            await run_webhook(app, stop)
+        else:
+            await run_polling(app, stop)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) -> int:
+    from bot.factory import build_app
+    from bot.runner import prepare
+    from bot.sandbox import BotApiSandbox
+    from bot.sandbox.chat import run_terminal_chat
+
+    async with BotApiSandbox() as sandbox:
+        settings = settings.model_copy(update={"telegram_api_base": sandbox.base_url,
+                                               "webhook_url": None})
+        app = build_app(settings, SANDBOX_TOKEN)
+        try:
+            await prepare(app)
+            polling = asyncio.create_task(app.dispatcher.start_polling(
+                app.bot, handle_signals=False, close_bot_session=False,
+                allowed_updates=app.dispatcher.resolve_used_update_types()))
+            user = sandbox.user(user_id, first_name="You", language_code=lang)
+            try:
+                await user.send_command("start")
+                await run_terminal_chat(sandbox, user)
+            finally:
+                await app.dispatcher.stop_polling()
+                await polling
+        finally:
+            await app.close()
+    return 0
+
+
+async def _content(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.service import ContentError, ContentStore, load_catalog
+    from bot.content.yaml_io import check, load_dir
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade_async
+
+    today = dt.date.today()
+    if args.action == "check" and not args.db:
+        roots, errors = load_dir(Path(args.dir))
+        return _print_check(check(roots, today, errors))
+
+    await upgrade_async(settings.db_url)
+    engine = create_engine(settings.db_url)
+    store = ContentStore(create_session_factory(engine), refresh_seconds=0)
+    try:
+        if args.action == "import":
+            try:
+                result = await store.import_dir(Path(args.dir))
+            except ContentError as exc:
+                print("Import refused; nothing was changed:\n" + str(exc), file=sys.stderr)
+                return 2
+            print(f"imported: {result.created} new, {result.updated} updated, "
+                  f"{result.unchanged} unchanged, {result.retired} retired "
+                  f"(content version {result.version})")
+            return 0
+        if args.action == "export":
+            files = await store.export_dir(Path(args.dir))
+            print(f"exported {len(files)} files to {args.dir}")
+            return 0
+        if args.action == "check":
+            async with store._sessions() as session:
+                catalog = await load_catalog(session)
+            return _print_check(check(catalog.roots, today))
+        if args.action == "search":
+            async with store._sessions() as session:
+                from bot.content.repository import ContentRepository
+
+                if await ContentRepository(session).count_nodes() == 0:
+                    await store.import_dir(settings.content_dir)
+            await store.reload()
+            hits = await store.search(args.query, args.lang, limit=args.limit)
+            items = [{"slug": h.slug, "path": list(h.path), "title": h.title,
+                      "score": round(h.score, 2)} for h in hits]
+            if args.json:
+                print(json.dumps(items, ensure_ascii=False, indent=2))
+            else:
+                for item in items:
+                    print(f"{item['score']:6.1f}  {item['slug']:40s} {item['title']}")
+                if not items:
+                    print("nothing found")
+            return 0
+    finally:
+        await engine.dispose()
+    return 1
+
+
+def _print_check(report) -> int:
+    for error in report.errors:
+        print(f"ERROR   {error}")
+    for slug, lang, what in report.missing:
+        print(f"MISSING {slug}: {lang} {what}")
+    for slug, due in report.review_due:
+        print(f"REVIEW  {slug}: review was due on {due.isoformat()}")
+    for slug, note in report.flagged:
+        print(f"FLAGGED {slug}: {note}")
+    print(f"{len(report.errors)} structural errors, {len(report.missing)} missing translations, "
+          f"{len(report.review_due)} answers due for review, {len(report.flagged)} flagged")
+    return 1 if report.errors else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Belong bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (terminal chat when BOT_TOKEN is not set)")
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--revision", default="head")
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal (local sandbox)")
+    chat.add_argument("--lang", choices=LANGUAGES, default=None,
+                      help="your client language; leave out to be asked")
+    content = sub.add_parser("content", help="FAQ content")
+    csub = content.add_subparsers(dest="action", required=True)
+    imp = csub.add_parser("import", help="load YAML content into the database")
+    imp.add_argument("dir", nargs="?", default="content")
+    exp = csub.add_parser("export", help="write the database content as YAML")
+    exp.add_argument("dir")
+    chk = csub.add_parser("check", help="missing translations, reviews due, structural errors")
+    chk.add_argument("dir", nargs="?", default="content")
+    chk.add_argument("--db", action="store_true", help="check the database instead of files")
+    srch = csub.add_parser("search", help="what the bot would answer to a question")
+    srch.add_argument("query")
+    srch.add_argument("--lang", choices=LANGUAGES, default="en")
+    srch.add_argument("--limit", type=int, default=5)
+    srch.add_argument("--json", action="store_true")
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    _logging(settings)
+    if args.command == "run":
+        return asyncio.run(_run(settings))
+    if args.command == "migrate":
+        from bot.db.migrate import upgrade
+
+        upgrade(settings.db_url, args.revision)
+        print(f"database at {args.revision}")
+        return 0
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.lang))
+    if args.command == "content":
+        return asyncio.run(_content(settings, args))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

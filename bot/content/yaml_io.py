@@ -1,0 +1,283 @@
+"""FAQ YAML files <-> `Node` trees, with the structural checks staff rely on.
+
+One file per root topic. The checks here are the ones `python -m bot content check`
+reports: structural errors (which stop an import) and warnings (missing translations,
+answers due for review) that staff work through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import LANGUAGES
+from bot.content.model import Node
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+MAX_BODY = 3000
+MAX_TITLE = 60
+REVIEW_STATUSES = ("ok", "check")
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "s", "a", "code"}
+
+
+@dataclass
+class ContentProblems:
+    errors: list[str] = field(default_factory=list)
+    missing: list[tuple[str, str, str]] = field(default_factory=list)  # slug, lang, what
+    review_due: list[tuple[str, dt.date]] = field(default_factory=list)
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # slug, note
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _HtmlChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"tag <{tag}> is not allowed")
+            return
+        if tag == "a" and not dict(attrs).get("href"):
+            self.problems.append("<a> without href")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ALLOWED_TAGS:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"unbalanced </{tag}>")
+            return
+        self.stack.pop()
+
+
+def html_problems(text: str) -> list[str]:
+    checker = _HtmlChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.stack:
+        checker.problems.append(f"unclosed <{checker.stack[-1]}>")
+    if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
+        checker.problems.append("bare '&' (write &amp;)")
+    return checker.problems
+
+
+def _lang_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v).strip() for k, v in value.items() if v is not None and str(v).strip()}
+
+
+def _keywords(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for lang, words in value.items():
+        if isinstance(words, str):
+            words = [w.strip() for w in words.split(",")]
+        out[str(lang)] = [str(w).strip() for w in (words or []) if str(w).strip()]
+    return out
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node | None:
+    slug = str(raw.get("slug", "")).strip()
+    if not SLUG_RE.match(slug):
+        errors.append(f"{where}: slug {slug!r} must be 1-40 of a-z, 0-9 and '-'")
+        return None
+    here = f"{where}:{slug}"
+    titles = _lang_map(raw.get("title"))
+    if not titles:
+        errors.append(f"{here}: no title in any language")
+    for lang, title in titles.items():
+        if lang not in LANGUAGES:
+            errors.append(f"{here}: unknown language {lang!r}")
+        elif len(title) > MAX_TITLE:
+            errors.append(f"{here}: {lang} title longer than {MAX_TITLE} characters")
+    has_body = raw.get("body") is not None
+    children_raw = raw.get("children")
+    if has_body and children_raw:
+        errors.append(f"{here}: a node has either a body (answer) or children (section), not both")
+    if not has_body and not children_raw:
+        errors.append(f"{here}: a section needs children, an answer needs a body")
+    node = Node(
+        slug=slug,
+        kind="answer" if has_body else "section",
+        titles=titles,
+        icon=(str(raw["icon"]) if raw.get("icon") else None),
+    )
+    if has_body:
+        node.bodies = _lang_map(raw.get("body"))
+        node.keywords = _keywords(raw.get("keywords"))
+        sources = raw.get("sources") or []
+        if isinstance(sources, str):
+            sources = [sources]
+        node.sources = [str(s).strip() for s in sources]
+        if not node.sources:
+            errors.append(f"{here}: an answer needs at least one source address")
+        for src in node.sources:
+            if not re.match(r"^https?://\S+$", src):
+                errors.append(f"{here}: source {src!r} is not an http(s) address")
+        node.reviewed = _date(raw.get("reviewed"))
+        if node.reviewed is None:
+            errors.append(f"{here}: 'reviewed' must be a date (YYYY-MM-DD)")
+        every = raw.get("review_every_days", 180)
+        if not isinstance(every, int) or every <= 0:
+            errors.append(f"{here}: review_every_days must be a positive whole number")
+            every = 180
+        node.review_every_days = every
+        node.review_status = str(raw.get("review_status", "ok"))
+        if node.review_status not in REVIEW_STATUSES:
+            errors.append(f"{here}: review_status must be one of {', '.join(REVIEW_STATUSES)}")
+        node.review_note = (str(raw["review_note"]).strip() if raw.get("review_note") else None)
+        if node.review_status == "check" and not node.review_note:
+            errors.append(f"{here}: review_status 'check' needs a review_note saying what to check")
+        if not node.bodies:
+            errors.append(f"{here}: an answer needs a body in at least one language")
+        for lang, body in node.bodies.items():
+            if len(body) > MAX_BODY:
+                errors.append(f"{here}: {lang} body longer than {MAX_BODY} characters")
+            for problem in html_problems(body):
+                errors.append(f"{here}: {lang} body: {problem}")
+    elif isinstance(children_raw, list):
+        for i, child_raw in enumerate(children_raw):
+            if not isinstance(child_raw, dict):
+                errors.append(f"{here}: child {i + 1} is not a mapping")
+                continue
+            child = node_from_dict(child_raw, where, errors)
+            if child is not None:
+                child.parent = node
+                node.children.append(child)
+    elif children_raw is not None:
+        errors.append(f"{here}: children must be a list")
+    return node
+
+
+def load_dir(path: Path) -> tuple[list[Node], list[str]]:
+    """Read every `*.yaml` root file in `path`; returns roots (ordered) and structural errors."""
+    errors: list[str] = []
+    ranked: list[tuple[int, str, Node]] = []
+    files = sorted(p for p in Path(path).glob("*.yaml") if p.is_file())
+    if not files:
+        errors.append(f"{path}: no *.yaml files")
+    for file in files:
+        try:
+            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            errors.append(f"{file.name}: not valid YAML: {exc}")
+            continue
+        if not isinstance(raw, dict):
+            errors.append(f"{file.name}: the file must hold one root node (a mapping)")
+            continue
+        node = node_from_dict(raw, file.name, errors)
+        if node is not None:
+            ranked.append((int(raw.get("position", 1000)), node.slug, node))
+    roots = [n for _, _, n in sorted(ranked, key=lambda r: (r[0], r[1]))]
+    seen: dict[str, str] = {}
+
+    def walk(node: Node) -> None:
+        if node.slug in seen:
+            errors.append(f"duplicate slug {node.slug!r}")
+        seen[node.slug] = node.slug
+        for child in node.children:
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    return roots, errors
+
+
+def check(roots: list[Node], today: dt.date, errors: list[str] | None = None) -> ContentProblems:
+    report = ContentProblems(errors=list(errors or []))
+
+    def walk(node: Node) -> None:
+        for lang in LANGUAGES:
+            if lang not in node.titles:
+                report.missing.append((node.slug, lang, "title"))
+            if node.is_answer and lang not in node.bodies:
+                report.missing.append((node.slug, lang, "body"))
+        if node.is_answer:
+            due = node.review_due(today)
+            if due is not None and due <= today:
+                report.review_due.append((node.slug, due))
+            if node.review_status == "check":
+                report.flagged.append((node.slug, node.review_note or ""))
+        for child in node.children:
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    return report
+
+
+def node_to_dict(node: Node, position: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"slug": node.slug}
+    if position is not None:
+        out["position"] = position
+    if node.icon:
+        out["icon"] = node.icon
+    out["title"] = {lang: node.titles[lang] for lang in LANGUAGES if lang in node.titles}
+    if node.is_answer:
+        out["body"] = {lang: node.bodies[lang] for lang in LANGUAGES if lang in node.bodies}
+        if any(node.keywords.values()):
+            out["keywords"] = {k: v for k, v in node.keywords.items() if v}
+        out["sources"] = list(node.sources)
+        out["reviewed"] = node.reviewed
+        if node.review_every_days != 180:
+            out["review_every_days"] = node.review_every_days
+        out["review_status"] = node.review_status
+        if node.review_note:
+            out["review_note"] = node.review_note
+    else:
+        out["children"] = [node_to_dict(child) for child in node.children]
+    return out
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_dir(roots: list[Node], path: Path) -> list[Path]:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, root in enumerate(roots, start=1):
+        file = path / f"{root.slug}.yaml"
+        text = yaml.dump(
+            node_to_dict(root, position=i),
+            Dumper=_Dumper,
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+        )
+        file.write_text(text, encoding="utf-8")
+        written.append(file)
+    return written

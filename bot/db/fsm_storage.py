@@ -1,0 +1,121 @@
+"""aiogram FSM storage on SQLAlchemy.
+
+No maintained SQL-backed FSM storage exists; without one the embedded default would lose
+every open dialog (aiogram-dialog keeps its stacks in FSM data) at each restart. Writes go
+straight to the database (one upsert per change). On SQLite the process is the only writer,
+so reads are served from a bounded write-through cache; on other databases each read goes
+to the database, so several workers stay consistent.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.db.models import FsmRecord
+
+_MISSING = object()
+
+
+class SqlStorage(BaseStorage):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        key_builder: KeyBuilder | None = None,
+        cache_size: int | None = None,
+    ) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self._dialect = engine.dialect.name
+        if cache_size is None:
+            cache_size = 50_000 if self._dialect == "sqlite" else 0
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
+
+    def _insert(self):
+        return pg_insert if self._dialect == "postgresql" else sqlite_insert
+
+    async def _load(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        if self._cache_size:
+            hit = self._cache.get(key, _MISSING)
+            if hit is not _MISSING:
+                self._cache.move_to_end(key)
+                return hit  # type: ignore[return-value]
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key)
+                )
+            ).first()
+        value = (row[0], dict(row[1] or {})) if row else (None, {})
+        self._remember(key, value)
+        return value
+
+    def _remember(self, key: str, value: tuple[str | None, dict[str, Any]]) -> None:
+        if not self._cache_size:
+            return
+        self._cache[key] = value
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        async with self._sessions() as session:
+            if state is None and not data:
+                await session.execute(FsmRecord.__table__.delete().where(FsmRecord.key == key))
+            else:
+                stmt = self._insert()(FsmRecord).values(key=key, state=state, data=data)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[FsmRecord.key], set_={"state": state, "data": data}
+                )
+                await session.execute(stmt)
+            await session.commit()
+        self._remember(key, (state, data))
+
+    # Both parts live in one row; the key builder's "part" is left out on purpose.
+    def _key(self, key: StorageKey) -> str:
+        return self._keys.build(key)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        k = self._key(key)
+        _, data = await self._load(k)
+        value = state.state if isinstance(state, State) else state
+        await self._save(k, value, data)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        state, _ = await self._load(self._key(key))
+        return state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        k = self._key(key)
+        state, _ = await self._load(k)
+        await self._save(k, state, dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        _, data = await self._load(self._key(key))
+        return dict(data)
+
+    async def forget(self, user_id: int) -> int:
+        """Delete the private-chat records of one user (for /delete); returns the count."""
+        prefix = self._keys.build(StorageKey(bot_id=0, chat_id=user_id, user_id=user_id))
+        prefix = prefix.rsplit(":", 1)[0] + ":"
+        async with self._sessions() as session:
+            result = await session.execute(
+                FsmRecord.__table__.delete().where(FsmRecord.key.startswith(prefix, autoescape=True))
+            )
+            await session.commit()
+        for k in [k for k in self._cache if k.startswith(prefix)]:
+            del self._cache[k]
+        return result.rowcount or 0
+
+    async def close(self) -> None:
+        self._cache.clear()

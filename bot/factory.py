@@ -1,0 +1,101 @@
+"""The composition root: engine, Bot, Dispatcher and web app are built here and only here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram_dialog import setup_dialogs
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.config import Settings
+from bot.content.service import ContentStore
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.fsm_storage import SqlStorage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker
+    content: ContentStore
+    storage: BaseStorage
+    bot: Bot
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def build_bot(settings: Settings, token: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        token=token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        # aiogram-dialog keeps several records per chat: the key needs the destiny part.
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
+        return storage, RedisEventIsolation(storage.redis)
+    return SqlStorage(engine), SimpleEventIsolation()
+
+
+def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
+                     content: ContentStore, sessions: async_sessionmaker,
+                     settings: Settings, message_manager=None) -> Dispatcher:
+    from dialogs.commands import build_commands_router, build_fallback_router, register_error_handlers
+    from dialogs.faq.dialog import build_faq_dialog
+    from dialogs.language.dialog import build_language_dialog
+    from dialogs.middlewares import DbSessionMiddleware, UserLocaleMiddleware
+    from dialogs.privacy.dialog import build_privacy_dialog
+
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp["content"] = content
+    dp["settings"] = settings
+
+    db = DbSessionMiddleware(sessions)
+    locale = UserLocaleMiddleware(settings.default_language)
+    # Outer middlewares on the update run for every event, including aiogram-dialog's
+    # background updates, so scheduled renders get the recipient's language too.
+    dp.update.outer_middleware(db)
+    dp.update.outer_middleware(locale)
+
+    # Commands first: they must work whatever dialog is open.
+    dp.include_router(build_commands_router())
+    dp.include_router(build_faq_dialog())
+    dp.include_router(build_language_dialog())
+    dp.include_router(build_privacy_dialog())
+    dp.include_router(build_fallback_router())
+    register_error_handlers(dp)
+    setup_dialogs(dp, events_isolation=isolation, message_manager=message_manager)
+    return dp
+
+
+def build_app(settings: Settings, token: str) -> App:
+    engine = create_engine(settings.db_url)
+    sessions = create_session_factory(engine)
+    content = ContentStore(sessions, refresh_seconds=settings.content_refresh_seconds)
+    storage, isolation = build_storage(settings, engine)
+    bot = build_bot(settings, token)
+    dp = build_dispatcher(storage, isolation, content, sessions, settings)
+    return App(settings, engine, sessions, content, storage, bot, dp)

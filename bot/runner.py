@@ -1,0 +1,125 @@
+"""Starting and stopping the bot: migrations, bundled content, polling or webhook, web app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+
+import uvicorn
+from aiogram import Bot, Dispatcher
+
+from bot.config import Settings
+from bot.content.repository import ContentRepository
+from bot.db.migrate import upgrade_async
+from bot.factory import App
+from bot.web.app import WebhookEndpoint, build_web_app
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    # The runner owns SIGINT/SIGTERM and stops polling, webhook and server together.
+    def capture_signals(self):  # type: ignore[override]
+        return contextlib.nullcontext()
+
+
+async def prepare(app: App) -> None:
+    """Bring the database up to date and make sure there is content to show."""
+    await upgrade_async(app.settings.db_url)
+    async with app.sessions() as session:
+        empty = await ContentRepository(session).count_nodes() == 0
+    if empty:
+        result = await app.content.import_dir(app.settings.content_dir)
+        log.info("bundled content imported: %s nodes", result.created)
+    else:
+        await app.content.reload()
+
+
+async def register_commands(bot: Bot) -> None:
+    from dialogs.commands_menu import register_commands as register
+
+    try:
+        await register(bot)
+    except Exception as exc:  # the bot works without its command list; say so and go on
+        log.warning("could not register the command list: %s", type(exc).__name__)
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def start_web(app: App, dp: Dispatcher | None, *, secret: str | None,
+                    background: bool = True, port: int | None = None
+                    ) -> tuple[_Server, asyncio.Task, WebhookEndpoint | None]:
+    web, endpoint = build_web_app(
+        bot=app.bot if dp else None,
+        dp=dp,
+        webhook_path=app.settings.webhook_path if dp else None,
+        secret=secret,
+        background=background,
+    )
+    config = uvicorn.Config(
+        web, host=app.settings.web_host, port=app.settings.web_port if port is None else port,
+        log_level="warning", lifespan="off", access_log=False,
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # re-raise why it could not start (port in use, ...)
+            raise RuntimeError("web server stopped during start")
+        await asyncio.sleep(0.01)
+    return server, task, endpoint
+
+
+async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True) -> None:
+    dp, bot = app.dispatcher, app.bot
+    await register_commands(bot)
+    await bot.delete_webhook(drop_pending_updates=False)
+    server = task = None
+    if web:
+        server, task, _ = await start_web(app, None, secret=None)
+        log.info("health check on http://%s:%s/healthz", app.settings.web_host,
+                 app.settings.web_port)
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False,
+                         allowed_updates=dp.resolve_used_update_types())
+    )
+    log.info("long polling started")
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if polling not in done:
+        with contextlib.suppress(RuntimeError):
+            await dp.stop_polling()
+        await polling
+    stopper.cancel()
+    if server is not None and task is not None:
+        server.should_exit = True
+        await task
+    log.info("stopped")
+
+
+async def run_webhook(app: App, stop: asyncio.Event, *, background: bool = True) -> None:
+    settings: Settings = app.settings
+    dp, bot = app.dispatcher, app.bot
+    secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
+              else secrets.token_urlsafe(32))
+    await register_commands(bot)
+    await dp.emit_startup(bot=bot, dispatcher=dp)
+    server, task, endpoint = await start_web(app, dp, secret=secret, background=background)
+    await bot.set_webhook(settings.webhook_url or "", secret_token=secret,
+                          allowed_updates=dp.resolve_used_update_types())
+    log.info("webhook registered; serving on %s:%s", settings.web_host, settings.web_port)
+    await stop.wait()
+    server.should_exit = True
+    await task
+    if endpoint is not None:
+        await endpoint.drain()
+    await dp.emit_shutdown(bot=bot, dispatcher=dp)
+    log.info("stopped")

@@ -1,0 +1,180 @@
+"""Plain handlers: commands (matched in any dialog state, so they are included before the
+dialogs), the fallback for input outside any dialog, blocks, and stale buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
+from aiogram.filters.chat_member_updated import KICKED, MEMBER, ChatMemberUpdatedFilter
+from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+from aiogram_dialog.utils import remove_intent_id
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import users
+from bot.content.service import ContentStore
+from bot.i18n import _
+from bot.i18n import gettext_ as t
+from dialogs.common import reply_hint, reply_unknown_command
+from dialogs.faq.open import open_faq_node, open_menu, open_search
+from dialogs.privacy.dialog import open_privacy
+from dialogs.states import LanguageSG
+
+log = logging.getLogger(__name__)
+
+DEEP_LINK = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# Select widgets whose items are FAQ slugs: topics, children, search results.
+NODE_BUTTON = re.compile(r"^(?:t|n|r):([a-z0-9][a-z0-9-]{0,63})$")
+
+HELP_TEXT = _(
+    "ℹ️ <b>How to use Belong</b>\n\n"
+    "• Tap a topic and go deeper with the buttons. ⬅️ Back goes one step back, 🏠 Home to the topics.\n"
+    "• Or type your question in your own words, for example: <i>how to register my address</i>.\n"
+    "• Under every answer you find its source and the date it was checked.\n\n"
+    "Commands:\n"
+    "/menu: topics\n"
+    "/language: change language\n"
+    "/privacy: what the bot stores and why\n"
+    "/mydata: what the bot holds about you\n"
+    "/delete: delete your data\n\n"
+    "In an emergency call <b>112</b>."
+)
+
+
+def build_commands_router() -> Router:
+    router = Router(name="commands")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+    @router.message(CommandStart())
+    async def start(message: Message, command: CommandObject, dialog_manager: DialogManager,
+                    content: ContentStore, needs_language: bool) -> None:
+        payload = (command.args or "").strip().lower()
+        slug = payload if DEEP_LINK.match(payload) else None
+        if slug:
+            catalog = await content.current()
+            if catalog.get(slug) is None:
+                slug = None
+        if needs_language:
+            await dialog_manager.start(
+                LanguageSG.pick, data={"first": True, "slug": slug}, mode=StartMode.RESET_STACK
+            )
+        elif slug:
+            await open_faq_node(dialog_manager, slug)
+        else:
+            await open_menu(dialog_manager)
+
+    @router.message(Command("menu"))
+    async def menu(message: Message, dialog_manager: DialogManager, needs_language: bool):
+        if needs_language:
+            await dialog_manager.start(LanguageSG.pick, data={"first": True},
+                                       mode=StartMode.RESET_STACK)
+            return
+        await open_menu(dialog_manager)
+
+    @router.message(Command("language"))
+    async def language(message: Message, dialog_manager: DialogManager):
+        has_stack = dialog_manager.has_context()
+        await dialog_manager.start(
+            LanguageSG.pick, data={"first": not has_stack},
+            mode=StartMode.NORMAL if has_stack else StartMode.RESET_STACK,
+            show_mode=ShowMode.SEND,
+        )
+
+    @router.message(Command("help"))
+    async def help_(message: Message, locale: str, dialog_manager: DialogManager):
+        await message.answer(t(HELP_TEXT, locale))
+        if dialog_manager.has_context():
+            dialog_manager.show_mode = ShowMode.SEND
+            await dialog_manager.show()
+
+    @router.message(Command("privacy", "mydata"))
+    async def privacy(message: Message, dialog_manager: DialogManager):
+        await open_privacy(dialog_manager)
+
+    @router.message(Command("delete"))
+    async def delete(message: Message, dialog_manager: DialogManager):
+        await open_privacy(dialog_manager, confirm_delete=True)
+
+    return router
+
+
+def build_fallback_router() -> Router:
+    """Input that no dialog took: there is no dialog open for this chat."""
+    router = Router(name="fallback")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+    @router.message(F.text.startswith("/"))
+    async def unknown_command(message: Message, dialog_manager: DialogManager):
+        await reply_unknown_command(message, dialog_manager)
+
+    @router.message(F.text)
+    async def text(message: Message, dialog_manager: DialogManager, needs_language: bool):
+        if needs_language:
+            await dialog_manager.start(LanguageSG.pick, data={"first": True, "query": message.text},
+                                       mode=StartMode.RESET_STACK)
+            return
+        await open_search(dialog_manager, message.text or "")
+
+    @router.message()
+    async def other(message: Message, locale: str, dialog_manager: DialogManager):
+        await reply_hint(message, None, locale)
+
+    @router.edited_message()
+    async def edited(message: Message) -> None:
+        # On purpose: an edit of an earlier question is not a new question.
+        log.debug("edited message ignored")
+
+    @router.callback_query()
+    async def orphan_button(callback: CallbackQuery, dialog_manager: DialogManager) -> None:
+        await recover_button(callback, dialog_manager)
+
+    @router.my_chat_member(ChatMemberUpdatedFilter(KICKED))
+    async def blocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
+        await users.set_blocked(session, event.from_user.id, True)
+        log.info("a user blocked the bot")
+
+    @router.my_chat_member(ChatMemberUpdatedFilter(MEMBER))
+    async def unblocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
+        await users.set_blocked(session, event.from_user.id, False)
+
+    return router
+
+
+async def recover_button(callback: CallbackQuery, manager: DialogManager) -> None:
+    """A button from an old message: open the current version of its node, else the menu."""
+    _intent, data = remove_intent_id(callback.data or "")
+    match = NODE_BUTTON.match(data)
+    content: ContentStore = manager.middleware_data["content"]
+    catalog = await content.current()
+    slug = match.group(1) if match else None
+    try:
+        await callback.answer()
+    except Exception:  # the query may be too old to answer; the screen below still helps
+        log.debug("old callback could not be answered")
+    if slug and catalog.get(slug) is not None:
+        await open_faq_node(manager, slug, show_mode=ShowMode.SEND)
+    else:
+        await open_menu(manager, show_mode=ShowMode.SEND)
+
+
+async def on_stale_intent(event: ErrorEvent, dialog_manager: DialogManager) -> None:
+    log.info("stale dialog button: %s", type(event.exception).__name__)
+    if event.update.callback_query is not None:
+        await recover_button(event.update.callback_query, dialog_manager)
+    elif event.update.message is not None:
+        await open_menu(dialog_manager, show_mode=ShowMode.SEND)
+
+
+def register_error_handlers(router: Router) -> None:
+    router.errors.register(
+        on_stale_intent, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
+    )
+
+
+__all__: list[Any] = ["build_commands_router", "build_fallback_router", "register_error_handlers"]

@@ -1,0 +1,104 @@
+"""Telegram HTML for FAQ screens. Titles are plain text and escaped; bodies are trusted
+HTML checked at import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from urllib.parse import quote, urlparse
+
+from bot.config import LANGUAGES
+from bot.content.model import Node
+from bot.i18n import gettext_ as t
+
+LANGUAGE_NAMES = {"pl": "polski", "uk": "українська", "en": "English"}
+
+
+def label(node: Node, lang: str) -> str:
+    title = node.title(lang).text
+    return f"{node.icon} {title}" if node.icon else title
+
+
+def fallback_notice(lang: str, shown: str) -> str:
+    return "ℹ️ " + t(
+        "This text is not yet available in your language; showing it in {language}.",
+        lang,
+        language=LANGUAGE_NAMES.get(shown, shown),
+    )
+
+
+def breadcrumb(node: Node, lang: str) -> str:
+    parts = []
+    parent = node.parent
+    while parent is not None:
+        parts.append(parent.title(lang).text)
+        parent = parent.parent
+    return " › ".join(escape(p) for p in reversed(parts))
+
+
+def source_label(url: str) -> str:
+    host = urlparse(url).netloc or url
+    return host.removeprefix("www.")
+
+
+def format_date(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def answer_html(node: Node, lang: str) -> str:
+    title = node.title(lang)
+    body = node.body(lang)
+    lines = []
+    crumbs = breadcrumb(node, lang)
+    if crumbs:
+        lines.append(f"<i>{crumbs}</i>")
+    lines.append(f"<b>{escape(title.text)}</b>")
+    if body is not None and body.fallback:
+        lines.append(fallback_notice(lang, body.lang))
+    lines.append("")
+    lines.append(body.text if body else "")
+    lines.append("")
+    if node.sources:
+        links = ", ".join(
+            f'<a href="{escape(url, quote=True)}">{escape(source_label(url))}</a>'
+            for url in node.sources
+        )
+        lines.append("📎 " + t("Source:", lang) + " " + links)
+    if node.reviewed:
+        lines.append("🗓 " + t("Checked on {date}.", lang, date=format_date(node.reviewed)))
+    if node.review_status == "check":
+        lines.append(
+            "⚠️ "
+            + t(
+                "Some details here may have changed recently and are being re-checked. "
+                "Please confirm with the office before you act.",
+                lang,
+            )
+        )
+    return "\n".join(lines).strip()
+
+
+def section_html(node: Node, lang: str) -> str:
+    title = node.title(lang)
+    lines = []
+    crumbs = breadcrumb(node, lang)
+    if crumbs:
+        lines.append(f"<i>{crumbs}</i>")
+    lines.append(f"<b>{escape(label(node, lang))}</b>")
+    if title.fallback:
+        lines.append(fallback_notice(lang, title.lang))
+    lines.append("")
+    lines.append(t("Choose a question:", lang))
+    return "\n".join(lines)
+
+
+def share_url(bot_username: str | None, node: Node, lang: str) -> str | None:
+    if not bot_username:
+        return None
+    link = f"https://t.me/{bot_username}?start={node.slug}"
+    text = node.title(lang).text
+    return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text, safe='')}"
+
+
+def language_names() -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]

@@ -1,0 +1,95 @@
+"""/privacy, /mydata and /delete: what the bot holds, shown and erased on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog.widgets.text import Format
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import users
+from bot.db.fsm_storage import SqlStorage
+from bot.i18n import T, _
+from bot.i18n import gettext_ as t
+from dialogs.common import home_button, search_inputs
+from dialogs.faq.render import LANGUAGE_NAMES, format_date
+from dialogs.states import PrivacySG
+
+PRIVACY_TEXT = _(
+    "🔒 <b>Your privacy</b>\n\n"
+    "To answer you, the bot keeps only:\n"
+    "• your Telegram number (id), so that replies reach you;\n"
+    "• the language you chose;\n"
+    "• the days of your first and last message;\n"
+    "• the screen you are on, so that buttons still work after a restart.\n\n"
+    "It does not keep your name, username, phone number or the texts you send.\n\n"
+    "Ratings (👍/👎) are stored without any link to you: only the answer, the rating and the day. "
+    "When a search finds nothing, the words you searched for are kept without any link to you, "
+    "so that staff can add the missing answer. Please do not type personal details into the search.\n\n"
+    "You can see your data with /mydata and delete it with /delete at any time."
+)
+
+
+async def data_getter(dialog_manager: DialogManager, session: AsyncSession, locale: str, **_: Any):
+    user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
+    info = await users.describe(session, user_id)
+    if info is None:
+        return {"summary": t("The bot holds nothing about you.", locale)}
+    lines = [
+        t("Language: {language}", locale, language=LANGUAGE_NAMES.get(info.language or "", "-")),
+        t("First message: {date}", locale, date=format_date(info.first_contact)),
+        t("Last message: {date}", locale, date=format_date(info.last_contact)),
+        t("Your current screen in the bot (kept so buttons keep working).", locale),
+    ]
+    return {"summary": "\n".join("• " + line for line in lines)}
+
+
+async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManager):
+    session: AsyncSession = manager.middleware_data["session"]
+    storage: SqlStorage | Any = manager.middleware_data["fsm_storage"]
+    user_id = callback.from_user.id
+    locale = manager.middleware_data["locale"]
+    await users.forget(session, user_id)
+    # Close every dialog first, so nothing of this chat is written back afterwards.
+    await manager.reset_stack()
+    if hasattr(storage, "forget"):
+        await storage.forget(user_id)
+    manager.middleware_data["forgotten"] = True
+    await callback.message.answer(  # type: ignore[union-attr]
+        t("✅ Done. Everything the bot held about you has been deleted. "
+          "If you write again, the bot starts fresh.", locale)
+    )
+    await callback.answer()
+    manager.show_mode = ShowMode.NO_UPDATE
+
+
+def build_privacy_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            T(PRIVACY_TEXT),
+            Format("\n{summary}"),
+            SwitchTo(T("🗑 Delete my data"), id="del", state=PrivacySG.confirm_delete),
+            home_button(),
+            *search_inputs(),
+            state=PrivacySG.info,
+            getter=data_getter,
+        ),
+        Window(
+            T("🗑 <b>Delete your data?</b>\n\nThe bot will forget your language and your place "
+              "in the menus. Anonymous ratings cannot be linked to you, so they stay."),
+            Row(
+                Button(T("Yes, delete"), id="yes", on_click=on_delete),
+                SwitchTo(T("Cancel"), id="no", state=PrivacySG.info),
+            ),
+            *search_inputs(),
+            state=PrivacySG.confirm_delete,
+        ),
+    )
+
+
+async def open_privacy(manager: DialogManager, confirm_delete: bool = False) -> None:
+    state = PrivacySG.confirm_delete if confirm_delete else PrivacySG.info
+    await manager.start(state, mode=StartMode.RESET_STACK)

@@ -1,0 +1,18 @@
+"""Every StatesGroup of the bot's dialogs."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class FaqSG(StatesGroup):
+    menu = State()
+    node = State()
+    results = State()
+
+
+class LanguageSG(StatesGroup):
+    pick = State()
+
+
+class PrivacySG(StatesGroup):
+    info = State()
+    confirm_delete = State()
