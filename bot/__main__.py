@@ -22,6 +22,7 @@ def _logging(settings: Settings) -> None:
     )
     # aiogram logs every update id at INFO; ids are not needed in normal operation.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _run(settings: Settings) -> int:

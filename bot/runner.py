@@ -78,7 +78,8 @@ async def start_web(app: App, dp: Dispatcher | None, *, secret: str | None,
     return server, task, endpoint
 
 
-async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True) -> None:
+async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True,
+                      handle_as_tasks: bool = True, polling_timeout: int = 10) -> None:
     dp, bot = app.dispatcher, app.bot
     await register_commands(bot)
     await bot.delete_webhook(drop_pending_updates=False)
@@ -89,6 +90,7 @@ async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True) -> Non
                  app.settings.web_port)
     polling = asyncio.create_task(
         dp.start_polling(bot, handle_signals=False, close_bot_session=False,
+                         handle_as_tasks=handle_as_tasks, polling_timeout=polling_timeout,
                          allowed_updates=dp.resolve_used_update_types())
     )
     log.info("long polling started")

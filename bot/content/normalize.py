@@ -60,28 +60,36 @@ _I_BEFORE_VOWEL_RE = re.compile(r"i(?=[aeou])")
 _WORD_RE = re.compile(r"[^\W_]+(?:[" + _APOSTROPHES + r"][^\W_]+)*")
 _TAG_RE = re.compile(r"<[^>]*>")
 
-_skeleton_cache: dict[str, str] = {}
+_LIGHT_LANGS = frozenset({"en"})  # only transliterated, de-accented and de-doubled
 _CACHE_LIMIT = 200_000
+_caches: dict[bool, dict[str, str]] = {True: {}, False: {}}
 
 
-def _skeleton(word: str) -> str:
+def _fold(word: str, full: bool) -> str:
     s = word.translate(_TABLE)
-    for src, dst in _FOLDS:
-        if src in s:
-            s = s.replace(src, dst)
-    s = _DOUBLE_RE.sub(r"\1", s)
-    s = _I_BEFORE_VOWEL_RE.sub("", s)
+    if full:
+        for src, dst in _FOLDS:
+            if src in s:
+                s = s.replace(src, dst)
+        s = _DOUBLE_RE.sub(r"\1", s)
+        s = _I_BEFORE_VOWEL_RE.sub("", s)
     return _DOUBLE_RE.sub(r"\1", s)
 
 
-def skeleton(word: str) -> str:
-    """The folded Latin form of one lower-case word (memoised)."""
-    s = _skeleton_cache.get(word)
+def skeleton(word: str, lang: str = "uk") -> str:
+    """The folded Latin form of one lower-case word (memoised).
+
+    English keeps its spelling (only accents and doubled letters go): the Slavic folds
+    would make an English typo ("studetns") differ from its word by more than one letter.
+    """
+    full = lang not in _LIGHT_LANGS
+    cache = _caches[full]
+    s = cache.get(word)
     if s is None:
-        s = _skeleton(word)
-        if len(_skeleton_cache) >= _CACHE_LIMIT:
-            _skeleton_cache.clear()
-        _skeleton_cache[word] = s
+        s = _fold(word, full)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[word] = s
     return s
 
 
@@ -95,10 +103,13 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
 
 
-def terms(text: str, stop: frozenset[str] = frozenset()) -> Iterator[str]:
+def terms(text: str, lang: str) -> Iterator[str]:
     """Skeletons of the words of `text`, without stop words and one-letter words."""
+    stop = STOP_WORDS.get(lang, frozenset())
+    full = lang not in _LIGHT_LANGS
+    cache = _caches[full]
     for word in words(text):
-        s = skeleton(word)
+        s = cache.get(word) or skeleton(word, lang)
         if (len(s) >= 2 or s.isdigit()) and s not in stop:
             yield s
 
@@ -127,13 +138,13 @@ _STOP_WORDS = {
 }
 
 
-def _stop_set(*langs: str) -> frozenset[str]:
-    return frozenset(skeleton(w) for lang in langs for w in words(_STOP_WORDS[lang]))
+def _stop_set(lang: str, *lists: str) -> frozenset[str]:
+    return frozenset(skeleton(w, lang) for name in lists for w in words(_STOP_WORDS[name]))
 
 
 # Russian is what many Ukrainian speakers type, so it shares the Ukrainian list.
 STOP_WORDS: dict[str, frozenset[str]] = {
-    "pl": _stop_set("pl"),
-    "uk": _stop_set("uk", "ru"),
-    "en": _stop_set("en"),
+    "pl": _stop_set("pl", "pl"),
+    "uk": _stop_set("uk", "uk", "ru"),
+    "en": _stop_set("en", "en"),
 }

@@ -32,15 +32,15 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
-from bot.content.normalize import STOP_WORDS, strip_html, terms
+from bot.content.normalize import strip_html, terms
 
 MIN_SCORE = 36.0  # below this a hit is noise ("qwzx", an unrelated word)
 MAX_QUERY_CHARS = 300
@@ -55,6 +55,7 @@ W_SECTION = 0.35
 STEM_MIN = 4  # a shared prefix at least this long ...
 STEM_TAIL = 5  # ... after which neither word has more than this many letters ...
 STEM_SHORT_TAIL = 2  # ... and the shorter ending has at most this many (1 if prefix is 4)
+HALVES_MIN = 7  # words this long are found for typos by their halves (see _near)
 FUZZY_MAX_QUALITY = 0.74  # a typo match never beats a stem match (>= 0.75)
 
 
@@ -77,9 +78,9 @@ class SearchHit:
     score: float  # 0..100, higher is better
 
 
-def _grams(term: str) -> set[str]:
-    padded = f"^^{term}$$"
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+def _dels(s: str) -> set[str]:
+    """`s` and every string made by deleting one of its letters."""
+    return {s, *(s[:i] + s[i + 1 :] for i in range(len(s)))}
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -90,22 +91,69 @@ def _common_prefix(a: str, b: str) -> int:
     return i
 
 
+def _mask(ids: list[int]) -> int:
+    """A set of answer numbers as the bits of an int (bit i set = answer i)."""
+    if not ids:
+        return 0
+    buf = bytearray((max(ids) >> 3) + 1)
+    for i in ids:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
+
+
+def _bits(mask: int) -> Iterator[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+# Scores are added as integers in bit-sliced form: slice j is an int whose bit i is bit j
+# of answer i's score. Adding a query word to all answers at once, or finding the best k,
+# then costs a few dozen big-int operations instead of a Python loop over the answers.
+_UNIT = 100  # a query word's value (quality x field weight, 0..1) in hundredths
+_VALUE_BITS = (_UNIT * MAX_QUERY_TERMS).bit_length()
+_TIE_BITS = 4  # low bits: shorter titles win ties (15 - title words)
+_SLICES = _TIE_BITS + _VALUE_BITS
+
+
+def _top(slices: list[int], universe: int, k: int) -> int:
+    """The k answers of `universe` with the largest bit-sliced values (lowest number on ties)."""
+    if universe.bit_count() <= k:
+        return universe
+    winners, tied = 0, universe
+    for sl in reversed(slices):
+        x = winners | (tied & sl)
+        c = x.bit_count()
+        if c > k:
+            tied &= sl
+        elif c < k:
+            winners, tied = x, tied & ~sl
+        else:
+            return x
+    for i in _bits(tied):
+        if winners.bit_count() >= k:
+            break
+        winners |= 1 << i
+    return winners
+
+
 class _LangIndex:
     """The index of the answers in one language."""
 
-    __slots__ = ("docs", "grams", "postings", "stems", "title_len")
+    __slots__ = ("docs", "dup_slugs", "near", "postings", "stems", "tie")
 
     def __init__(self, lang: str, docs: Sequence[SearchDoc]) -> None:
-        stop = STOP_WORDS.get(lang, frozenset())
         self.docs = docs
-        self.title_len: list[int] = []
+        self.dup_slugs = len(docs) - len({d.slug for d in docs})
+        title_short: list[int] = []
         by_term: defaultdict[str, defaultdict[float, list[int]]] = defaultdict(
             lambda: defaultdict(list)
         )
         for i, doc in enumerate(docs):
             weights: dict[str, float] = {
                 t: W_BODY[min(n, len(W_BODY)) - 1]
-                for t, n in Counter(terms(strip_html(doc.body), stop)).items()
+                for t, n in Counter(terms(strip_html(doc.body), lang)).items()
             }
             fields = (
                 (W_SECTION, doc.section_titles),
@@ -114,33 +162,73 @@ class _LangIndex:
             )
             for weight, texts in fields:
                 for text in texts:
-                    for t in terms(text, stop):
+                    for t in terms(text, lang):
                         if weights.get(t, 0.0) < weight:
                             weights[t] = weight
-            self.title_len.append(len(set(terms(doc.title, stop))))
+            title_words = len(set(terms(doc.title, lang)))
+            title_short.append(max(0, (1 << _TIE_BITS) - 1 - title_words))
             for t, w in weights.items():
                 by_term[t][w].append(i)
-
-        # term -> ((field weight, answers), ...), best field first
-        self.postings: dict[str, tuple[tuple[float, frozenset[int]], ...]] = {
-            t: tuple(sorted(((w, frozenset(ids)) for w, ids in levels.items()), reverse=True,
+        self.tie = [
+            _mask([i for i, v in enumerate(title_short) if v >> j & 1]) for j in range(_TIE_BITS)
+        ]
+        # term -> ((field weight, answers as bits), ...), best field first
+        self.postings: dict[str, tuple[tuple[float, int], ...]] = {
+            t: tuple(sorted(((w, _mask(ids)) for w, ids in levels.items()), reverse=True,
                             key=itemgetter(0)))
             for t, levels in by_term.items()
         }  # fmt: skip
         # prefix -> words that start with it and continue for at most STEM_TAIL letters
         stems: defaultdict[str, list[str]] = defaultdict(list)
-        # (trigram, word length) -> words; padded with ^^ and $$ so short words have grams
-        grams: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
+        # Typo candidates (see _near): a word of up to HALVES_MIN - 1 letters is filed under
+        # itself and each one-letter deletion of it; a longer word under each deletion of
+        # its first half ("v<m", m = its length) and of its second half ("m>v").
+        near: defaultdict[str, list[str]] = defaultdict(list)
         for t in self.postings:
             if not t.isalpha():
                 continue  # numbers ("800", "2025") only match exactly
             n = len(t)
             for k in range(max(STEM_MIN, n - STEM_TAIL), n + 1):
                 stems[t[:k]].append(t)
-            for g in _grams(t):
-                grams[(g, n)].append(t)
-        self.stems = dict(stems)
-        self.grams = dict(grams)
+            if n < HALVES_MIN:
+                for v in _dels(t):
+                    near[v].append(t)
+            else:
+                h = (n + 1) // 2
+                for v in _dels(t[:h]):
+                    near[f"{v}<{n}"].append(t)
+                for v in _dels(t[h:]):
+                    near[f"{n}>{v}"].append(t)
+        # Tuples of strings are not tracked by the garbage collector; hundreds of thousands
+        # of lists would make every full collection (and so some queries) slower.
+        self.stems = {k: tuple(v) for k, v in stems.items()}
+        self.near = {k: tuple(v) for k, v in near.items()}
+
+    def _near(self, q: str, k: int) -> set[str]:
+        """Vocabulary words that may be within `k` <= 2 edits of `q` (a superset).
+
+        Short words: deleting at most one letter from the word and at most k from `q`
+        makes them equal for one edit, and for two extra letters or an extra plus a wrong
+        one. Long words: with at most two edits, one half of the word has at most one
+        (a swap across the middle counts in both), so that half is within one deletion on
+        each side of the start or the end of `q`, give or take a letter in length.
+        """
+        get, n, out = self.near.get, len(q), set()
+        probes = _dels(q)
+        if k > 1:
+            probes = {v for p in probes for v in _dels(p)}
+        for v in probes:
+            out.update(get(v, ()))
+        for m in range(max(HALVES_MIN, n - k), n + k + 1):
+            h = (m + 1) // 2
+            for d in (-1, 0, 1):
+                if 0 < h + d <= n:
+                    for v in _dels(q[: h + d]):
+                        out.update(get(f"{v}<{m}", ()))
+                if 0 < m - h + d <= n:
+                    for v in _dels(q[n - (m - h + d) :]):
+                        out.update(get(f"{m}>{v}", ()))
+        return out
 
     def expand(self, q: str) -> dict[str, float]:
         """Vocabulary words that the query word may stand for, with match quality."""
@@ -167,24 +255,20 @@ class _LangIndex:
                 out[t] = max(0.75, 0.6 + 0.3 * p / max(n, len(t)))
         if not exact and n >= 3:
             k = 1 if n <= 4 else 2
-            q_grams = _grams(q)
-            get = self.grams.get
-            lists = [
-                ws for length in range(n - k, n + k + 1) for g in q_grams
-                if (ws := get((g, length)))
-            ]  # fmt: skip
-            # q-gram lemma: each edit destroys at most 3 grams (a swap at most 4)
-            need = max(1, len(q_grams) - 4 * k)
-            if need == 1:
-                cands: Iterable[str] = set(chain.from_iterable(lists))
-            else:
-                counts = Counter(chain.from_iterable(lists))
-                cands = [t for t, c in counts.items() if c >= need]
+            cands = self._near(q, k)
             for t, dist, _ in process.extract(
                 q, list(cands), scorer=OSA.distance, score_cutoff=k, limit=None
             ):
+                if not dist:
+                    continue
+                if max(n, len(t)) <= 3 and Levenshtein.distance(q, t) == 1:
+                    continue  # in three letters only a swap is a typo; "car" is not "cal"
+                # A typo in an inflected form: "шокла" vs "школи" is one swap plus the
+                # ending; compared without the last letter, it is just the swap.
+                if dist > 1 and min(n, len(t)) >= 5:
+                    dist = min(dist, 0.5 + OSA.distance(q[:-1], t[:-1]))
                 quality = min(FUZZY_MAX_QUALITY, 0.95 - 1.5 * dist / max(n, len(t)))
-                if dist and quality > out.get(t, 0.0):
+                if quality > out.get(t, 0.0):
                     out[t] = quality
         if len(out) > MAX_EXPANSIONS:
             out = dict(heapq.nlargest(MAX_EXPANSIONS, out.items(), key=itemgetter(1)))
@@ -194,39 +278,53 @@ class _LangIndex:
         expansions = [e for e in map(self.expand, q_terms) if e]
         if not expansions:
             return []
-        acc: dict[int, float] = {}
-        get = acc.get
+        acc = [0] * _SLICES
+        matched = 0
         postings = self.postings
         for exp in expansions:
             pairs = sorted(
-                ((quality * w, ids) for t, quality in exp.items() for w, ids in postings[t]),
-                key=itemgetter(0),
-                reverse=True,
-            )
-            seen: set[int] = set()
-            for value, ids in pairs:  # best value per answer for this query word
-                new = ids - seen if seen else ids
-                if not new:
+                ((round(_UNIT * quality * w), bits) for t, quality in exp.items()
+                 for w, bits in postings[t]),
+                key=itemgetter(0), reverse=True,
+            )  # fmt: skip
+            seen = 0
+            add = [0] * _VALUE_BITS
+            for value, bits in pairs:  # each answer takes its best value for this word
+                new = bits & ~seen if seen else bits
+                if not new or not value:
                     continue
                 seen |= new
-                for d in new:
-                    acc[d] = get(d, 0.0) + value
-        scale = 100.0 / len(expansions)
-        floor = MIN_SCORE / scale - 1e-9
-        title_len = self.title_len
-        ranked = sorted(
-            ((s, -title_len[d], -d) for d, s in acc.items() if s >= floor), reverse=True
-        )
+                for j in range(value.bit_length()):
+                    if value >> j & 1:
+                        add[j] |= new
+            matched |= seen
+            carry = 0
+            for j in range(_VALUE_BITS):  # ripple-carry addition, all answers at once
+                a, b = acc[_TIE_BITS + j], add[j]
+                acc[_TIE_BITS + j] = a ^ b ^ carry
+                carry = (a & b) | (carry & (a ^ b))
+        for j in range(_TIE_BITS):
+            acc[j] = self.tie[j] & matched
+        # Scale to 0..100: all words matched in titles is 100 for one or two words; beyond
+        # two, each further word counts half, so a long question that matches a few of its
+        # words well is not pushed under MIN_SCORE.
+        n = len(expansions)
+        scale = 100.0 / _UNIT / (n if n <= 2 else 1 + n / 2)
+        ranked = []
+        for i in _bits(_top(acc, matched, limit + self.dup_slugs)):
+            value = sum(1 << j for j, sl in enumerate(acc) if sl >> i & 1)
+            score = (value >> _TIE_BITS) * scale
+            if score >= MIN_SCORE:
+                ranked.append((value, -i))
+        ranked.sort(reverse=True)
         hits: list[SearchHit] = []
         slugs: set[str] = set()
-        for s, _, neg_d in ranked:
-            doc = self.docs[-neg_d]
-            if doc.slug in slugs:
-                continue
-            slugs.add(doc.slug)
-            hits.append(SearchHit(doc.slug, doc.path, doc.title, round(min(100.0, s * scale), 2)))
-            if len(hits) >= limit:
-                break
+        for value, neg_i in ranked:
+            doc = self.docs[-neg_i]
+            if doc.slug not in slugs and len(hits) < limit:
+                slugs.add(doc.slug)
+                score = round(min(100.0, (value >> _TIE_BITS) * scale), 2)
+                hits.append(SearchHit(doc.slug, doc.path, doc.title, score))
         return hits
 
 
@@ -252,8 +350,7 @@ class SearchIndex:
         index = self._langs.get(lang)
         if index is None or limit <= 0 or not query:
             return []
-        stop = STOP_WORDS.get(lang, frozenset())
-        q_terms = list(dict.fromkeys(terms(query[:MAX_QUERY_CHARS], stop)))
+        q_terms = list(dict.fromkeys(terms(query[:MAX_QUERY_CHARS], lang)))
         if not q_terms:
             return []
         return index.search(q_terms[:MAX_QUERY_TERMS], limit)

@@ -31,7 +31,7 @@ class WebhookEndpoint:
         self.bot, self.dp, self.secret, self.background = bot, dp, secret, background
         self._tasks: set[asyncio.Task] = set()
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         if self.secret is not None:
             given = request.headers.get(SECRET_HEADER, "")
             if not hmac.compare_digest(given.encode(), self.secret.encode()):
@@ -79,5 +79,5 @@ def build_web_app(
     endpoint = None
     if bot is not None and dp is not None and webhook_path:
         endpoint = WebhookEndpoint(bot, dp, secret, background)
-        routes.append(Route(webhook_path, endpoint, methods=["POST"]))
+        routes.append(Route(webhook_path, endpoint.handle, methods=["POST"]))
     return Starlette(routes=routes), endpoint

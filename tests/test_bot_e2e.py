@@ -1,0 +1,351 @@
+"""The whole bot over real HTTP against the sandbox Bot API: what a user sees."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.content.yaml_io import load_dir
+from bot.config import PROJECT_ROOT
+from bot.db.models import ContentGap, FsmRecord, User
+
+ROOTS = ["work", "housing", "health", "language", "education", "legal-stay", "social-help",
+         "emergency"]
+ROOT_NODES = {r.slug: r for r in load_dir(PROJECT_ROOT / "content")[0]}
+SOURCE = {"pl": "Źródło:", "uk": "Джерело:", "en": "Source:"}
+HOME = {"pl": "🏠 Start", "uk": "🏠 Головна", "en": "🏠 Home"}
+BACK = {"pl": "⬅️ Wstecz", "uk": "⬅️ Назад", "en": "⬅️ Back"}
+
+
+def flat(buttons: list[list[str]]) -> list[str]:
+    return [b for row in buttons for b in row]
+
+
+def topic_label(slug: str, lang: str) -> str:
+    node = ROOT_NODES[slug]
+    return f"{node.icon} {node.titles[lang]}" if node.icon else node.titles[lang]
+
+
+def last_text(user) -> str:
+    return user.chat.last_bot_message().text
+
+
+async def users_row(bot, tg_id: int) -> User | None:
+    async with bot.app.sessions() as session:
+        return await session.scalar(select(User).where(User.tg_user_id == tg_id))
+
+
+# ---------------------------------------------------------------- language on first contact
+
+@pytest.mark.parametrize("lang", ["pl", "uk", "en"])
+async def test_start_greets_in_client_language(bot, sandbox, lang):
+    user = sandbox.user(1000, language_code=lang)
+    await user.send_command("start")
+    labels = flat(user.chat.buttons())
+    assert topic_label("work", lang) in labels
+    assert all(topic_label(slug, lang) in labels for slug in ROOTS)
+    assert (await users_row(bot, 1000)).language == lang
+
+
+@pytest.mark.parametrize("client", ["ru", "be", "ka", None])
+async def test_other_client_language_is_asked_and_stored(bot, sandbox, client):
+    user = sandbox.user(1001, language_code=client)
+    await user.send_command("start")
+    assert set(flat(user.chat.buttons())) == {"polski", "українська", "English"}
+    await user.press("українська")
+    assert topic_label("housing", "uk") in flat(user.chat.buttons())
+    assert (await users_row(bot, 1001)).language == "uk"
+    await user.send_command("start")  # not asked again
+    assert topic_label("housing", "uk") in flat(user.chat.buttons())
+
+
+async def test_question_before_choosing_language_is_answered_after(bot, sandbox):
+    user = sandbox.user(1002, language_code="ru")
+    await user.send_text("как найти работу")
+    assert "polski" in flat(user.chat.buttons())
+    await user.press("українська")
+    assert "🔎" in last_text(user)
+
+
+# ---------------------------------------------------------------- navigation
+
+async def _open_first_answer(user, lang: str, root: str) -> str:
+    await user.press(topic_label(root, lang))
+    for _ in range(5):
+        text = last_text(user)
+        if SOURCE[lang] in text:
+            return text
+        await user.press(0)  # the first child: a section or an answer
+    raise AssertionError(f"no answer reached under {root} in {lang}: {text!r}")
+
+
+@pytest.mark.parametrize("lang", ["pl", "uk", "en"])
+async def test_every_root_topic_reachable(bot, sandbox, lang):
+    user = sandbox.user(1010, language_code=lang)
+    await user.send_command("start")
+    for root in ROOTS:
+        text = await _open_first_answer(user, lang, root)
+        assert "🗓" in text  # checked-on date
+        assert "<a href" not in text  # HTML was rendered by Telegram, not shown raw
+        await user.press(HOME[lang])
+        assert topic_label(root, lang) in flat(user.chat.buttons())
+
+
+async def test_back_goes_one_step_and_emergency_is_one_tap(bot, sandbox):
+    user = sandbox.user(1011, language_code="en")
+    await user.send_command("start")
+    await user.press("🆘 Emergency numbers")
+    assert "112" in last_text(user)
+    await user.press(BACK["en"])
+    # Back from the emergency card goes up to its topic.
+    assert "Emergency" in last_text(user)
+
+
+async def test_long_lists_page(bot, sandbox):
+    # The biggest section still fits one page or pages with navigation buttons.
+    user = sandbox.user(1012, language_code="en")
+    await user.send_command("start")
+    await user.press(topic_label("education", "en"))
+    labels = flat(user.chat.buttons())
+    assert BACK["en"] in labels and HOME["en"] in labels
+
+
+async def test_deep_link_opens_answer(bot, sandbox):
+    slug = ROOT_NODES["housing"].answers()[0].slug
+    user = sandbox.user(1020, language_code="pl")
+    await user.send_command("start", slug)
+    text = last_text(user)
+    assert ROOT_NODES["housing"].answers()[0].titles["pl"] in text
+    assert SOURCE["pl"] in text
+    share = [b for row in user.chat.last_bot_message().button_objects() for b in row
+             if b.get("url")]
+    assert share and f"start%3D{slug}" in share[0]["url"]
+
+
+async def test_unknown_deep_link_opens_menu(bot, sandbox):
+    user = sandbox.user(1021, language_code="en")
+    await user.send_command("start", "no-such-answer")
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+
+
+# ---------------------------------------------------------------- search
+
+@pytest.mark.parametrize(("lang", "query", "root"), [
+    ("pl", "zameldowanie", "housing"),
+    ("pl", "swiadczenie 800 plus", "social-help"),  # no diacritics
+    ("pl", "zamledowanie", "housing"),  # misspelt
+    ("uk", "лікар вночі", None),
+    ("uk", "robota bez dozvolu", "work"),  # Ukrainian in Latin letters
+    ("uk", "работа", "work"),  # Russian
+    ("uk", "курсы польского", "language"),  # Russian
+    ("en", "school enrolment", "education"),
+    ("en", "residnce permit", "legal-stay"),  # misspelt
+])
+async def test_search_in_users_language(bot, sandbox, lang, query, root):
+    user = sandbox.user(1030, language_code=lang)
+    await user.send_command("start")
+    await user.send_text(query)
+    assert "🔎" in last_text(user)
+    hits = [b for b in flat(user.chat.buttons()) if b != HOME[lang]]
+    assert 1 <= len(hits) <= 5
+    if root is not None:
+        await user.press(hits[0])
+        text = last_text(user)
+        assert SOURCE[lang] in text
+        crumbs = ROOT_NODES[root].titles[lang]
+        assert crumbs in text.split("\n")[0]
+
+
+async def test_nothing_found_offers_menu_and_records_gap_without_user(bot, sandbox):
+    user = sandbox.user(1031, language_code="en")
+    await user.send_command("start")
+    await user.send_text("qwzx vbnm")
+    assert "nothing" in last_text(user)
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+    await sandbox.user(1032, language_code="en").send_text("Qwzx   VBNM")
+    async with bot.app.sessions() as session:
+        gaps = (await session.scalars(select(ContentGap))).all()
+    assert [(g.lang, g.query, g.count) for g in gaps] == [("en", "qwzx vbnm", 2)]
+    assert not {"user_id", "tg_user_id", "chat_id"} & set(ContentGap.__table__.columns.keys())
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location", "document", "contact"])
+async def test_non_text_gets_a_hint(bot, sandbox, kind):
+    user = sandbox.user(1040, language_code="uk")
+    await user.send_command("start")
+    before = len(user.chat.bot_messages())
+    send = getattr(user, f"send_{kind}")
+    await (send(50.0, 18.0) if kind == "location" else send())
+    texts = user.chat.bot_texts()
+    assert len(texts) > before
+    assert any(w in " ".join(texts[before:]) for w in ("текст", "словами"))
+    # The menu is still usable afterwards.
+    await user.press(topic_label("work", "uk"), user.chat.last_bot_message(with_buttons=True))
+    assert "Робота" in last_text(user)
+
+
+async def test_non_text_without_any_dialog(bot, sandbox):
+    user = sandbox.user(1041, language_code="en")
+    await user.send_sticker()
+    assert "sticker" in last_text(user).lower()
+
+
+async def test_unknown_command_huge_and_blank_text(bot, sandbox):
+    user = sandbox.user(1042, language_code="en")
+    await user.send_command("start")
+    await user.send_command("frobnicate")
+    assert "don't know this command" in user.chat.bot_texts()[-2] + last_text(user)
+    await user.send_text("work permit " * 500)
+    text = last_text(user)
+    assert "🔎" in text and "beginning" in text
+    await user.send_text("   ")
+    assert flat(user.chat.buttons())  # still a screen with buttons, no crash
+
+
+async def test_edited_message_is_ignored_on_purpose(bot, sandbox):
+    user = sandbox.user(1043, language_code="en")
+    await user.send_command("start")
+    await user.send_text("school")
+    sent = len(user.chat.bot_messages())
+    mine = [m for m in user.chat.messages if not m.from_bot][-1]
+    await user.edit_message(mine.message_id, "housing")
+    assert len(user.chat.bot_messages()) == sent
+
+
+async def test_blocked_user_is_marked_and_unblocked_on_return(bot, sandbox):
+    user = sandbox.user(1044, language_code="en")
+    await user.send_command("start")
+    await user.block()
+    assert (await users_row(bot, 1044)).blocked is True
+    await user.unblock()
+    await user.send_command("start")
+    assert (await users_row(bot, 1044)).blocked is False
+
+
+# ---------------------------------------------------------------- stale buttons
+
+async def test_dialog_survives_restart(bot, sandbox):
+    user = sandbox.user(1050, language_code="en")
+    await user.send_command("start")
+    await user.press(topic_label("health", "en"))
+    screen = user.chat.last_bot_message(with_buttons=True)
+    await bot.restart()
+    await user.press(0, screen)
+    assert "Health" in last_text(user)
+    await user.press(BACK["en"])
+    assert topic_label("health", "en").split(" ", 1)[1] in last_text(user)
+
+
+async def test_button_on_old_message_opens_current_node(bot, sandbox):
+    user = sandbox.user(1051, language_code="en")
+    await user.send_command("start")
+    old_menu = user.chat.last_bot_message(with_buttons=True)
+    _, button = user.find_button(topic_label("housing", "en"), old_menu)
+    await user.send_command("start")  # a new dialog: the old menu's intent is gone
+    await user.press_data(button["callback_data"], old_menu.message_id)
+    assert "Housing" in last_text(user)
+    assert SOURCE["en"] not in last_text(user)
+
+
+async def test_forged_or_removed_button_opens_menu(bot, sandbox):
+    user = sandbox.user(1052, language_code="en")
+    await user.send_command("start")
+    msg = user.chat.last_bot_message(with_buttons=True)
+    await user.press_data("zzzz\x1dn:removed-answer", msg.message_id)
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+    await user.press_data("garbage", msg.message_id)
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+
+
+async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, tmp_path):
+    user = sandbox.user(1053, language_code="uk")
+    await user.send_command("start")
+    answer = ROOT_NODES["emergency"].answers()[0]
+    await user.press("🆘 Екстрені номери")
+    screen = user.chat.last_bot_message(with_buttons=True)
+    # Another process edits the content: the Ukrainian text changes, an answer is retired.
+    src = tmp_path / "content"
+    src.mkdir()
+    for f in (PROJECT_ROOT / "content").glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        if f.stem == "emergency":
+            text = text.replace("uk: |", "uk: |\n        НОВИЙ ТЕКСТ.", 1)
+        (src / f.name).write_text(text, encoding="utf-8")
+    from bot.content.service import ContentStore
+
+    other = ContentStore(bot.app.sessions)
+    await other.import_dir(src)
+    await user.press(HOME["uk"], screen)
+    await user.press("🆘 Екстрені номери")
+    assert "НОВИЙ ТЕКСТ" in last_text(user) or answer.slug != ROOT_NODES["emergency"].answers()[0].slug
+
+
+# ---------------------------------------------------------------- language change, privacy
+
+async def test_language_change_rerenders_screen(bot, sandbox):
+    user = sandbox.user(1060, language_code="uk")
+    await user.send_command("start")
+    await user.press(topic_label("work", "uk"))
+    await user.send_command("language")
+    await user.press("English")
+    assert "Work" in last_text(user)
+    assert (await users_row(bot, 1060)).language == "en"
+
+
+async def test_commands_registered_per_language(bot, sandbox):
+    calls = [c for c in sandbox.calls if c.method == "setMyCommands"]
+    by_lang = {c.params.get("language_code"): c.params["commands"] for c in calls}
+    assert {"pl", "uk", "en", None} <= set(by_lang)
+    uk = {c["command"]: c["description"] for c in by_lang["uk"]}
+    assert {"menu", "help", "language", "privacy"} <= set(uk)
+    assert uk["language"] == "Змінити мову"
+
+
+async def test_help_privacy_mydata(bot, sandbox):
+    user = sandbox.user(1061, language_code="pl")
+    await user.send_command("help")
+    assert "/menu" in " ".join(user.chat.bot_texts())
+    await user.send_command("privacy")
+    text = last_text(user)
+    assert "prywatność" in text.lower() and "Język: polski" in text
+
+
+async def test_delete_erases_user_and_dialog_state(bot, sandbox):
+    user = sandbox.user(1062, language_code="en")
+    await user.send_command("start")
+    await user.press(topic_label("work", "en"))
+    await user.send_command("delete")
+    await user.press("Yes, delete")
+    assert "deleted" in last_text(user)
+    assert await users_row(bot, 1062) is None
+    async with bot.app.sessions() as session:
+        left = await session.scalar(select(func.count()).select_from(FsmRecord).where(
+            FsmRecord.key.like("%:1062:%")))
+    assert left == 0
+
+
+# ---------------------------------------------------------------- webhook mode
+
+async def test_webhook_mode_end_to_end(webhook_bot, sandbox):
+    user = sandbox.user(1070, language_code="en")
+    await user.send_command("start")
+    await user.press(topic_label("legal-stay", "en"))
+    assert "Legal stay" in last_text(user)
+    assert sandbox.webhook_deliveries and all(d.status == 200 for d in sandbox.webhook_deliveries)
+
+
+async def test_webhook_rejects_wrong_secret(webhook_bot, sandbox):
+    url = webhook_bot.settings.webhook_url
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0,
+              "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": False,
+              "first_name": "X"}, "text": "/start"}}
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with http.post(url, json=update, headers=headers) as resp:
+                assert resp.status == 401
+        async with http.get(url.replace("/webhook", "/healthz")) as resp:
+            assert resp.status == 200 and (await resp.json())["status"] == "ok"
+    assert await users_row(webhook_bot, 5) is None
