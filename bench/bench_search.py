@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rapidfuzz import fuzz, process  # noqa: E402
+from rapidfuzz import fuzz, process
 
-from bot.content.normalize import strip_html  # noqa: E402
-from bot.content.search import SearchDoc, SearchIndex  # noqa: E402
+from bot.content.normalize import strip_html
+from bot.content.search import SearchDoc, SearchIndex
 
 SEED = 20261126
 TARGET_P99_MS = 5.0

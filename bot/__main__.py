@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import sys
@@ -36,6 +37,10 @@ async def _run(settings: Settings) -> int:
     app = build_app(settings, settings.bot_token.get_secret_value())
     try:
         await prepare(app)
+        # Everything built so far lives as long as the process: keep it out of the cyclic
+        # GC's generations, so collections during traffic are short (measured: p99 tail).
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         install_stop_signals(stop)
         if settings.webhook_url:

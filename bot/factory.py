@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm_storage import SqlStorage
+from bot.users import UserDirectory
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +67,20 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.commands import build_commands_router, build_fallback_router, register_error_handlers
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.language.dialog import build_language_dialog
-    from dialogs.middlewares import DbSessionMiddleware, UserLocaleMiddleware
+    from dialogs.middlewares import UserLocaleMiddleware
     from dialogs.privacy.dialog import build_privacy_dialog
 
     dp = Dispatcher(storage=storage, events_isolation=isolation)
+    directory = UserDirectory(sessions, cache_size=100_000 if settings.is_sqlite else 0)
     dp["content"] = content
     dp["settings"] = settings
+    dp["users"] = directory
 
-    db = DbSessionMiddleware(sessions)
-    locale = UserLocaleMiddleware(settings.default_language)
-    # Outer middlewares on the update run for every event, including aiogram-dialog's
+    # Services open their own short sessions (the user directory, the content store, the
+    # FSM storage), so no session is held open across a handler's API calls.
+    locale = UserLocaleMiddleware(directory, settings.default_language)
+    # An outer middleware on the update runs for every event, including aiogram-dialog's
     # background updates, so scheduled renders get the recipient's language too.
-    dp.update.outer_middleware(db)
     dp.update.outer_middleware(locale)
 
     # Commands first: they must work whatever dialog is open.

@@ -2,15 +2,21 @@
 
 A user row holds the Telegram id (needed to reply), the chosen language, the days of first
 and last contact and whether they blocked the bot. Nothing else: no name, no username.
+
+`UserDirectory` is what the Telegram layer calls once per update. On the embedded default
+(one process owns the SQLite file) it answers from memory once a user has been seen today,
+since every change to a user goes through it; with PostgreSQL, where several workers may
+change the same user, every call reads the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES
 from bot.db.models import User
@@ -21,34 +27,12 @@ def _today() -> dt.date:
 
 
 @dataclass(frozen=True)
-class UserData:
-    """What the bot holds about one person, as shown by /mydata."""
-
-    language: str | None
+class UserInfo:
+    tg_user_id: int
+    language: str | None  # None until chosen (or settled by a pl/uk/en client)
     first_contact: dt.date
     last_contact: dt.date
     blocked: bool
-
-
-class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, tg_user_id: int) -> User | None:
-        return await self.session.scalar(select(User).where(User.tg_user_id == tg_user_id))
-
-    async def get_or_create(self, tg_user_id: int) -> tuple[User, bool]:
-        user = await self.get(tg_user_id)
-        if user is not None:
-            return user, False
-        user = User(tg_user_id=tg_user_id, language=None, blocked=False)
-        self.session.add(user)
-        await self.session.flush()
-        return user, True
-
-    async def delete(self, tg_user_id: int) -> int:
-        result = await self.session.execute(delete(User).where(User.tg_user_id == tg_user_id))
-        return result.rowcount or 0
 
 
 def client_language(code: str | None) -> str | None:
@@ -59,45 +43,82 @@ def client_language(code: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
-async def touch(session: AsyncSession, tg_user_id: int) -> tuple[User, bool]:
-    """Load (or create) the user for this update and note today's contact."""
-    user, created = await UserRepository(session).get_or_create(tg_user_id)
-    today = _today()
-    dirty = created
-    if user.last_seen_on != today:
-        user.last_seen_on = today
-        dirty = True
-    if user.blocked:
-        user.blocked = False  # writing again undoes a block
-        dirty = True
-    if dirty:
-        await session.commit()
-    return user, created
+def _info(user: User) -> UserInfo:
+    return UserInfo(user.tg_user_id, user.language, user.created_on, user.last_seen_on,
+                    user.blocked)
 
 
-async def set_language(session: AsyncSession, tg_user_id: int, lang: str) -> None:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}")
-    user, _ = await UserRepository(session).get_or_create(tg_user_id)
-    user.language = lang
-    await session.commit()
+class UserDirectory:
+    def __init__(self, sessions: async_sessionmaker, cache_size: int = 0) -> None:
+        self._sessions = sessions
+        self._cache_size = cache_size
+        self._cache: OrderedDict[int, UserInfo] = OrderedDict()
 
+    def _remember(self, info: UserInfo) -> None:
+        if not self._cache_size:
+            return
+        self._cache[info.tg_user_id] = info
+        self._cache.move_to_end(info.tg_user_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
-async def set_blocked(session: AsyncSession, tg_user_id: int, blocked: bool) -> None:
-    user = await UserRepository(session).get(tg_user_id)
-    if user is not None and user.blocked != blocked:
-        user.blocked = blocked
-        await session.commit()
+    @staticmethod
+    async def _get(session: AsyncSession, tg_user_id: int) -> User | None:
+        return await session.scalar(select(User).where(User.tg_user_id == tg_user_id))
 
+    async def seen(self, tg_user_id: int, client_language_code: str | None) -> UserInfo:
+        """Note a contact: create the user on first contact, record the day, undo a block,
+        and settle the language from a pl/uk/en client. Returns what the bot knows."""
+        today = _today()
+        cached = self._cache.get(tg_user_id)
+        if cached is not None and cached.last_contact == today and not cached.blocked:
+            self._cache.move_to_end(tg_user_id)
+            return cached
+        async with self._sessions() as session:
+            user = await self._get(session, tg_user_id)
+            if user is None:
+                user = User(tg_user_id=tg_user_id, language=None, blocked=False,
+                            created_on=today, last_seen_on=today)
+                session.add(user)
+            user.last_seen_on = today
+            user.blocked = False  # writing again undoes a block
+            if user.language is None:
+                user.language = client_language(client_language_code)
+            await session.commit()
+            info = _info(user)
+        self._remember(info)
+        return info
 
-async def describe(session: AsyncSession, tg_user_id: int) -> UserData | None:
-    user = await UserRepository(session).get(tg_user_id)
-    if user is None:
-        return None
-    return UserData(user.language, user.created_on, user.last_seen_on, user.blocked)
+    async def set_language(self, tg_user_id: int, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}")
+        async with self._sessions() as session:
+            user = await self._get(session, tg_user_id)
+            if user is None:
+                today = _today()
+                user = User(tg_user_id=tg_user_id, created_on=today, last_seen_on=today,
+                            blocked=False)
+                session.add(user)
+            user.language = lang
+            await session.commit()
+            self._remember(_info(user))
 
+    async def set_blocked(self, tg_user_id: int, blocked: bool) -> None:
+        self._cache.pop(tg_user_id, None)
+        async with self._sessions() as session:
+            user = await self._get(session, tg_user_id)
+            if user is not None and user.blocked != blocked:
+                user.blocked = blocked
+                await session.commit()
 
-async def forget(session: AsyncSession, tg_user_id: int) -> bool:
-    removed = await UserRepository(session).delete(tg_user_id)
-    await session.commit()
-    return removed > 0
+    async def describe(self, tg_user_id: int) -> UserInfo | None:
+        async with self._sessions() as session:
+            user = await self._get(session, tg_user_id)
+            return _info(user) if user else None
+
+    async def forget(self, tg_user_id: int) -> bool:
+        self._cache.pop(tg_user_id, None)
+        async with self._sessions() as session:
+            result = await session.execute(delete(User).where(User.tg_user_id == tg_user_id))
+            await session.commit()
+        return (result.rowcount or 0) > 0

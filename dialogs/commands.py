@@ -15,9 +15,8 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.utils import remove_intent_id
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import users
+from bot.users import UserDirectory
 from bot.content.service import ContentStore
 from bot.i18n import _
 from bot.i18n import gettext_ as t
@@ -135,13 +134,13 @@ def build_fallback_router() -> Router:
         await recover_button(callback, dialog_manager)
 
     @router.my_chat_member(ChatMemberUpdatedFilter(KICKED))
-    async def blocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
-        await users.set_blocked(session, event.from_user.id, True)
+    async def blocked(event: ChatMemberUpdated, users: UserDirectory) -> None:
+        await users.set_blocked(event.from_user.id, True)
         log.info("a user blocked the bot")
 
     @router.my_chat_member(ChatMemberUpdatedFilter(MEMBER))
-    async def unblocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
-        await users.set_blocked(session, event.from_user.id, False)
+    async def unblocked(event: ChatMemberUpdated, users: UserDirectory) -> None:
+        await users.set_blocked(event.from_user.id, False)
 
     return router
 

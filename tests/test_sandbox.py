@@ -37,7 +37,9 @@ from aiogram.types import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -76,6 +78,12 @@ def make_dispatcher(events: list[str] | None = None) -> Dispatcher:
     @router.message(Command("start"))
     async def start(message: Message) -> None:
         await message.answer("Welcome to <b>Belong</b>!")
+
+    @router.message(Command("kb"))
+    async def reply_keyboard(message: Message) -> None:
+        await message.answer("Choose", reply_markup=ReplyKeyboardMarkup(keyboard=[
+            [KeyboardButton(text="Plain"), KeyboardButton(text="Share phone",
+                                                         request_contact=True)]]))
 
     @router.message(Command("ping"))
     async def ping(message: Message) -> SendMessage:
@@ -258,6 +266,14 @@ async def test_other_message_kinds(sb: BotApiSandbox, polling) -> None:
     assert user.chat.bot_texts() == [
         "Got a sticker", "Got a photo", "Got a voice", "Got a location", "Got a document",
         "Got a contact"]
+    await user.send_command("kb")
+    assert user.chat.reply_keyboard is not None
+    assert user.chat.last_bot_message().reply_markup is None  # only inline markup is returned
+    await user.press_keyboard("Plain")
+    await user.press_keyboard("Share phone")
+    assert user.chat.bot_texts()[-2:] == ["Echo: Plain", "Got a contact"]
+    with pytest.raises(ButtonNotFound, match="Missing"):
+        await user.press_keyboard("Missing")
     sent = await user.send_text("original")
     await user.edit_message(sent["message"]["message_id"], "changed")
     assert user.chat.get(sent["message"]["message_id"]).text == "changed"
@@ -275,6 +291,28 @@ async def test_wait_idle_after_unwaited_updates(sb: BotApiSandbox, polling) -> N
         await u.send_text(f"hi {u.id}", wait=False)
     await sb.wait_idle()
     assert all(u.chat.bot_texts() == [f"Echo: hi {u.id}"] for u in users)
+
+
+async def test_get_updates_queue_semantics(sb: BotApiSandbox, api_bot: Bot) -> None:
+    user = sb.user(1005)
+    queued = [await user.send_text(f"m{i}", wait=False) for i in range(3)]
+    ids = [u["update_id"] for u in queued]
+    first = await api_bot.get_updates(limit=2)
+    assert [u.update_id for u in first] == ids[:2]
+    again = await api_bot.get_updates()  # nothing confirmed yet: redelivered
+    assert [u.update_id for u in again] == ids
+    assert (await api_bot.get_webhook_info()).pending_update_count == 3
+    rest = await api_bot.get_updates(offset=ids[1] + 1)  # confirms the first two
+    assert [u.update_id for u in rest] == ids[2:]
+    await sb.wait_for(queued[0], settle=0)
+    # updates of types the bot did not ask for are never created
+    await api_bot.get_updates(offset=ids[2] + 1, allowed_updates=["message"])
+    await user.block(timeout=0.5)  # my_chat_member is not allowed: returns at once
+    assert await api_bot.get_updates(timeout=0) == []
+    await user.unblock()
+    await user.send_text("dropped", wait=False)
+    assert await api_bot.delete_webhook(drop_pending_updates=True)
+    assert await api_bot.get_updates() == []
 
 
 # ---------------------------------------------------------------------------- webhook
@@ -469,6 +507,16 @@ async def test_commands_media_copy_and_chat(sb: BotApiSandbox, api_bot: Bot) -> 
         await api_bot.send_document(8001, "AgACAgIAAxkBAAIBunknown")
     file = await api_bot.get_file(doc.document.file_id)
     assert file.file_path
+    downloaded = await api_bot.download_file(file.file_path)
+    assert downloaded is not None and downloaded.read() == b"data"
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await api_bot.edit_message_caption(chat_id=8001, message_id=photo.message_id,
+                                           caption="<i>pic</i>")
+    edited = await api_bot.edit_message_caption(chat_id=8001, message_id=photo.message_id,
+                                                caption="new caption")
+    assert edited.caption == "new caption"
+    with pytest.raises(TelegramBadRequest, match="there is no text in the message to edit"):
+        await api_bot.edit_message_text("x", chat_id=8001, message_id=photo.message_id)
     assert await api_bot.send_chat_action(8001, "typing")
     assert user.chat.chat_actions == ["typing"]
 

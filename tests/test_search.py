@@ -299,9 +299,11 @@ def test_case_punctuation_emoji_spaces(index: SearchIndex, query: str) -> None:
 def test_decomposed_unicode_is_folded(index: SearchIndex) -> None:
     import unicodedata
 
-    query = unicodedata.normalize("NFD", "Сімейний лікар")  # й split into и + breve
-    assert query != "Сімейний лікар"
-    assert first(index, query, "uk") == "health-family-doctor"
+    composed = "сімейний"
+    decomposed = unicodedata.normalize("NFD", composed)  # й split into и + breve
+    assert decomposed != composed
+    assert index.search(decomposed, "uk") == index.search(composed, "uk")
+    assert first(index, decomposed, "uk") == "health-family-doctor"
 
 
 def test_very_long_query_is_capped(index: SearchIndex) -> None:
@@ -330,6 +332,7 @@ def test_empty_or_stop_word_query(index: SearchIndex, query: str) -> None:
         ("футбол", "uk"),
         ("гітара", "uk"),
         ("spaceship", "en"),
+        ("car", "en"),
         ("volcano", "en"),
     ],
 )
@@ -364,8 +367,14 @@ def test_limit_is_respected(index: SearchIndex) -> None:
 def test_one_hit_per_slug() -> None:
     docs = make_docs()
     # The same answer linked from two places in the tree.
-    twin = SearchDoc("legal-pesel", "pl", "Numer PESEL ze statusem UKR", "PESEL nadaje gmina.",
-                     path=("work", "legal-pesel"), section_titles=("Praca",))
+    twin = SearchDoc(
+        "legal-pesel",
+        "pl",
+        "Numer PESEL ze statusem UKR",
+        "PESEL nadaje gmina.",
+        path=("work", "legal-pesel"),
+        section_titles=("Praca",),
+    )
     index = SearchIndex.build([*docs, twin])
     found = slugs(index, "pesel", "pl", limit=10)
     assert found.count("legal-pesel") == 1
@@ -407,8 +416,9 @@ def test_exact_beats_stem_beats_typo() -> None:
     assert slugs(index, "mieszkania", "pl") == ["plural", "singular"]
 
     one = SearchIndex.build([SearchDoc("a", "pl", "Mieszkanie chronione", "Opis.")])
-    exact, stem, typo = (one.search(q, "pl")[0].score
-                         for q in ("mieszkanie", "mieszkaniem", "miezskanie"))
+    exact, stem, typo = (
+        one.search(q, "pl")[0].score for q in ("mieszkanie", "mieszkaniem", "miezskanie")
+    )
     assert exact > stem > typo >= MIN_SCORE
 
 
@@ -419,6 +429,25 @@ def test_more_matched_words_rank_higher() -> None:
         SearchDoc("three", "en", "Rules", "Deposit, contract and notice period for a flat."),
     ])  # fmt: skip
     assert slugs(index, "deposit contract notice", "en") == ["three", "two", "one"]
+
+
+def test_weak_typo_matches_are_dropped() -> None:
+    index = SearchIndex.build([
+        SearchDoc("a", "en", "Opening hours", "Ask at the clinic reception."),
+    ])  # fmt: skip
+    assert first(index, "clinc", "en") == "a"  # one letter missing: kept
+    assert index.search("clonik", "en") == []  # two letters wrong in six, body only: noise
+
+
+def test_section_titles_count_but_less() -> None:
+    index = SearchIndex.build([
+        SearchDoc("under", "pl", "Lekarz rodzinny", "Zapisz się w przychodni.",
+                  section_titles=("Zdrowie",)),
+        SearchDoc("titled", "pl", "Zdrowie psychiczne", "Telefon zaufania."),
+    ])  # fmt: skip
+    hits = index.search("zdrowie", "pl")
+    assert [h.slug for h in hits] == ["titled", "under"]
+    assert hits[0].score > hits[1].score
 
 
 def test_html_is_not_indexed() -> None:
@@ -443,6 +472,7 @@ def test_html_is_not_indexed() -> None:
         ("щастя", "shchastya", "szczastja"),
         ("юрист", "yuryst", "jurist"),
         ("україна", "ukrayina", "ukraina"),
+        ("європа", "yevropa", "jevropa", "evropa"),
     ],
 )
 def test_skeleton_folds_spellings_together(variants: tuple[str, ...]) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterator
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ye",
@@ -61,36 +60,24 @@ _WORD_RE = re.compile(r"[^\W_]+(?:[" + _APOSTROPHES + r"][^\W_]+)*")
 _TAG_RE = re.compile(r"<[^>]*>")
 
 _LIGHT_LANGS = frozenset({"en"})  # only transliterated, de-accented and de-doubled
-_CACHE_LIMIT = 200_000
-_caches: dict[bool, dict[str, str]] = {True: {}, False: {}}
+_CACHE_LIMIT = 100_000  # words remembered per language (then forgotten all at once)
+_caches: dict[str, dict[str, str]] = {}
 
 
-def _fold(word: str, full: bool) -> str:
+def skeleton(word: str, lang: str = "uk") -> str:
+    """The folded Latin form of one lower-case word.
+
+    English keeps its spelling (only accents and doubled letters go): the Slavic folds
+    would make an English typo ("studetns") differ from its word by more than one letter.
+    """
     s = word.translate(_TABLE)
-    if full:
+    if lang not in _LIGHT_LANGS:
         for src, dst in _FOLDS:
             if src in s:
                 s = s.replace(src, dst)
         s = _DOUBLE_RE.sub(r"\1", s)
         s = _I_BEFORE_VOWEL_RE.sub("", s)
     return _DOUBLE_RE.sub(r"\1", s)
-
-
-def skeleton(word: str, lang: str = "uk") -> str:
-    """The folded Latin form of one lower-case word (memoised).
-
-    English keeps its spelling (only accents and doubled letters go): the Slavic folds
-    would make an English typo ("studetns") differ from its word by more than one letter.
-    """
-    full = lang not in _LIGHT_LANGS
-    cache = _caches[full]
-    s = cache.get(word)
-    if s is None:
-        s = _fold(word, full)
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[word] = s
-    return s
 
 
 def strip_html(text: str) -> str:
@@ -103,15 +90,20 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
 
 
-def terms(text: str, lang: str) -> Iterator[str]:
+def terms(text: str, lang: str) -> list[str]:
     """Skeletons of the words of `text`, without stop words and one-letter words."""
-    stop = STOP_WORDS.get(lang, frozenset())
-    full = lang not in _LIGHT_LANGS
-    cache = _caches[full]
-    for word in words(text):
-        s = cache.get(word) or skeleton(word, lang)
-        if (len(s) >= 2 or s.isdigit()) and s not in stop:
-            yield s
+    cache = _caches.setdefault(lang, {})
+    ws = words(text)
+    found = list(map(cache.get, ws))
+    if None in found:  # first sight of some words: remember what they become ("" = drop)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        stop = STOP_WORDS.get(lang, frozenset())
+        for i, w in enumerate(ws):
+            if found[i] is None:
+                s = skeleton(w, lang)
+                found[i] = cache[w] = s if (len(s) >= 2 or s.isdigit()) and s not in stop else ""
+    return [t for t in found if t]
 
 
 _STOP_WORDS = {

@@ -11,21 +11,23 @@ How matching works:
 * Every word of an answer (title, keywords, ancestor section titles, body with HTML
   stripped) and of the query is reduced to a Latin skeleton (see `normalize`): diacritics
   dropped, Cyrillic transliterated, zh/sh/ch/kh/h/g/y/j spellings folded. So "swiadczenie"
-  equals "świadczenie", "zhytlo" equals "житло", and Russian "квартира" equals "квартира".
-  Stop words of the language (plus Russian for Ukrainian) are dropped.
-* An inverted index maps each skeleton word to the answers containing it, grouped by the
-  best field it occurs in: title 1.0, keywords 0.95, body 0.55-0.65 (more with repetition),
-  section titles 0.35.
-* Each query word expands to vocabulary words, never by scanning answers:
-  exact (quality 1.0); same stem (a shared prefix of 4+ letters with short endings, the way
-  Polish and Ukrainian inflect: "lekarza" ~ "lekarz", 0.75-0.9); and, only when the word is
-  not in the vocabulary, typos (optimal-string-alignment distance, so a swap is one edit:
-  1 edit for 3-4 letters, 2 for 5+; at most 0.74). Typo candidates come from a trigram
-  index over the vocabulary (keyed by word length) and are checked with rapidfuzz.
+  equals "świadczenie", "zhytlo" equals "житло", and Russian "квартира" equals Ukrainian
+  "квартира". Stop words of the language (plus Russian for Ukrainian) are dropped.
+* An inverted index maps each skeleton word to the answers containing it (as the bits of
+  an int), grouped by the best field it occurs in: title 1.0, keywords 0.95, body
+  0.55-0.65 (more with repetition), section titles 0.4.
+* Each query word expands to vocabulary words, never by scanning answers: exact (quality
+  1.0); same stem, found through a prefix table (a shared prefix of 4+ letters and short
+  endings, the way Polish and Ukrainian inflect: "lekarza" ~ "lekarz", 0.75-0.9); and,
+  only for a word not in the vocabulary, typos (optimal string alignment distance, where a
+  swap is one edit: 1 edit up to 4 letters, 2 from 5; at most 0.74). Typo candidates come
+  from a deletion-neighbourhood table over the vocabulary (see `_LangIndex._near`) and are
+  checked with rapidfuzz.
 * An answer scores, per query word, the best quality x field weight among that word's
-  expansions; the sum over query words is scaled to 0..100 by the number of query words
-  that matched anything at all (words unknown to the whole corpus cannot tell answers
-  apart and are ignored). Results below MIN_SCORE are dropped; ties go to shorter titles.
+  expansions; scores are summed for all answers at once with big-int bit slices. The sum
+  is scaled to 0..100 by the number n of query words that matched anything (n for one or
+  two words, 1 + n/2 beyond; words unknown to the whole corpus cannot tell answers apart and
+  are ignored). Hits under MIN_SCORE are dropped; ties go to shorter titles.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from operator import itemgetter
 
 from rapidfuzz import process
@@ -45,17 +46,18 @@ from bot.content.normalize import strip_html, terms
 MIN_SCORE = 36.0  # below this a hit is noise ("qwzx", an unrelated word)
 MAX_QUERY_CHARS = 300
 MAX_QUERY_TERMS = 12  # distinct content words of a query that are looked up
+MAX_TYPO_TERMS = 6  # of those, words not in the vocabulary that are looked up as typos
 MAX_EXPANSIONS = 24  # vocabulary words a query word may expand to
 
 W_TITLE = 1.0
 W_KEYWORD = 0.95
 W_BODY = (0.55, 0.6, 0.65)  # a body word seen once, twice, three or more times
-W_SECTION = 0.35
+W_SECTION = 0.4
 
 STEM_MIN = 4  # a shared prefix at least this long ...
 STEM_TAIL = 5  # ... after which neither word has more than this many letters ...
 STEM_SHORT_TAIL = 2  # ... and the shorter ending has at most this many (1 if prefix is 4)
-HALVES_MIN = 7  # words this long are found for typos by their halves (see _near)
+HALVES_MIN = 5  # words this long are found for typos by their halves (see _near)
 FUZZY_MAX_QUALITY = 0.74  # a typo match never beats a stem match (>= 0.75)
 
 
@@ -141,43 +143,38 @@ def _top(slices: list[int], universe: int, k: int) -> int:
 class _LangIndex:
     """The index of the answers in one language."""
 
-    __slots__ = ("docs", "dup_slugs", "near", "postings", "stems", "tie")
+    __slots__ = ("docs", "dup_slugs", "lengths", "near", "postings", "stems", "tie")
 
     def __init__(self, lang: str, docs: Sequence[SearchDoc]) -> None:
         self.docs = docs
         self.dup_slugs = len(docs) - len({d.slug for d in docs})
         title_short: list[int] = []
-        by_term: defaultdict[str, defaultdict[float, list[int]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
+        lists: defaultdict[tuple[str, float], list[int]] = defaultdict(list)
+        body_weight = dict(enumerate(W_BODY, start=1))
         for i, doc in enumerate(docs):
-            weights: dict[str, float] = {
-                t: W_BODY[min(n, len(W_BODY)) - 1]
-                for t, n in Counter(terms(strip_html(doc.body), lang)).items()
-            }
-            fields = (
-                (W_SECTION, doc.section_titles),
-                (W_KEYWORD, doc.keywords),
-                (W_TITLE, (doc.title,)),
+            weights = dict.fromkeys(
+                (t for text in doc.section_titles for t in terms(text, lang)), W_SECTION
             )
-            for weight, texts in fields:
-                for text in texts:
-                    for t in terms(text, lang):
-                        if weights.get(t, 0.0) < weight:
-                            weights[t] = weight
-            title_words = len(set(terms(doc.title, lang)))
-            title_short.append(max(0, (1 << _TIE_BITS) - 1 - title_words))
-            for t, w in weights.items():
-                by_term[t][w].append(i)
+            body = Counter(terms(strip_html(doc.body), lang))
+            weights.update({t: body_weight.get(n, W_BODY[-1]) for t, n in body.items()})
+            weights.update(
+                dict.fromkeys((t for text in doc.keywords for t in terms(text, lang)), W_KEYWORD)
+            )
+            title = set(terms(doc.title, lang))
+            weights.update(dict.fromkeys(title, W_TITLE))
+            title_short.append(max(0, (1 << _TIE_BITS) - 1 - len(title)))
+            for term_weight in weights.items():
+                lists[term_weight].append(i)
+        by_term: defaultdict[str, list[tuple[float, int]]] = defaultdict(list)
+        for (t, w), ids in lists.items():
+            by_term[t].append((w, _mask(ids)))
         self.tie = [
             _mask([i for i, v in enumerate(title_short) if v >> j & 1]) for j in range(_TIE_BITS)
         ]
         # term -> ((field weight, answers as bits), ...), best field first
         self.postings: dict[str, tuple[tuple[float, int], ...]] = {
-            t: tuple(sorted(((w, _mask(ids)) for w, ids in levels.items()), reverse=True,
-                            key=itemgetter(0)))
-            for t, levels in by_term.items()
-        }  # fmt: skip
+            t: tuple(sorted(levels, reverse=True)) for t, levels in by_term.items()
+        }
         # prefix -> words that start with it and continue for at most STEM_TAIL letters
         stems: defaultdict[str, list[str]] = defaultdict(list)
         # Typo candidates (see _near): a word of up to HALVES_MIN - 1 letters is filed under
@@ -197,40 +194,46 @@ class _LangIndex:
                 h = (n + 1) // 2
                 for v in _dels(t[:h]):
                     near[f"{v}<{n}"].append(t)
-                for v in _dels(t[h:]):
-                    near[f"{n}>{v}"].append(t)
+                if n - h >= 4:  # short second halves are mostly endings shared by many words
+                    for v in _dels(t[h:]):
+                        near[f"{n}>{v}"].append(t)
         # Tuples of strings are not tracked by the garbage collector; hundreds of thousands
         # of lists would make every full collection (and so some queries) slower.
         self.stems = {k: tuple(v) for k, v in stems.items()}
         self.near = {k: tuple(v) for k, v in near.items()}
+        self.lengths = frozenset(len(t) for t in self.postings if t.isalpha())
 
     def _near(self, q: str, k: int) -> set[str]:
         """Vocabulary words that may be within `k` <= 2 edits of `q` (a superset).
 
-        Short words: deleting at most one letter from the word and at most k from `q`
-        makes them equal for one edit, and for two extra letters or an extra plus a wrong
-        one. Long words: with at most two edits, one half of the word has at most one
-        (a swap across the middle counts in both), so that half is within one deletion on
-        each side of the start or the end of `q`, give or take a letter in length.
+        Words of up to four letters: deleting at most one letter from the word and at most
+        k from `q` makes them equal. Longer words: with at most two edits, one half of the
+        word has at most one (a swap across the middle counts in both), so that half is
+        within one deletion on each side of the start or the end of `q`, give or take a
+        letter in length. This finds every word within two edits from five letters on,
+        except five-letter words with both edits in their first three letters.
         """
         get, n, out = self.near.get, len(q), set()
-        probes = _dels(q)
-        if k > 1:
-            probes = {v for p in probes for v in _dels(p)}
-        for v in probes:
-            out.update(get(v, ()))
+        if n - k < HALVES_MIN:  # a short word may be near
+            probes = _dels(q)
+            if k > 1:
+                probes = {v for p in probes for v in _dels(p)}
+            for v in probes:
+                out.update(get(v, ()))
         for m in range(max(HALVES_MIN, n - k), n + k + 1):
+            if m not in self.lengths:
+                continue
             h = (m + 1) // 2
             for d in (-1, 0, 1):
                 if 0 < h + d <= n:
                     for v in _dels(q[: h + d]):
                         out.update(get(f"{v}<{m}", ()))
-                if 0 < m - h + d <= n:
+                if m - h >= 4 and 0 < m - h + d <= n:
                     for v in _dels(q[n - (m - h + d) :]):
                         out.update(get(f"{m}>{v}", ()))
         return out
 
-    def expand(self, q: str) -> dict[str, float]:
+    def expand(self, q: str, typos: bool = True) -> dict[str, float]:
         """Vocabulary words that the query word may stand for, with match quality."""
         out: dict[str, float] = {}
         exact = q in self.postings
@@ -253,7 +256,7 @@ class _LangIndex:
                 if p == STEM_MIN and short > 1:
                     continue
                 out[t] = max(0.75, 0.6 + 0.3 * p / max(n, len(t)))
-        if not exact and n >= 3:
+        if typos and not exact and n >= 3:
             k = 1 if n <= 4 else 2
             cands = self._near(q, k)
             for t, dist, _ in process.extract(
@@ -275,7 +278,13 @@ class _LangIndex:
         return out
 
     def search(self, q_terms: list[str], limit: int) -> list[SearchHit]:
-        expansions = [e for e in map(self.expand, q_terms) if e]
+        expansions = []
+        budget = MAX_TYPO_TERMS  # typo lookups are the costly part; a long message gets a few
+        for t in q_terms:
+            unknown = t not in self.postings and t.isalpha() and len(t) >= 3
+            if exp := self.expand(t, typos=budget > 0):
+                expansions.append(exp)
+            budget -= unknown
         if not expansions:
             return []
         acc = [0] * _SLICES

@@ -1,4 +1,15 @@
-"""Local Telegram Bot API sandbox: run the real bot against a fake Telegram on 127.0.0.1."""
+"""Local Telegram Bot API sandbox: run the real bot against a fake Telegram on 127.0.0.1.
+
+    async with BotApiSandbox() as sb:          # sb.base_url = "http://127.0.0.1:PORT"
+        bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(sb.base_url)))
+        ...start dp.start_polling(bot, handle_as_tasks=False) or a webhook receiver...
+        user = sb.user(1001, first_name="Olena", language_code="uk")
+        await user.send_command("start")        # returns once the bot has handled it
+        await user.press("Yes")
+        assert user.chat.bot_texts()[-1] == "..."
+
+See ``bot.sandbox.server`` for the waiting rules in polling and webhook mode.
+"""
 
 from .chat import run_terminal_chat
 from .html_check import HtmlParseError, parse_html

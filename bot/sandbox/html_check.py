@@ -44,6 +44,10 @@ _SPACES = " \t\n\r\v\f"
 _SPECIAL = re.compile(r"[<&]")
 _HTML_ENTITY = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+# Fast paths for the common, well-formed tags; anything else takes the full parser.
+_FAST_OPEN = re.compile(r"<([A-Za-z][A-Za-z-]*)>")
+_FAST_A = re.compile(r"""<a\s+href\s*=\s*(?:"([^"&]*)"|'([^'&]*)')\s*>""")
+_FAST_CLOSE = re.compile(r"</([A-Za-z][A-Za-z-]*)>")
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9.\-]*")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", re.ASCII)
 _ALLOWED_SCHEMES = frozenset({"http", "https", "tg", "ton", "tonsite"})
@@ -141,6 +145,24 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 pieces.append(dec[0])
                 u16 += utf16_len(dec[0])
                 i = dec[1]
+            continue
+        m = _FAST_CLOSE.match(text, j)
+        if m is not None and stack and m.group(1).lower() == stack[-1][0]:
+            tag, argument, offset, piece_index = stack.pop()
+            if u16 > offset:
+                _add_entity(tag, argument, offset, u16 - offset, pieces, piece_index, entities)
+            i = m.end()
+            continue
+        m = _FAST_OPEN.match(text, j)
+        if m is not None and (tag := m.group(1).lower()) in _SUPPORTED_TAGS and tag != "span":
+            stack.append([tag, "", u16, len(pieces)])
+            i = m.end()
+            continue
+        m = _FAST_A.match(text, j)
+        if m is not None:
+            href = m.group(1) if m.group(1) is not None else m.group(2)
+            stack.append(["a", href, u16, len(pieces)])
+            i = m.end()
             continue
         i = _parse_tag(text, j, n, pieces, u16, stack, entities)
     if stack:

@@ -9,29 +9,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
-import json
-import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from .html_check import HtmlParseError, normalize_entities, parse_html, trim_text
+from .methods_info import InfoMethods
 from .models import ApiError, CallbackAnswer, SimChat, SimMessage, StoredFile, UploadedFile
+from .validation import check_markup, format_text
 
 if TYPE_CHECKING:
     from .server import BotApiSandbox
 
-__all__ = ["DEFAULT_ALLOWED_UPDATES", "BotApiMethods", "Described"]
+__all__ = ["BotApiMethods"]
 
-DEFAULT_ALLOWED_UPDATES = frozenset(
-    {
-        "message", "edited_message", "channel_post", "edited_channel_post",
-        "business_connection", "business_message", "edited_business_message",
-        "deleted_business_messages", "inline_query", "chosen_inline_result",
-        "callback_query", "shipping_query", "pre_checkout_query", "purchased_paid_media",
-        "poll", "poll_answer", "my_chat_member", "chat_join_request", "chat_boost",
-        "removed_chat_boost",
-    }
-)
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -49,26 +38,13 @@ _CHAT_ACTIONS = frozenset(
         "record_video_note", "upload_video_note",
     }
 )
-_BUTTON_ACTIONS = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                   "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                   "copy_text", "callback_game", "pay")
-_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
-_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _EXT = {"photo": ".jpg", "document": "", "video": ".mp4", "audio": ".mp3", "voice": ".oga",
         "animation": ".mp4", "sticker": ".webp", "video_note": ".mp4"}
 
 
-class Described:
-    """A result that carries a ``description`` too (setWebhook, deleteWebhook)."""
-
-    __slots__ = ("description", "result")
-
-    def __init__(self, result: Any, description: str) -> None:
-        self.result = result
-        self.description = description
 
 
-class BotApiMethods:
+class BotApiMethods(InfoMethods):
     """The Bot API surface; state lives on the ``BotApiSandbox`` instance."""
 
     def __init__(self) -> None:
@@ -97,94 +73,6 @@ class BotApiMethods:
         if check_blocked and chat.blocked:
             raise ApiError(403, BLOCKED)
         return chat
-
-    @staticmethod
-    def _format(text: Any, parse_mode: Any, entities: Any, *, caption: bool = False
-                ) -> tuple[str, list[dict[str, Any]]]:
-        if text is None or text == "":
-            if caption:
-                return "", []
-            raise ApiError(400, "Bad Request: message text is empty")
-        text = str(text)
-        try:
-            if parse_mode:
-                mode = str(parse_mode).lower()
-                if mode == "html":
-                    text, ents = parse_html(text)
-                elif mode in ("markdown", "markdownv2"):
-                    ents = []  # not parsed by the sandbox
-                else:
-                    raise ApiError(400, "Bad Request: unsupported parse_mode")
-            elif entities:
-                ents = normalize_entities(entities)
-            else:
-                ents = []
-        except HtmlParseError as e:
-            raise ApiError(400, f"Bad Request: can't parse entities: {e}") from None
-        text, ents = trim_text(text, ents)
-        if not text:
-            if caption:
-                return "", []
-            raise ApiError(400, "Bad Request: message text is empty")
-        if caption and len(text) > 1024:
-            raise ApiError(400, "Bad Request: message caption is too long")
-        if len(text) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
-        return text, ents
-
-    @staticmethod
-    def _markup(rm: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """Validate reply_markup; returns (inline_keyboard_markup, other_markup)."""
-        if rm is None or rm == "":
-            return None, None
-        if not isinstance(rm, dict):
-            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-        if "inline_keyboard" in rm:
-            rows = rm["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise ApiError(400, "Bad Request: can't parse inline keyboard button: Field "
-                                    "\"inline_keyboard\" of the InlineKeyboardMarkup should "
-                                    "be an Array of Arrays")
-            out = []
-            for row in rows:
-                new_row = []
-                for b in row:
-                    if not isinstance(b, dict):
-                        raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                            "InlineKeyboardButton should be an Object")
-                    if not isinstance(b.get("text"), str):
-                        raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                            "Field \"text\" must be of type String")
-                    if "callback_data" in b:
-                        data = b["callback_data"]
-                        if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:
-                            raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-                    elif not any(k in b for k in _BUTTON_ACTIONS):
-                        raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                            "Text buttons are unallowed in the inline keyboard")
-                    if "url" in b:
-                        url = b["url"]
-                        if not isinstance(url, str) or not url.strip() or " " in url.strip():
-                            raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
-                    new_row.append({k: v for k, v in b.items() if v is not None})
-                if new_row:
-                    out.append(new_row)
-            return ({"inline_keyboard": out} if out else None), None
-        if "keyboard" in rm:
-            rows = rm["keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-            for row in rows:
-                for b in row:
-                    text = b if isinstance(b, str) else b.get("text") if isinstance(b, dict) \
-                        else None
-                    if not isinstance(text, str) or not text:
-                        raise ApiError(400, "Bad Request: can't parse keyboard button: Field "
-                                            "\"text\" must be of type String")
-            return None, rm
-        if rm.get("remove_keyboard") or rm.get("force_reply"):
-            return None, rm
-        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
 
     def _reply_target(self, chat: SimChat, p: dict[str, Any]) -> SimMessage | None:
         rp = p.get("reply_parameters")
@@ -307,74 +195,11 @@ class BotApiMethods:
     def _register_callback(self, query_id: str, chat: SimChat, message_id: int) -> None:
         self._callbacks[query_id] = (chat, message_id)
 
-    # ================================================================ bot & updates
-    def _m_getMe(self: BotApiSandbox, p: dict[str, Any], files: Any, token: str) -> Any:
-        return dict(self.bot_user(), can_join_groups=True, can_read_all_group_messages=False,
-                    supports_inline_queries=False, can_connect_to_business=False,
-                    has_main_web_app=False)
-
-    async def _m_getUpdates(self: BotApiSandbox, p: dict[str, Any], files: Any,
-                            token: str) -> Any:
-        return await self._get_updates(p)
-
-    def _m_setWebhook(self: BotApiSandbox, p: dict[str, Any], files: Any, token: str) -> Any:
-        url = p.get("url") or ""
-        if not url:
-            return self._m_deleteWebhook(p, files, token)
-        if not re.match(r"^https?://[^/\s]+", str(url)):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided "
-                                "for webhook")
-        secret = p.get("secret_token") or None
-        if secret is not None and not _SECRET_RE.match(str(secret)):
-            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        max_connections = int(p.get("max_connections") or 40)
-        if not 1 <= max_connections <= 100:
-            raise ApiError(400, "Bad Request: bad webhook: max_connections must be between "
-                                "1 and 100")
-        if p.get("drop_pending_updates"):
-            self._drop_pending()
-        allowed = p.get("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
-        old = self._webhook
-        same = old is not None and old.url == url and old.secret == secret
-        self._set_webhook(str(url), secret, max_connections, token)
-        return Described(True, "Webhook is already set" if same else "Webhook was set")
-
-    def _m_deleteWebhook(self: BotApiSandbox, p: dict[str, Any], files: Any, token: str) -> Any:
-        if p.get("drop_pending_updates"):
-            self._drop_pending()
-        if self._webhook is None:
-            return Described(True, "Webhook is already deleted")
-        self._delete_webhook()
-        return Described(True, "Webhook was deleted")
-
-    def _m_getWebhookInfo(self: BotApiSandbox, p: dict[str, Any], files: Any,
-                          token: str) -> Any:
-        pending = len(self._poll_queue) + sum(len(q) for q in self._chat_queues.values())
-        info: dict[str, Any] = {"url": "", "has_custom_certificate": False,
-                                "pending_update_count": pending}
-        wh = self._webhook
-        if wh is not None:
-            info.update(url=wh.url, ip_address="127.0.0.1", max_connections=wh.max_connections)
-            if self._allowed_updates != DEFAULT_ALLOWED_UPDATES:
-                info["allowed_updates"] = sorted(self._allowed_updates)
-            if wh.last_error_date is not None:
-                info["last_error_date"] = wh.last_error_date
-                info["last_error_message"] = wh.last_error_message
-        return info
-
-    def _m_close(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return True
-
-    def _m_logOut(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return True
-
     # ================================================================ sending
     def _m_sendMessage(self: BotApiSandbox, p: dict[str, Any], files: Any, token: str) -> Any:
         chat = self._chat_param(p)
-        text, entities = self._format(p.get("text"), p.get("parse_mode"), p.get("entities"))
-        inline, keyboard = self._markup(p.get("reply_markup"))
+        text, entities = format_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
+        inline, keyboard = check_markup(p.get("reply_markup"))
         reply_to = self._reply_target(chat, p)
         msg = self._new_bot_message(chat, "text", text, entities, inline, keyboard,
                                     reply_to=reply_to)
@@ -387,9 +212,9 @@ class BotApiMethods:
         if kind == "sticker":
             caption, entities = "", []
         else:
-            caption, entities = self._format(p.get("caption"), p.get("parse_mode"),
+            caption, entities = format_text(p.get("caption"), p.get("parse_mode"),
                                               p.get("caption_entities"), caption=True)
-        inline, keyboard = self._markup(p.get("reply_markup"))
+        inline, keyboard = check_markup(p.get("reply_markup"))
         reply_to = self._reply_target(chat, p)
         msg = self._new_bot_message(chat, kind, caption, entities, inline, keyboard,
                                     media=self._media_object(kind, f, p), reply_to=reply_to)
@@ -423,7 +248,7 @@ class BotApiMethods:
         chat = self._chat_param(p)
         if p.get("latitude") is None or p.get("longitude") is None:
             raise ApiError(400, "Bad Request: there is no location in the request")
-        inline, keyboard = self._markup(p.get("reply_markup"))
+        inline, keyboard = check_markup(p.get("reply_markup"))
         loc = {"latitude": float(p["latitude"]), "longitude": float(p["longitude"])}
         msg = self._new_bot_message(chat, "location", None, [], inline, keyboard, media=loc,
                                     reply_to=self._reply_target(chat, p))
@@ -447,9 +272,9 @@ class BotApiMethods:
         src = self._source_message(p, "copy")
         text, entities = src.text, list(src.entities)
         if src.kind != "text" and p.get("caption") is not None:
-            text, entities = self._format(p.get("caption"), p.get("parse_mode"),
+            text, entities = format_text(p.get("caption"), p.get("parse_mode"),
                                           p.get("caption_entities"), caption=True)
-        inline, keyboard = self._markup(p.get("reply_markup"))
+        inline, keyboard = check_markup(p.get("reply_markup"))
         msg = self._new_bot_message(chat, src.kind, text, entities, inline, keyboard,
                                     media=copy.deepcopy(src.media), extra=dict(src.extra),
                                     reply_to=self._reply_target(chat, p))
@@ -470,8 +295,8 @@ class BotApiMethods:
         msg = self._editable(p)
         if msg.kind != "text":
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        text, entities = self._format(p.get("text"), p.get("parse_mode"), p.get("entities"))
-        inline, _ = self._markup(p.get("reply_markup"))
+        text, entities = format_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
+        inline, _ = check_markup(p.get("reply_markup"))
         if text == msg.text and entities == msg.entities and inline == msg.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
         msg.history.append(msg.text)
@@ -483,9 +308,9 @@ class BotApiMethods:
         msg = self._editable(p)
         if msg.kind == "text":
             raise ApiError(400, "Bad Request: there is no caption in the message to edit")
-        text, entities = self._format(p.get("caption"), p.get("parse_mode"),
+        text, entities = format_text(p.get("caption"), p.get("parse_mode"),
                                       p.get("caption_entities"), caption=True)
-        inline, _ = self._markup(p.get("reply_markup"))
+        inline, _ = check_markup(p.get("reply_markup"))
         if (text or None) == msg.text and entities == msg.entities \
                 and inline == msg.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
@@ -503,9 +328,9 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: can't parse InputMedia JSON object")
         kind = media["type"]
         f = self._input_file(kind, media.get("media"), files)
-        text, entities = self._format(media.get("caption"), media.get("parse_mode"),
+        text, entities = format_text(media.get("caption"), media.get("parse_mode"),
                                       media.get("caption_entities"), caption=True)
-        inline, _ = self._markup(p.get("reply_markup"))
+        inline, _ = check_markup(p.get("reply_markup"))
         new_media = self._media_object(kind, f, media)
         old_id = (msg.media[-1] if isinstance(msg.media, list) else msg.media or {}).get("file_id")
         if (old_id == f.file_id and kind == msg.kind and (text or None) == msg.text
@@ -519,7 +344,7 @@ class BotApiMethods:
     def _m_editMessageReplyMarkup(self: BotApiSandbox, p: dict[str, Any], files: Any,
                                   token: str) -> Any:
         msg = self._editable(p)
-        inline, _ = self._markup(p.get("reply_markup"))
+        inline, _ = check_markup(p.get("reply_markup"))
         if inline == msg.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
         msg.history.append(msg.text)
@@ -565,122 +390,3 @@ class BotApiMethods:
         chat.callback_answers.append(answer)
         self._emit("callback_answer", chat, chat.get(message_id), answer)
         return True
-
-    # ================================================================ commands & profile
-    @staticmethod
-    def _commands_key(p: dict[str, Any]) -> tuple[str, str]:
-        scope = p.get("scope") or {"type": "default"}
-        if not isinstance(scope, dict) or not isinstance(scope.get("type"), str):
-            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
-        if "chat_id" in scope:
-            scope = dict(scope)
-            try:
-                scope["chat_id"] = int(scope["chat_id"])
-            except (TypeError, ValueError):
-                pass
-        return json.dumps(scope, sort_keys=True), str(p.get("language_code") or "")
-
-    def _m_setMyCommands(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        commands = p.get("commands")
-        if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        if len(commands) > 100:
-            raise ApiError(400, "Bad Request: too many commands specified")
-        clean = []
-        for c in commands:
-            if not isinstance(c, dict) or not _COMMAND_RE.match(str(c.get("command", ""))):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            desc = c.get("description")
-            if not isinstance(desc, str) or not 1 <= len(desc) <= 256:
-                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-            clean.append({"command": c["command"], "description": desc})
-        key = self._commands_key(p)
-        if clean:
-            self.commands[key] = clean
-        else:
-            self.commands.pop(key, None)
-        return True
-
-    def _m_getMyCommands(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return list(self.commands.get(self._commands_key(p), []))
-
-    def _m_deleteMyCommands(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        self.commands.pop(self._commands_key(p), None)
-        return True
-
-    def get_commands(self, scope: dict[str, Any] | None = None,
-                     language_code: str = "") -> list[dict[str, Any]]:
-        """Commands set for exactly this scope and language (no fallback, like getMyCommands)."""
-        key = self._commands_key({"scope": scope, "language_code": language_code})
-        return list(self.commands.get(key, []))
-
-    def _profile_set(self, field: str, p: dict[str, Any], limit: int) -> Any:
-        value = p.get(field) or ""
-        if len(str(value)) > limit:
-            raise ApiError(400, f"Bad Request: {field} is too long")
-        self.bot_profile[(field, str(p.get("language_code") or ""))] = value
-        return True
-
-    def _profile_get(self, field: str, p: dict[str, Any]) -> Any:
-        return {field: self.bot_profile.get((field, str(p.get("language_code") or "")), "")}
-
-    def _m_setMyDescription(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self._profile_set("description", p, 512)
-
-    def _m_getMyDescription(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self._profile_get("description", p)
-
-    def _m_setMyShortDescription(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self._profile_set("short_description", p, 120)
-
-    def _m_getMyShortDescription(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self._profile_get("short_description", p)
-
-    def _m_setMyName(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self._profile_set("name", p, 64)
-
-    def _m_getMyName(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self._profile_get("name", p)
-
-    def _m_setChatMenuButton(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        self.bot_profile[("menu_button", str(p.get("chat_id") or ""))] = (
-            p.get("menu_button") or {"type": "default"})
-        return True
-
-    def _m_getChatMenuButton(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        return self.bot_profile.get(("menu_button", str(p.get("chat_id") or "")),
-                                    {"type": "commands"})
-
-    # ================================================================ chats & files
-    def _m_getChat(self: BotApiSandbox, p: dict[str, Any], files: Any, token: str) -> Any:
-        chat = self._chat_param(p, check_blocked=False)
-        return dict(
-            chat.api_dict(), accent_color_id=0, max_reaction_count=11,
-            accepted_gift_types={"unlimited_gifts": False, "limited_gifts": False,
-                                 "unique_gifts": False, "premium_subscription": False,
-                                 "gifts_from_channels": False},
-        )
-
-    def _m_getChatMember(self: BotApiSandbox, p: dict[str, Any], files: Any,
-                         token: str) -> Any:
-        chat = self._chat_param(p, check_blocked=False)
-        user_id = p.get("user_id")
-        bot = self.bot_user()
-        if user_id == bot["id"]:
-            if chat.blocked:
-                return {"status": "kicked", "user": bot, "until_date": 0}
-            return {"status": "member", "user": bot}
-        if user_id == chat.user.id:
-            return {"status": "member", "user": chat.user.api_dict()}
-        raise ApiError(400, "Bad Request: PARTICIPANT_ID_INVALID")
-
-    def _m_getFile(self, p: dict[str, Any], files: Any, token: str) -> Any:
-        f = self.files.get(str(p.get("file_id") or ""))
-        if f is None:
-            raise ApiError(400, "Bad Request: invalid file_id")
-        out: dict[str, Any] = {"file_id": f.file_id, "file_unique_id": f.file_unique_id}
-        if f.size:
-            out["file_size"] = f.size
-        if f.data is not None:
-            out["file_path"] = f.file_path
-        return out

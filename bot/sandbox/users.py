@@ -29,8 +29,9 @@ class SimUser:
     """A Telegram user in a private chat with the bot (the chat id is the user id).
 
     Every action queues one Update and returns its dict.  With ``wait=True`` (the
-    default) the call returns only once the bot has finished handling it; see
-    ``BotApiSandbox.wait_for`` for what that means in polling and webhook mode.
+    default) the call returns only once the bot has finished handling it; the
+    ``bot.sandbox.server`` docstring says what that means in polling and webhook mode.
+    ``settle`` and ``timeout`` default to the sandbox's (0.05 s and 5 s).
     """
 
     def __init__(
@@ -289,12 +290,35 @@ class SimUser:
             "id": query_id,
             "from": self.api_dict(),
             "message": message,
-            "chat_instance": str(-(abs(hash(("sandbox", self.id))) % 10**18)),
+            "chat_instance": str(-(self.id * 2654435761 % 10**18)),
             "data": data,
         }
         self.sandbox._register_callback(query_id, self.chat, message_id)
         desc = f"press {label!r} ({data!r})" if label is not None else f"callback {data!r}"
         return await self._finish("callback_query", body, desc, wait, settle, timeout)
+
+    async def press_keyboard(
+        self, label: str, *, wait: bool = True, settle: float | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Tap a button of the current reply keyboard: sends its text, or the user's contact
+        / location for request_contact / request_location buttons."""
+        kb = self.chat.reply_keyboard or {}
+        buttons = [b if isinstance(b, dict) else {"text": b}
+                   for row in kb.get("keyboard", []) for b in row]
+        button = next((b for b in buttons if b.get("text") == label), None)
+        if button is None:
+            raise ButtonNotFound(
+                f"chat {self.id}: no reply-keyboard button {label!r}; the keyboard is "
+                f"{[b.get('text') for b in buttons]!r}"
+            )
+        if kb.get("one_time_keyboard"):
+            self.chat.reply_keyboard = None
+        if button.get("request_contact"):
+            return await self.send_contact(wait=wait, settle=settle, timeout=timeout)
+        if button.get("request_location"):
+            return await self.send_location(wait=wait, settle=settle, timeout=timeout)
+        return await self.send_text(label, wait=wait, settle=settle, timeout=timeout)
 
     # ------------------------------------------------------------------ blocking
     async def block(

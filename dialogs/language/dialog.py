@@ -12,9 +12,8 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Group, Select
 from aiogram_dialog.widgets.text import Const, Format
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import users
+from bot.users import UserDirectory
 from bot.config import LANGUAGES
 from bot.i18n import current_locale
 from dialogs.commands_menu import set_chat_commands
@@ -39,8 +38,8 @@ async def on_pick(callback: CallbackQuery, _widget: Any, manager: DialogManager,
     if lang not in LANGUAGES:
         await callback.answer()
         return
-    session: AsyncSession = manager.middleware_data["session"]
-    await users.set_language(session, callback.from_user.id, lang)
+    users: UserDirectory = manager.middleware_data["users"]
+    await users.set_language(callback.from_user.id, lang)
     # The middleware chose a locale before this choice; re-render in the new one.
     manager.middleware_data["locale"] = lang
     current_locale.set(lang)

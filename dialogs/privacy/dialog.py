@@ -8,9 +8,8 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import users
+from bot.users import UserDirectory
 from bot.db.fsm_storage import SqlStorage
 from bot.i18n import T, _
 from bot.i18n import gettext_ as t
@@ -33,9 +32,10 @@ PRIVACY_TEXT = _(
 )
 
 
-async def data_getter(dialog_manager: DialogManager, session: AsyncSession, locale: str, **_: Any):
+async def data_getter(dialog_manager: DialogManager, users: UserDirectory, locale: str,
+                      **_: Any):
     user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
-    info = await users.describe(session, user_id)
+    info = await users.describe(user_id)
     if info is None:
         return {"summary": t("The bot holds nothing about you.", locale)}
     lines = [
@@ -48,11 +48,11 @@ async def data_getter(dialog_manager: DialogManager, session: AsyncSession, loca
 
 
 async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManager):
-    session: AsyncSession = manager.middleware_data["session"]
+    users: UserDirectory = manager.middleware_data["users"]
     storage: SqlStorage | Any = manager.middleware_data["fsm_storage"]
     user_id = callback.from_user.id
     locale = manager.middleware_data["locale"]
-    await users.forget(session, user_id)
+    await users.forget(user_id)
     # Close every dialog first, so nothing of this chat is written back afterwards.
     await manager.reset_stack()
     if hasattr(storage, "forget"):
