@@ -10,13 +10,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram import Dispatcher, F  # noqa: E402
-from aiogram.filters import CommandStart  # noqa: E402
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message  # noqa: E402
+from aiogram import Dispatcher, F
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.config import Settings  # noqa: E402
-from bot.factory import App, build_bot  # noqa: E402
-from bot.runner import install_stop_signals, start_web  # noqa: E402
+from bot.config import Settings
+from bot.factory import App, build_bot
+from bot.runner import install_stop_signals, start_web
 
 KEYBOARD = InlineKeyboardMarkup(inline_keyboard=[[
     InlineKeyboardButton(text="A", callback_data="a"),
@@ -47,7 +47,7 @@ async def main() -> None:
     secret = settings.webhook_secret.get_secret_value()
     stop = asyncio.Event()
     install_stop_signals(stop)
-    server, task, endpoint = await start_web(app, dp, secret=secret)
+    server, task, _ = await start_web(app, dp, secret=secret)
     await bot.set_webhook(settings.webhook_url, secret_token=secret)
     await stop.wait()
     server.should_exit = True

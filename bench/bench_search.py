@@ -217,8 +217,8 @@ def make_queries(corpus: Corpus, rng: random.Random, n: int) -> list[tuple[str, 
     by_lang: dict[str, list[SearchDoc]] = {}
     for d in corpus.docs:
         by_lang.setdefault(d.lang, []).append(d)
-    plan = {"exact": 0.25, "typo": 0.2, "no-diacritics": 0.12, "translit": 0.12,
-            "russified": 0.08, "nonsense": 0.13, "long": 0.10}  # fmt: skip
+    plan = {"exact": 0.22, "typo": 0.2, "no-diacritics": 0.12, "translit": 0.12,
+            "russified": 0.08, "nonsense": 0.12, "long": 0.08, "long-typos": 0.06}  # fmt: skip
     out = []
     for cat, share in plan.items():
         for _ in range(round(n * share)):
@@ -251,6 +251,12 @@ def make_queries(corpus: Corpus, rng: random.Random, n: int) -> list[tuple[str, 
                 body = strip_html(doc.body).split()
                 s = rng.randrange(max(1, len(body) - 60))
                 q = "🙂 " + q.upper() + "!!! " + " ".join(body[s : s + 60])
+            elif cat == "long-typos":  # a long message, every longer word misspelt
+                body = strip_html(doc.body).split()
+                s = rng.randrange(max(1, len(body) - 40))
+                rest = [typo(w, rng, rng.randint(1, 2)) if len(w) >= 5 else w
+                        for w in body[s : s + 40]]  # fmt: skip
+                q = q + ", " + " ".join(rest)
             out.append((cat, lang, q, expected))
     rng.shuffle(out)
     return out

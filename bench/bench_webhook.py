@@ -41,7 +41,7 @@ TOKEN = "123456789:bench-token"
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 class EditWatcher:
@@ -64,7 +64,7 @@ async def start_process(sandbox: BotApiSandbox, argv: list[str], db: Path) -> su
                WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook", WEBHOOK_SECRET="bench-secret",
                WEB_PORT=str(port), DATABASE_URL=f"sqlite+aiosqlite:///{db}", LOG_LEVEL="WARNING")
     before = sum(1 for c in sandbox.calls if c.method == "setWebhook")
-    proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=env)
+    proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=env)  # noqa: ASYNC220 (returns at once)
     deadline = time.monotonic() + 120
     while sum(1 for c in sandbox.calls if c.method == "setWebhook") == before:
         if proc.poll() is not None or time.monotonic() > deadline:

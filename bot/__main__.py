@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -58,6 +59,9 @@ async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) ->
     from bot.sandbox import BotApiSandbox
     from bot.sandbox.chat import run_terminal_chat
 
+    if "LOG_LEVEL" not in os.environ:
+        # Log lines would land in the middle of the conversation.
+        logging.getLogger().setLevel(logging.WARNING)
     async with BotApiSandbox() as sandbox:
         settings = settings.model_copy(update={"telegram_api_base": sandbox.base_url,
                                                "webhook_url": None})

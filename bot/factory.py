@@ -64,7 +64,11 @@ def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage,
 def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
                      content: ContentStore, sessions: async_sessionmaker,
                      settings: Settings, message_manager=None) -> Dispatcher:
-    from dialogs.commands import build_commands_router, build_fallback_router, register_error_handlers
+    from dialogs.commands import (
+        build_commands_router,
+        build_fallback_router,
+        register_error_handlers,
+    )
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.language.dialog import build_language_dialog
     from dialogs.middlewares import UserLocaleMiddleware

@@ -16,10 +16,10 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.utils import remove_intent_id
 
-from bot.users import UserDirectory
 from bot.content.service import ContentStore
 from bot.i18n import _
 from bot.i18n import gettext_ as t
+from bot.users import UserDirectory
 from dialogs.common import reply_hint, reply_unknown_command
 from dialogs.faq.open import open_faq_node, open_menu, open_search
 from dialogs.privacy.dialog import open_privacy

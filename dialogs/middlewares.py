@@ -8,8 +8,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from bot.users import UserDirectory
 from bot.i18n import current_locale
+from bot.users import UserDirectory
 
 
 class UserLocaleMiddleware(BaseMiddleware):

@@ -47,7 +47,6 @@ class RunningBot:
                 "webhook_url": f"http://127.0.0.1:{self.settings.web_port}/webhook"})
         self.app = build_app(self.settings, TOKEN)
         await prepare(self.app)
-        dp, bot = self.app.dispatcher, self.app.bot
         if self.mode == "webhook":
             self._stop = asyncio.Event()
             # Handled in the request, so the sandbox knows when an update is done.

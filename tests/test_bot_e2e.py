@@ -6,8 +6,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.content.yaml_io import load_dir
 from bot.config import PROJECT_ROOT
+from bot.content.yaml_io import load_dir
 from bot.db.models import ContentGap, FsmRecord, User
 
 ROOTS = ["work", "housing", "health", "language", "education", "legal-stay", "social-help",

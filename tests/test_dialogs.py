@@ -17,7 +17,8 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.db.models import Rating, User as UserRow
+from bot.db.models import Rating
+from bot.db.models import User as UserRow
 from bot.factory import build_dispatcher
 
 OLENA = 501  # a Ukrainian-speaking user

@@ -151,6 +151,8 @@ async def run_terminal_chat(
         if event.kind == "sent" and msg is not None:
             write(render_message(msg, color))
         elif event.kind == "edited" and msg is not None:
+            if msg.history and msg.history[-1] == msg.text and not msg.buttons():
+                return  # only the keyboard of an older screen was taken away: not news
             write(render_message(msg, color, edited=True))
         elif event.kind == "deleted" and msg is not None:
             note(f"bot deleted: {(msg.text or msg.kind).splitlines()[0][:60]}")
@@ -158,6 +160,9 @@ async def run_terminal_chat(
             note(("alert: " if event.data.show_alert else "notice: ") + event.data.text)
 
     write(HELP)
+    shown = user.chat.last_bot_message()
+    if shown is not None:  # what the bot said before the chat started (the /start answer)
+        write(render_message(shown, color))
     sb.add_listener(on_event)
     source = lines if lines is not None else _stdin_lines()
     try:

@@ -7,7 +7,6 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode
-from aiogram_dialog.widgets.kbd import Button
 
 from bot.content.service import ContentStore
 from bot.i18n import gettext_ as t

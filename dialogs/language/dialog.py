@@ -13,9 +13,9 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Group, Select
 from aiogram_dialog.widgets.text import Const, Format
 
-from bot.users import UserDirectory
 from bot.config import LANGUAGES
 from bot.i18n import current_locale
+from bot.users import UserDirectory
 from dialogs.commands_menu import set_chat_commands
 from dialogs.faq.open import open_faq_node, open_menu, open_search
 from dialogs.faq.render import language_names

@@ -9,10 +9,10 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.users import UserDirectory
 from bot.db.fsm_storage import SqlStorage
 from bot.i18n import T, _
 from bot.i18n import gettext_ as t
+from bot.users import UserDirectory
 from dialogs.common import home_button, search_inputs
 from dialogs.faq.render import LANGUAGE_NAMES, format_date
 from dialogs.states import PrivacySG
