@@ -51,13 +51,14 @@ def build_bot(settings: Settings, token: str) -> Bot:
 
 def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.redis import RedisStorage
 
         # aiogram-dialog keeps several records per chat: the key needs the destiny part.
         storage = RedisStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
         )
-        return storage, RedisEventIsolation(storage.redis)
+        # Isolation locks use the same key builder, destiny included.
+        return storage, storage.create_isolation()
     return SqlStorage(engine), SimpleEventIsolation()
 
 

@@ -134,3 +134,69 @@ async def test_language_change_rerenders_current_screen(env):
     await click(olena, env, "polski")
     text = env.last().text
     assert "Źródło" in text and "Джерело" not in text
+
+
+@pytest.fixture
+async def big_env(tmp_path):
+    """A topic with twelve answers (more than one page) and one answer not yet in Ukrainian."""
+    src = tmp_path / "content"
+    src.mkdir()
+    children = []
+    for i in range(12):
+        body = {"pl": f"Treść {i}.", "en": f"Body {i}."}
+        if i:
+            body["uk"] = f"Текст {i}."
+        children.append({
+            "slug": f"big-{i:02d}", "title": {"pl": f"Pytanie {i}", "uk": f"Питання {i}",
+                                               "en": f"Question {i}"},
+            "body": body, "sources": ["https://example.org"], "reviewed": "2026-11-01"})
+    import yaml
+
+    (src / "big.yaml").write_text(yaml.safe_dump({
+        "slug": "big", "title": {"pl": "Duży", "uk": "Великий", "en": "Big"},
+        "children": children}, allow_unicode=True), encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    content = ContentStore(sessions, refresh_seconds=60)
+    await content.import_dir(src)
+    mm = MockMessageManager()
+    dp = build_dispatcher(JsonMemoryStorage(), SimpleEventIsolation(), content, sessions,
+                          Settings(_env_file=None, database_url=url), message_manager=mm)
+    dp["bot_username"] = "belong_test_bot"
+    yield Env(dp, sessions, mm)
+    await engine.dispose()
+
+
+async def test_long_list_pages(big_env):
+    env = big_env
+    user = env.client(601, "en")
+    await user.send("/start")
+    await click(user, env, "Big")
+    first_page = [b for b in env.buttons() if b.startswith("Question")]
+    assert 1 <= len(first_page) < 12
+    pager = [b for b in env.buttons() if not b.startswith("Question") and "Back" not in b
+             and "Home" not in b]
+    assert pager, "no page navigation shown"
+    markup = env.last().reply_markup
+    next_button = [b for row in markup.inline_keyboard for b in row if b.text in (">", "›", "▶️")]
+    assert next_button
+    await user.click(env.last(), InlineButtonTextLocator("^" + _re(next_button[0].text) + "$"))
+    second_page = [b for b in env.buttons() if b.startswith("Question")]
+    assert second_page and not set(second_page) & set(first_page)
+    assert len(set(first_page) | set(second_page)) == 12
+
+
+async def test_missing_translation_falls_back_with_notice(big_env):
+    env = big_env
+    user = env.client(602, "uk")
+    await user.send("/start")
+    await click(user, env, "Великий")
+    await click(user, env, "Питання 0")
+    text = env.last().text
+    assert "Body 0." in text  # uk -> en
+    assert "ще не перекладено" in text
+    await click(user, env, "⬅️ Назад")
+    await click(user, env, "Питання 1")
+    assert "Текст 1." in env.last().text and "перекладено" not in env.last().text

@@ -314,6 +314,12 @@ def test_very_long_query_is_capped(index: SearchIndex) -> None:
     assert index.search("x" * 300 + " zameldowanie", "pl") == []
 
 
+def test_long_message_with_a_misspelt_key_word(index: SearchIndex) -> None:
+    # Typo lookups are rationed per query; the longest unknown words get them.
+    query = "mam pytanie odnosnie tego czy moge zrobic jakos szybko zamledowanie bo nie wiem"
+    assert first(index, query, "pl") == "legal-meldunek"
+
+
 @pytest.mark.parametrize("query", ["", "   ", "\n\t", "!!! ???", "🙂🙂🙂", "w", "i do na"])
 def test_empty_or_stop_word_query(index: SearchIndex, query: str) -> None:
     assert index.search(query, "pl") == []

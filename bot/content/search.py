@@ -46,7 +46,7 @@ from bot.content.normalize import strip_html, terms
 MIN_SCORE = 36.0  # below this a hit is noise ("qwzx", an unrelated word)
 MAX_QUERY_CHARS = 300
 MAX_QUERY_TERMS = 12  # distinct content words of a query that are looked up
-MAX_TYPO_TERMS = 6  # of those, words not in the vocabulary that are looked up as typos
+MAX_TYPO_TERMS = 4  # of those, words not in the vocabulary looked up as typos (longest)
 MAX_EXPANSIONS = 24  # vocabulary words a query word may expand to
 
 W_TITLE = 1.0
@@ -117,6 +117,7 @@ _UNIT = 100  # a query word's value (quality x field weight, 0..1) in hundredths
 _VALUE_BITS = (_UNIT * MAX_QUERY_TERMS).bit_length()
 _TIE_BITS = 4  # low bits: shorter titles win ties (15 - title words)
 _SLICES = _TIE_BITS + _VALUE_BITS
+_SET_BITS = [tuple(j for j in range(v.bit_length()) if v >> j & 1) for v in range(_UNIT + 1)]
 
 
 def _top(slices: list[int], universe: int, k: int) -> int:
@@ -152,14 +153,10 @@ class _LangIndex:
         lists: defaultdict[tuple[str, float], list[int]] = defaultdict(list)
         body_weight = dict(enumerate(W_BODY, start=1))
         for i, doc in enumerate(docs):
-            weights = dict.fromkeys(
-                (t for text in doc.section_titles for t in terms(text, lang)), W_SECTION
-            )
+            weights = dict.fromkeys((t for text in doc.section_titles for t in terms(text, lang)), W_SECTION)
             body = Counter(terms(strip_html(doc.body), lang))
             weights.update({t: body_weight.get(n, W_BODY[-1]) for t, n in body.items()})
-            weights.update(
-                dict.fromkeys((t for text in doc.keywords for t in terms(text, lang)), W_KEYWORD)
-            )
+            weights.update(dict.fromkeys((t for text in doc.keywords for t in terms(text, lang)), W_KEYWORD))
             title = set(terms(doc.title, lang))
             weights.update(dict.fromkeys(title, W_TITLE))
             title_short.append(max(0, (1 << _TIE_BITS) - 1 - len(title)))
@@ -168,9 +165,7 @@ class _LangIndex:
         by_term: defaultdict[str, list[tuple[float, int]]] = defaultdict(list)
         for (t, w), ids in lists.items():
             by_term[t].append((w, _mask(ids)))
-        self.tie = [
-            _mask([i for i, v in enumerate(title_short) if v >> j & 1]) for j in range(_TIE_BITS)
-        ]
+        self.tie = [_mask([i for i, v in enumerate(title_short) if v >> j & 1]) for j in range(_TIE_BITS)]
         # term -> ((field weight, answers as bits), ...), best field first
         self.postings: dict[str, tuple[tuple[float, int], ...]] = {
             t: tuple(sorted(levels, reverse=True)) for t, levels in by_term.items()
@@ -278,13 +273,10 @@ class _LangIndex:
         return out
 
     def search(self, q_terms: list[str], limit: int) -> list[SearchHit]:
-        expansions = []
-        budget = MAX_TYPO_TERMS  # typo lookups are the costly part; a long message gets a few
-        for t in q_terms:
-            unknown = t not in self.postings and t.isalpha() and len(t) >= 3
-            if exp := self.expand(t, typos=budget > 0):
-                expansions.append(exp)
-            budget -= unknown
+        # Typo lookups are the costly part: a long message gets them for its longest words.
+        unknown = [t for t in q_terms if t not in self.postings and t.isalpha() and len(t) >= 3]
+        typos = set(sorted(unknown, key=len, reverse=True)[:MAX_TYPO_TERMS])
+        expansions = [e for t in q_terms if (e := self.expand(t, typos=t in typos))]
         if not expansions:
             return []
         acc = [0] * _SLICES
@@ -303,9 +295,8 @@ class _LangIndex:
                 if not new or not value:
                     continue
                 seen |= new
-                for j in range(value.bit_length()):
-                    if value >> j & 1:
-                        add[j] |= new
+                for j in _SET_BITS[value]:
+                    add[j] |= new
             matched |= seen
             carry = 0
             for j in range(_VALUE_BITS):  # ripple-carry addition, all answers at once
