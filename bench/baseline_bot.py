@@ -43,7 +43,7 @@ async def main() -> None:
     settings = Settings()
     bot = build_bot(settings, settings.bot_token.get_secret_value())
     dp = dispatcher()
-    app = App(settings, None, None, None, None, bot, dp)  # type: ignore[arg-type]
+    app = App(settings, None, None, None, None, None, bot, dp)  # type: ignore[arg-type]
     secret = settings.webhook_secret.get_secret_value()
     stop = asyncio.Event()
     install_stop_signals(stop)

@@ -11,6 +11,7 @@ Target: p99 under 5 ms per query.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -294,6 +295,7 @@ def main() -> int:
           f"mean body {chars:.0f} chars, generated in {gen_s:.2f} s")  # fmt: skip
     print("vocabulary (skeleton words): " + ", ".join(f"{k} {v}" for k, v in vocab.items()))
     print(f"index build: {build_s:.2f} s    max RSS of this process: {rss_mb:.0f} MB")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; one thread, GC on")
 
     queries = make_queries(corpus, rng, args.queries)
     for _, lang, q, _ in queries[:50]:  # warm-up

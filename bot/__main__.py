@@ -139,6 +139,75 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
+async def _survey(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade_async
+    from bot.factory import build_survey_service
+    from bot.surveys.report import write_report
+    from bot.surveys.store import SurveyError
+
+    await upgrade_async(settings.db_url)
+    engine = create_engine(settings.db_url)
+    service = build_survey_service(settings, create_session_factory(engine))
+    try:
+        if args.slug not in service.surveys:
+            known = ", ".join(sorted(service.surveys)) or "none"
+            print(f"unknown survey {args.slug!r} (known: {known})", file=sys.stderr)
+            return 2
+        try:
+            if args.action == "open":
+                wave = await service.open_wave(args.slug, args.code, args.k)
+                print(f"wave {wave.code} of {wave.survey} is open (answers released in groups of "
+                      f"at least {wave.release_k})")
+            elif args.action == "close":
+                released = await service.close_wave(args.slug, args.code)
+                print(f"closed; {released} waiting responses released")
+            elif args.action == "waves":
+                for wave in await service.waves(args.slug):
+                    count = await service.released_count(wave.id)
+                    state = "closed" if wave.closed else "open"
+                    print(f"{wave.code:12s} {state:7s} {count:8d} released answers")
+            elif args.action == "report":
+                print("reading answers...", file=sys.stderr)
+                rows = await service.answer_rows(args.slug, args.wave)
+                progress = _Progress(len(rows))
+                summary = write_report(rows, service.surveys[args.slug], Path(args.out), k=args.k,
+                                       wave=args.wave, progress=progress)
+                progress.finish()
+                print(f"{summary.responses} responses in {len(summary.waves)} waves; "
+                      f"{summary.suppressed_cells} cells suppressed "
+                      f"({summary.suppressed_primary} with fewer than {args.k} responses, "
+                      f"{summary.suppressed_complementary} complementary)")
+                for file in summary.files:
+                    print(f"wrote {file}")
+        except SurveyError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    finally:
+        await engine.dispose()
+    return 0
+
+
+class _Progress:
+    """A progress bar on stderr for long reports."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int) -> None:
+        share = min(done / self.total, 1.0)
+        bar = "#" * int(share * 30)
+        end = "" if self.tty else "\n"
+        print(f"\r[{bar:30s}] {done:,} / {self.total:,} responses", end=end, file=sys.stderr,
+              flush=True)
+
+    def finish(self) -> None:
+        self(self.total)
+        if self.tty:
+            print(file=sys.stderr)
+
+
 def _print_check(report) -> int:
     for error in report.errors:
         print(f"ERROR   {error}")
@@ -177,6 +246,23 @@ def main(argv: list[str] | None = None) -> int:
     srch.add_argument("--limit", type=int, default=5)
     srch.add_argument("--json", action="store_true")
 
+    survey = sub.add_parser("survey", help="surveys: waves and anonymised results")
+    ssub = survey.add_subparsers(dest="action", required=True)
+    sopen = ssub.add_parser("open", help="open a new wave (closing the open one)")
+    sopen.add_argument("slug")
+    sopen.add_argument("--code", help="wave name, default the current quarter, e.g. 2026-Q4")
+    sopen.add_argument("--k", type=int, default=10, help="release answers in groups of at least K")
+    sclose = ssub.add_parser("close", help="close the open wave and release what is waiting")
+    sclose.add_argument("slug")
+    sclose.add_argument("--code")
+    swaves = ssub.add_parser("waves", help="list the waves of a survey")
+    swaves.add_argument("slug")
+    srep = ssub.add_parser("report", help="write aggregates, index, answers CSV and an HTML report")
+    srep.add_argument("slug")
+    srep.add_argument("--out", required=True)
+    srep.add_argument("--wave")
+    srep.add_argument("--k", type=int, default=10, help="suppress groups smaller than K")
+
     args = parser.parse_args(argv)
     settings = Settings()
     _logging(settings)
@@ -192,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_chat(settings, args.lang))
     if args.command == "content":
         return asyncio.run(_content(settings, args))
+    if args.command == "survey":
+        return asyncio.run(_survey(settings, args))
     return 2
 
 

@@ -19,6 +19,8 @@ from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm_storage import SqlStorage
+from bot.surveys.definition import load_surveys
+from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker
     content: ContentStore
+    surveys: SurveyService
     storage: BaseStorage
     bot: Bot
     dispatcher: Dispatcher
@@ -62,9 +65,16 @@ def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage,
     return SqlStorage(engine), SimpleEventIsolation()
 
 
+def build_survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
+    surveys_dir = settings.content_dir / "surveys"
+    surveys = load_surveys(surveys_dir) if surveys_dir.is_dir() else {}
+    return SurveyService(sessions, surveys)
+
+
 def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
                      content: ContentStore, sessions: async_sessionmaker,
-                     settings: Settings, message_manager=None) -> Dispatcher:
+                     settings: Settings, message_manager=None,
+                     surveys: SurveyService | None = None) -> Dispatcher:
     from dialogs.commands import (
         build_commands_router,
         build_fallback_router,
@@ -74,12 +84,14 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.language.dialog import build_language_dialog
     from dialogs.middlewares import UserLocaleMiddleware
     from dialogs.privacy.dialog import build_privacy_dialog
+    from dialogs.survey.dialog import build_survey_dialog
 
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     directory = UserDirectory(sessions, cache_size=100_000 if settings.is_sqlite else 0)
     dp["content"] = content
     dp["settings"] = settings
     dp["users"] = directory
+    dp["surveys"] = surveys or build_survey_service(settings, sessions)
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
@@ -93,6 +105,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     dp.include_router(build_faq_dialog())
     dp.include_router(build_language_dialog())
     dp.include_router(build_privacy_dialog())
+    dp.include_router(build_survey_dialog())
     dp.include_router(build_fallback_router())
     register_error_handlers(dp)
     setup_dialogs(dp, events_isolation=isolation, message_manager=message_manager)
@@ -103,7 +116,8 @@ def build_app(settings: Settings, token: str) -> App:
     engine = create_engine(settings.db_url)
     sessions = create_session_factory(engine)
     content = ContentStore(sessions, refresh_seconds=settings.content_refresh_seconds)
+    surveys = build_survey_service(settings, sessions)
     storage, isolation = build_storage(settings, engine)
     bot = build_bot(settings, token)
-    dp = build_dispatcher(storage, isolation, content, sessions, settings)
-    return App(settings, engine, sessions, content, storage, bot, dp)
+    dp = build_dispatcher(storage, isolation, content, sessions, settings, surveys=surveys)
+    return App(settings, engine, sessions, content, surveys, storage, bot, dp)

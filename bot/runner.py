@@ -36,6 +36,9 @@ async def prepare(app: App) -> None:
         log.info("bundled content imported: %s nodes", result.created)
     else:
         await app.content.reload()
+    for slug in app.surveys.surveys:
+        if await app.surveys.ensure_first_wave(slug):
+            log.info("first wave of the bundled survey %s opened", slug)
 
 
 async def register_commands(bot: Bot) -> None:

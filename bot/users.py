@@ -33,6 +33,7 @@ class UserInfo:
     first_contact: dt.date
     last_contact: dt.date
     blocked: bool
+    survey_pushes: bool = False
 
 
 def client_language(code: str | None) -> str | None:
@@ -45,7 +46,7 @@ def client_language(code: str | None) -> str | None:
 
 def _info(user: User) -> UserInfo:
     return UserInfo(user.tg_user_id, user.language, user.created_on, user.last_seen_on,
-                    user.blocked)
+                    user.blocked, bool(user.survey_pushes))
 
 
 class UserDirectory:

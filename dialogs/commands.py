@@ -24,6 +24,7 @@ from dialogs.common import reply_hint, reply_unknown_command
 from dialogs.faq.open import open_faq_node, open_menu, open_search
 from dialogs.privacy.dialog import open_privacy
 from dialogs.states import LanguageSG
+from dialogs.survey.dialog import open_surveys
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ HELP_TEXT = _(
     "• Under every answer you find its source and the date it was checked.\n\n"
     "Commands:\n"
     "/menu: topics\n"
+    "/surveys: short anonymous surveys\n"
     "/language: change language\n"
     "/privacy: what the bot stores and why\n"
     "/mydata: what the bot holds about you\n"
@@ -70,11 +72,8 @@ def build_commands_router() -> Router:
 
     @router.message(Command("menu"))
     async def menu(message: Message, dialog_manager: DialogManager, needs_language: bool):
-        if needs_language:
-            await dialog_manager.start(LanguageSG.pick, data={"first": True},
-                                       mode=StartMode.RESET_STACK)
-            return
-        await open_menu(dialog_manager)
+        if not await _asked_language_first(dialog_manager, needs_language):
+            await open_menu(dialog_manager)
 
     @router.message(Command("language"))
     async def language(message: Message, dialog_manager: DialogManager):
@@ -84,6 +83,11 @@ def build_commands_router() -> Router:
             mode=StartMode.NORMAL if has_stack else StartMode.RESET_STACK,
             show_mode=ShowMode.SEND,
         )
+
+    @router.message(Command("surveys"))
+    async def surveys(message: Message, dialog_manager: DialogManager, needs_language: bool):
+        if not await _asked_language_first(dialog_manager, needs_language):
+            await open_surveys(dialog_manager)
 
     @router.message(Command("help"))
     async def help_(message: Message, locale: str, dialog_manager: DialogManager):
@@ -101,6 +105,13 @@ def build_commands_router() -> Router:
         await open_privacy(dialog_manager, confirm_delete=True)
 
     return router
+
+
+async def _asked_language_first(manager: DialogManager, needs_language: bool) -> bool:
+    """On first contact from a client in another language, ask for one of pl/uk/en first."""
+    if needs_language:
+        await manager.start(LanguageSG.pick, data={"first": True}, mode=StartMode.RESET_STACK)
+    return needs_language
 
 
 def build_fallback_router() -> Router:

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS = [
     ("menu", _("Topics")),
+    ("surveys", _("Anonymous surveys")),
     ("help", _("How to use the bot")),
     ("language", _("Change language")),
     ("privacy", _("What we store and why")),

@@ -16,3 +16,12 @@ class LanguageSG(StatesGroup):
 class PrivacySG(StatesGroup):
     info = State()
     confirm_delete = State()
+
+
+class SurveySG(StatesGroup):
+    list = State()
+    consent = State()
+    question = State()
+    done = State()
+    stopped = State()
+    already = State()

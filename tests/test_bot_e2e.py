@@ -349,3 +349,19 @@ async def test_webhook_rejects_wrong_secret(webhook_bot, sandbox):
         async with http.get(url.replace("/webhook", "/healthz")) as resp:
             assert resp.status == 200 and (await resp.json())["status"] == "ok"
     assert await users_row(webhook_bot, 5) is None
+
+
+async def test_info_logs_carry_no_ids_texts_or_names(bot, sandbox, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    user = sandbox.user(987654321, first_name="Oksana", language_code="uk")
+    await user.send_command("start")
+    await user.send_text("секретне питання про житло")
+    await user.send_text("zzqx nothing matches this")
+    await user.send_sticker()
+    await user.block()
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "search: lang=uk" in logged  # the logs do say what happened...
+    for secret in ("987654321", "Oksana", "секретне", "zzqx"):
+        assert secret not in logged  # ...but not who, nor what they wrote

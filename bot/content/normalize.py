@@ -11,7 +11,8 @@ what they meant, both the indexed text and the query are reduced to the same coa
 3. spellings that different transliterations disagree on are folded together: zh/ż -> z,
    sh/sz -> s, shch/szcz/sch -> s, ch/cz/ts -> c, kh/h -> g (so Ukrainian г = h and
    Russian г = g meet), w -> v, y/j -> i, an "i" before a vowel is dropped (so є/ye/je/ie,
-   ю/yu/ju/iu, я/ya/ja/ia meet), and doubled letters are collapsed.
+   ю/yu/ju/iu, я/ya/ja/ia meet), and doubled letters are collapsed. English text only
+   gets steps 1-2 and the collapsing of doubled letters.
 
 The result is not meant to be read; it is only compared: "zhytlo", "житло" and "zhitlo"
 all become "zitlo"; "работа" becomes "rabota", one letter away from "robota" (робота).

@@ -28,6 +28,8 @@ How matching works:
   is scaled to 0..100 by the number n of query words that matched anything (n for one or
   two words, 1 + n/2 beyond; words unknown to the whole corpus cannot tell answers apart and
   are ignored). Hits under MIN_SCORE are dropped; ties go to shorter titles.
+* Work per query is bounded: 300 characters, 12 distinct words, typo lookups for the 4
+  longest unknown words, 24 expansions per word. Nothing loops over the answers.
 """
 
 from __future__ import annotations

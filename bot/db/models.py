@@ -44,6 +44,8 @@ class User(Base):
     last_seen_on: Mapped[dt.date] = mapped_column(Date, default=lambda: utcnow().date())
     # Set when Telegram says the person blocked the bot; cleared when they write again.
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Opted in to survey invitations pushed on a schedule.
+    survey_pushes: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FaqNode(Base):
@@ -129,3 +131,64 @@ class FsmRecord(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- surveys
+#
+# Anonymity is built into these tables, each point tested in tests/test_survey_anonymity.py:
+# - SurveyAnswer has no user, chat, language or time finer than the ISO week, a random key,
+#   and no column it shares with a per-user table except the wave;
+# - a completed response waits in SurveyHolding (no user reference) and is released into
+#   SurveyAnswer in shuffled batches of at least K, so neither row order nor time links it
+#   to the SurveyParticipation record, which holds no answers;
+# - both answer tables are WITHOUT ROWID on SQLite: rows are stored in the order of their
+#   random keys, so not even the storage order follows insertion.
+
+
+class SurveyWave(Base):
+    __tablename__ = "survey_waves"
+    __table_args__ = (UniqueConstraint("survey", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(40))  # e.g. "2026-Q4"
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    release_k: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class SurveyParticipation(Base):
+    """That a person took part in a wave: needed for one response per wave and reminders.
+    It holds no answers and no time."""
+
+    __tablename__ = "survey_participation"
+    __table_args__ = (UniqueConstraint("wave_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SurveyHolding(Base):
+    """Completed responses waiting to be released; no user reference."""
+
+    __tablename__ = "survey_holding"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    holding_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, "2026-W48"
+    answers: Mapped[dict] = mapped_column(JSON)
+
+
+class SurveyAnswer(Base):
+    """One released, anonymous response."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    answer_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    week: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[dict] = mapped_column(JSON)

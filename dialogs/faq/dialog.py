@@ -13,7 +13,7 @@ from aiogram_dialog.widgets.text import Format
 from bot.i18n import T
 from dialogs.common import on_other_content
 from dialogs.faq import getters, handlers
-from dialogs.states import FaqSG, LanguageSG, PrivacySG
+from dialogs.states import FaqSG, LanguageSG, PrivacySG, SurveySG
 
 PAGE = 8
 
@@ -45,6 +45,7 @@ def build_faq_dialog() -> Dialog:
             width=2,
         ),
         Row(
+            Start(T("📊 Surveys"), id="surv", state=SurveySG.list),
             Start(T("🌐 Language"), id="lang", state=LanguageSG.pick),
             Start(T("🔒 Privacy"), id="priv", state=PrivacySG.info),
         ),

@@ -46,35 +46,29 @@ async def node_getter(
     catalog = await content.current()
     node = catalog.get(view.current)
     if node is None:
-        return {
-            "text": t("This page is no longer available. Here are the topics instead.", locale),
-            "children": [(r.slug, label(r, locale)) for r in catalog.roots],
-            "is_section": True,
-            "is_answer": False,
-            "can_rate": False,
-            "rated": False,
-            "share_url": "",
-            "has_share": False,
-        }
-    if node.is_answer:
-        url = share_url(await _bot_username(kwargs), node, locale)
-        return {
-            "text": answer_html(node, locale),
-            "children": [],
-            "is_section": False,
-            "is_answer": True,
-            "can_rate": node.slug not in view.rated,
-            "rated": node.slug in view.rated,
-            "share_url": url or "",
-            "has_share": bool(url),
-        }
+        text = t("This page is no longer available. Here are the topics instead.", locale)
+        return _section_view(text, catalog.roots, locale)
+    if not node.is_answer:
+        return _section_view(section_html(node, locale), node.children, locale)
+    url = share_url(await _bot_username(kwargs), node, locale)
     return {
-        "text": section_html(node, locale),
-        "children": [(child.slug, label(child, locale)) for child in node.children],
+        "text": answer_html(node, locale),
+        "children": [],
+        "is_section": False,
+        "is_answer": True,
+        "can_rate": node.slug not in view.rated,
+        "share_url": url or "",
+        "has_share": bool(url),
+    }
+
+
+def _section_view(text: str, children: list, locale: str) -> dict[str, Any]:
+    return {
+        "text": text,
+        "children": [(child.slug, label(child, locale)) for child in children],
         "is_section": True,
         "is_answer": False,
         "can_rate": False,
-        "rated": False,
         "share_url": "",
         "has_share": False,
     }

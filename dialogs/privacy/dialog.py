@@ -12,6 +12,7 @@ from aiogram_dialog.widgets.text import Format
 from bot.db.fsm_storage import SqlStorage
 from bot.i18n import T, _
 from bot.i18n import gettext_ as t
+from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 from dialogs.common import home_button, search_inputs
 from dialogs.faq.render import LANGUAGE_NAMES, format_date
@@ -28,12 +29,15 @@ PRIVACY_TEXT = _(
     "Ratings (👍/👎) are stored without any link to you: only the answer, the rating and the day. "
     "When a search finds nothing, the words you searched for are kept without any link to you, "
     "so that staff can add the missing answer. Please do not type personal details into the search.\n\n"
+    "Surveys: the bot notes that you took part in a survey round (so it does not ask you twice) "
+    "and whether you want survey invitations. Your survey answers are stored separately, without "
+    "any link to you, and released only in shuffled groups, so nobody can tell which are yours.\n\n"
     "You can see your data with /mydata and delete it with /delete at any time."
 )
 
 
 async def data_getter(dialog_manager: DialogManager, users: UserDirectory, locale: str,
-                      **_: Any):
+                      surveys: SurveyService, **_: Any):
     user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
     info = await users.describe(user_id)
     if info is None:
@@ -43,7 +47,12 @@ async def data_getter(dialog_manager: DialogManager, users: UserDirectory, local
         t("First message: {date}", locale, date=format_date(info.first_contact)),
         t("Last message: {date}", locale, date=format_date(info.last_contact)),
         t("Your current screen in the bot (kept so buttons keep working).", locale),
+        t("Survey invitations: {state}", locale,
+          state=t("on", locale) if info.survey_pushes else t("off", locale)),
     ]
+    for _survey, code, completed in await surveys.participations(user_id):
+        lines.append(t("Survey round {code}: {state}", locale, code=code,
+                       state=t("answered", locale) if completed else t("started", locale)))
     return {"summary": "\n".join("• " + line for line in lines)}
 
 
@@ -78,8 +87,10 @@ def build_privacy_dialog() -> Dialog:
             getter=data_getter,
         ),
         Window(
-            T("🗑 <b>Delete your data?</b>\n\nThe bot will forget your language and your place "
-              "in the menus. Anonymous ratings cannot be linked to you, so they stay."),
+            T("🗑 <b>Delete your data?</b>\n\nThe bot will forget your language, your place in the "
+              "menus, your survey invitations and which survey rounds you took part in. Anonymous "
+              "ratings and released anonymous survey answers cannot be linked to you, so they stay, "
+              "as the survey consent said."),
             Row(
                 Button(T("Yes, delete"), id="yes", on_click=on_delete),
                 SwitchTo(T("Cancel"), id="no", state=PrivacySG.info),

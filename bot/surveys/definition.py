@@ -1,0 +1,329 @@
+"""Survey definitions: YAML under `content/surveys/` read into immutable objects.
+
+A question's *version* is a short hash of its wording (every language) and of its options
+(ids and labels), so answers are stored under `key = "<id>@<version>"`. Rewording a question
+gives new answers a new key: old and new answers are never silently mixed, and a report can
+say in which wave the wording changed.
+
+The belonging index
+-------------------
+Over the likert questions marked `index: true` (score s = 1..5, 5 = most agreement):
+
+    item score   a_i = (s_i - 1) / 4 * 100        for a normal item
+                 a_i = (5 - s_i) / 4 * 100        for a `reverse: true` item (that is, 6 - s)
+    index        I = mean of a_i over the index items the person answered
+                 I = None when fewer than half of the index items were answered
+
+So 0 means "strongly disagrees with every belonging statement" (and strongly agrees with the
+reversed ones), 100 the opposite, 50 the neutral middle. A skipped item is left out of the mean
+rather than counted as neutral.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import LANGUAGES
+
+KINDS = ("likert", "single", "multi")
+PREFER_NOT_TO_SAY = "na"
+SCALE_POINTS = 5
+MAX_SCALE_LABEL = 25  # a likert point is a button on a phone
+MAX_OPTION_LABEL = 60
+_ID = re.compile(r"^[a-z0-9_]{1,40}$")
+_SLUG = re.compile(r"^[a-z0-9_-]{1,40}$")
+_QUESTION_KEYS = {"id", "kind", "text", "scale", "options", "index", "reverse", "profile"}
+_SURVEY_KEYS = {"slug", "title", "intro", "questions", "scales"}
+
+
+class SurveyError(ValueError):
+    """A survey file is invalid; `problems` lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid survey definition:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str  # likert | single | multi
+    text: dict[str, str]
+    options: tuple[Option, ...]  # for likert: the scale points, ids "1".."5"
+    index: bool = False
+    reverse: bool = False
+    profile: bool = False
+    scale: str | None = None  # likert only: the name of the scale under `scales`
+
+    @cached_property
+    def version(self) -> str:
+        return _version(self)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def option(self, option_id: str) -> Option | None:
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        return None
+
+
+def _version(question: Question) -> str:
+    # Only what a respondent sees counts: kind, wording and options. The index/reverse flags
+    # are analysis choices and may be changed without splitting the time series.
+    payload = {
+        "kind": question.kind,
+        "text": {lang: question.text.get(lang, "") for lang in sorted(question.text)},
+        "options": [[o.id, {lang: o.label[lang] for lang in sorted(o.label)}] for o in question.options],
+    }
+    blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Survey:
+    slug: str
+    title: dict[str, str]
+    intro: dict[str, str]
+    questions: tuple[Question, ...]
+
+    def core(self) -> list[Question]:
+        return [q for q in self.questions if not q.profile]
+
+    def profile(self) -> list[Question]:
+        return [q for q in self.questions if q.profile]
+
+    def index_items(self) -> list[Question]:
+        return [q for q in self.questions if q.index]
+
+    def question(self, id: str) -> Question:
+        for q in self.questions:
+            if q.id == id:
+                return q
+        raise KeyError(f"survey {self.slug!r} has no question {id!r}")
+
+    def keys(self) -> dict[str, Question]:
+        return {q.key: q for q in self.questions}
+
+
+# ---------------------------------------------------------------------------- the index
+def item_score(question: Question, value: Any) -> float | None:
+    """0..100 for one answered index item, reverse-coded items turned round; None if unusable."""
+    if isinstance(value, bool):
+        return None
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= score <= SCALE_POINTS:
+        return None
+    if question.reverse:
+        score = SCALE_POINTS + 1 - score
+    return (score - 1) / (SCALE_POINTS - 1) * 100
+
+
+def belonging_index(answers: Mapping[str, Any], survey: Survey) -> float | None:
+    """The belonging index (formula in the module docstring) of one response.
+
+    `answers` maps question id -> option id ("1".."5" for likert); skipped questions are absent.
+    """
+    items = survey.index_items()
+    if not items:
+        return None
+    scores = [s for q in items if (s := item_score(q, answers.get(q.id))) is not None]
+    if 2 * len(scores) < len(items):
+        return None
+    return sum(scores) / len(scores)
+
+
+# ---------------------------------------------------------------------------- loading
+def load_survey(path: str | Path) -> Survey:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SurveyError([f"{path.name}: cannot read: {exc}"]) from exc
+    problems: list[str] = []
+    survey = _survey(raw, path.name, problems)
+    if problems or survey is None:
+        raise SurveyError(problems or [f"{path.name}: empty"])
+    return survey
+
+
+def load_surveys(directory: str | Path) -> dict[str, Survey]:
+    """Every `*.yaml` in `directory`, by slug; all problems of all files in one SurveyError."""
+    problems: list[str] = []
+    surveys: dict[str, Survey] = {}
+    for file in sorted(Path(directory).glob("*.yaml")):
+        try:
+            survey = load_survey(file)
+        except SurveyError as exc:
+            problems.extend(exc.problems)
+            continue
+        if survey.slug in surveys:
+            problems.append(f"{file.name}: slug {survey.slug!r} is used by another file")
+        surveys[survey.slug] = survey
+    if problems:
+        raise SurveyError(problems)
+    return surveys
+
+
+def _texts(value: Any, where: str, problems: list[str], limit: int | None = None) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(f"{where}: needs a text in each of {', '.join(LANGUAGES)}")
+        return {}
+    out: dict[str, str] = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}: missing {lang} text")
+            continue
+        text = " ".join(text.split())
+        if limit is not None and len(text) > limit:
+            problems.append(f"{where}: {lang} text longer than {limit} characters: {text!r}")
+        out[lang] = text
+    for lang in value:
+        if lang not in LANGUAGES:
+            problems.append(f"{where}: unknown language {lang!r}")
+    return out
+
+
+def _scales(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[Option, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: scales must be a mapping of name -> 5 points")
+        return {}
+    scales: dict[str, tuple[Option, ...]] = {}
+    for name, points in raw.items():
+        here = f"{where}: scale {name}"
+        if not isinstance(points, list) or len(points) != SCALE_POINTS:
+            problems.append(f"{here}: needs exactly {SCALE_POINTS} points")
+            continue
+        options = []
+        for n, point in enumerate(points, start=1):
+            if not isinstance(point, dict) or point.get("id") != n:
+                problems.append(f"{here}: point {n} must have id {n} (ids run 1..{SCALE_POINTS})")
+                continue
+            options.append(Option(str(n), _texts(point.get("label"), f"{here} point {n}", problems,
+                                                 MAX_SCALE_LABEL)))
+        scales[str(name)] = tuple(options)
+    return scales
+
+
+def _options(raw: Any, where: str, problems: list[str]) -> tuple[Option, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{where}: needs a non-empty list of options")
+        return ()
+    options: list[Option] = []
+    seen: set[str] = set()
+    for n, item in enumerate(raw, start=1):
+        oid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(oid, str) or not _ID.match(oid):
+            problems.append(f"{where}: option {n}: id must be a quoted string of a-z, 0-9, _ (got {oid!r})")
+            continue
+        if oid in seen:
+            problems.append(f"{where}: duplicate option id {oid!r}")
+        seen.add(oid)
+        options.append(Option(oid, _texts(item.get("label"), f"{where} option {oid}", problems,
+                                          MAX_OPTION_LABEL)))
+    return tuple(options)
+
+
+def _question(raw: Any, n: int, where: str, scales: dict[str, tuple[Option, ...]],
+              problems: list[str]) -> Question | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: question {n} must be a mapping")
+        return None
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not _ID.match(qid):
+        problems.append(f"{where}: question {n}: id must be a-z, 0-9, _ (got {qid!r})")
+        qid = f"#{n}"
+    here = f"{where}: question {qid}"
+    for key in sorted(set(raw) - _QUESTION_KEYS):
+        problems.append(f"{here}: unknown key {key!r}")
+    kind = raw.get("kind")
+    flags = {name: raw.get(name, False) for name in ("index", "reverse", "profile")}
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            problems.append(f"{here}: {name} must be true or false")
+    index, reverse, profile = (bool(flags[name]) for name in ("index", "reverse", "profile"))
+    text = _texts(raw.get("text"), here, problems)
+    scale = raw.get("scale")
+    options: tuple[Option, ...] = ()
+    if kind not in KINDS:
+        problems.append(f"{here}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    elif kind == "likert":
+        if "options" in raw:
+            problems.append(f"{here}: a likert question takes its options from its scale")
+        if scale not in scales:
+            problems.append(f"{here}: likert question without a known scale (got {scale!r})")
+        else:
+            options = scales[scale]
+    else:
+        if scale is not None:
+            problems.append(f"{here}: only likert questions have a scale")
+        options = _options(raw.get("options"), here, problems)
+    if index and kind != "likert":
+        problems.append(f"{here}: only likert questions can count in the index")
+    if reverse and not index:
+        problems.append(f"{here}: reverse: true only makes sense on an index item")
+    if profile:
+        if kind != "single":
+            problems.append(f"{here}: a profile question must be kind: single")
+        elif not any(o.id == PREFER_NOT_TO_SAY for o in options):
+            problems.append(f"{here}: a profile question needs the option {PREFER_NOT_TO_SAY!r} "
+                            "(prefer not to say)")
+        if index:
+            problems.append(f"{here}: a profile question cannot count in the index")
+    return Question(qid, str(kind), text, options, index, reverse, profile,
+                    scale if kind == "likert" else None)
+
+
+def _survey(raw: Any, where: str, problems: list[str]) -> Survey | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: the file must hold one survey (a mapping)")
+        return None
+    for key in sorted(set(raw) - _SURVEY_KEYS):
+        problems.append(f"{where}: unknown key {key!r}")
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not _SLUG.match(slug):
+        problems.append(f"{where}: slug must be a-z, 0-9, '_' or '-' (got {slug!r})")
+        slug = ""
+    title = _texts(raw.get("title"), f"{where}: title", problems)
+    intro = _texts(raw.get("intro"), f"{where}: intro", problems)
+    scales = _scales(raw.get("scales"), where, problems)
+    items = raw.get("questions")
+    if not isinstance(items, list) or not items:
+        problems.append(f"{where}: needs a non-empty list of questions")
+        items = []
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        question = _question(item, n, where, scales, problems)
+        if question is None:
+            continue
+        if question.id in seen:
+            problems.append(f"{where}: duplicate question id {question.id!r}")
+        seen.add(question.id)
+        questions.append(question)
+    if questions and not any(not q.profile for q in questions):
+        problems.append(f"{where}: needs at least one question that is not a profile question")
+    return Survey(slug, title, intro, tuple(questions))

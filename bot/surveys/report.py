@@ -1,0 +1,259 @@
+"""The survey report: four files from the anonymous answers, with small cells suppressed.
+
+`write_report(rows, survey, out)` writes, into `out`:
+
+* aggregates.csv: counts and shares per wave, group (`all` or a profile variable and value),
+  question version and option. A count is the number of responses in the group that answered the
+  question with that option (multi-select: that ticked it); share = count / answered.
+* index.csv: the belonging index (see `definition`) per wave and group: n (responses with an
+  index), mean and a 95% interval, mean ± 1.96·sd/√n (sd with n-1), clipped to 0..100 and
+  rounded to whole points.
+* answers.csv: one anonymised row per response (see `export`).
+* report.html: the same for people: charts, the index by group, wording changes, suppression.
+
+The suppression rules and why they hold are in `suppression`. This module knows nothing of
+Telegram or of the database: rows come from any iterable, e.g. the answer store streaming them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.surveys.aggregate import ALL, Family, IndexStats, Tally, WaveData
+from bot.surveys.definition import Survey
+from bot.surveys.export import write_answers
+from bot.surveys.report_html import Bar, Distribution, GroupIndex, IndexPoint, ReportData, render
+from bot.surveys.suppression import COMPLEMENTARY, TableLabels, WaveLabels, protect_wave
+
+AGGREGATE_COLUMNS = ["wave", "group_variable", "group_value", "question_id", "question_version",
+                     "option_id", "count", "share", "suppressed"]
+INDEX_COLUMNS = ["wave", "group_variable", "group_value", "n", "mean", "ci_low", "ci_high", "suppressed"]
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    wave: str
+    week: str  # ISO week, e.g. "2026-W48"; used only to order the waves
+    answers: Mapping[str, Any]  # question key (id@version) -> option id, or list of ids (multi)
+
+
+@dataclass
+class ReportSummary:
+    responses: int
+    waves: list[str]
+    suppressed_cells: int
+    suppressed_primary: int
+    suppressed_complementary: int
+    files: list[Path]
+    notes: list[str] = field(default_factory=list)  # what was left out entirely, and why
+
+
+def whole(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def index_numbers(stats: IndexStats) -> tuple[int, int, int] | None:
+    """(mean, ci_low, ci_high) in whole points, or None without any index."""
+    if stats.n == 0:
+        return None
+    mean = stats.total / stats.n
+    if stats.n > 1:
+        variance = max(0.0, (stats.squares - stats.n * mean * mean) / (stats.n - 1))
+        half = 1.96 * math.sqrt(variance) / math.sqrt(stats.n)
+    else:
+        half = 0.0
+    return whole(mean), whole(max(0.0, mean - half)), whole(min(100.0, mean + half))
+
+
+def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10, wave: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> ReportSummary:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tally = Tally(survey)
+    tally.add(rows, progress)
+    waves = tally.waves()
+    names = [w.name for w in waves]
+    if wave is not None and wave not in names:
+        raise ValueError(f"no answers in wave {wave!r} (waves: {', '.join(names) or 'none'})")
+    variables = [q.id for q in survey.profile()]
+    labels = {w.name: protect_wave(w, variables, k) for w in waves}
+    notes = _notes(waves, labels, survey, k)
+    if tally.ignored:
+        notes.append(f"answers to {len(tally.ignored)} question key(s) not in the current definition of "
+                     f"{survey.slug!r} were ignored: {', '.join(sorted(tally.ignored)[:5])}")
+
+    agg = list(_aggregate_rows(waves, labels, variables, k))
+    idx = list(_index_rows(waves, labels, variables, k))
+    files = [out / "aggregates.csv", out / "index.csv", out / "answers.csv", out / "report.html"]
+    _write_csv(files[0], AGGREGATE_COLUMNS, agg)
+    _write_csv(files[1], INDEX_COLUMNS, idx)
+    hidden_profiles = write_answers(files[2], tally, waves, labels, k)
+    reasons = [r[-1] for r in agg] + [r[-1] for r in idx]
+    complementary = sum(1 for r in reasons if r == COMPLEMENTARY)
+    primary = sum(1 for r in reasons if r and r != COMPLEMENTARY)
+    focus = wave or _latest(waves, labels)
+    data = _report_data(survey, waves, labels, variables, k, focus, agg, idx, notes)
+    data.suppressed_primary, data.suppressed_complementary = primary, complementary
+    data.answers_profile_hidden = hidden_profiles
+    files[3].write_text(render(data), encoding="utf-8")
+    return ReportSummary(tally.n, names, primary + complementary, primary, complementary, files, notes)
+
+
+def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _latest(waves: list[WaveData], labels: dict[str, WaveLabels]) -> str | None:
+    published = [w.name for w in waves if not labels[w.name].withheld]
+    return published[-1] if published else (waves[-1].name if waves else None)
+
+
+def _table_vars(fam: Family, wl: WaveLabels, tl: TableLabels, variables: list[str]) -> list[str]:
+    if fam.question.profile:
+        return [ALL]
+    return [ALL] + [v for v in variables if v not in wl.vars_dropped and v not in tl.vars_dropped]
+
+
+def _aggregate_rows(waves: list[WaveData], labels: dict[str, WaveLabels], variables: list[str], k: int):
+    for w in waves:
+        wl = labels[w.name]
+        if wl.withheld:
+            continue
+        for fam in w.families:
+            tl = wl.tables[fam.key]
+            if tl.dropped:
+                continue
+            qid, version = fam.question.id, fam.version
+            if tl.withheld:
+                reason = f"primary: n<{k}"
+                for option in fam.options:
+                    yield (w.name, ALL, ALL, qid, version, option, "", "", reason)
+                continue
+            for var in _table_vars(fam, wl, tl, variables):
+                for group, counts in fam.counts.get(var, {}).items():
+                    answered = fam.answered[var][group]
+                    for n, option in enumerate(fam.options):
+                        label = tl.label((var, group), n)
+                        if label:
+                            yield (w.name, var, group, qid, version, option, "", "", label)
+                        else:
+                            share = f"{counts[n] / answered:.4f}" if answered else ""
+                            yield (w.name, var, group, qid, version, option, counts[n], share, "")
+
+
+def _index_rows(waves: list[WaveData], labels: dict[str, WaveLabels], variables: list[str], k: int):
+    p = f"primary: n<{k}"
+    for w in waves:
+        wl = labels[w.name]
+        if wl.withheld:
+            yield (w.name, ALL, ALL, "", "", "", "", p)
+            continue
+        overall = w.index.get(ALL, {}).get(ALL, IndexStats())
+        if wl.index_withheld:
+            yield (w.name, ALL, ALL, "", "", "", "", p)
+            continue
+        yield (w.name, ALL, ALL, overall.n, *(index_numbers(overall) or ("", "", "")), "")
+        if overall.n < k:
+            continue
+        for var in variables:
+            if var in wl.vars_dropped or var in wl.index_vars_dropped:
+                continue
+            for group in w.groups.get(var, {}):
+                label = wl.index.get((var, group), "")
+                stats = w.index.get(var, {}).get(group, IndexStats())
+                if label:
+                    yield (w.name, var, group, "", "", "", "", label)
+                else:
+                    yield (w.name, var, group, stats.n, *(index_numbers(stats) or ("", "", "")), "")
+
+
+def _notes(waves: list[WaveData], labels: dict[str, WaveLabels], survey: Survey, k: int) -> list[str]:
+    notes = []
+    for w in waves:
+        wl = labels[w.name]
+        if wl.withheld:
+            notes.append(f"wave {w.name}: fewer than {k} responses, not published")
+            continue
+        for var in sorted(wl.vars_dropped):
+            notes.append(f"wave {w.name}: the breakdown by {var} is not published (small groups could "
+                         "not be protected)")
+        if wl.index_withheld:
+            notes.append(f"wave {w.name}: fewer than {k} responses with a belonging index; index not shown")
+        for var in sorted(wl.index_vars_dropped):
+            notes.append(f"wave {w.name}: the index by {var} is not published (small groups)")
+        for key, tl in wl.tables.items():
+            if tl.dropped and not survey.question(key.split("@")[0]).profile:
+                notes.append(f"wave {w.name}: question {key} is not published (small counts)")
+            for var in sorted(tl.vars_dropped):
+                notes.append(f"wave {w.name}: question {key} by {var} is not published (small counts)")
+    return notes
+
+
+def wording_changes(waves: list[WaveData], survey: Survey) -> list[tuple[str, str]]:
+    """(question id, wave) where the version(s) asked differ from the previous wave's."""
+    changes = []
+    for q in survey.questions:
+        previous: set[str] | None = None
+        for w in waves:
+            versions = {f.version for f in w.families if f.question.id == q.id}
+            if not versions:
+                continue
+            if previous is not None and versions != previous:
+                changes.append((q.id, w.name))
+            previous = versions
+    return changes
+
+
+def _report_data(survey: Survey, waves: list[WaveData], labels: dict[str, WaveLabels],
+                 variables: list[str], k: int, focus: str | None, agg: list[tuple], idx: list[tuple],
+                 notes: list[str]) -> ReportData:
+    by_row = {(r[0], r[1], r[2]): r for r in idx}
+    published = [w for w in waves if not labels[w.name].withheld]
+    series = []
+    for w in waves:
+        r = by_row.get((w.name, ALL, ALL))
+        ok = r is not None and not r[-1] and r[4] != ""
+        series.append(IndexPoint(w.name, r[3] if ok else None, r[4] if ok else None,
+                                 r[5] if ok else None, r[6] if ok else None))
+    groups = []
+    if focus is not None:
+        for var in variables:
+            q = survey.question(var)
+            for group in next((w.groups.get(var, {}) for w in waves if w.name == focus), {}):
+                r = by_row.get((focus, var, group))
+                if r is None:
+                    continue
+                option = q.option(group)
+                name = option.label.get("en", group) if option else group
+                numbers = (None if v == "" else v for v in r[3:7])
+                groups.append(GroupIndex(q.text.get("en", var), name, *numbers, r[7]))
+    dists = []
+    cells: dict[tuple[str, str], list[tuple]] = {}
+    for r in agg:
+        if r[0] == focus and r[1] == ALL:
+            cells.setdefault((r[3], r[4]), []).append(r)
+    for (qid, version), rows in cells.items():
+        q = survey.question(qid)
+        bars = []
+        for r in rows:
+            option = q.option(r[5])
+            bars.append(Bar(option.label.get("en", r[5]) if option else r[5],
+                            None if r[6] == "" else int(r[6]), None if r[7] == "" else float(r[7]), r[8]))
+        dists.append(Distribution(q.text.get("en", qid), qid, version, q.kind, q.profile, bars))
+    changes = [f"{survey.question(qid).text.get('en', qid)} ({qid}): wording changed in wave {wave}: "
+               "compare with care" for qid, wave in wording_changes(waves, survey)]
+    return ReportData(
+        title=survey.title.get("en", survey.slug), slug=survey.slug, k=k, focus=focus,
+        responses=sum(w.n for w in published),
+        waves=[(w.name, None if labels[w.name].withheld else w.n) for w in waves],
+        series=series, groups=groups, distributions=dists, wording=changes, notes=notes,
+        index_items=[q.text.get("en", q.id) + (" (reversed)" if q.reverse else "")
+                     for q in survey.index_items()])

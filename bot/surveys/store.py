@@ -1,0 +1,264 @@
+"""Survey waves, consent and the anonymous answer store.
+
+The problem: the strategy team needs answers it can trust, and the people answering need
+a promise that nobody, staff included, can tell which answers are theirs. So the two facts
+a completion produces are written apart: the participation record (this person took part in
+this wave: needed for one response per wave and for reminders) holds no answers, and the
+answers go to a holding area with no user reference. Once at least K responses of a wave wait
+there (or the wave closes), they are released into the answers table in shuffled order with
+fresh random keys, so neither row order, storage order, key nor time (only the ISO week is
+kept) links an answer to a participation record. In-progress answers never reach the database:
+they live in the dialog state and are gone when the survey is completed or stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import SurveyAnswer, SurveyHolding, SurveyParticipation, SurveyWave, User
+from bot.surveys.definition import Survey
+
+DEFAULT_K = 10
+_shuffle = secrets.SystemRandom().shuffle
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def quarter_code(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@dataclass(frozen=True)
+class WaveInfo:
+    id: int
+    survey: str
+    code: str
+    closed: bool
+    release_k: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    accepted: bool  # False: this person already completed this wave
+    released: int  # responses released into the answers table by this completion
+
+
+class SurveyError(Exception):
+    pass
+
+
+def _wave(row: SurveyWave) -> WaveInfo:
+    return WaveInfo(row.id, row.survey, row.code, row.closed, row.release_k)
+
+
+class SurveyService:
+    def __init__(self, sessions: async_sessionmaker, surveys: dict[str, Survey]) -> None:
+        self._sessions = sessions
+        self.surveys = surveys
+
+    # ------------------------------------------------------------ waves
+    async def open_wave(self, slug: str, code: str | None = None, k: int = DEFAULT_K) -> WaveInfo:
+        if slug not in self.surveys:
+            raise SurveyError(f"unknown survey {slug!r}")
+        if k < 1:
+            raise SurveyError("K must be at least 1")
+        code = code or quarter_code(_today())
+        async with self._sessions() as session:
+            exists = await session.scalar(
+                select(SurveyWave).where(SurveyWave.survey == slug, SurveyWave.code == code))
+            if exists is not None:
+                raise SurveyError(f"wave {code!r} of {slug!r} exists already")
+            for wave in (await session.scalars(select(SurveyWave).where(
+                    SurveyWave.survey == slug, SurveyWave.closed.is_(False)))).all():
+                await self._close(session, wave)
+            row = SurveyWave(survey=slug, code=code, opened_on=_today(), closed=False, release_k=k)
+            session.add(row)
+            await session.commit()
+            return _wave(row)
+
+    async def ensure_first_wave(self, slug: str) -> WaveInfo | None:
+        """A bundled survey that never had a wave gets one, so a fresh install can be tried."""
+        async with self._sessions() as session:
+            any_wave = await session.scalar(select(func.count()).select_from(SurveyWave).where(
+                SurveyWave.survey == slug))
+        if any_wave or slug not in self.surveys:
+            return None
+        return await self.open_wave(slug)
+
+    async def close_wave(self, slug: str, code: str | None = None) -> int:
+        """Close the open wave (or the named one); releases whatever is still waiting."""
+        async with self._sessions() as session:
+            stmt = select(SurveyWave).where(SurveyWave.survey == slug)
+            stmt = stmt.where(SurveyWave.code == code) if code else stmt.where(
+                SurveyWave.closed.is_(False))
+            wave = await session.scalar(stmt)
+            if wave is None:
+                raise SurveyError(f"no {'such' if code else 'open'} wave of {slug!r}")
+            released = await self._close(session, wave)
+            await session.commit()
+            return released
+
+    async def _close(self, session: AsyncSession, wave: SurveyWave) -> int:
+        wave.closed = True
+        return await self._release(session, wave.id, minimum=1)
+
+    async def open_waves(self) -> list[WaveInfo]:
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(SurveyWave).where(
+                SurveyWave.closed.is_(False)).order_by(SurveyWave.id))).all()
+        return [_wave(r) for r in rows if r.survey in self.surveys]
+
+    async def waves(self, slug: str) -> list[WaveInfo]:
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(SurveyWave).where(
+                SurveyWave.survey == slug).order_by(SurveyWave.id))).all()
+        return [_wave(r) for r in rows]
+
+    async def wave(self, wave_id: int) -> WaveInfo | None:
+        async with self._sessions() as session:
+            row = await session.get(SurveyWave, wave_id)
+        return _wave(row) if row else None
+
+    # ------------------------------------------------------------ people
+    @staticmethod
+    async def _user_id(session: AsyncSession, tg_user_id: int) -> int | None:
+        return await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
+
+    async def completed(self, tg_user_id: int, wave_id: int) -> bool:
+        async with self._sessions() as session:
+            uid = await self._user_id(session, tg_user_id)
+            if uid is None:
+                return False
+            return bool(await session.scalar(select(SurveyParticipation.completed).where(
+                SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid)))
+
+    async def consent(self, tg_user_id: int, wave_id: int) -> bool:
+        """Record that the person agreed and started. False if they already completed."""
+        async with self._sessions() as session:
+            uid = await self._user_id(session, tg_user_id)
+            if uid is None:
+                raise SurveyError("unknown user")
+            row = await session.scalar(select(SurveyParticipation).where(
+                SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid))
+            if row is not None:
+                return not row.completed
+            session.add(SurveyParticipation(wave_id=wave_id, user_id=uid, completed=False))
+            await session.commit()
+            return True
+
+    async def abandon(self, tg_user_id: int, wave_id: int) -> None:
+        """Stop: nothing of an unfinished survey is kept, not even that it was started."""
+        async with self._sessions() as session:
+            uid = await self._user_id(session, tg_user_id)
+            if uid is None:
+                return
+            await session.execute(delete(SurveyParticipation).where(
+                SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid,
+                SurveyParticipation.completed.is_(False)))
+            await session.commit()
+
+    async def complete(self, tg_user_id: int, wave_id: int, answers: dict[str, Any]) -> Completion:
+        async with self._sessions() as session:
+            wave = await session.scalar(
+                select(SurveyWave).where(SurveyWave.id == wave_id).with_for_update())
+            uid = await self._user_id(session, tg_user_id)
+            if wave is None or uid is None:
+                raise SurveyError("unknown wave or user")
+            if wave.closed:
+                raise SurveyError("the wave is closed")
+            row = await session.scalar(select(SurveyParticipation).where(
+                SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid))
+            if row is not None and row.completed:
+                return Completion(False, 0)
+            if row is None:
+                session.add(SurveyParticipation(wave_id=wave_id, user_id=uid, completed=True))
+            else:
+                row.completed = True
+            session.add(SurveyHolding(holding_key=secrets.token_hex(16), wave_id=wave_id,
+                                      week=iso_week(_today()), answers=dict(answers)))
+            await session.flush()
+            released = await self._release(session, wave_id, minimum=wave.release_k)
+            await session.commit()
+            return Completion(True, released)
+
+    async def _release(self, session: AsyncSession, wave_id: int, minimum: int) -> int:
+        waiting = list((await session.scalars(select(SurveyHolding).where(
+            SurveyHolding.wave_id == wave_id))).all())
+        if len(waiting) < minimum or not waiting:
+            return 0
+        _shuffle(waiting)
+        # Fresh keys: a holding key never reappears, so the two tables cannot be matched.
+        session.add_all(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=wave_id,
+                                     week=h.week, answers=h.answers) for h in waiting)
+        await session.execute(delete(SurveyHolding).where(
+            SurveyHolding.holding_key.in_([h.holding_key for h in waiting])))
+        return len(waiting)
+
+    async def set_pushes(self, tg_user_id: int, on: bool) -> None:
+        async with self._sessions() as session:
+            user = await session.scalar(select(User).where(User.tg_user_id == tg_user_id))
+            if user is not None:
+                user.survey_pushes = on
+                await session.commit()
+
+    async def pushes(self, tg_user_id: int) -> bool:
+        async with self._sessions() as session:
+            return bool(await session.scalar(select(User.survey_pushes).where(
+                User.tg_user_id == tg_user_id)))
+
+    async def participations(self, tg_user_id: int) -> list[tuple[str, str, bool]]:
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(SurveyWave.survey, SurveyWave.code, SurveyParticipation.completed)
+                .join(SurveyParticipation, SurveyParticipation.wave_id == SurveyWave.id)
+                .join(User, User.id == SurveyParticipation.user_id)
+                .where(User.tg_user_id == tg_user_id))).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    # ------------------------------------------------------------ results
+    async def released_count(self, wave_id: int) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(SurveyAnswer).where(
+                SurveyAnswer.wave_id == wave_id)) or 0)
+
+    async def share_choosing(self, wave_id: int, question_key: str, options: set[str]
+                             ) -> tuple[int, int] | None:
+        """(how many of those who answered chose one of `options`, how many answered), over
+        released answers only, or None below K."""
+        wave = await self.wave(wave_id)
+        if wave is None:
+            return None
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(SurveyAnswer.answers).where(
+                SurveyAnswer.wave_id == wave_id))).all()
+        answered = [r.get(question_key) for r in rows if r.get(question_key) is not None]
+        if len(answered) < wave.release_k:
+            return None
+        chosen = sum(1 for a in answered if str(a) in options)
+        return chosen, len(answered)
+
+    async def answer_rows(self, slug: str, wave_code: str | None = None) -> list[Any]:
+        from bot.surveys.report import AnswerRow  # the analysis side loads only for reports
+
+        async with self._sessions() as session:
+            stmt = (select(SurveyWave.code, SurveyAnswer.week, SurveyAnswer.answers)
+                    .join(SurveyWave, SurveyWave.id == SurveyAnswer.wave_id)
+                    .where(SurveyWave.survey == slug))
+            if wave_code:
+                stmt = stmt.where(SurveyWave.code == wave_code)
+            result = await session.stream(stmt.execution_options(yield_per=10_000))
+            return [AnswerRow(wave=code, week=week, answers=answers)
+                    async for code, week, answers in result]

@@ -1,0 +1,500 @@
+"""Small-cell suppression for survey reports: what is hidden, and why nothing hidden can be rebuilt.
+
+What is published, per wave (a wave with fewer than K responses is not published at all):
+
+* group sizes n(v, g) for every profile variable v and value g (`prefer not to say`, and a
+  skipped profile question, is the value `na`, a group like any other), with n(all) = sum of n(v, .);
+* per question version q, a table for every v: rows = groups of v plus the `all` row, columns =
+  options plus `answered` (recoverable from count/share). Column sums: the `all` row is the sum of
+  the group rows, for every option and for `answered`. Row sums (single/likert): options add up to
+  `answered`. Multi-select rows have no row sum, only max(option) <= answered <= sum(options);
+* index rows: n, mean and CI of the belonging index per group, n(all) = sum of n(v, .);
+* the reason of every suppressed cell: `primary: n<K` says the hidden value is 1..K-1 (or, for a
+  hidden row, that the row's count is below K), `complementary` says it is not 1..K-1.
+
+Algorithm, per wave:
+
+1. Groups (per variable v). Primary: groups with 1 <= n < K. Complementary: while the hidden groups
+   hold together fewer than K respondents, or a hidden group has no *witness*, hide the next
+   smallest visible group. The witness of a hidden group is a second hidden group such that moving
+   one respondent between the two keeps both sizes inside what their reasons reveal ([1, K-1] for
+   primary, >= K for complementary). Such a move leaves every published number unchanged (both
+   groups are hidden in every table), so it shows the size is not determined. If even hiding every
+   group leaves no witness, the breakdown by v is not published for that wave.
+2. Index rows (per variable): hidden with their group, or primary when 1 <= n(index) < K; then the
+   same complementary rule as for groups (hidden rows together >= K, each with a partner).
+3. Question tables (per question version, per variable):
+   a. `answered` below K overall: the question is shown for that wave only as suppressed.
+   b. Rows: rows of hidden groups are hidden; a visible group whose `answered` is 1..K-1 is hidden
+      (primary). While the hidden rows hold 1..K-1 answers together, hide the next smallest row.
+   c. Cells: option cells with 1..K-1 in the `all` row and in visible rows are hidden (primary).
+   d. Audit, repeated until it passes: every hidden cell needs a certificate, else the cheapest
+      visible cell (or row) next to it is hidden (complementary) and the audit starts again:
+      - a cycle: hidden cells of the same table (the `all` row held fixed) along which +1/-1
+        alternately keeps every row and column sum, every cell inside what its reason reveals, and
+        multi-select rows realisable. The search is a path search in a small directed graph
+        (rows and columns are nodes, hidden cells are arcs in the directions they can move);
+      - for a hidden `all` cell: a second hidden `all` cell (single/likert) moving the other way, plus
+        such a path in the table of every variable, so that all tables change consistently;
+      - for a cell of a hidden group: the respondent move of step 1;
+      - a 0 whose column has nothing left over (all row minus the visible cells is 0): the zero is
+        implied by published totals over at least K answers, the same thing a published 0 says.
+      If no cell can be added, that variable's table is left out for this question and wave (or,
+      for the `all` row, the question for that wave).
+
+The claim: for every suppressed value there is a second set of tables, agreeing with every
+published number and with every stated reason, in which that value differs (certificates above),
+except zeros implied by published totals over at least K answers. Hence no suppressed value can
+be computed from the published ones. Every addition hides more, so the loop ends. This is the
+claim for the additive tables (counts, answered, index n); two things are outside it and said
+in the report: the index mean and CI of a visible group are a weighted sum of its answers, so
+they are rounded to whole points; and answers.csv is row-level data: it protects people (no rare
+profile combination, no value of a hidden group) but shows every answer, so a small answer count
+can be counted in it. Release it only under a data-sharing agreement, not with the tables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.surveys.aggregate import ALL, Family, IndexStats, WaveData
+
+COMPLEMENTARY = "complementary"
+INF = 10**15
+Row = tuple[str, str]  # (group variable, group value)
+A: Row = (ALL, ALL)
+
+
+def primary(k: int) -> str:
+    return f"primary: n<{k}"
+
+
+@dataclass
+class TableLabels:
+    withheld: bool = False  # fewer than K answered overall: only the `all` row, suppressed
+    dropped: bool = False  # no certificate possible: nothing of this question in this wave
+    rows: dict[Row, str] = field(default_factory=dict)
+    cells: dict[tuple[Row, int], str] = field(default_factory=dict)
+    vars_dropped: set[str] = field(default_factory=set)
+
+    def label(self, row: Row, option: int) -> str:
+        return self.rows.get(row) or self.cells.get((row, option), "")
+
+
+@dataclass
+class WaveLabels:
+    withheld: bool = False  # fewer than K responses: nothing of the wave is published
+    groups: dict[Row, str] = field(default_factory=dict)
+    vars_dropped: set[str] = field(default_factory=set)
+    index: dict[Row, str] = field(default_factory=dict)
+    index_withheld: bool = False
+    index_vars_dropped: set[str] = field(default_factory=set)
+    tables: dict[str, TableLabels] = field(default_factory=dict)  # by question key
+
+
+def protect_wave(wave: WaveData, variables: list[str], k: int) -> WaveLabels:
+    if k < 3:
+        raise ValueError("K must be at least 3 (with K=2 'n<K' alone would say n=1)")
+    out = WaveLabels()
+    if wave.n < k:
+        out.withheld = True
+        return out
+    p = primary(k)
+    for var in variables:
+        sizes = wave.groups.get(var, {})
+        labels = _partition(sizes, {g: p for g, n in sizes.items() if 0 < n < k},
+                            lambda g, lab: (1, k - 1) if lab == p else (k, INF), k)
+        if labels is None:
+            out.vars_dropped.add(var)
+        else:
+            out.groups.update({(var, g): lab for g, lab in labels.items()})
+    _protect_index(wave, variables, k, out)
+    for fam in wave.families:
+        if fam.question.profile:
+            out.tables[fam.key] = _profile_table(fam, out)
+        else:
+            out.tables[fam.key] = _Table(fam, wave, out, [v for v in variables if v not in out.vars_dropped],
+                                         k).run()
+    return out
+
+
+def _partition(values: dict[str, int], labels: dict[str, str],
+               bounds: Callable[[str, str], tuple[int, int]], k: int) -> dict[str, str] | None:
+    """Complementary suppression of one sum (parts add up to a published total)."""
+    labels = dict(labels)
+    position = {g: n for n, g in enumerate(values)}
+    while True:
+        hidden = [g for g in values if labels.get(g)]
+        residual = sum(values[g] for g in hidden)
+        if residual == 0 or (residual >= k and all(_has_partner(g, hidden, values, labels, bounds)
+                                                    for g in hidden)):
+            return labels
+        visible = sorted((values[g], position[g], g) for g in values if not labels.get(g) and values[g] > 0)
+        if not visible:
+            return None
+        labels[visible[0][2]] = COMPLEMENTARY
+
+
+def _has_partner(g: str, hidden: list[str], values: dict[str, int], labels: dict[str, str],
+                 bounds: Callable[[str, str], tuple[int, int]]) -> bool:
+    def moves(h: str) -> tuple[bool, bool]:
+        lo, hi = bounds(h, labels[h])
+        return values[h] + 1 <= hi, values[h] - 1 >= lo
+
+    up, down = moves(g)
+    for other in hidden:
+        if other != g:
+            up2, down2 = moves(other)
+            if (up and down2) or (down and up2):
+                return True
+    return False
+
+
+def _protect_index(wave: WaveData, variables: list[str], k: int, out: WaveLabels) -> None:
+    p = primary(k)
+    overall = wave.index.get(ALL, {}).get(ALL, IndexStats())
+    if overall.n < k:
+        out.index_withheld = overall.n > 0
+        return
+    for var in variables:
+        if var in out.vars_dropped:
+            continue
+        sizes = wave.groups.get(var, {})
+        stats = wave.index.get(var, {})
+        values = {g: stats.get(g, IndexStats()).n for g in sizes}
+        labels = {g: out.groups.get((var, g)) or (p if 0 < n < k else "") for g, n in values.items()}
+
+        def bounds(g: str, lab: str, var: str = var, sizes: dict[str, int] = sizes) -> tuple[int, int]:
+            group_label = out.groups.get((var, g))
+            if group_label:
+                return (0, k - 1) if group_label == p else (0, INF)
+            return (1, min(k - 1, sizes[g])) if lab == p else (k, sizes[g])
+
+        result = _partition(values, labels, bounds, k)
+        if result is None:
+            out.index_vars_dropped.add(var)
+        else:
+            out.index.update({(var, g): lab for g, lab in result.items() if lab})
+
+
+def _profile_table(fam: Family, out: WaveLabels) -> TableLabels:
+    """A profile question's only row is the group sizes, protected in step 1."""
+    var = fam.question.id
+    if var in out.vars_dropped:
+        return TableLabels(dropped=True)
+    labels = TableLabels()
+    for n, option in enumerate(fam.options):
+        if out.groups.get((var, option)):
+            labels.cells[(A, n)] = out.groups[(var, option)]
+    return labels
+
+
+class _Table:
+    """Steps 3a-3d for one question version in one wave."""
+
+    def __init__(self, fam: Family, wave: WaveData, wl: WaveLabels, variables: list[str], k: int) -> None:
+        self.k, self.p = k, primary(k)
+        self.multi = fam.question.kind == "multi"
+        self.width = len(fam.options)
+        self.M = self.width  # the `answered` column
+        self.wl = wl
+        self.sizes = wave.groups
+        self.vars = list(variables)
+        self.rows: dict[str, list[Row]] = {v: [(v, g) for g in wave.groups.get(v, {})] for v in self.vars}
+        self.x: dict[Row, list[int]] = {}
+        for var in [ALL, *self.vars]:
+            for g, counts in fam.counts.get(var, {}).items():
+                self.x[(var, g)] = [*counts, fam.answered[var][g]]
+        for var in self.vars:
+            for row in self.rows[var]:
+                self.x.setdefault(row, [0] * (self.width + 1))
+        self.out = TableLabels()
+
+    # --------------------------------------------------------------- driver
+    def run(self) -> TableLabels:
+        k, p, out = self.k, self.p, self.out
+        if self.x[A][self.M] < k:
+            out.withheld = True
+            return out
+        for col in range(self.width):
+            if 0 < self.x[A][col] < k:
+                out.cells[(A, col)] = p
+        for var in self.vars:
+            for row in self.rows[var]:
+                answered = self.x[row][self.M]
+                if self.wl.groups.get(row):
+                    out.rows[row] = self.wl.groups[row]
+                elif 0 < answered < k:
+                    out.rows[row] = p
+                else:
+                    out.cells.update({(row, c): p for c in range(self.width) if 0 < self.x[row][c] < k})
+        for var in list(self.vars):
+            self._answered_residual(var)
+        while not out.dropped:
+            problem = self._first_uncertified()
+            if problem is None:
+                break
+            var, cell = problem
+            if var == ALL:
+                self._fix_all_cell(cell[1])
+            else:
+                self._fix_cell(var, cell)
+        return out
+
+    def _answered_residual(self, var: str) -> None:
+        while True:
+            hidden = sum(self.x[r][self.M] for r in self.rows[var] if r in self.out.rows)
+            if hidden == 0 or hidden >= self.k:
+                return
+            visible = self._smallest([(self.x[r][self.M], ("row", r)) for r in self.rows[var]
+                                      if r not in self.out.rows])
+            if not visible:
+                self._drop_var(var)
+                return
+            self._apply(visible[0])
+
+    def _first_uncertified(self) -> tuple[str, tuple[Row, int]] | None:
+        for var in self.vars:
+            for row in self.rows[var]:
+                for col in self._hidden_cols(row):
+                    if not self._certified(var, (row, col)):
+                        return var, (row, col)
+        for col in range(self.width):
+            if (A, col) in self.out.cells and not self._all_cell_certified(col):
+                return ALL, (A, col)
+        return None
+
+    # --------------------------------------------------------------- state
+    def _hidden(self, row: Row, col: int) -> bool:
+        return row in self.out.rows or (row, col) in self.out.cells
+
+    def _hidden_cols(self, row: Row) -> list[int]:
+        if row in self.out.rows:
+            return list(range(self.width + 1))
+        return [c for c in range(self.width) if (row, c) in self.out.cells]
+
+    def _bounds(self, row: Row, col: int) -> tuple[int, int]:
+        k, p = self.k, self.p
+        if row in self.out.rows:
+            label = self.out.rows[row]
+            if col != self.M:
+                return (0, k - 1) if label == p else (0, INF)
+            size = self.sizes[row[0]][row[1]]
+            if self.wl.groups.get(row):
+                return (0, min(k - 1, size)) if label == p else (0, size)
+            return (1, min(k - 1, size)) if label == p else (k, size)
+        return (1, k - 1) if self.out.cells[(row, col)] == p else (k, INF)
+
+    def _can(self, row: Row, col: int, step: int) -> bool:
+        r = self.x[row]
+        value = r[col] + step
+        lo, hi = self._bounds(row, col)
+        if not lo <= value <= hi:
+            return False
+        if not self.multi:
+            return True
+        # Multi-select rows have no row sum but must stay realisable: max(option) <= answered <=
+        # sum(options). A simple cycle passes a row at most once (all rows are the one free node),
+        # entering and leaving it by one cell each; the pairs that can occur there (-1 and +1 on
+        # two options, -1 on an option and on answered, +1 on answered and on an option) keep the
+        # row realisable whenever each change does on its own, which is what is checked here.
+        answered, total, top = r[self.M], sum(r[: self.width]), max(r[: self.width], default=0)
+        if col == self.M:
+            return value <= total if step > 0 else value >= top
+        return value <= answered if step > 0 else total - 1 >= answered
+
+    # --------------------------------------------------------------- certificates
+    def _arcs(self, var: str, skip: tuple[Row, int] | None = None) -> dict[object, set[object]]:
+        arcs: dict[object, set[object]] = defaultdict(set)
+        for row in self.rows[var]:
+            node = "F" if self.multi else ("r", row)
+            for col in self._hidden_cols(row):
+                if (row, col) == skip:
+                    continue
+                sign = -1 if col == self.M else 1  # `answered` enters a row sum with a minus
+                if self._can(row, col, sign):
+                    arcs[node].add(("c", col))
+                if self._can(row, col, -sign):
+                    arcs[("c", col)].add(node)
+        return arcs
+
+    def _certified(self, var: str, cell: tuple[Row, int]) -> bool:
+        row, col = cell
+        if self._forced_zero(var, row, col) or self._respondent_move(row, col):
+            return True
+        arcs = self._arcs(var, skip=cell)
+        node = "F" if self.multi else ("r", row)
+        sign = -1 if col == self.M else 1
+        ways = [(node, ("c", col))] if self._can(row, col, sign) else []
+        if self._can(row, col, -sign):
+            ways.append((("c", col), node))
+        # a cycle in this table with the `all` row fixed ...
+        if any(_reach(arcs, head, tail) for tail, head in ways):
+            return True
+        # ... or one that also changes hidden `all` cells, matched in every other variable's table
+        for col_a in range(self.width):
+            if (A, col_a) not in self.out.cells:
+                continue
+            for plan in self._all_plans(col_a):
+                if not all(self._supports(v, col_a, plan) for v in self.vars if v != var):
+                    continue
+                source, target = self._ends(col_a, plan)
+                if any(_reach_via(arcs, source, tail, head, target) for tail, head in ways):
+                    return True
+        return False
+
+    def _forced_zero(self, var: str, row: Row, col: int) -> bool:
+        if self.x[row][col] != 0 or (col != self.M and (A, col) in self.out.cells):
+            return False
+        visible = sum(self.x[r][col] for r in self.rows[var] if not self._hidden(r, col))
+        return self.x[A][col] == visible
+
+    def _respondent_move(self, row: Row, col: int) -> bool:
+        """A hidden group: one respondent moved to or from another hidden group of the variable."""
+        if not self.wl.groups.get(row):
+            return False
+        var = row[0]
+
+        def moves(r: Row) -> tuple[bool, bool]:
+            n = self.sizes[var][r[1]]
+            lo, hi = (1, self.k - 1) if self.wl.groups[r] == self.p else (self.k, INF)
+            return n + 1 <= hi, n - 1 >= lo
+
+        up, down = moves(row)
+        for other in self.rows[var]:
+            if other != row and self.wl.groups.get(other):
+                up2, down2 = moves(other)
+                if (up and down2 and self.x[other][col] >= 1) or (down and up2 and self.x[row][col] >= 1):
+                    return True
+        return False
+
+    def _all_plans(self, col: int) -> list[tuple[int, int | None]]:
+        """(direction, partner `all` cell) changes of the `all` row that keep its own constraints."""
+        plans: list[tuple[int, int | None]] = []
+        for step in (1, -1):
+            if not self._can(A, col, step):
+                continue
+            if self.multi:
+                plans.append((step, None))
+            else:
+                plans += [(step, c2) for c2 in range(self.width)
+                          if c2 != col and (A, c2) in self.out.cells and self._can(A, c2, -step)]
+        return plans
+
+    def _ends(self, col: int, plan: tuple[int, int | None]) -> tuple[object, object]:
+        """Where a path in a variable's table must start and end to follow an `all` change."""
+        step, partner = plan
+        other = "F" if partner is None else ("c", partner)
+        return (other, ("c", col)) if step > 0 else (("c", col), other)
+
+    def _supports(self, var: str, col: int, plan: tuple[int, int | None]) -> bool:
+        return _reach(self._arcs(var), *self._ends(col, plan))
+
+    def _all_cell_certified(self, col: int) -> bool:
+        return any(all(self._supports(v, col, plan) for v in self.vars) for plan in self._all_plans(col))
+
+    # --------------------------------------------------------------- complementary choices
+    def _smallest(self, candidates: list[tuple[int, tuple]]) -> list[tuple]:
+        return [c for _, c in sorted((v, c) for v, c in candidates if v > 0)]
+
+    def _apply(self, choice: tuple) -> None:
+        if choice[0] == "row":
+            self.out.rows[choice[1]] = COMPLEMENTARY
+        else:
+            self.out.cells[(choice[1], choice[2])] = COMPLEMENTARY
+
+    def _undo(self, choice: tuple) -> None:
+        if choice[0] == "row":
+            del self.out.rows[choice[1]]
+        else:
+            del self.out.cells[(choice[1], choice[2])]
+
+    def _visible_cells(self, rows: list[Row], cols: list[int]) -> list[tuple[int, tuple]]:
+        return [(self.x[r][c], ("cell", r, c)) for r in rows if r not in self.out.rows
+                for c in cols if (r, c) not in self.out.cells]
+
+    def _try(self, choices: list[tuple], works: Callable[[], bool],
+             fallback: list[tuple] | None = None) -> bool:
+        """Hide the first choice that makes `works` true, else the first fallback; False if none."""
+        for choice in choices:
+            self._apply(choice)
+            if works():
+                return True
+            self._undo(choice)
+        fallback = choices if fallback is None else fallback
+        if fallback:
+            self._apply(fallback[0])
+            return True
+        return False
+
+    def _fix_cell(self, var: str, cell: tuple[Row, int]) -> None:
+        """Hide one more cell for `cell`: next to it if that certifies it, else the cheapest that does."""
+        row, col = cell
+        others = [r for r in self.rows[var] if r != row]
+        rows = self._smallest([(self.x[r][self.M], ("row", r)) for r in self.rows[var]
+                               if r not in self.out.rows])
+        if col == self.M:
+            near = [c for c in rows if c[1] != row]
+        else:
+            near = self._smallest(self._visible_cells(others, [col]) + (
+                self._visible_cells([row], list(range(self.width)))
+                if not self.multi and row not in self.out.rows else []))
+        overall = self._smallest(self._visible_cells([A], list(range(self.width))))
+        if not self._try(near + rows + overall, lambda: self._certified(var, cell), near or rows or overall):
+            self._drop_var(var)
+
+    def _fix_all_cell(self, col: int) -> None:
+        plans = self._all_plans(col)
+        if not plans:
+            choices = self._smallest(self._visible_cells([A], list(range(self.width))))
+            if self.multi or not self._try(choices, lambda: bool(self._all_plans(col))):
+                self.out.dropped = True
+            return
+        plan = max(plans, key=lambda pl: sum(self._supports(v, col, pl) for v in self.vars))
+        var = next(v for v in self.vars if not self._supports(v, col, plan))
+        cols = [col] if plan[1] is None else [col, plan[1]]
+        choices = self._smallest(self._visible_cells(self.rows[var], cols))
+        if not self._try(choices, lambda: self._supports(var, col, plan)):
+            self._drop_var(var)
+
+    def _drop_var(self, var: str) -> None:
+        if var in self.vars:
+            self.vars.remove(var)
+        self.out.vars_dropped.add(var)
+
+
+def _path(arcs: dict[object, set[object]], source: object, target: object,
+          blocked: frozenset = frozenset()) -> list[object] | None:
+    """Nodes of a shortest path source -> target avoiding `blocked` (breadth-first)."""
+    if source in blocked or target in blocked:
+        return None
+    if source == target:
+        return [source]
+    before = {source: source}
+    queue = deque([source])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(arcs.get(node, ()), key=repr):
+            if nxt in before or nxt in blocked:
+                continue
+            before[nxt] = node
+            if nxt == target:
+                path = [nxt]
+                while path[-1] != source:
+                    path.append(before[path[-1]])
+                return path[::-1]
+            queue.append(nxt)
+    return None
+
+
+def _reach(arcs: dict[object, set[object]], source: object, target: object) -> bool:
+    return source != target and _path(arcs, source, target) is not None
+
+
+def _reach_via(arcs: dict[object, set[object]], source: object, tail: object, head: object,
+               target: object) -> bool:
+    """A simple path source -> tail, then the arc tail -> head (not in `arcs`), then head -> target."""
+    first = _path(arcs, source, tail)
+    return first is not None and _path(arcs, head, target, frozenset(first)) is not None
