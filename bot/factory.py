@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm_storage import SqlStorage
+from bot.dialog_ids import install as install_dialog_ids
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -86,6 +87,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.privacy.dialog import build_privacy_dialog
     from dialogs.survey.dialog import build_survey_dialog
 
+    install_dialog_ids()
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     directory = UserDirectory(sessions, cache_size=100_000 if settings.is_sqlite else 0)
     dp["content"] = content

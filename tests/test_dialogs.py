@@ -200,3 +200,14 @@ async def test_missing_translation_falls_back_with_notice(big_env):
     await click(user, env, "⬅️ Назад")
     await click(user, env, "Питання 1")
     assert "Текст 1." in env.last().text and "перекладено" not in env.last().text
+
+
+def test_dialog_intent_ids_do_not_collide_within_a_second():
+    from aiogram_dialog.api.entities import stack
+
+    from bot.dialog_ids import install
+
+    install()
+    ids = {stack.new_id() for _ in range(20_000)}
+    assert len(ids) == 20_000
+    assert max(len(i) for i in ids) <= 7

@@ -96,7 +96,7 @@ async def test_skip_back_and_change(bot, sandbox):
 
 
 async def answer_rest(user, start: int) -> None:
-    for q in QUESTIONS[start:]:
+    for _ in QUESTIONS[start:]:
         await user.press(SKIP["en"])
 
 

@@ -36,7 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.db.models import FsmRecord
 
-_MISSING = object()
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 class SqlStorage(BaseStorage):
@@ -53,7 +55,8 @@ class SqlStorage(BaseStorage):
         if cache_size is None:
             cache_size = 50_000 if self._dialect == "sqlite" else 0
         self._cache_size = cache_size
-        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
+        # key -> (state, data as JSON): a serialised copy, so nothing outside can change it.
+        self._cache: OrderedDict[str, tuple[str | None, str]] = OrderedDict()
         self._direct: _SqliteFile | None = None
         database = engine.url.database
         if self._dialect == "sqlite" and database and database != ":memory:":
@@ -64,48 +67,50 @@ class SqlStorage(BaseStorage):
 
     async def _load(self, key: str) -> tuple[str | None, dict[str, Any]]:
         if self._cache_size:
-            hit = self._cache.get(key, _MISSING)
-            if hit is not _MISSING:
+            hit = self._cache.get(key)
+            if hit is not None:
                 self._cache.move_to_end(key)
-                return hit  # type: ignore[return-value]
+                # A fresh copy each time: callers mutate nested dialog data in place.
+                return hit[0], json.loads(hit[1])
         if self._direct is not None:
             value = await self._direct.load(key)
-            self._remember(key, value)
-            return value
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key)
-                )
-            ).first()
-        value = (row[0], dict(row[1] or {})) if row else (None, {})
-        self._remember(key, value)
+        else:
+            async with self._sessions() as session:
+                row = (
+                    await session.execute(
+                        select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key)
+                    )
+                ).first()
+            value = (row[0], dict(row[1] or {})) if row else (None, {})
+        self._remember(key, value[0], _dumps(value[1]))
         return value
 
-    def _remember(self, key: str, value: tuple[str | None, dict[str, Any]]) -> None:
+    def _remember(self, key: str, state: str | None, blob: str) -> None:
         if not self._cache_size:
             return
-        self._cache[key] = value
+        self._cache[key] = (state, blob)
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
     async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        blob = _dumps(data)
+        if self._cache_size and self._cache.get(key) == (state, blob):
+            return  # aiogram-dialog saves the stack on every update, changed or not
         if self._direct is not None:
-            await self._direct.save(key, state, data)
-            self._remember(key, (state, data))
-            return
-        async with self._sessions() as session:
-            if state is None and not data:
-                await session.execute(FsmRecord.__table__.delete().where(FsmRecord.key == key))
-            else:
-                stmt = self._insert()(FsmRecord).values(key=key, state=state, data=data)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[FsmRecord.key], set_={"state": state, "data": data}
-                )
-                await session.execute(stmt)
-            await session.commit()
-        self._remember(key, (state, data))
+            await self._direct.save(key, state, blob if data else None)
+        else:
+            async with self._sessions() as session:
+                if state is None and not data:
+                    await session.execute(FsmRecord.__table__.delete().where(FsmRecord.key == key))
+                else:
+                    stmt = self._insert()(FsmRecord).values(key=key, state=state, data=data)
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=[FsmRecord.key], set_={"state": state, "data": data}
+                    )
+                    await session.execute(stmt)
+                await session.commit()
+        self._remember(key, state, blob)
 
     # Both parts live in one row; the key builder's "part" is left out on purpose.
     def _key(self, key: StorageKey) -> str:
@@ -174,23 +179,23 @@ class _SqliteFile:
             return None, {}
         return row[0], (json.loads(row[1]) if row[1] else {}) or {}
 
-    def _save_sync(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+    def _save_sync(self, key: str, state: str | None, blob: str | None) -> None:
         conn = self._connection()
-        if state is None and not data:
+        if state is None and blob is None:
             conn.execute("DELETE FROM fsm_records WHERE key = ?", (key,))
         else:
             conn.execute(
                 "INSERT INTO fsm_records (key, state, data) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data",
-                (key, state, json.dumps(data, ensure_ascii=False, separators=(",", ":"))),
+                (key, state, blob),
             )
 
     async def load(self, key: str) -> tuple[str | None, dict[str, Any]]:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._load_sync, key)
 
-    async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+    async def save(self, key: str, state: str | None, blob: str | None) -> None:
         await asyncio.get_running_loop().run_in_executor(
-            self._pool, self._save_sync, key, state, data)
+            self._pool, self._save_sync, key, state, blob)
 
     def _close_sync(self) -> None:
         if self._conn is not None:

@@ -18,10 +18,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
-from operator import add, attrgetter, methodcaller
+from operator import add, attrgetter, lshift, methodcaller
 from typing import Any, Protocol
 
-from bot.surveys.definition import PREFER_NOT_TO_SAY, SCALE_POINTS, Question, Survey
+from bot.surveys.definition import PREFER_NOT_TO_SAY, SCALE_POINTS, Question, Survey, item_score
 
 CHUNK = 50_000
 ALL = "all"
@@ -47,7 +47,7 @@ class Column:
     codes: dict[Any, int] = field(default_factory=lambda: {None: 0})
     values: list[tuple[str, ...] | None] = field(default_factory=lambda: [None])
     data: array = field(default_factory=lambda: array("H"))
-    counts: Counter = field(default_factory=Counter)  # (context, code) -> responses
+    counts: Counter = field(default_factory=Counter)  # context << 16 | code -> responses
 
     @property
     def version(self) -> str:
@@ -121,15 +121,18 @@ class Tally:
         # profile values per variable; None (skipped) is the same group as "prefer not to say"
         self.pcodes: list[dict[Any, int]] = [{None: 0, PREFER_NOT_TO_SAY: 0} for _ in self.profile]
         self.pvalues: list[list[str]] = [[PREFER_NOT_TO_SAY] for _ in self.profile]
-        self.contexts: dict[tuple[int, ...], int] = {}
+        self.contexts: dict[tuple, int] = {}  # (wave code, raw profile answers...) -> context
+        self.canonical: dict[tuple[int, ...], int] = {}  # (wave code, profile value codes...) -> context
         self.context_keys: list[tuple[int, ...]] = []
         self.context_col = array("I")
-        self.context_counts: Counter = Counter()
+        self._context_counts: Counter = Counter()
+        self.known: set[str] = set()  # every question key seen
+        self.keys: dict[str, list[str]] = defaultdict(list)  # question id -> its keys seen
         self.columns: dict[str, Column] = {}
-        self.profile_keys: Counter = Counter()  # (wave code, key) -> answers
-        self.index_counts: Counter = Counter()  # (context, score total, items answered) -> n
+        self.profile_keys: set[tuple[int, str]] = set()  # (wave code, key) answered
+        # context << 16 | (score total * (items + 1) + items answered) -> responses
+        self.index_counts: Counter = Counter()
         self.ignored: set[str] = set()
-        self._scores = {q.id: _score_maps(q) for q in self.items}
 
     def add(self, rows: Iterable[Row], progress: Callable[[int], None] | None = None) -> None:
         it = iter(rows)
@@ -151,46 +154,60 @@ class Tally:
                 self.first_week[wave] = str(week)
         wcodes = list(map(self.wave_codes.__getitem__, waves))
         answers = list(map(attrgetter("answers"), chunk))
-        keys: dict[str, list[str]] = defaultdict(list)
-        for key in set().union(*answers):
-            qid = split_key(key)[0]
-            if qid in self.by_id:
-                keys[qid].append(key)
-            else:
-                self.ignored.add(key)
         got: dict[str, list[Any]] = {}
 
         def values(key: str) -> list[Any]:
             if key not in got:
-                got[key] = list(map(methodcaller("get", key), answers))
+                try:
+                    got[key] = list(map(dict.get, answers, repeat(key)))
+                except TypeError:  # a Mapping that is not a dict
+                    got[key] = list(map(methodcaller("get", key), answers))
             return got[key]
 
+        # New question keys are rare: look for them only when the known ones do not account for
+        # every answer in the chunk (a full key union costs as much as reading two columns).
+        seen = sum(m - values(key).count(None) for key in self.known)
+        if seen != sum(map(len, answers)):
+            for key in set().union(*answers) - self.known:
+                self.known.add(key)
+                qid = split_key(key)[0]
+                if qid in self.by_id:
+                    self.keys[qid].append(key)
+                else:
+                    self.ignored.add(key)
+        keys = self.keys
+
         pcols = []
-        for var, q in enumerate(self.profile):
+        for q in self.profile:
             merged: list[Any] = [None] * m
             for n, key in enumerate(sorted(keys.get(q.id, ()))):
                 vals = values(key)
-                for w, count in Counter(compress(wcodes, vals)).items():
-                    self.profile_keys[w, key] += count
+                self.profile_keys.update((w, key) for w in set(compress(wcodes, vals)))
                 merged = vals if n == 0 else [a if a is not None else b
                                               for a, b in zip(merged, vals, strict=True)]
-            codes = self.pcodes[var]
-            try:
-                for value in set(merged) - codes.keys():
-                    codes[value] = len(self.pvalues[var])
-                    self.pvalues[var].append(str(value))
-            except TypeError:
-                raise ValueError(f"profile answers to {q.id!r} must be option ids") from None
-            pcols.append(list(map(codes.__getitem__, merged)))
+            pcols.append(merged)
+        # Contexts are looked up by the raw (wave, profile answers) tuple; new tuples are rare.
         tuples = list(zip(wcodes, *pcols, strict=True))
-        for ctx in set(tuples) - self.contexts.keys():
-            self.contexts[ctx] = len(self.context_keys)
-            self.context_keys.append(ctx)
+        try:
+            new = set(tuples) - self.contexts.keys()
+        except TypeError:
+            raise ValueError("profile answers must be option ids") from None
+        for raw in new:
+            canonical = (raw[0], *(self._profile_code(var, value) for var, value in enumerate(raw[1:])))
+            ctx = self.canonical.get(canonical)
+            if ctx is None:
+                ctx = self.canonical[canonical] = len(self.context_keys)
+                self.context_keys.append(canonical)
+            self.contexts[raw] = ctx
         contexts = list(map(self.contexts.__getitem__, tuples))
         self.context_col.extend(contexts)
-        self.context_counts.update(contexts)
+        if not self.items:
+            self._context_counts.update(contexts)
+        # Counting (context, code) pairs as one int is about three times faster than as tuples.
+        shifted = list(map(lshift, contexts, repeat(16)))
 
         seen_cols = set()
+        index = [0] * m  # per row: score total * (items + 1) + items answered
         for q in self.survey.core():
             for key in keys.get(q.id, ()):
                 col = self.columns.get(key)
@@ -209,22 +226,38 @@ class Tally:
                     raw_codes[raw] = col.code(raw)
                 codes = list(map(raw_codes.__getitem__, vals))
                 col.data.extend(codes)
-                col.counts.update(zip(contexts, codes, strict=True))
+                col.counts.update(map(add, shifted, codes))
                 seen_cols.add(key)
+                if q.index:
+                    table = [self._contribution(q, value) for value in col.values]
+                    index = list(map(add, index, map(table.__getitem__, codes)))
         for key, col in self.columns.items():
             if key not in seen_cols:
                 col.data.frombytes(bytes(2 * m))
 
         if self.items:
-            total = [0] * m
-            answered = [0] * m
-            for q in self.items:
-                score, one = self._scores[q.id]
-                for key in keys.get(q.id, ()):
-                    vals = values(key)
-                    total = list(map(add, total, map(score.get, vals, repeat(0))))
-                    answered = list(map(add, answered, map(one.get, vals, repeat(0))))
-            self.index_counts.update(zip(contexts, total, answered, strict=True))
+            self.index_counts.update(map(add, shifted, index))
+
+    def _contribution(self, q: Question, value: tuple[str, ...] | None) -> int:
+        score = item_score(q, value[0]) if value is not None and len(value) == 1 else None
+        if score is None:
+            return 0
+        return round(score * (SCALE_POINTS - 1) / 100) * (len(self.items) + 1) + 1
+
+    def _profile_code(self, var: int, value: Any) -> int:
+        codes = self.pcodes[var]
+        if value not in codes:
+            codes[value] = len(self.pvalues[var])
+            self.pvalues[var].append(str(value))
+        return codes[value]
+
+    @property
+    def context_counts(self) -> Counter:
+        """Responses per context; with index items, read off the index counts (every row is there)."""
+        if self.items and not self._context_counts:
+            for key, n in self.index_counts.items():
+                self._context_counts[key >> 16] += n
+        return self._context_counts
 
     # ------------------------------------------------------------------ roll-up
     def wave_order(self) -> list[str]:
@@ -250,7 +283,8 @@ class Tally:
         index: dict[str, dict[str, dict[str, IndexStats]]] = {
             w: defaultdict(lambda: defaultdict(IndexStats)) for w in order}
         need = len(self.items)
-        for (ctx, total, answered), n in self.index_counts.items():
+        for key, n in self.index_counts.items():
+            ctx, (total, answered) = key >> 16, divmod(key & 0xFFFF, need + 1)
             if answered == 0 or 2 * answered < need:
                 continue
             value = total / answered * 100 / (SCALE_POINTS - 1)
@@ -276,23 +310,32 @@ class Tally:
         options += extra
         position = {o: n for n, o in enumerate(options)}
         slots = [None if value is None else [position[v] for v in value] for value in col.values]
-        by_wave: dict[str, Family] = {}
-        for (ctx, code), n in col.counts.items():
+        width = len(options)
+        per_context: dict[int, list[int]] = {}  # options..., answered
+        for key, n in col.counts.items():
+            code = key & 0xFFFF
             if code == 0:
                 continue
+            vec = per_context.get(key >> 16)
+            if vec is None:
+                vec = per_context[key >> 16] = [0] * (width + 1)
+            for slot in slots[code]:
+                vec[slot] += n
+            vec[width] += n
+        by_wave: dict[str, dict[str, dict[str, list[int]]]] = {}
+        for ctx, vec in per_context.items():
             wave, pairs = groups_of[ctx]
-            fam = by_wave.get(wave)
-            if fam is None:
-                fam = by_wave[wave] = Family(q, col.version, options)
-                for var, counter in sizes[wave].items():
-                    fam.counts[var] = {g: [0] * len(options) for g in counter}
-                    fam.answered[var] = dict.fromkeys(counter, 0)
+            table = by_wave.get(wave)
+            if table is None:
+                table = by_wave[wave] = {var: {g: [0] * (width + 1) for g in counter}
+                                         for var, counter in sizes[wave].items()}
             for var, group in pairs:
-                row = fam.counts[var][group]
-                for slot in slots[code]:
-                    row[slot] += n
-                fam.answered[var][group] += n
-        for wave, fam in by_wave.items():
+                row = table[var][group]
+                row[:] = map(add, row, vec)
+        for wave, table in by_wave.items():
+            fam = Family(q, col.version, options)
+            fam.counts = {var: {g: row[:width] for g, row in rows.items()} for var, rows in table.items()}
+            fam.answered = {var: {g: row[width] for g, row in rows.items()} for var, rows in table.items()}
             families[wave].append(fam)
 
     def _sorted_families(self, fams: list[Family]) -> list[Family]:
@@ -322,15 +365,6 @@ class Tally:
         known = [o.id for o in q.options if o.id in counter]
         extra = sorted((g for g in counter if q.option(g) is None), key=_natural)
         return {g: counter[g] for g in known + extra}
-
-
-def _score_maps(q: Question) -> tuple[dict[Any, int], dict[Any, int]]:
-    """Answer value -> item score in steps (0..4, reverse items turned round), and -> 1 if usable."""
-    score: dict[Any, int] = {}
-    for s in range(1, SCALE_POINTS + 1):
-        step = (SCALE_POINTS - s) if q.reverse else (s - 1)
-        score[str(s)] = score[s] = step
-    return score, dict.fromkeys(score, 1)
 
 
 def _natural(text: str) -> tuple:

@@ -42,7 +42,7 @@ MAX_OPTION_LABEL = 60
 _ID = re.compile(r"^[a-z0-9_]{1,40}$")
 _SLUG = re.compile(r"^[a-z0-9_-]{1,40}$")
 _QUESTION_KEYS = {"id", "kind", "text", "scale", "options", "index", "reverse", "profile"}
-_SURVEY_KEYS = {"slug", "title", "intro", "questions", "scales"}
+_SURVEY_KEYS = {"slug", "title", "intro", "questions", "scales", "headline"}
 
 
 class SurveyError(ValueError):
@@ -103,6 +103,9 @@ class Survey:
     title: dict[str, str]
     intro: dict[str, str]
     questions: tuple[Question, ...]
+    # What a respondent sees after finishing, once a wave has K released answers:
+    # {"question": id, "options": [ids counted], "text": {lang: "... {n} ..."}}, n per 100.
+    headline: dict[str, Any] | None = None
 
     def core(self) -> list[Question]:
         return [q for q in self.questions if not q.profile]
@@ -326,4 +329,26 @@ def _survey(raw: Any, where: str, problems: list[str]) -> Survey | None:
         questions.append(question)
     if questions and not any(not q.profile for q in questions):
         problems.append(f"{where}: needs at least one question that is not a profile question")
-    return Survey(slug, title, intro, tuple(questions))
+    headline = _headline(raw.get("headline"), where, questions, problems)
+    return Survey(slug, title, intro, tuple(questions), headline)
+
+
+def _headline(raw: Any, where: str, questions: list[Question], problems: list[str]
+              ) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    here = f"{where}: headline"
+    if not isinstance(raw, dict):
+        problems.append(f"{here} must be a mapping")
+        return None
+    question = next((q for q in questions if q.id == raw.get("question")), None)
+    if question is None or question.kind == "multi":
+        problems.append(f"{here}: 'question' must name a likert or single-choice question")
+        return None
+    options = [str(o) for o in raw.get("options") or []]
+    if not options or any(question.option(o) is None for o in options):
+        problems.append(f"{here}: 'options' must list option ids of {question.id!r}")
+    text = _texts(raw.get("text"), f"{here}: text", problems)
+    if any("{n}" not in value for value in text.values()):
+        problems.append(f"{here}: every text needs the {{n}} placeholder")
+    return {"question": question.id, "options": options, "text": text}

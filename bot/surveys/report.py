@@ -18,6 +18,7 @@ Telegram or of the database: rows come from any iterable, e.g. the answer store 
 from __future__ import annotations
 
 import csv
+import gc
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -72,7 +73,27 @@ def index_numbers(stats: IndexStats) -> tuple[int, int, int] | None:
 
 def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10, wave: str | None = None,
                  progress: Callable[[int], None] | None = None) -> ReportSummary:
-    out = Path(out)
+    """Read `rows` (AnswerRow-like: wave, week, answers by question key) once and write the report.
+
+    `wave` picks the wave the charts of answers and the index-by-group table describe (default:
+    the latest published one); the CSV files always hold every wave. `progress` is called with
+    the number of rows read, every 50,000 rows.
+    """
+    if k < 3:
+        raise ValueError("K must be at least 3")
+    # Counting creates and drops millions of small objects; with the cyclic collector on, each of
+    # its full passes walks every live object (the caller may hold a million rows) again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_report(rows, survey, Path(out), k, wave, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: str | None,
+                  progress: Callable[[int], None] | None) -> ReportSummary:
     out.mkdir(parents=True, exist_ok=True)
     tally = Tally(survey)
     tally.add(rows, progress)

@@ -148,7 +148,7 @@ def _line_chart(series: list[IndexPoint]) -> str:
     def y(v: float) -> float:
         return top + (100 - v) / 100 * plot_h
 
-    out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+    out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%">',
            "<title>Belonging index by wave, with 95% intervals</title>"]
     for v in (0, 25, 50, 75, 100):
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
@@ -190,7 +190,7 @@ def _line_chart(series: list[IndexPoint]) -> str:
 def _bar_chart(dist: Distribution) -> str:
     row_h, label_w, bar_w, width = 26, 250, 330, 680
     height = row_h * len(dist.bars) + 8
-    out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+    out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%">',
            f"<title>{e(dist.text)}</title>"]
     for i, bar in enumerate(dist.bars):
         y = 4 + i * row_h

@@ -65,6 +65,8 @@ COMPLEMENTARY = "complementary"
 INF = 10**15
 Row = tuple[str, str]  # (group variable, group value)
 A: Row = (ALL, ALL)
+Change = tuple[Row, int, int]  # (row, column, +1 or -1)
+Arcs = dict[object, list[tuple[object, tuple[Change, ...]]]]
 
 
 def primary(k: int) -> str:
@@ -267,12 +269,17 @@ class _Table:
         return None
 
     # --------------------------------------------------------------- state
+    # The audit assumes the reader knows `answered` of every visible group, even of a row whose
+    # cells are all hidden (when everyone answered, it is the published group size anyway): only
+    # the `answered` of hidden groups is an unknown.
     def _hidden(self, row: Row, col: int) -> bool:
+        if col == self.M:
+            return row in self.out.rows and bool(self.wl.groups.get(row))
         return row in self.out.rows or (row, col) in self.out.cells
 
     def _hidden_cols(self, row: Row) -> list[int]:
         if row in self.out.rows:
-            return list(range(self.width + 1))
+            return list(range(self.width + (1 if self.wl.groups.get(row) else 0)))
         return [c for c in range(self.width) if (row, c) in self.out.cells]
 
     def _bounds(self, row: Row, col: int) -> tuple[int, int]:
@@ -281,10 +288,8 @@ class _Table:
             label = self.out.rows[row]
             if col != self.M:
                 return (0, k - 1) if label == p else (0, INF)
-            size = self.sizes[row[0]][row[1]]
-            if self.wl.groups.get(row):
-                return (0, min(k - 1, size)) if label == p else (0, size)
-            return (1, min(k - 1, size)) if label == p else (k, size)
+            size = self.sizes[row[0]][row[1]]  # the row of a hidden group
+            return (0, min(k - 1, size)) if label == p else (0, size)
         return (1, k - 1) if self.out.cells[(row, col)] == p else (k, INF)
 
     def _can(self, row: Row, col: int, step: int) -> bool:
@@ -306,43 +311,99 @@ class _Table:
         return value <= answered if step > 0 else total - 1 >= answered
 
     # --------------------------------------------------------------- certificates
-    def _arcs(self, var: str, skip: tuple[Row, int] | None = None) -> dict[object, set[object]]:
-        arcs: dict[object, set[object]] = defaultdict(set)
+    # A certificate is a list of changes (row, column, +-1) to hidden cells. It is found as a path
+    # in a small directed graph (rows and columns are nodes, a hidden cell is an arc in each
+    # direction it can move) and then checked as a whole by `_consistent`, so the graph search
+    # only has to find candidates, never to be trusted.
+    def _arcs(self, var: str) -> Arcs:
+        arcs: Arcs = defaultdict(list)
         for row in self.rows[var]:
             node = "F" if self.multi else ("r", row)
-            for col in self._hidden_cols(row):
-                if (row, col) == skip:
-                    continue
+            cols = self._hidden_cols(row)
+            for col in cols:
                 sign = -1 if col == self.M else 1  # `answered` enters a row sum with a minus
                 if self._can(row, col, sign):
-                    arcs[node].add(("c", col))
+                    arcs[node].append((("c", col), ((row, col, sign),)))
                 if self._can(row, col, -sign):
-                    arcs[("c", col)].add(node)
+                    arcs[("c", col)].append((node, ((row, col, -sign),)))
+            if self.multi and self.M in cols:
+                # one more respondent answering (or one fewer) with one option ticked
+                for col in cols:
+                    if col != self.M:
+                        up = ((row, self.M, 1), (row, col, 1))
+                        down = ((row, col, -1), (row, self.M, -1))
+                        if self._consistent(up, columns=False):
+                            arcs[("c", self.M)].append((("c", col), up))
+                        if self._consistent(down, columns=False):
+                            arcs[("c", col)].append((("c", self.M), down))
         return arcs
+
+    def _consistent(self, changes: tuple[Change, ...] | list[Change], columns: bool = True) -> bool:
+        """Would the tables with these changes still agree with everything published?"""
+        deltas: dict[Row, dict[int, int]] = defaultdict(dict)
+        for row, col, step in changes:
+            if col in deltas[row]:
+                return False
+            deltas[row][col] = step
+        for row, cells in deltas.items():
+            new = list(self.x[row])
+            for col, step in cells.items():
+                if not self._hidden(row, col):
+                    return False
+                new[col] += step
+                lo, hi = self._bounds(row, col)
+                if not lo <= new[col] <= hi:
+                    return False
+            options = new[: self.width]
+            if self.multi:
+                if options and (max(options) > new[self.M] or sum(options) < new[self.M]):
+                    return False
+            elif sum(step for col, step in cells.items() if col != self.M) != cells.get(self.M, 0):
+                return False
+        if columns:
+            overall = deltas.get(A, {})
+            for var in self.vars:
+                for col in range(self.width + 1):
+                    moved = sum(deltas[r].get(col, 0) for r in self.rows[var] if r in deltas)
+                    if moved != overall.get(col, 0):
+                        return False
+        return True
 
     def _certified(self, var: str, cell: tuple[Row, int]) -> bool:
         row, col = cell
         if self._forced_zero(var, row, col) or self._respondent_move(row, col):
             return True
-        arcs = self._arcs(var, skip=cell)
-        node = "F" if self.multi else ("r", row)
-        sign = -1 if col == self.M else 1
-        ways = [(node, ("c", col))] if self._can(row, col, sign) else []
-        if self._can(row, col, -sign):
-            ways.append((("c", col), node))
+        # the arcs that move this cell (alone, or with its row's `answered`), and all the others
+        ways, arcs = [], defaultdict(list)
+        for tail, out in self._arcs(var).items():
+            for head, changes in out:
+                if any((r, c) == cell for r, c, _ in changes):
+                    ways.append((tail, head, changes))
+                else:
+                    arcs[tail].append((head, changes))
         # a cycle in this table with the `all` row fixed ...
-        if any(_reach(arcs, head, tail) for tail, head in ways):
-            return True
+        for tail, head, changes in ways:
+            path = _path(arcs, head, tail)
+            if path is not None and self._consistent([*changes, *path[0]]):
+                return True
         # ... or one that also changes hidden `all` cells, matched in every other variable's table
         for col_a in range(self.width):
             if (A, col_a) not in self.out.cells:
                 continue
             for plan in self._all_plans(col_a):
-                if not all(self._supports(v, col_a, plan) for v in self.vars if v != var):
+                others = [self._supports(v, col_a, plan) for v in self.vars if v != var]
+                if any(p is None for p in others):
                     continue
                 source, target = self._ends(col_a, plan)
-                if any(_reach_via(arcs, source, tail, head, target) for tail, head in ways):
-                    return True
+                for tail, head, changes in ways:
+                    first = _path(arcs, source, tail) if source != tail else ([], [source])
+                    if first is None:
+                        continue
+                    second = _path(arcs, head, target, frozenset(first[1])) if head != target else ([], [])
+                    if second is not None and self._consistent(
+                            [*self._plan_changes(col_a, plan), *first[0], *changes, *second[0],
+                             *(c for p in others if p for c in p)]):
+                        return True
         return False
 
     def _forced_zero(self, var: str, row: Row, col: int) -> bool:
@@ -389,11 +450,21 @@ class _Table:
         other = "F" if partner is None else ("c", partner)
         return (other, ("c", col)) if step > 0 else (("c", col), other)
 
-    def _supports(self, var: str, col: int, plan: tuple[int, int | None]) -> bool:
-        return _reach(self._arcs(var), *self._ends(col, plan))
+    def _plan_changes(self, col: int, plan: tuple[int, int | None]) -> list[Change]:
+        step, partner = plan
+        return [(A, col, step)] + ([] if partner is None else [(A, partner, -step)])
+
+    def _supports(self, var: str, col: int, plan: tuple[int, int | None]) -> list[Change] | None:
+        path = _path(self._arcs(var), *self._ends(col, plan))
+        return None if path is None else path[0]
 
     def _all_cell_certified(self, col: int) -> bool:
-        return any(all(self._supports(v, col, plan) for v in self.vars) for plan in self._all_plans(col))
+        for plan in self._all_plans(col):
+            paths = [self._supports(v, col, plan) for v in self.vars]
+            if all(p is not None for p in paths) and self._consistent(
+                    [*self._plan_changes(col, plan), *(c for p in paths if p for c in p)]):
+                return True
+        return False
 
     # --------------------------------------------------------------- complementary choices
     def _smallest(self, candidates: list[tuple[int, tuple]]) -> list[tuple]:
@@ -430,33 +501,48 @@ class _Table:
         return False
 
     def _fix_cell(self, var: str, cell: tuple[Row, int]) -> None:
-        """Hide one more cell for `cell`: next to it if that certifies it, else the cheapest that does."""
+        """Hide one more cell for `cell`: the smallest that certifies it (its row and column first,
+        then the rest of the table, whole rows, the `all` row); if none does on its own, the
+        smallest next to it, and the search goes on from there."""
         row, col = cell
         others = [r for r in self.rows[var] if r != row]
         rows = self._smallest([(self.x[r][self.M], ("row", r)) for r in self.rows[var]
                                if r not in self.out.rows])
-        if col == self.M:
-            near = [c for c in rows if c[1] != row]
+        if col == self.M:  # a hidden group's `answered`: only other hidden groups can take it up
+            near = []
         else:
             near = self._smallest(self._visible_cells(others, [col]) + (
                 self._visible_cells([row], list(range(self.width)))
                 if not self.multi and row not in self.out.rows else []))
+        rest = [c for c in self._smallest(self._visible_cells(self.rows[var], list(range(self.width))))
+                if c not in near]
         overall = self._smallest(self._visible_cells([A], list(range(self.width))))
-        if not self._try(near + rows + overall, lambda: self._certified(var, cell), near or rows or overall):
+        if not self._try(near + rest + rows + overall, lambda: self._certified(var, cell),
+                         near or rows or overall):
             self._drop_var(var)
 
     def _fix_all_cell(self, col: int) -> None:
         plans = self._all_plans(col)
+        overall = self._smallest(self._visible_cells([A], list(range(self.width))))
         if not plans:
-            choices = self._smallest(self._visible_cells([A], list(range(self.width))))
-            if self.multi or not self._try(choices, lambda: bool(self._all_plans(col))):
+            if self.multi or not self._try(overall, lambda: bool(self._all_plans(col))):
                 self.out.dropped = True
             return
-        plan = max(plans, key=lambda pl: sum(self._supports(v, col, pl) for v in self.vars))
-        var = next(v for v in self.vars if not self._supports(v, col, plan))
+
+        def supported(plan: tuple[int, int | None], var: str) -> bool:
+            return self._supports(var, col, plan) is not None
+
+        plan = max(plans, key=lambda pl: sum(supported(pl, v) for v in self.vars))
+        lacking = [v for v in self.vars if not supported(plan, v)]
+        if not lacking:  # every table has a path, but together they break a bound: hide more
+            cells = [c for v in self.vars for c in self._visible_cells(self.rows[v], [col])]
+            if not self._try(self._smallest(cells) + overall, lambda: self._all_cell_certified(col)):
+                self.out.dropped = True
+            return
+        var = lacking[0]
         cols = [col] if plan[1] is None else [col, plan[1]]
         choices = self._smallest(self._visible_cells(self.rows[var], cols))
-        if not self._try(choices, lambda: self._supports(var, col, plan)):
+        if not self._try(choices, lambda: supported(plan, var)):
             self._drop_var(var)
 
     def _drop_var(self, var: str) -> None:
@@ -465,36 +551,26 @@ class _Table:
         self.out.vars_dropped.add(var)
 
 
-def _path(arcs: dict[object, set[object]], source: object, target: object,
-          blocked: frozenset = frozenset()) -> list[object] | None:
-    """Nodes of a shortest path source -> target avoiding `blocked` (breadth-first)."""
-    if source in blocked or target in blocked:
+def _path(arcs: Arcs, source: object, target: object,
+          blocked: frozenset = frozenset()) -> tuple[list[Change], list[object]] | None:
+    """Changes and nodes along a shortest path source -> target avoiding `blocked` (breadth-first)."""
+    if source == target or source in blocked or target in blocked:
         return None
-    if source == target:
-        return [source]
-    before = {source: source}
+    before: dict[object, tuple[object, tuple[Change, ...]]] = {source: (source, ())}
     queue = deque([source])
     while queue:
         node = queue.popleft()
-        for nxt in sorted(arcs.get(node, ()), key=repr):
+        for nxt, changes in arcs.get(node, ()):
             if nxt in before or nxt in blocked:
                 continue
-            before[nxt] = node
+            before[nxt] = (node, changes)
             if nxt == target:
-                path = [nxt]
-                while path[-1] != source:
-                    path.append(before[path[-1]])
-                return path[::-1]
+                out: list[Change] = []
+                nodes = [nxt]
+                while nxt != source:
+                    nxt, changes = before[nxt]
+                    out[:0] = changes
+                    nodes.append(nxt)
+                return out, nodes
             queue.append(nxt)
     return None
-
-
-def _reach(arcs: dict[object, set[object]], source: object, target: object) -> bool:
-    return source != target and _path(arcs, source, target) is not None
-
-
-def _reach_via(arcs: dict[object, set[object]], source: object, tail: object, head: object,
-               target: object) -> bool:
-    """A simple path source -> tail, then the arc tail -> head (not in `arcs`), then head -> target."""
-    first = _path(arcs, source, tail)
-    return first is not None and _path(arcs, head, target, frozenset(first)) is not None

@@ -12,10 +12,10 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
-from bot.surveys.definition import Question, Survey
 
 from bot.i18n import T
 from bot.i18n import gettext_ as t
+from bot.surveys.definition import Question, Survey
 from bot.surveys.store import SurveyError, SurveyService
 from dialogs.common import home_button, search_inputs
 from dialogs.faq.open import open_menu
