@@ -307,7 +307,7 @@ def test_report_html(tmp_path, mini):
     assert "Belonging index by wave" in html and "Answers in wave W1" in html
     assert f"<b>{summary.suppressed_cells:,}</b> cells" in html
     assert f"K = {K}" in html
-    assert "Belarusian</td><td class=\"num muted\" colspan=\"3\">hidden (fewer than K people)" in html
+    assert "Belarusian</td><td class=\"num muted\" colspan=\"3\">hidden (fewer than 10 people)" in html
 
 
 def test_progress_every_chunk(tmp_path, mini, monkeypatch):

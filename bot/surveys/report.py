@@ -8,11 +8,19 @@
 * index.csv: the belonging index (see `definition`) per wave and group: n (responses with an
   index), mean and a 95% interval, mean ± 1.96·sd/√n (sd with n-1), clipped to 0..100 and
   rounded to whole points.
-* answers.csv: one anonymised row per response (see `export`).
+* answers.csv: one row per response, anonymised. Kept: the wave (no week: finer than needed and
+  a re-identification aid), one column per question version, the four profile bands. A row's
+  profile columns read `suppressed` when in its wave its combination of profile answers occurs
+  fewer than K times or one of its profile values is a group hidden in the tables (else counting
+  rows would undo that); if that leaves 1..K-1 such rows in a wave, the smallest visible
+  combinations are hidden too. Waves below K are left out. Rows are ordered by a hash of what is
+  published in them, so a row's position tells neither input order nor a hidden value.
 * report.html: the same for people: charts, the index by group, wording changes, suppression.
 
-The suppression rules and why they hold are in `suppression`. This module knows nothing of
-Telegram or of the database: rows come from any iterable, e.g. the answer store streaming them.
+The suppression rules and why they hold are in `suppression`; the one-pass counting in
+`aggregate`. This module knows nothing of Telegram or of the database: rows come from any
+iterable, e.g. the answer store streaming them. Everything per row runs column-wise in C (`map`,
+`zip`, `Counter`, `str.join`, `list.sort`).
 """
 
 from __future__ import annotations
@@ -20,15 +28,18 @@ from __future__ import annotations
 import csv
 import gc
 import math
+import zlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
 from pathlib import Path
 from typing import Any
 
 from bot.surveys.aggregate import ALL, Family, IndexStats, Tally, WaveData
 from bot.surveys.definition import Survey
-from bot.surveys.export import write_answers
-from bot.surveys.report_html import Bar, Distribution, GroupIndex, IndexPoint, ReportData, render
+from bot.surveys.html import Bar, Distribution, GroupIndex, IndexPoint, ReportData, render
 from bot.surveys.suppression import COMPLEMENTARY, TableLabels, WaveLabels, protect_wave
 
 AGGREGATE_COLUMNS = ["wave", "group_variable", "group_value", "question_id", "question_version",
@@ -276,5 +287,84 @@ def _report_data(survey: Survey, waves: list[WaveData], labels: dict[str, WaveLa
         responses=sum(w.n for w in published),
         waves=[(w.name, None if labels[w.name].withheld else w.n) for w in waves],
         series=series, groups=groups, distributions=dists, wording=changes, notes=notes,
-        index_items=[q.text.get("en", q.id) + (" (reversed)" if q.reverse else "")
-                     for q in survey.index_items()])
+        index_items=[q.text.get("en", q.id) + (" (reversed: agreeing counts as less belonging)"
+                                                if q.reverse else "") for q in survey.index_items()])
+
+
+# ------------------------------------------------------------------------------ answers.csv
+SUPPRESSED = "suppressed"
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def hidden_contexts(tally: Tally, labels: dict[str, WaveLabels], k: int) -> tuple[list[bool], list[bool]]:
+    """Per context (wave + profile combination): (left out, profile suppressed)."""
+    dropped, hidden = [], []
+    for ctx in range(len(tally.context_keys)):
+        wave, pairs = tally.context_groups(ctx)
+        wl = labels[wave]
+        dropped.append(wl.withheld)
+        hidden.append(tally.context_counts[ctx] < k
+                      or any(var in wl.vars_dropped or wl.groups.get((var, g)) for var, g in pairs[1:]))
+    per_wave: dict[str, list[int]] = defaultdict(list)
+    for ctx in range(len(hidden)):
+        if not dropped[ctx]:
+            per_wave[tally.context_groups(ctx)[0]].append(ctx)
+    for contexts in per_wave.values():
+        count = sum(tally.context_counts[c] for c in contexts if hidden[c])
+        visible = sorted((tally.context_counts[c], c) for c in contexts if not hidden[c])
+        while 0 < count < k and visible:
+            n, ctx = visible.pop(0)
+            hidden[ctx] = True
+            count += n
+    return dropped, hidden
+
+
+def answer_columns(tally: Tally, waves: list[WaveData]) -> list[str]:
+    first: dict[str, int] = {}
+    for n, wave in enumerate(waves):
+        for fam in wave.families:
+            first.setdefault(fam.key, n)
+    rank = {q.id: n for n, q in enumerate(tally.survey.questions)}
+    keys = [key for key in tally.columns if key in first]
+    return sorted(keys, key=lambda key: (rank[tally.columns[key].question.id], first[key], key))
+
+
+def _field(text: str) -> str:
+    """A CSV field: quoted only when it must be (option ids never need it)."""
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[str, WaveLabels],
+                  k: int) -> int:
+    """Write answers.csv; returns the number of rows whose profile columns were suppressed."""
+    dropped, hidden = hidden_contexts(tally, labels, k)
+    keys = answer_columns(tally, waves)
+    profile = [q.id for q in tally.profile]
+    before, after = [], []  # per context: the wave field, the profile fields
+    for ctx in range(len(tally.context_keys)):
+        wave, pairs = tally.context_groups(ctx)
+        bands = [SUPPRESSED] * len(profile) if hidden[ctx] else [g for _, g in pairs[1:]]
+        before.append(_field(wave))
+        after.append(",".join(map(_field, bands)))
+    texts = [[_field("" if v is None else ";".join(v)) for v in tally.columns[key].values] for key in keys]
+    datas = [tally.columns[key].data for key in keys]
+    contexts = tally.context_col
+    fields = zip(map(before.__getitem__, contexts),
+                 *(map(t.__getitem__, d) for t, d in zip(texts, datas, strict=True)),
+                 map(after.__getitem__, contexts), strict=True)
+    kept = compress(fields, map(not_, map(dropped.__getitem__, contexts)))
+    lines = list(map(str.encode, map(",".join, kept)))
+    # Ordered by a hash of the published line: equal lines end up together, and the position of a
+    # row says nothing about when it was given or about a suppressed profile value.
+    lines.sort(key=zlib.crc32)
+    with path.open("wb") as f:
+        f.write(",".join(map(_field, ["wave", *keys, *profile])).encode() + b"\n")
+        if lines:
+            f.write(b"\n".join(lines))
+            f.write(b"\n")
+    return sum(n for ctx, n in tally.context_counts.items() if hidden[ctx] and not dropped[ctx])

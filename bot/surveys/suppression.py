@@ -1,56 +1,61 @@
 """Small-cell suppression for survey reports: what is hidden, and why nothing hidden can be rebuilt.
 
-What is published, per wave (a wave with fewer than K responses is not published at all):
+Published per wave (a wave with fewer than K responses is not published at all):
+* group sizes n(v, g) for each profile variable v and value g, summing to n(all). Skipping a profile
+  question counts as `na` (prefer not to say), a group like any other;
+* per question version, one table per v: rows = the groups of v and the `all` row, columns = the
+  options and `answered` (count / share gives it). Column sums: `all` = sum of the group rows, for
+  every option and for `answered`. Row sums (single, likert): options add up to `answered`;
+  multi-select rows only satisfy max(option) <= answered <= sum(options);
+* index rows per group: n (summing to n(all)), mean and interval;
+* the reason of each hidden cell: `primary: n<K` tells the value is 1..K-1 (a hidden row: its count
+  is below K), `complementary` that it is not 1..K-1 (only non-zero cells are chosen, so >= K).
 
-* group sizes n(v, g) for every profile variable v and value g (`prefer not to say`, and a
-  skipped profile question, is the value `na`, a group like any other), with n(all) = sum of n(v, .);
-* per question version q, a table for every v: rows = groups of v plus the `all` row, columns =
-  options plus `answered` (recoverable from count/share). Column sums: the `all` row is the sum of
-  the group rows, for every option and for `answered`. Row sums (single/likert): options add up to
-  `answered`. Multi-select rows have no row sum, only max(option) <= answered <= sum(options);
-* index rows: n, mean and CI of the belonging index per group, n(all) = sum of n(v, .);
-* the reason of every suppressed cell: `primary: n<K` says the hidden value is 1..K-1 (or, for a
-  hidden row, that the row's count is below K), `complementary` says it is not 1..K-1.
+The brief's rule (one small group: also hide the next smallest; one small option cell: also hide
+the next smallest in its row) is the start, but it is not enough: option cells are also summed
+down the groups of each variable, two small groups can together still be below K, and the reasons
+themselves leak (a hidden 1 next to a hidden K with total K+1 is pinned). Hence, per wave:
 
-Algorithm, per wave:
+1. Groups, per variable: primary if 1 <= n < K; then, while the hidden groups hold fewer than K
+   people together or one of them has no partner, hide the smallest visible group. A partner is a
+   second hidden group such that moving one person between them keeps both sizes within what their
+   reasons say. That move changes nothing published (both groups are hidden everywhere), so it is a
+   certificate that the size is not determined. If hiding every group is not enough, the breakdown
+   by that variable is left out for the wave.
+2. Index rows, per variable: hidden with their group, or primary when 1 <= n < K; the same rule.
+3. Question tables, per question version:
+   a. fewer than K answered overall: the question is shown for the wave only as suppressed;
+   b. rows of hidden groups are hidden; a visible group with 1..K-1 answers has all its cells hidden
+      (primary); while the hidden rows hold 1..K-1 answers together, the smallest row goes too;
+   c. cells with 1..K-1 in the `all` row and in visible rows are hidden (primary);
+   d. audit until it passes: each hidden cell needs a certificate, a set of +-1 changes to hidden
+      cells that keeps every published number and every reason's bounds (and multi-select rows
+      realisable), so that the cell's value is not the only one possible. Certificates are found
+      as paths in a small graph (rows and columns are nodes, a hidden cell is an arc in each
+      direction it can move, with the `all` row fixed, or changing two hidden `all` cells and
+      following them in every variable's table), or as the person move of step 1 for a hidden
+      group; each is then checked as a whole (`_consistent`), so the search may miss certificates
+      but cannot accept a wrong one. A zero is also accepted when its column leaves nothing over
+      (the `all` cell minus the visible cells is 0): it says what a published 0 says, about the
+      K or more answers of the hidden rows. A cell without certificate gets a complementary
+      neighbour: the smallest visible cell that gives it one (its row and column first, then the
+      rest of the table, whole rows, the `all` row), else the smallest in its row or column, and
+      the audit starts again. Every step hides more, so it ends; if nothing is left to hide, the
+      variable's table (or, for the `all` row, the question) is left out for the wave.
+   The audit assumes the reader knows `answered` for every visible group (shares give it; where
+   everyone answered it is the group size), which only makes it stricter.
 
-1. Groups (per variable v). Primary: groups with 1 <= n < K. Complementary: while the hidden groups
-   hold together fewer than K respondents, or a hidden group has no *witness*, hide the next
-   smallest visible group. The witness of a hidden group is a second hidden group such that moving
-   one respondent between the two keeps both sizes inside what their reasons reveal ([1, K-1] for
-   primary, >= K for complementary). Such a move leaves every published number unchanged (both
-   groups are hidden in every table), so it shows the size is not determined. If even hiding every
-   group leaves no witness, the breakdown by v is not published for that wave.
-2. Index rows (per variable): hidden with their group, or primary when 1 <= n(index) < K; then the
-   same complementary rule as for groups (hidden rows together >= K, each with a partner).
-3. Question tables (per question version, per variable):
-   a. `answered` below K overall: the question is shown for that wave only as suppressed.
-   b. Rows: rows of hidden groups are hidden; a visible group whose `answered` is 1..K-1 is hidden
-      (primary). While the hidden rows hold 1..K-1 answers together, hide the next smallest row.
-   c. Cells: option cells with 1..K-1 in the `all` row and in visible rows are hidden (primary).
-   d. Audit, repeated until it passes: every hidden cell needs a certificate, else the cheapest
-      visible cell (or row) next to it is hidden (complementary) and the audit starts again:
-      - a cycle: hidden cells of the same table (the `all` row held fixed) along which +1/-1
-        alternately keeps every row and column sum, every cell inside what its reason reveals, and
-        multi-select rows realisable. The search is a path search in a small directed graph
-        (rows and columns are nodes, hidden cells are arcs in the directions they can move);
-      - for a hidden `all` cell: a second hidden `all` cell (single/likert) moving the other way, plus
-        such a path in the table of every variable, so that all tables change consistently;
-      - for a cell of a hidden group: the respondent move of step 1;
-      - a 0 whose column has nothing left over (all row minus the visible cells is 0): the zero is
-        implied by published totals over at least K answers, the same thing a published 0 says.
-      If no cell can be added, that variable's table is left out for this question and wave (or,
-      for the `all` row, the question for that wave).
-
-The claim: for every suppressed value there is a second set of tables, agreeing with every
-published number and with every stated reason, in which that value differs (certificates above),
-except zeros implied by published totals over at least K answers. Hence no suppressed value can
-be computed from the published ones. Every addition hides more, so the loop ends. This is the
-claim for the additive tables (counts, answered, index n); two things are outside it and said
-in the report: the index mean and CI of a visible group are a weighted sum of its answers, so
-they are rounded to whole points; and answers.csv is row-level data: it protects people (no rare
-profile combination, no value of a hidden group) but shows every answer, so a small answer count
-can be counted in it. Release it only under a data-sharing agreement, not with the tables.
+The claim, for the counts (aggregates.csv, index.csv n, the same numbers in report.html): every
+suppressed value has a certificate, another set of tables that agrees with everything published
+and with every stated reason, in which that value differs, except zeros implied by published
+totals over K or more answers. So no suppressed value can be computed from the published ones.
+Checked offline: an integer solver (scipy `milp`), minimising and maximising every hidden value of
+whole waves of random small data under all published sums, bounds and reasons, found no other
+determined value. Two things are outside the claim and the report says so: the index mean and
+interval of a visible group are a weighted sum of its answers (so they are rounded to whole
+points), and answers.csv is row-level: it protects people (no rare profile combination, no value
+of a hidden group), but small answer counts can be counted in it. It is for researchers under a
+data-sharing agreement, not for publication next to the tables.
 """
 
 from __future__ import annotations

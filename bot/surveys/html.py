@@ -104,10 +104,11 @@ def render(data: ReportData) -> str:
         f"{_range_text(now)}</div>",
         "</div>",
         "<h2>The belonging index</h2>",
-        "<p>A score from 0 to 100 built from how much people agree with these statements: "
-        f"{e('; '.join(data.index_items))}. 100 means everyone strongly agrees that they feel at home "
-        "(and strongly disagrees with the reversed statement), 50 is the neutral middle, 0 the opposite. "
-        "Each person's score is the average of the statements they answered (at least half of them).</p>",
+        "<p>A score from 0 to 100 built from how much people agree with these statements:</p><ul>",
+        *(f"<li>{e(item)}</li>" for item in data.index_items),
+        "</ul><p>100 means everyone strongly agrees that they feel at home (and strongly disagrees with "
+        "the reversed statement), 50 is the neutral middle, 0 the opposite. Each person's score is the "
+        "average of the statements they answered (at least half of them).</p>",
         "<p>The range next to each value (the 95% interval) shows how sure we can be: with another group "
         "of people from the same population the value would usually fall inside it. Ranges that overlap "
         "a lot mean the difference may be chance.</p>",
@@ -137,7 +138,7 @@ def _index_text(point: IndexPoint | None) -> str:
 def _range_text(point: IndexPoint | None) -> str:
     if point is None or point.mean is None:
         return ""
-    return f" (95% interval {e(point.low)}–{e(point.high)}, n={e(point.n)})"
+    return f" (95% interval {e(point.low)}–{e(point.high)}, {point.n or 0:,} people)"
 
 
 def _line_chart(series: list[IndexPoint]) -> str:
@@ -222,12 +223,12 @@ def _group_table(data: ReportData) -> list[str]:
             current = g.variable
             out.append(f'<tr><th colspan="4">{e(g.variable)}</th></tr>')
         if g.suppressed or g.mean is None:
-            why = "hidden (fewer than K people)" if g.suppressed.startswith("primary") else (
+            why = f"hidden (fewer than {data.k} people)" if g.suppressed.startswith("primary") else (
                 "hidden (protects a small group)" if g.suppressed else "no index")
             out.append(f'<tr><td>{e(g.group)}</td><td class="num muted" colspan="3">{e(why)}</td></tr>')
         else:
-            out.append(f'<tr><td>{e(g.group)}</td><td class="num">{e(g.n)}</td><td class="num">{e(g.mean)}'
-                       f'</td><td class="num">{e(g.low)}–{e(g.high)}</td></tr>')
+            out.append(f'<tr><td>{e(g.group)}</td><td class="num">{g.n or 0:,}</td>'
+                       f'<td class="num">{e(g.mean)}</td><td class="num">{e(g.low)}–{e(g.high)}</td></tr>')
     out.append("</table>")
     return out
 
