@@ -8,7 +8,7 @@ from html import escape
 from urllib.parse import quote, urlparse
 
 from bot.config import LANGUAGES
-from bot.content.model import Node
+from bot.content.model import Localized, Node
 from bot.i18n import gettext_ as t
 
 LANGUAGE_NAMES = {"pl": "polski", "uk": "українська", "en": "English"}
@@ -45,17 +45,20 @@ def format_date(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def answer_html(node: Node, lang: str) -> str:
-    title = node.title(lang)
-    body = node.body(lang)
-    lines = []
+def _header(node: Node, lang: str, heading: str, shown: Localized | None) -> list[str]:
+    """Breadcrumb, bold heading and, when the text is in another language, a notice."""
     crumbs = breadcrumb(node, lang)
-    if crumbs:
-        lines.append(f"<i>{crumbs}</i>")
-    lines.append(f"<b>{escape(title.text)}</b>")
-    if body is not None and body.fallback:
-        lines.append(fallback_notice(lang, body.lang))
+    lines = [f"<i>{crumbs}</i>"] if crumbs else []
+    lines.append(f"<b>{escape(heading)}</b>")
+    if shown is not None and shown.fallback:
+        lines.append(fallback_notice(lang, shown.lang))
     lines.append("")
+    return lines
+
+
+def answer_html(node: Node, lang: str) -> str:
+    body = node.body(lang)
+    lines = _header(node, lang, node.title(lang).text, body)
     lines.append(body.text if body else "")
     lines.append("")
     if node.sources:
@@ -79,15 +82,7 @@ def answer_html(node: Node, lang: str) -> str:
 
 
 def section_html(node: Node, lang: str) -> str:
-    title = node.title(lang)
-    lines = []
-    crumbs = breadcrumb(node, lang)
-    if crumbs:
-        lines.append(f"<i>{crumbs}</i>")
-    lines.append(f"<b>{escape(label(node, lang))}</b>")
-    if title.fallback:
-        lines.append(fallback_notice(lang, title.lang))
-    lines.append("")
+    lines = _header(node, lang, label(node, lang), node.title(lang))
     lines.append(t("Choose a question:", lang))
     return "\n".join(lines)
 
