@@ -314,9 +314,12 @@ def hidden_contexts(tally: Tally, labels: dict[str, WaveLabels], k: int) -> tupl
             per_wave[tally.context_groups(ctx)[0]].append(ctx)
     for contexts in per_wave.values():
         count = sum(tally.context_counts[c] for c in contexts if hidden[c])
-        visible = sorted((tally.context_counts[c], c) for c in contexts if not hidden[c])
+        # Ties go by the profile values, never by input order: the same answers in another
+        # order must give the same file.
+        visible = sorted((tally.context_counts[c], tally.context_groups(c)[1], c)
+                         for c in contexts if not hidden[c])
         while 0 < count < k and visible:
-            n, ctx = visible.pop(0)
+            n, _, ctx = visible.pop(0)
             hidden[ctx] = True
             count += n
     return dropped, hidden

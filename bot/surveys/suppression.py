@@ -131,17 +131,17 @@ def _partition(values: dict[str, int], labels: dict[str, str],
                bounds: Callable[[str, str], tuple[int, int]], k: int) -> dict[str, str] | None:
     """Complementary suppression of one sum (parts add up to a published total)."""
     labels = dict(labels)
-    position = {g: n for n, g in enumerate(values)}
     while True:
         hidden = [g for g in values if labels.get(g)]
         residual = sum(values[g] for g in hidden)
         if residual == 0 or (residual >= k and all(_has_partner(g, hidden, values, labels, bounds)
                                                     for g in hidden)):
             return labels
-        visible = sorted((values[g], position[g], g) for g in values if not labels.get(g) and values[g] > 0)
+        # Ties go by the group's id, never by the order the answers came in.
+        visible = sorted((values[g], g) for g in values if not labels.get(g) and values[g] > 0)
         if not visible:
             return None
-        labels[visible[0][2]] = COMPLEMENTARY
+        labels[visible[0][1]] = COMPLEMENTARY
 
 
 def _has_partner(g: str, hidden: list[str], values: dict[str, int], labels: dict[str, str],
