@@ -84,7 +84,7 @@ async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) ->
 
 
 async def _content(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.content.service import ContentError, ContentStore, load_catalog
+    from bot.content.service import ContentError, ContentStore
     from bot.content.yaml_io import check, load_dir
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
@@ -113,15 +113,11 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
             print(f"exported {len(files)} files to {args.dir}")
             return 0
         if args.action == "check":
-            async with store._sessions() as session:
-                catalog = await load_catalog(session)
+            catalog = await store.reload()
             return _print_check(check(catalog.roots, today))
         if args.action == "search":
-            async with store._sessions() as session:
-                from bot.content.repository import ContentRepository
-
-                if await ContentRepository(session).count_nodes() == 0:
-                    await store.import_dir(settings.content_dir)
+            if await store.is_empty():
+                await store.import_dir(settings.content_dir)
             await store.reload()
             hits = await store.search(args.query, args.lang, limit=args.limit)
             items = [{"slug": h.slug, "path": list(h.path), "title": h.title,

@@ -12,7 +12,6 @@ import uvicorn
 from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
-from bot.content.repository import ContentRepository
 from bot.db.migrate import upgrade_async
 from bot.factory import App
 from bot.web.app import WebhookEndpoint, build_web_app
@@ -29,9 +28,7 @@ class _Server(uvicorn.Server):
 async def prepare(app: App) -> None:
     """Bring the database up to date and make sure there is content to show."""
     await upgrade_async(app.settings.db_url)
-    async with app.sessions() as session:
-        empty = await ContentRepository(session).count_nodes() == 0
-    if empty:
+    if await app.content.is_empty():
         result = await app.content.import_dir(app.settings.content_dir)
         log.info("bundled content imported: %s nodes", result.created)
     else:

@@ -208,6 +208,10 @@ class ContentStore:
             log.info("content loaded: version %s, %s answers", catalog.version, len(catalog.answers()))
             return catalog
 
+    async def is_empty(self) -> bool:
+        async with self._sessions() as session:
+            return await ContentRepository(session).count_nodes() == 0
+
     async def current(self) -> FaqCatalog:
         if time.monotonic() - self._checked_at >= self._refresh:
             self._checked_at = time.monotonic()
