@@ -46,6 +46,8 @@ class User(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Opted in to survey invitations pushed on a schedule.
     survey_pushes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Silences every scheduled push (survey invitations and news) at once.
+    pushes_muted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FaqNode(Base):
@@ -62,6 +64,8 @@ class FaqNode(Base):
     review_status: Mapped[str] = mapped_column(String(10), default="ok")
     review_note: Mapped[str | None] = mapped_column(Text)
     icon: Mapped[str | None] = mapped_column(String(16))
+    # The language staff write this node in; the other two are translations of it.
+    source_lang: Mapped[str] = mapped_column(String(2), default="pl")
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -81,6 +85,10 @@ class FaqText(Base):
     body: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Bumped whenever title or body change. A translation records the revision of the
+    # source-language text it was made from: older than the source's now means outdated.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    source_revision: Mapped[int | None] = mapped_column(Integer)
 
     node: Mapped[FaqNode] = relationship(back_populates="texts")
 
@@ -192,3 +200,161 @@ class SurveyAnswer(Base):
     wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
     week: Mapped[str] = mapped_column(String(8))
     answers: Mapped[dict] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- push preferences
+#
+# What a person agreed to receive. Survey invitations use User.survey_pushes; news is per
+# topic ("general" or a root FAQ topic slug); User.pushes_muted silences everything.
+
+
+class TopicSubscription(Base):
+    __tablename__ = "topic_subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+
+
+# ---------------------------------------------------------------- scheduled pushes
+#
+# Schedules and campaigns are data, not pickled jobs: the scheduler is rebuilt from these
+# rows on every start. A Schedule is a recurring rule (cron, e.g. quarterly survey waves);
+# each firing creates Campaigns. A Campaign is one push to an audience at a time; its
+# Delivery rows are the ledger, one per recipient, written when the campaign starts.
+
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # "survey" | "announcement"
+    cron: Mapped[str] = mapped_column(String(120))  # five-field crontab, Europe/Warsaw
+    survey: Mapped[str | None] = mapped_column(String(40))
+    remind_after_days: Mapped[int | None] = mapped_column(Integer)
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)  # announcement text per language
+    faq_slug: Mapped[str | None] = mapped_column(String(64))
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)  # {"languages": [...], "topic": ...}
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # "survey_invite" | "survey_reminder" | "announcement"
+    kind: Mapped[str] = mapped_column(String(20))
+    # "scheduled" -> "sending" -> "done"; or "cancelled"
+    status: Mapped[str] = mapped_column(String(12), default="scheduled", index=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
+    # A reminder points at its invitation and goes to those who have not completed.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    survey: Mapped[str | None] = mapped_column(String(40))
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_waves.id", ondelete="SET NULL"))
+    remind_after_days: Mapped[int | None] = mapped_column(Integer)
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    faq_slug: Mapped[str | None] = mapped_column(String(64))
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per (campaign, recipient).
+
+    pending -> sending (claimed) -> sent | failed | blocked. A row left in "sending" by a
+    crash is retried on resume; see bot/broadcast for why and how small that window is."""
+
+    __tablename__ = "deliveries"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+# ---------------------------------------------------------------- staff panel
+
+
+class StaffAccount(Base):
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(10))  # "editor" | "analyst" | "admin"
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # staff e-mail, or "cli"
+    action: Mapped[str] = mapped_column(String(40))  # "node.edit", "text.edit", "ticket.reply", ...
+    entity: Mapped[str] = mapped_column(String(40))  # "faq_node", "faq_text", "ticket", ...
+    entity_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- feedback
+#
+# A ticket links to the user only so the bot can deliver staff replies. Staff see the ticket
+# number and language, never the Telegram id, name or username.
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the ticket number users see
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(10), default="new", index=True)  # new|answered|closed
+    faq_slug: Mapped[str | None] = mapped_column(String(64))  # the answer it was written under
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    messages: Mapped[list[TicketMessage]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", lazy="selectin",
+        order_by="TicketMessage.id")
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(6))  # "user" | "staff"
+    staff_email: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # For staff replies: "pending" until the bot delivered it, then "sent" (or "failed").
+    delivery: Mapped[str | None] = mapped_column(String(8))
+    # The copy of this message in the staff Telegram group, to relay replies made there.
+    staff_chat_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
