@@ -393,3 +393,15 @@ def test_no_published_sum_has_a_single_unknown(tmp_path, seed, n, k):
                         if not top["suppressed"] and sum(1 for r in column if r["suppressed"]) == 1:
                             left = int(top["count"]) - sum(int(r["count"]) for r in column if r["count"])
                             assert left == 0, (wave, qid, var, option)
+
+
+def test_same_answers_in_any_order_give_the_same_files(tmp_path, mini):
+    rows = random_rows(mini, 300, seed=7)
+    shuffled = list(rows)
+    random.Random(1).shuffle(shuffled)
+    first = tmp_path / "a"
+    second = tmp_path / "b"
+    write_report(rows, mini, first, k=5)
+    write_report(shuffled, mini, second, k=5)
+    for name in ("aggregates.csv", "index.csv", "answers.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name

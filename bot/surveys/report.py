@@ -170,7 +170,13 @@ def _aggregate_rows(waves: list[WaveData], labels: dict[str, WaveLabels], variab
                     yield (w.name, ALL, ALL, qid, version, option, "", "", reason)
                 continue
             for var in _table_vars(fam, wl, tl, variables):
-                for group, counts in fam.counts.get(var, {}).items():
+                by_group = fam.counts.get(var, {})
+                # The wave's group order (options as defined, then others by name), not the
+                # order the answers happened to arrive in.
+                order = [g for g in w.groups.get(var, {}) if g in by_group]
+                order += sorted((g for g in by_group if g not in set(order)), key=str)
+                for group in order:
+                    counts = by_group[group]
                     answered = fam.answered[var][group]
                     for n, option in enumerate(fam.options):
                         label = tl.label((var, group), n)
