@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ["bench_search.py", "bench_webhook.py", "bench_survey_report.py"]
+BENCHES = ["bench_search.py", "bench_webhook.py", "bench_survey_report.py", "bench_broadcast.py"]
 
 
 def main() -> int:

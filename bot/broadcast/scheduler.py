@@ -1,0 +1,227 @@
+"""When pushes go out: APScheduler 3 rebuilt from database rows.
+
+The job store is in memory and holds no state of its own: on start, and every
+`push_sync_seconds` after (to see campaigns the CLI or the staff panel made in another
+process), jobs are derived from the rows:
+- a campaign "scheduled" or "sending" -> a DateTrigger at its due time (now when it fell due
+  while the process was down, so it is sent once on start), or at the end of quiet hours;
+- an active schedule -> a CronTrigger in Europe/Warsaw; each firing creates campaigns (a
+  survey schedule opens a new wave and launches its invitation and reminder). A firing missed
+  while the process was down is made up once on start.
+Job functions are module-level with picklable arguments (a registry key and an id), as
+APScheduler 3 wants; misfire_grace_time=None and coalesce=True so nothing due is dropped.
+A campaign runs in a task owned by this class, so stopping is graceful: no new claims,
+in-flight sends finish and are recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func, select
+
+from bot.broadcast.campaigns import CampaignError, CampaignService
+from bot.broadcast.clock import as_aware_utc
+from bot.broadcast.sender import Broadcaster, RunResult
+from bot.db.models import Campaign, Schedule
+
+log = logging.getLogger(__name__)
+
+_REGISTRY: dict[str, PushScheduler] = {}
+
+
+async def run_campaign_job(key: str, campaign_id: int) -> None:
+    scheduler = _REGISTRY.get(key)
+    if scheduler is not None:
+        scheduler.spawn(campaign_id)
+
+
+async def fire_schedule_job(key: str, schedule_id: int) -> None:
+    scheduler = _REGISTRY.get(key)
+    if scheduler is not None:
+        await scheduler.fire_schedule(schedule_id)
+
+
+async def sync_job(key: str) -> None:
+    scheduler = _REGISTRY.get(key)
+    if scheduler is not None:
+        await scheduler.sync()
+
+
+class PushScheduler:
+    def __init__(self, service: CampaignService, broadcaster: Broadcaster, *,
+                 sync_seconds: float = 20.0, timezone: str = "Europe/Warsaw") -> None:
+        self.service, self.broadcaster = service, broadcaster
+        self.sync_seconds = sync_seconds
+        self.timezone = timezone
+        self.key = uuid.uuid4().hex
+        self.stop_event = asyncio.Event()
+        self.running: dict[int, asyncio.Task] = {}
+        self.results: list[RunResult] = []  # what finished runs returned (tests, status)
+        self._scheduler: AsyncIOScheduler | None = None
+        self._sync_lock = asyncio.Lock()
+
+    @property
+    def _sessions(self):
+        return self.service._sessions
+
+    def _now(self) -> dt.datetime:
+        return as_aware_utc(self.broadcaster.clock())
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        _REGISTRY[self.key] = self
+        self.stop_event.clear()
+        self._scheduler = AsyncIOScheduler(
+            jobstores={"default": MemoryJobStore()}, timezone=self.timezone,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+        self._scheduler.start()
+        await self.sync(first=True)
+        self._scheduler.add_job(sync_job, IntervalTrigger(seconds=self.sync_seconds),
+                                args=[self.key], id="sync", replace_existing=True)
+        log.info("push scheduler started")
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        tasks = list(self.running.values())
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.broadcaster.close()
+        _REGISTRY.pop(self.key, None)
+        log.info("push scheduler stopped")
+
+    # ------------------------------------------------------------ campaigns
+    def spawn(self, campaign_id: int) -> None:
+        if self.stop_event.is_set() or campaign_id in self.running:
+            return
+        task = asyncio.create_task(self._run(campaign_id))
+        self.running[campaign_id] = task
+
+    async def _run(self, campaign_id: int) -> None:
+        try:
+            result = await self.broadcaster.run_campaign(campaign_id, self.stop_event)
+        except Exception:
+            log.exception("campaign %s: sending failed; retried at the next sync", campaign_id)
+            return
+        finally:
+            self.running.pop(campaign_id, None)
+        self.results.append(result)
+        if result.status in ("paused", "waiting") and result.resume_at is not None:
+            log.info("campaign %s: %s until %s", campaign_id, result.status,
+                     result.resume_at.isoformat(timespec="minutes"))
+            self._at(campaign_id, result.resume_at)
+
+    def _at(self, campaign_id: int, when: dt.datetime) -> None:
+        if self._scheduler is None or self.stop_event.is_set():
+            return
+        # APScheduler keeps the system time; the broadcaster's clock may be a test's.
+        delay = max(when - self._now(), dt.timedelta(0))
+        run_date = dt.datetime.now(dt.UTC) + delay
+        self._scheduler.add_job(run_campaign_job, DateTrigger(run_date=run_date),
+                                args=[self.key, campaign_id], id=f"campaign:{campaign_id}",
+                                replace_existing=True)
+
+    # ------------------------------------------------------------ schedules
+    async def fire_schedule(self, schedule_id: int) -> None:
+        # Every bot process has a scheduler (webhook workers on PostgreSQL): the row lock and
+        # the recent-campaign check let one firing create campaigns once.
+        async with self._sessions() as guard:
+            row = await guard.scalar(select(Schedule).where(Schedule.id == schedule_id)
+                                     .with_for_update(key_share=True))
+            if row is None or not row.active:
+                return
+            recent = await guard.scalar(select(func.count()).select_from(Campaign).where(
+                Campaign.schedule_id == schedule_id, Campaign.parent_id.is_(None),
+                Campaign.created_at >= (self._now() - dt.timedelta(minutes=10)).replace(
+                    tzinfo=None)))
+            if recent:
+                return
+            await self._fire(row)
+            await guard.commit()
+        await self.sync()
+
+    async def _fire(self, row: Schedule) -> None:
+        audience = row.audience or {}
+        try:
+            if row.kind == "survey":
+                try:
+                    launch = await self.service.launch_survey(
+                        row.survey or "", new_wave=True, remind_after_days=row.remind_after_days,
+                        schedule_id=row.id, created_by=f"schedule:{row.id}")
+                except CampaignError:  # this quarter's wave exists: name the new one by day
+                    code = self._now().astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d")
+                    launch = await self.service.launch_survey(
+                        row.survey or "", wave_code=code, remind_after_days=row.remind_after_days,
+                        schedule_id=row.id, created_by=f"schedule:{row.id}")
+                log.info("schedule %s: survey wave %s launched", row.id, launch.wave_code)
+            else:
+                await self.service.create_announcement(
+                    row.name, row.texts, faq_slug=row.faq_slug, topic=audience.get("topic"),
+                    languages=audience.get("languages"), schedule_id=row.id,
+                    created_by=f"schedule:{row.id}")
+                log.info("schedule %s: announcement created", row.id)
+        except CampaignError as exc:
+            log.error("schedule %s could not fire: %s", row.id, exc)
+
+    async def _missed(self, row: Schedule) -> bool:
+        """Whether a firing of this schedule fell in a time the process was down."""
+        async with self._sessions() as session:
+            last = await session.scalar(select(func.max(Campaign.created_at)).where(
+                Campaign.schedule_id == row.id))
+        since = as_aware_utc(last or row.created_at)
+        trigger = CronTrigger.from_crontab(row.cron, timezone=self.timezone)
+        upcoming = trigger.get_next_fire_time(None, since + dt.timedelta(seconds=1))
+        return upcoming is not None and upcoming <= self._now()
+
+    # ------------------------------------------------------------ sync
+    async def sync(self, first: bool = False) -> None:
+        if self._scheduler is None:
+            return
+        async with self._sync_lock:
+            async with self._sessions() as session:
+                campaigns = (await session.execute(
+                    select(Campaign.id, Campaign.due_at).where(
+                        Campaign.status.in_(("scheduled", "sending"))))).all()
+                schedules = (await session.scalars(select(Schedule).where(
+                    Schedule.active.is_(True)))).all()
+            now = self._now()
+            wanted = set()
+            for campaign_id, due_at in campaigns:
+                job_id = f"campaign:{campaign_id}"
+                wanted.add(job_id)
+                if campaign_id in self.running or self._scheduler.get_job(job_id):
+                    continue
+                self._at(campaign_id, max(as_aware_utc(due_at), now))
+            missed = []
+            for row in schedules:
+                job_id = f"schedule:{row.id}"
+                wanted.add(job_id)
+                if self._scheduler.get_job(job_id):
+                    continue
+                try:
+                    trigger = CronTrigger.from_crontab(row.cron, timezone=self.timezone)
+                except ValueError:
+                    log.error("schedule %s has an invalid cron rule; skipped", row.id)
+                    continue
+                self._scheduler.add_job(fire_schedule_job, trigger, args=[self.key, row.id],
+                                        id=job_id, replace_existing=True)
+                if first and await self._missed(row):
+                    missed.append(row.id)
+            for job in self._scheduler.get_jobs():
+                if job.id != "sync" and job.id not in wanted:
+                    job.remove()
+        for schedule_id in missed:
+            log.info("schedule %s fell due while the bot was down: firing it now", schedule_id)
+            await self.fire_schedule(schedule_id)

@@ -1,0 +1,49 @@
+"""Wiring of the push services from settings, shared by the factory and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.broadcast.campaigns import CampaignService
+from bot.broadcast.clock import Clock, QuietHours, system_clock
+from bot.broadcast.ledger import DeliveryLedger
+from bot.broadcast.scheduler import PushScheduler
+from bot.broadcast.sender import Broadcaster, PushTransport
+from bot.config import Settings
+
+
+def build_campaign_service(settings: Settings, sessions: async_sessionmaker, *,
+                           surveys: Any = None, content: Any = None,
+                           clock: Clock = system_clock) -> CampaignService:
+    return CampaignService(sessions, surveys=surveys, content=content,
+                           default_language=settings.default_language,
+                           timezone=settings.push_timezone, clock=clock)
+
+
+def build_broadcaster(settings: Settings, service: CampaignService, transport: PushTransport, *,
+                      on_blocked: Callable[[int], Awaitable[None]] | None = None,
+                      clock: Clock = system_clock) -> Broadcaster:
+    ledger = DeliveryLedger(service._sessions, settings.default_language)
+    return Broadcaster(
+        service, ledger, transport, rate=settings.push_rate_limit,
+        concurrency=settings.push_concurrency, max_attempts=settings.push_max_attempts,
+        backoff=settings.push_retry_backoff,
+        quiet=QuietHours.parse(settings.push_quiet_hours, settings.push_timezone),
+        reclaim_after=settings.push_reclaim_seconds, on_blocked=on_blocked, clock=clock)
+
+
+def build_push_scheduler(settings: Settings, sessions: async_sessionmaker, bot: Any, *,
+                         surveys: Any = None, content: Any = None,
+                         on_blocked: Callable[[int], Awaitable[None]] | None = None,
+                         clock: Clock = system_clock) -> PushScheduler:
+    from bot.broadcast.telegram import TelegramTransport
+
+    service = build_campaign_service(settings, sessions, surveys=surveys, content=content,
+                                     clock=clock)
+    broadcaster = build_broadcaster(settings, service, TelegramTransport(bot),
+                                    on_blocked=on_blocked, clock=clock)
+    return PushScheduler(service, broadcaster, sync_seconds=settings.push_sync_seconds,
+                         timezone=settings.push_timezone)
