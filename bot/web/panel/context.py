@@ -1,0 +1,37 @@
+"""What every panel page can reach: `panel_context(request)` or `request.app.state.panel`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from bot.config import Settings
+    from bot.content.editor import ContentEditor
+    from bot.content.service import ContentStore
+    from bot.content.transfer import ContentTransfer
+    from bot.staff.accounts import StaffService
+    from bot.surveys.store import SurveyService
+
+
+@dataclass
+class PanelContext:
+    settings: Settings
+    sessions: async_sessionmaker
+    content: ContentStore
+    surveys: SurveyService
+    staff: StaffService
+    editor: ContentEditor
+    transfer: ContentTransfer
+    bot: Bot | None = None
+    # Services other features add in bot/factory.py build_panel, e.g. extra["feedback"].
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def panel_context(request: Request) -> PanelContext:
+    return request.app.state.panel

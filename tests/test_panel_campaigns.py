@@ -1,0 +1,102 @@
+"""Campaign pages over HTTP: create, preview per language, validation, cancel, audit, roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import AuditEntry, Campaign
+from tests.panel_client import build_env, post_form
+
+
+@pytest.fixture
+async def env(db_path, tmp_path):
+    env = await build_env(db_path, tmp_path)
+    yield env
+    await env.engine.dispose()
+
+
+TOMORROW = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+TEXTS = {"text_pl": "Biuro zamknięte <b>w piątek</b>", "text_uk": "Офіс зачинено в п'ятницю",
+         "text_en": "The office is closed on Friday"}
+
+
+async def test_only_admins(env):
+    async with env.login("editor") as client:
+        assert (await client.get("/panel/campaigns")).status_code == 403
+    async with env.login("analyst") as client:
+        assert (await client.get("/panel/campaigns/new")).status_code == 403
+
+
+async def test_preview_shows_each_language_escaped(env):
+    async with env.login("admin") as client:
+        response = await post_form(client, "/panel/campaigns/new", {
+            "name": "Closed", **TEXTS, "action": "preview"}, page="/panel/campaigns/new")
+    assert response.status_code == 200
+    assert "Biuro zamknięte &lt;b&gt;w piątek&lt;/b&gt;" in response.text
+    assert "Офіс зачинено в п&#39;ятницю" in response.text or "Офіс зачинено в п'ятницю" in response.text
+    assert 'data-lang="en"' in response.text
+    async with env.panel.sessions() as session:
+        assert (await session.scalars(select(Campaign))).all() == []
+
+
+async def test_create_list_cancel_with_audit(env):
+    async with env.login("admin") as client:
+        created = await post_form(client, "/panel/campaigns/new", {
+            "name": "Closed", **TEXTS, "faq_slug": "", "topic": "general",
+            "date": TOMORROW, "time": "10:30", "quiet_hours": "on", "action": "create"},
+            page="/panel/campaigns/new")
+        assert created.status_code == 303, created.text
+        detail = await client.get(created.headers["location"])
+        assert f"{TOMORROW} 10:30" in detail.text and "The office is closed on Friday" in detail.text
+        listing = await client.get("/panel/campaigns")
+        assert "Closed" in listing.text and "scheduled" in listing.text
+        status = (await client.get("/panel/campaigns/status.json")).json()["campaigns"][0]
+        assert (status["status"], status["sent"], status["pending"]) == ("scheduled", 0, 0)
+        cancelled = await post_form(client, f"{created.headers['location']}/cancel", {},
+                                    page=created.headers["location"])
+        assert cancelled.status_code == 303
+    async with env.panel.sessions() as session:
+        row = (await session.scalars(select(Campaign))).one()
+        actions = [e.action for e in (await session.scalars(select(AuditEntry))).all()]
+    assert row.status == "cancelled"
+    assert row.due_at == dt.datetime.fromisoformat(f"{TOMORROW}T10:30").replace(
+        tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Warsaw")).astimezone(dt.UTC).replace(tzinfo=None)
+    assert "campaign.create" in actions and "campaign.cancel" in actions
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"name": "x"}, "Write the text in at least one language."),
+    ({"name": "x", "text_pl": "a", "date": "2020-01-01", "time": "10:00"}, "is in the past"),
+    ({"name": "x", "text_pl": "a", "cron": "every day"}, "Invalid cron rule"),
+    ({"name": "x", "text_pl": "a", "faq_slug": "no-such-answer"}, "Unknown FAQ answer"),
+    ({"name": "x", "text_pl": "a", "languages": "uk"}, "missing Ukrainian"),
+])
+async def test_validation_messages(env, fields, message):
+    async with env.login("admin") as client:
+        response = await post_form(client, "/panel/campaigns/new", {**fields, "action": "create"},
+                                   page="/panel/campaigns/new")
+    assert response.status_code == 400
+    assert message in response.text
+
+
+async def test_survey_wave_and_csrf(env):
+    async with env.login("admin") as client:
+        refused = await client.post("/panel/campaigns/survey", data={"survey": "belonging"})
+        assert refused.status_code == 403
+        launched = await post_form(client, "/panel/campaigns/survey", {
+            "survey": "belonging", "remind_after_days": "7", "date": TOMORROW, "time": "11:00"},
+            page="/panel/campaigns/new")
+        assert launched.status_code == 303, launched.text
+        listing = (await client.get("/panel/campaigns/status.json")).json()["campaigns"]
+        invite = next(c for c in listing if c["kind"] == "survey_invite")
+        detail = await client.get(f"/panel/campaigns/{invite['id']}")
+        assert "📝 Take the survey" in detail.text and "📝 Пройти опитування" in detail.text
+        bad = await post_form(client, "/panel/campaigns/survey", {
+            "survey": "belonging", "remind_after_days": "-3"}, page="/panel/campaigns/new")
+        assert bad.status_code == 400 and "from 0 (no reminder) to 60" in bad.text
+    async with env.panel.sessions() as session:
+        kinds = sorted(c.kind for c in (await session.scalars(select(Campaign))).all())
+    assert kinds == ["survey_invite", "survey_reminder"]
