@@ -1,0 +1,279 @@
+"""Feedback tickets: a person writes to staff, staff reply, the bot delivers the reply.
+
+A ticket links to its user only so the reply can be delivered. Everything staff see
+(`TicketSummary`, `TicketView`) carries the ticket number, language, status, times and
+messages, never the Telegram id, name or username. Only `PendingReply`, which the delivery
+side needs to find the chat, holds the Telegram id; it is never shown to staff.
+
+No Telegram here: the Telegram edge (delivery, the staff group) lives in bot/feedback/telegram.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Ticket, TicketMessage, User, utcnow
+from bot.staff import audit
+
+MAX_TEXT = 3000
+STATUSES = ("new", "answered", "closed")
+# A reply the courier has claimed; "sending" fits the 8-character delivery column.
+SENDING = "sending"
+
+
+class TicketError(ValueError):
+    """A request the service refuses; `code` says why ("empty", "too_long", "unknown", ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    author: str  # "user" | "staff"
+    text: str
+    photo_file_id: str | None
+    created_at: dt.datetime
+    staff_email: str | None = None
+    delivery: str | None = None  # staff replies: pending | sending | sent | failed
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    number: int
+    lang: str
+    status: str
+    faq_slug: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    preview: str
+    has_photo: bool
+    message_count: int
+
+
+@dataclass(frozen=True)
+class TicketView:
+    number: int
+    lang: str
+    status: str
+    faq_slug: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    messages: tuple[MessageView, ...]
+
+    @property
+    def first(self) -> MessageView:
+        return self.messages[0]
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """A staff reply waiting for delivery. Holds the chat id: for the delivery side only."""
+
+    message_id: int
+    ticket_number: int
+    tg_user_id: int
+    lang: str
+    text: str
+
+
+def check_text(text: str | None, *, photo: bool = False) -> str:
+    """The text cleaned up, or TicketError("empty" / "too_long")."""
+    text = (text or "").strip()
+    if not text and not photo:
+        raise TicketError("empty", "the message is empty")
+    if len(text) > MAX_TEXT:
+        raise TicketError("too_long", f"the message is longer than {MAX_TEXT} characters")
+    return text
+
+
+def _message(row: TicketMessage) -> MessageView:
+    return MessageView(row.id, row.author, row.text or "", row.photo_file_id, row.created_at,
+                       row.staff_email, row.delivery)
+
+
+def _view(ticket: Ticket) -> TicketView:
+    return TicketView(ticket.id, ticket.lang, ticket.status, ticket.faq_slug, ticket.created_at,
+                      ticket.updated_at, tuple(_message(m) for m in ticket.messages))
+
+
+def _summary(ticket: Ticket) -> TicketSummary:
+    first = ticket.messages[0] if ticket.messages else None
+    text = first.text if first else ""
+    preview = text if len(text) <= 120 else text[:119] + "…"
+    return TicketSummary(ticket.id, ticket.lang, ticket.status, ticket.faq_slug,
+                         ticket.created_at, ticket.updated_at, preview,
+                         bool(first and first.photo_file_id), len(ticket.messages))
+
+
+async def _audit(session: AsyncSession, actor: str, action: str, number: int,
+                 before: dict | None, after: dict | None) -> None:
+    await audit.record(session, actor=actor, action=action, entity="ticket", entity_id=number,
+                       before=before, after=after)
+
+
+class TicketService:
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    # ------------------------------------------------------------ the user side
+    async def open(self, tg_user_id: int, lang: str, text: str | None,
+                   photo_file_id: str | None = None, faq_slug: str | None = None) -> TicketView:
+        text = check_text(text, photo=bool(photo_file_id))
+        async with self._sessions() as session:
+            user_id = await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
+            if user_id is None:
+                raise TicketError("unknown", "no such user")
+            ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug)
+            ticket.messages.append(TicketMessage(author="user", text=text,
+                                                 photo_file_id=photo_file_id))
+            session.add(ticket)
+            await session.commit()
+            return _view(ticket)
+
+    async def for_user(self, tg_user_id: int) -> list[tuple[int, str]]:
+        """(number, status) of a person's tickets, oldest first: for /mydata."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(Ticket.id, Ticket.status).join(User, User.id == Ticket.user_id)
+                .where(User.tg_user_id == tg_user_id).order_by(Ticket.id))).all()
+        return [(number, status) for number, status in rows]
+
+    # ------------------------------------------------------------ the staff side
+    async def inbox(self, status: str | None = None, limit: int = 50,
+                   offset: int = 0) -> list[TicketSummary]:
+        stmt = select(Ticket).order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        if status:
+            if status not in STATUSES:
+                raise TicketError("status", f"unknown status {status!r}")
+            stmt = stmt.where(Ticket.status == status)
+        async with self._sessions() as session:
+            rows = (await session.scalars(stmt.limit(limit).offset(offset))).all()
+            return [_summary(t) for t in rows]
+
+    async def counts(self) -> dict[str, int]:
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(Ticket.status, func.count()).group_by(Ticket.status))).all()
+        found = {status: n for status, n in rows}
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    async def get(self, number: int) -> TicketView | None:
+        async with self._sessions() as session:
+            ticket = await session.get(Ticket, number)
+            return _view(ticket) if ticket else None
+
+    async def reply(self, number: int, text: str, staff_email: str,
+                    staff_chat_message_id: int | None = None) -> MessageView:
+        """Record a staff reply (to be delivered by the bot) and mark the ticket answered."""
+        text = check_text(text)
+        async with self._sessions() as session:
+            ticket = await self._ticket(session, number)
+            before = ticket.status
+            row = TicketMessage(author="staff", staff_email=staff_email, text=text,
+                                delivery="pending", staff_chat_message_id=staff_chat_message_id)
+            ticket.messages.append(row)
+            ticket.status = "answered"
+            ticket.updated_at = utcnow()
+            await _audit(session, staff_email, "ticket.reply", number, {"status": before},
+                   {"status": "answered", "text": text})
+            await session.commit()
+            return _message(row)
+
+    async def close(self, number: int, actor: str) -> None:
+        await self._set_status(number, actor, "ticket.close", lambda _t: "closed")
+
+    async def reopen(self, number: int, actor: str) -> None:
+        def status(ticket: Ticket) -> str:
+            return "answered" if any(m.author == "staff" for m in ticket.messages) else "new"
+
+        await self._set_status(number, actor, "ticket.reopen", status)
+
+    async def _set_status(self, number: int, actor: str, action: str, new_status) -> None:
+        async with self._sessions() as session:
+            ticket = await self._ticket(session, number)
+            before, after = ticket.status, new_status(ticket)
+            if before == after:
+                return
+            ticket.status = after
+            ticket.updated_at = utcnow()
+            await _audit(session, actor, action, number, {"status": before}, {"status": after})
+            await session.commit()
+
+    @staticmethod
+    async def _ticket(session: AsyncSession, number: int) -> Ticket:
+        ticket = await session.get(Ticket, number)
+        if ticket is None:
+            raise TicketError("unknown", f"no ticket #{number}")
+        return ticket
+
+    # ------------------------------------------------------------ the staff group
+    async def set_staff_post(self, message_id: int, staff_chat_message_id: int) -> None:
+        async with self._sessions() as session:
+            await session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
+                                  .values(staff_chat_message_id=staff_chat_message_id))
+            await session.commit()
+
+    async def ticket_for_staff_post(self, staff_chat_message_id: int) -> int | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(TicketMessage.ticket_id)
+                .where(TicketMessage.staff_chat_message_id == staff_chat_message_id).limit(1))
+
+    # ------------------------------------------------------------ delivery of replies
+    async def claim_pending(self, limit: int = 20) -> list[PendingReply]:
+        """Claim staff replies waiting for delivery (pending -> sending), oldest first.
+
+        The claim is a conditional UPDATE, so two couriers never deliver the same reply."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(TicketMessage.id, Ticket.id, User.tg_user_id, Ticket.lang,
+                       TicketMessage.text)
+                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+                .join(User, User.id == Ticket.user_id)
+                .where(TicketMessage.delivery == "pending")
+                .order_by(TicketMessage.id).limit(limit))).all()
+            claimed = []
+            for message_id, number, tg_user_id, lang, text in rows:
+                result = await session.execute(
+                    update(TicketMessage)
+                    .where(TicketMessage.id == message_id, TicketMessage.delivery == "pending")
+                    .values(delivery=SENDING))
+                if result.rowcount:
+                    claimed.append(PendingReply(message_id, number, tg_user_id, lang, text))
+            await session.commit()
+        return claimed
+
+    async def mark_delivered(self, message_id: int) -> None:
+        await self._mark(message_id, "sent")
+
+    async def mark_failed(self, message_id: int) -> None:
+        await self._mark(message_id, "failed")
+
+    async def release(self, message_id: int) -> None:
+        """Give a claimed reply back (a temporary error): it is tried again later."""
+        await self._mark(message_id, "pending")
+
+    async def requeue_interrupted(self) -> int:
+        """Replies left claimed by a process that stopped mid-send go back to pending.
+
+        Called once on start: a crash between the send and the mark may deliver a reply twice,
+        which is better than never."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(TicketMessage).where(TicketMessage.delivery == SENDING)
+                .values(delivery="pending"))
+            await session.commit()
+        return result.rowcount or 0
+
+    async def _mark(self, message_id: int, delivery: str) -> None:
+        async with self._sessions() as session:
+            await session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
+                                  .values(delivery=delivery))
+            await session.commit()

@@ -1,0 +1,70 @@
+"""What scheduled pushes a person agreed to receive: survey invitations, news per topic, mute.
+
+Survey invitations are the same `User.survey_pushes` flag the /surveys opt-in toggles; news
+is one TopicSubscription row per topic ("general" or a root FAQ topic slug); `pushes_muted`
+silences everything without losing the choices underneath.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import TopicSubscription, User
+
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class PushPrefs:
+    survey_invites: bool = False
+    muted: bool = False
+    topics: frozenset[str] = frozenset()
+
+
+class PushPreferences:
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    @staticmethod
+    async def _user(session: AsyncSession, tg_user_id: int) -> User | None:
+        return await session.scalar(select(User).where(User.tg_user_id == tg_user_id))
+
+    async def get(self, tg_user_id: int) -> PushPrefs:
+        async with self._sessions() as session:
+            user = await self._user(session, tg_user_id)
+            if user is None:
+                return PushPrefs()
+            topics = (await session.scalars(select(TopicSubscription.topic).where(
+                TopicSubscription.user_id == user.id))).all()
+            return PushPrefs(bool(user.survey_pushes), bool(user.pushes_muted), frozenset(topics))
+
+    async def set_survey_invites(self, tg_user_id: int, on: bool) -> None:
+        async with self._sessions() as session:
+            user = await self._user(session, tg_user_id)
+            if user is not None:
+                user.survey_pushes = on
+                await session.commit()
+
+    async def set_muted(self, tg_user_id: int, muted: bool) -> None:
+        async with self._sessions() as session:
+            user = await self._user(session, tg_user_id)
+            if user is not None:
+                user.pushes_muted = muted
+                await session.commit()
+
+    async def set_topic(self, tg_user_id: int, topic: str, on: bool) -> None:
+        async with self._sessions() as session:
+            user = await self._user(session, tg_user_id)
+            if user is None:
+                return
+            exists = await session.scalar(select(TopicSubscription.id).where(
+                TopicSubscription.user_id == user.id, TopicSubscription.topic == topic))
+            if on and exists is None:
+                session.add(TopicSubscription(user_id=user.id, topic=topic))
+            elif not on and exists is not None:
+                await session.execute(delete(TopicSubscription).where(
+                    TopicSubscription.id == exists))
+            await session.commit()

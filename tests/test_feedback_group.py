@@ -1,0 +1,152 @@
+"""The optional staff Telegram group (STAFF_CHAT_ID), over real HTTP against the sandbox:
+new tickets are posted there, a staff reply to a post goes back to the person, and nothing
+else said in the group reaches the bot's user dialogs or its user table."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import Ticket, TicketMessage, User
+from bot.sandbox.models import SimChat, SimMessage
+from tests.botenv import RunningBot, make_settings
+from tests.test_feedback_bot import SEND, WRITE, last_text, tickets_of
+
+GROUP = -1001234567890
+STAFF = {"id": 777001, "is_bot": False, "first_name": "Magda", "last_name": "Nowak",
+         "username": "magda_urzad"}
+
+
+class GroupChat(SimChat):
+    def api_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "supergroup", "title": "Belong staff"}
+
+
+class StaffGroup:
+    """A supergroup with the bot in it. The sandbox models private chats only, so the group
+    stands in its chat table under its (negative) id; updates are queued like a user's."""
+
+    def __init__(self, sandbox, chat_id: int = GROUP) -> None:
+        self.sandbox, self.id = sandbox, chat_id
+        self.first_name, self.last_name, self.username = "Belong staff", None, None
+        self.chat = GroupChat(self)  # type: ignore[arg-type]
+        sandbox._users[chat_id] = self
+
+    def posts(self) -> list[SimMessage]:
+        return self.chat.bot_messages()
+
+    async def say(self, text: str, reply_to: SimMessage | None = None,
+                  sender: dict[str, Any] = STAFF) -> None:
+        msg = self.chat.add_message(from_bot=False, sender=sender, date=int(time.time()),
+                                    kind="text", text=text, reply_to=reply_to)
+        ticket = self.sandbox._enqueue(self.id, "message", msg.to_api(), f"group {text!r}")
+        await self.sandbox._wait_ticket(ticket, None, None)
+
+
+@pytest.fixture
+async def group_bot(sandbox, db_path):
+    group = StaffGroup(sandbox)
+    running = RunningBot(sandbox, make_settings(db_path, sandbox, staff_chat_id=GROUP))
+    await running.start()
+    yield running, group
+    await running.stop()
+
+
+async def write_ticket(user, lang: str, text: str | None = None, photo: bool = False) -> None:
+    await user.send_command("start")
+    await user.press(WRITE[lang])
+    if photo:
+        await user.send_photo(caption=text)
+    else:
+        await user.send_text(text or "")
+    await user.press(SEND[lang])
+
+
+async def test_ticket_posted_to_the_group_and_reply_relayed_back(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4001, language_code="uk", first_name="Oksana", username="oksana_k")
+    await write_ticket(user, "uk", "Як отримати PESEL?")
+    [ticket] = await tickets_of(bot, 4001)
+    [post] = group.posts()
+    assert f"Ticket #{ticket.id} · uk" in post.text and "Як отримати PESEL?" in post.text
+    for secret in ("4001", "Oksana", "oksana_k"):
+        assert secret not in post.text
+    async with bot.app.sessions() as session:
+        first = await session.scalar(select(TicketMessage).where(
+            TicketMessage.ticket_id == ticket.id))
+        assert first.staff_chat_message_id == post.message_id
+
+    await group.say("Zapraszamy do urzędu miasta, pokój 12.", reply_to=post)
+    reply = last_text(user)
+    assert f"Відповідь на ваше звернення №{ticket.id}" in reply
+    assert "Zapraszamy do urzędu miasta, pokój 12." in reply
+    assert f"#{ticket.id}" in group.posts()[-1].text and "delivered" in group.posts()[-1].text
+
+    async with bot.app.sessions() as session:
+        staff_row = await session.scalar(select(TicketMessage).where(
+            TicketMessage.ticket_id == ticket.id, TicketMessage.author == "staff"))
+        assert staff_row.staff_email == "telegram-group" and staff_row.delivery == "sent"
+        assert (await session.get(Ticket, ticket.id)).status == "answered"
+        # The staff member is not a user of the bot: no row, no name, no id anywhere.
+        assert await session.scalar(select(User).where(User.tg_user_id == STAFF["id"])) is None
+        texts = " ".join(m.text + (m.staff_email or "") for m in
+                         (await session.scalars(select(TicketMessage))).all())
+        assert "Magda" not in texts and "magda_urzad" not in texts
+
+
+async def test_photo_ticket_is_posted_as_a_photo(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4002, language_code="pl")
+    await write_ticket(user, "pl", "Co znaczy to pismo?", photo=True)
+    [ticket] = await tickets_of(bot, 4002)
+    [post] = group.posts()
+    assert post.kind == "photo"
+    assert post.media[0]["file_id"] == ticket.messages[0].photo_file_id
+    assert f"Ticket #{ticket.id} · pl" in post.text and "Co znaczy to pismo?" in post.text
+    await group.say("To wezwanie do urzędu.", reply_to=post)
+    assert f"Odpowiedź na Twoje zgłoszenie nr {ticket.id}" in last_text(user)
+
+
+async def test_long_text_with_photo_reply_to_either_post(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4003, language_code="en")
+    await write_ticket(user, "en", "word " * 400, photo=True)
+    [ticket] = await tickets_of(bot, 4003)
+    photo, text = group.posts()
+    assert photo.kind == "photo" and f"Ticket #{ticket.id}" in photo.text
+    assert text.kind == "text" and "word word" in text.text
+    await group.say("Reply to the photo", reply_to=photo)
+    assert "Reply to the photo" in last_text(user)
+
+
+async def test_other_group_messages_are_ignored(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4004, language_code="en")
+    await write_ticket(user, "en", "A question")
+    user_messages = len(user.chat.messages)
+    posts = len(group.posts())
+    await group.say("Good morning, everyone!")
+    await group.say("/start")
+    await group.say("/menu")
+    chatter = group.chat.messages[-1]
+    await group.say("Agreed", reply_to=chatter)  # a reply, but not to a ticket post
+    assert len(group.posts()) == posts  # the bot said nothing in the group
+    assert len(user.chat.messages) == user_messages
+    async with bot.app.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(User).where(
+            User.tg_user_id == STAFF["id"])) == 0
+        assert await session.scalar(select(func.count()).select_from(TicketMessage).where(
+            TicketMessage.author == "staff")) == 0
+
+
+async def test_panel_reply_is_delivered_without_the_group(group_bot, sandbox):
+    bot, _group = group_bot
+    user = sandbox.user(4005, language_code="en")
+    await write_ticket(user, "en", "A question")
+    [ticket] = await tickets_of(bot, 4005)
+    await bot.app.tickets.reply(ticket.id, "From the panel", "editor@example.org")
+    await bot.app.courier.deliver_pending()
+    assert f"Reply to your ticket #{ticket.id}" in last_text(user)

@@ -1,0 +1,88 @@
+"""TicketService on its own (no Telegram): statuses, counts, audit, delivery claims, privacy."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade_async
+from bot.db.models import AuditEntry, User
+from bot.feedback.service import MAX_TEXT, TicketError, TicketService
+
+
+@pytest.fixture
+async def service(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'f.db'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        session.add_all([User(tg_user_id=9001, language="uk"), User(tg_user_id=9002, language="pl")])
+        await session.commit()
+    yield TicketService(sessions), sessions
+    await engine.dispose()
+
+
+async def test_lifecycle_counts_and_audit(service):
+    tickets, sessions = service
+    a = await tickets.open(9001, "uk", "  Питання  ", faq_slug="meldunek")
+    b = await tickets.open(9002, "pl", None, photo_file_id="PHOTO-1")
+    assert a.first.text == "Питання" and b.first.photo_file_id == "PHOTO-1"
+    assert await tickets.counts() == {"new": 2, "answered": 0, "closed": 0}
+
+    await tickets.reply(a.number, "Відповідь", "ed@example.org")
+    await tickets.close(b.number, "ed@example.org")
+    assert await tickets.counts() == {"new": 0, "answered": 1, "closed": 1}
+    assert [t.number for t in await tickets.inbox("answered")] == [a.number]
+    await tickets.reopen(b.number, "admin@example.org")
+    assert (await tickets.get(b.number)).status == "new"
+    await tickets.close(a.number, "ed@example.org")
+    await tickets.reopen(a.number, "ed@example.org")
+    assert (await tickets.get(a.number)).status == "answered"
+
+    async with sessions() as session:
+        actions = [(e.actor, e.action, e.entity_id) for e in
+                   (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()]
+    assert actions[0] == ("ed@example.org", "ticket.reply", str(a.number))
+    assert ("admin@example.org", "ticket.reopen", str(b.number)) in actions
+    assert await tickets.for_user(9001) == [(a.number, "answered")]
+
+
+async def test_refusals(service):
+    tickets, _ = service
+    with pytest.raises(TicketError) as empty:
+        await tickets.open(9001, "uk", "   ")
+    assert empty.value.code == "empty"
+    with pytest.raises(TicketError) as long:
+        await tickets.open(9001, "uk", "x" * (MAX_TEXT + 1))
+    assert long.value.code == "too_long"
+    with pytest.raises(TicketError):
+        await tickets.open(1234, "uk", "no such user")
+    ticket = await tickets.open(9001, "uk", "ok")
+    with pytest.raises(TicketError):
+        await tickets.reply(ticket.number, "", "ed@example.org")
+    with pytest.raises(TicketError):
+        await tickets.reply(ticket.number + 100, "text", "ed@example.org")
+    assert (await tickets.get(ticket.number)).status == "new"
+
+
+async def test_staff_views_hold_no_telegram_id(service):
+    tickets, _ = service
+    ticket = await tickets.open(9001, "uk", "text")
+    for shown in (await tickets.inbox(), await tickets.get(ticket.number)):
+        assert "9001" not in repr(shown)
+        assert "tg_user_id" not in repr(shown)
+
+
+async def test_a_reply_is_claimed_once(service):
+    tickets, _ = service
+    ticket = await tickets.open(9001, "uk", "text")
+    await tickets.reply(ticket.number, "answer", "ed@example.org")
+    [claimed] = await tickets.claim_pending()
+    assert claimed.tg_user_id == 9001 and claimed.lang == "uk"
+    assert await tickets.claim_pending() == []  # a second courier gets nothing
+    assert await tickets.requeue_interrupted() == 1  # a restart gives it back once
+    [again] = await tickets.claim_pending()
+    await tickets.mark_delivered(again.message_id)
+    assert (await tickets.get(ticket.number)).messages[-1].delivery == "sent"
