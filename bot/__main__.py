@@ -1,4 +1,4 @@
-"""Command line: python -m bot run | migrate | chat | content ..."""
+"""Command line: python -m bot run | migrate | chat | content | survey | staff ..."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ async def _run(settings: Settings) -> int:
 
 async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) -> int:
     from bot.factory import build_app
-    from bot.runner import prepare
+    from bot.runner import prepare, start_panel_beside_chat, stop_panel_beside_chat
     from bot.sandbox import BotApiSandbox
     from bot.sandbox.chat import run_terminal_chat
 
@@ -68,6 +68,7 @@ async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) ->
         app = build_app(settings, SANDBOX_TOKEN)
         try:
             await prepare(app)
+            panel = await start_panel_beside_chat(app)
             polling = asyncio.create_task(app.dispatcher.start_polling(
                 app.bot, handle_signals=False, close_bot_session=False,
                 allowed_updates=app.dispatcher.resolve_used_update_types()))
@@ -78,6 +79,7 @@ async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) ->
             finally:
                 await app.dispatcher.stop_polling()
                 await polling
+                await stop_panel_beside_chat(panel)
         finally:
             await app.close()
     return 0
@@ -259,6 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     srep.add_argument("--wave")
     srep.add_argument("--k", type=int, default=10, help="suppress groups smaller than K")
 
+    from bot.broadcast.cli import add_campaign_parser, add_survey_launch_parser
+
+    add_survey_launch_parser(ssub)
+    add_campaign_parser(sub)
+
+    from bot.staff.cli import add_parser as add_staff_parser
+
+    add_staff_parser(sub)
+
     args = parser.parse_args(argv)
     settings = Settings()
     _logging(settings)
@@ -274,8 +285,20 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_chat(settings, args.lang))
     if args.command == "content":
         return asyncio.run(_content(settings, args))
+    if args.command == "survey" and args.action == "launch":
+        from bot.broadcast.cli import survey_launch
+
+        return asyncio.run(survey_launch(settings, args))
     if args.command == "survey":
         return asyncio.run(_survey(settings, args))
+    if args.command == "campaign":
+        from bot.broadcast.cli import campaign_command
+
+        return asyncio.run(campaign_command(settings, args))
+    if args.command == "staff":
+        from bot.staff.cli import run as run_staff
+
+        return asyncio.run(run_staff(settings, args))
     return 2
 
 

@@ -38,6 +38,28 @@ class Settings(BaseSettings):
     # (an import from another process, a staff edit in another worker).
     content_refresh_seconds: float = 5.0
 
+    # Scheduled pushes (bot/broadcast). Telegram allows about 30 messages/s to different
+    # chats; paid broadcasts up to 1000/s.
+    push_rate_limit: float = 25.0
+    push_concurrency: int = 0  # sends in flight at once; 0: derived from the rate
+    push_max_attempts: int = 5  # tries of one message on 5xx/network errors
+    push_retry_backoff: float = 1.0  # seconds before the first retry, doubled each time
+    push_quiet_hours: str = "21:00-09:00"  # local time in push_timezone; empty: none
+    push_timezone: str = "Europe/Warsaw"
+    push_sync_seconds: float = 20.0  # how soon campaigns made by the CLI or panel are seen
+    # A delivery left "sending" this long is taken to belong to a dead sender and resent.
+    push_reclaim_seconds: float = 300.0
+    # Feedback: the optional staff Telegram group that gets every new ticket (replies to a
+    # ticket post there go back to the person), and how often replies saved by another
+    # process are picked up for delivery.
+    staff_chat_id: int | None = None
+    feedback_poll_seconds: float = 3.0
+    # Staff panel (/panel on the web app). The session-signing secret; empty: generated once
+    # and kept in data_dir/panel_secret. PANEL_URL is the address staff open; when it is
+    # https the session cookie is marked Secure.
+    panel_secret: SecretStr | None = None
+    panel_url: str | None = None
+
     @field_validator("telegram_api_base")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -48,6 +70,31 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in LANGUAGES:
             raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("push_rate_limit")
+    @classmethod
+    def _push_rate(cls, value: float) -> float:
+        if not 0 < value <= 1000:
+            raise ValueError("push_rate_limit must be above 0 and at most 1000 messages/s")
+        return value
+
+    @field_validator("push_timezone")
+    @classmethod
+    def _push_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("push_quiet_hours")
+    @classmethod
+    def _push_quiet_hours(cls, value: str) -> str:
+        import re
+
+        value = value.strip()
+        if value and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("push_quiet_hours must look like 21:00-09:00 (or be empty)")
         return value
 
     @field_validator("log_level")

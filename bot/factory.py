@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -20,9 +21,15 @@ from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm_storage import SqlStorage
 from bot.dialog_ids import install as install_dialog_ids
+from bot.feedback.service import TicketService
+from bot.feedback.telegram import ReplyCourier, StaffChat
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
+from bot.users_prefs import PushPreferences
+
+if TYPE_CHECKING:
+    from bot.broadcast.scheduler import PushScheduler
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,9 @@ class App:
     storage: BaseStorage
     bot: Bot
     dispatcher: Dispatcher
+    tickets: TicketService | None = None
+    courier: ReplyCourier | None = None
+    pushes: PushScheduler | None = None  # scheduled pushes; started by the runner
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
@@ -82,9 +92,12 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
         register_error_handlers,
     )
     from dialogs.faq.dialog import build_faq_dialog
+    from dialogs.feedback.dialog import build_feedback_dialog
     from dialogs.language.dialog import build_language_dialog
     from dialogs.middlewares import UserLocaleMiddleware
     from dialogs.privacy.dialog import build_privacy_dialog
+    from dialogs.pushes import build_pushes_router
+    from dialogs.settings.dialog import build_settings_dialog
     from dialogs.survey.dialog import build_survey_dialog
 
     install_dialog_ids()
@@ -94,20 +107,35 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     dp["settings"] = settings
     dp["users"] = directory
     dp["surveys"] = surveys or build_survey_service(settings, sessions)
+    dp["tickets"] = TicketService(sessions)
+    dp["prefs"] = PushPreferences(sessions)
+    staff_chat = (StaffChat(settings.staff_chat_id, dp["tickets"])
+                  if settings.staff_chat_id else None)
+    dp["staff_chat"] = staff_chat
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
-    locale = UserLocaleMiddleware(directory, settings.default_language)
+    # The staff group is not a user: no user row, no language, for anyone writing there.
+    locale = UserLocaleMiddleware(directory, settings.default_language,
+                                  skip_chats=frozenset([settings.staff_chat_id] if staff_chat
+                                                       else []))
     # An outer middleware on the update runs for every event, including aiogram-dialog's
     # background updates, so scheduled renders get the recipient's language too.
     dp.update.outer_middleware(locale)
 
+    # The staff group's updates end in its own router and never reach the user dialogs.
+    if staff_chat is not None:
+        dp.include_router(staff_chat.router())
     # Commands first: they must work whatever dialog is open.
     dp.include_router(build_commands_router())
+    # Buttons in scheduled pushes carry no dialog intent; they open dialogs in any state.
+    dp.include_router(build_pushes_router())
     dp.include_router(build_faq_dialog())
     dp.include_router(build_language_dialog())
     dp.include_router(build_privacy_dialog())
     dp.include_router(build_survey_dialog())
+    dp.include_router(build_feedback_dialog())
+    dp.include_router(build_settings_dialog())
     dp.include_router(build_fallback_router())
     register_error_handlers(dp)
     setup_dialogs(dp, events_isolation=isolation, message_manager=message_manager)
@@ -122,4 +150,40 @@ def build_app(settings: Settings, token: str) -> App:
     storage, isolation = build_storage(settings, engine)
     bot = build_bot(settings, token)
     dp = build_dispatcher(storage, isolation, content, sessions, settings, surveys=surveys)
-    return App(settings, engine, sessions, content, surveys, storage, bot, dp)
+    # Staff replies go out right after they are saved here, and every few seconds for
+    # replies saved by another process.
+    courier = ReplyCourier(bot, dp["tickets"], dp["users"],
+                           interval=settings.feedback_poll_seconds)
+    dp["courier"] = courier
+    app = App(settings, engine, sessions, content, surveys, storage, bot, dp,
+              tickets=dp["tickets"], courier=courier)
+    app.pushes = build_pushes(settings, sessions, content, surveys, bot, dp["users"])
+    return app
+
+
+def build_pushes(settings: Settings, sessions: async_sessionmaker, content: ContentStore,
+                 surveys: SurveyService, bot: Bot, users: UserDirectory) -> PushScheduler:
+    """The push scheduler of the bot process. A 403 marks the user blocked through the user
+    directory, which also drops its cached copy."""
+    from bot.broadcast.setup import build_push_scheduler
+
+    async def on_blocked(tg_user_id: int) -> None:
+        await users.set_blocked(tg_user_id, True)
+
+    return build_push_scheduler(settings, sessions, bot, surveys=surveys, content=content,
+                                on_blocked=on_blocked)
+
+
+def build_panel(settings: Settings, sessions: async_sessionmaker, content: ContentStore,
+                surveys: SurveyService, bot: Bot | None = None):
+    """The staff panel's services (bot/web/panel). Features add theirs to `panel.extra`."""
+    from bot.content.editor import ContentEditor
+    from bot.content.transfer import ContentTransfer
+    from bot.staff.accounts import StaffService
+    from bot.web.panel.context import PanelContext
+
+    panel = PanelContext(settings=settings, sessions=sessions, content=content, surveys=surveys,
+                         staff=StaffService(sessions), editor=ContentEditor(sessions, content),
+                         transfer=ContentTransfer(sessions, content), bot=bot)
+    panel.extra["tickets"] = TicketService(sessions)  # the feedback inbox
+    return panel

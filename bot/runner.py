@@ -7,13 +7,14 @@ import contextlib
 import logging
 import secrets
 import signal
+import sys
 
 import uvicorn
 from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
 from bot.db.migrate import upgrade_async
-from bot.factory import App
+from bot.factory import App, build_panel
 from bot.web.app import WebhookEndpoint, build_web_app
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,16 @@ class _Server(uvicorn.Server):
     # The runner owns SIGINT/SIGTERM and stops polling, webhook and server together.
     def capture_signals(self):  # type: ignore[override]
         return contextlib.nullcontext()
+
+    panel = None  # the PanelContext served, if any
+
+    async def shutdown(self, sockets=None):  # type: ignore[no-untyped-def]
+        await super().shutdown(sockets)
+        # What the panel started on demand (the preview bot) stops with the web server.
+        if self.panel is not None:
+            from bot.web.panel.preview_bot import stop_preview
+
+            await stop_preview(self.panel)
 
 
 async def prepare(app: App) -> None:
@@ -47,6 +58,33 @@ async def register_commands(bot: Bot) -> None:
         log.warning("could not register the command list: %s", type(exc).__name__)
 
 
+def start_courier(app: App) -> tuple[asyncio.Event, asyncio.Task] | None:
+    """Deliver staff replies in the background (those saved by another process, too)."""
+    if app.courier is None:
+        return None
+    halt = asyncio.Event()
+    return halt, asyncio.create_task(app.courier.run(halt))
+
+
+async def stop_courier(running: tuple[asyncio.Event, asyncio.Task] | None) -> None:
+    if running is not None:
+        halt, task = running
+        halt.set()
+        await task
+
+
+async def start_pushes(app: App) -> None:
+    """Scheduled pushes run in the bot process only (the CLI sends one campaign at a time)."""
+    if app.pushes is not None:
+        await app.pushes.start()
+
+
+async def stop_pushes(app: App) -> None:
+    # Graceful: no new claims; in-flight sends finish and are recorded (exactly once).
+    if app.pushes is not None:
+        await app.pushes.stop()
+
+
 def install_stop_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -57,18 +95,25 @@ def install_stop_signals(stop: asyncio.Event) -> None:
 async def start_web(app: App, dp: Dispatcher | None, *, secret: str | None,
                     background: bool = True, port: int | None = None
                     ) -> tuple[_Server, asyncio.Task, WebhookEndpoint | None]:
+    panel = build_panel(app.settings, app.sessions, app.content, app.surveys, app.bot)
+    if app.courier is not None:  # panel replies go out at once through the bot's courier
+        panel.extra["tickets"], panel.extra["courier"] = app.courier.tickets, app.courier
+    if app.pushes is not None:  # campaigns made in the panel are scheduled at once
+        panel.extra["pushes"] = app.pushes
     web, endpoint = build_web_app(
         bot=app.bot if dp else None,
         dp=dp,
         webhook_path=app.settings.webhook_path if dp else None,
         secret=secret,
         background=background,
+        panel=panel,
     )
     config = uvicorn.Config(
         web, host=app.settings.web_host, port=app.settings.web_port if port is None else port,
         log_level="warning", lifespan="off", access_log=False,
     )
     server = _Server(config)
+    server.panel = panel
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -86,14 +131,16 @@ async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True,
     server = task = None
     if web:
         server, task, _ = await start_web(app, None, secret=None)
-        log.info("health check on http://%s:%s/healthz", app.settings.web_host,
-                 app.settings.web_port)
+        log.info("staff panel on http://%s:%s/panel/ (health check: /healthz)",
+                 app.settings.web_host, app.settings.web_port)
     polling = asyncio.create_task(
         dp.start_polling(bot, handle_signals=False, close_bot_session=False,
                          handle_as_tasks=handle_as_tasks, polling_timeout=polling_timeout,
                          allowed_updates=dp.resolve_used_update_types())
     )
     log.info("long polling started")
+    courier = start_courier(app)
+    await start_pushes(app)
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if polling not in done:
@@ -101,6 +148,8 @@ async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True,
             await dp.stop_polling()
         await polling
     stopper.cancel()
+    await stop_pushes(app)
+    await stop_courier(courier)
     if server is not None and task is not None:
         server.should_exit = True
         await task
@@ -118,10 +167,35 @@ async def run_webhook(app: App, stop: asyncio.Event, *, background: bool = True)
     await bot.set_webhook(settings.webhook_url or "", secret_token=secret,
                           allowed_updates=dp.resolve_used_update_types())
     log.info("webhook registered; serving on %s:%s", settings.web_host, settings.web_port)
+    courier = start_courier(app)
+    await start_pushes(app)
     await stop.wait()
+    await stop_pushes(app)
+    await stop_courier(courier)
     server.should_exit = True
     await task
     if endpoint is not None:
         await endpoint.drain()
     await dp.emit_shutdown(bot=bot, dispatcher=dp)
     log.info("stopped")
+
+
+async def start_panel_beside_chat(app: App) -> tuple[_Server, asyncio.Task] | None:
+    """The terminal chat (no BOT_TOKEN) serves the staff panel too, so a fresh clone can try
+    it. A busy port is no reason to refuse the chat: say so and go on without the panel."""
+    try:
+        server, task, _ = await start_web(app, None, secret=None)
+    except (OSError, SystemExit):
+        print(f"Staff panel not started: port {app.settings.web_port} is in use (set WEB_PORT).",
+              file=sys.stderr)
+        return None
+    print(f"Staff panel: http://{app.settings.web_host}:{app.settings.web_port}/panel/ "
+          "(accounts: python -m bot staff add EMAIL --role admin)\n", file=sys.stderr)
+    return server, task
+
+
+async def stop_panel_beside_chat(running: tuple[_Server, asyncio.Task] | None) -> None:
+    if running is not None:
+        server, task = running
+        server.should_exit = True
+        await task

@@ -22,7 +22,9 @@ from bot.i18n import gettext_ as t
 from bot.users import UserDirectory
 from dialogs.common import reply_hint, reply_unknown_command
 from dialogs.faq.open import open_faq_node, open_menu, open_search
+from dialogs.feedback.open import open_feedback
 from dialogs.privacy.dialog import open_privacy
+from dialogs.settings.dialog import open_settings
 from dialogs.states import LanguageSG
 from dialogs.survey.dialog import open_surveys
 
@@ -31,15 +33,19 @@ log = logging.getLogger(__name__)
 DEEP_LINK = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # Select widgets whose items are FAQ slugs: topics, children, search results.
 NODE_BUTTON = re.compile(r"^(?:t|n|r):([a-z0-9][a-z0-9-]{0,63})$")
+# "✍️ Write to us": in the menu ("write") and under an answer ("w:<slug>").
+WRITE_BUTTON = re.compile(r"^(?:write|w:([a-z0-9][a-z0-9-]{0,63}))$")
 
 HELP_TEXT = _(
     "ℹ️ <b>How to use Belong</b>\n\n"
     "• Tap a topic and go deeper with the buttons. ⬅️ Back goes one step back, 🏠 Home to the topics.\n"
     "• Or type your question in your own words, for example: <i>how to register my address</i>.\n"
-    "• Under every answer you find its source and the date it was checked.\n\n"
+    "• Under every answer you find its source and the date it was checked.\n"
+    "• ✍️ Write to us: a question or feedback for the Belong team. The reply comes here.\n\n"
     "Commands:\n"
     "/menu: topics\n"
     "/surveys: short anonymous surveys\n"
+    "/settings: notifications you get\n"
     "/language: change language\n"
     "/privacy: what the bot stores and why\n"
     "/mydata: what the bot holds about you\n"
@@ -88,6 +94,11 @@ def build_commands_router() -> Router:
     async def surveys(message: Message, dialog_manager: DialogManager, needs_language: bool):
         if not await _asked_language_first(dialog_manager, needs_language):
             await open_surveys(dialog_manager)
+
+    @router.message(Command("settings"))
+    async def settings(message: Message, dialog_manager: DialogManager, needs_language: bool):
+        if not await _asked_language_first(dialog_manager, needs_language):
+            await open_settings(dialog_manager)
 
     @router.message(Command("help"))
     async def help_(message: Message, locale: str, dialog_manager: DialogManager):
@@ -167,6 +178,12 @@ async def recover_button(callback: CallbackQuery, manager: DialogManager) -> Non
         await callback.answer()
     except Exception:  # the query may be too old to answer; the screen below still helps
         log.debug("old callback could not be answered")
+    write = WRITE_BUTTON.match(data)
+    if write:
+        answer = write.group(1)
+        await open_feedback(manager, answer if answer and catalog.get(answer) else None,
+                            reset=True, show_mode=ShowMode.SEND)
+        return
     if slug and catalog.get(slug) is not None:
         await open_faq_node(manager, slug, show_mode=ShowMode.SEND)
     else:

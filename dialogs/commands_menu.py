@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 COMMANDS = [
     ("menu", _("Topics")),
     ("surveys", _("Anonymous surveys")),
+    ("settings", _("Notifications")),
     ("help", _("How to use the bot")),
     ("language", _("Change language")),
     ("privacy", _("What we store and why")),

@@ -16,9 +16,11 @@ class UserLocaleMiddleware(BaseMiddleware):
     """Loads the user and sets `locale`: the stored choice, else a pl/uk/en client language
     (stored at once), else the default until the person picks one (`needs_language`)."""
 
-    def __init__(self, directory: UserDirectory, default_language: str) -> None:
+    def __init__(self, directory: UserDirectory, default_language: str,
+                 skip_chats: frozenset[int] = frozenset()) -> None:
         self.directory = directory
         self.default = default_language
+        self.skip_chats = skip_chats  # chats whose members are not users (the staff group)
 
     async def __call__(
         self,
@@ -27,7 +29,8 @@ class UserLocaleMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         tg_user: User | None = data.get("event_from_user")
-        if tg_user is None or tg_user.is_bot:
+        chat = data.get("event_chat")
+        if tg_user is None or tg_user.is_bot or (chat is not None and chat.id in self.skip_chats):
             data.setdefault("locale", self.default)
             data.setdefault("needs_language", False)
             token = current_locale.set(data["locale"])

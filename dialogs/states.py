@@ -25,3 +25,13 @@ class SurveySG(StatesGroup):
     done = State()
     stopped = State()
     already = State()
+
+
+class FeedbackSG(StatesGroup):
+    write = State()
+    confirm = State()
+    sent = State()
+
+
+class SettingsSG(StatesGroup):
+    main = State()

@@ -45,6 +45,7 @@ class RunningBot:
         if self.mode == "webhook":
             self.settings = self.settings.model_copy(update={
                 "webhook_url": f"http://127.0.0.1:{self.settings.web_port}/webhook"})
+        polls_before = self.sandbox.poll_count
         self.app = build_app(self.settings, TOKEN)
         await prepare(self.app)
         if self.mode == "webhook":
@@ -60,7 +61,9 @@ class RunningBot:
             # Updates handled one by one, so the sandbox knows when an update is done.
             self._task = asyncio.create_task(run_polling(
                 self.app, self._stop, handle_as_tasks=False, polling_timeout=1))
-            while not any(c.method == "setMyCommands" for c in self.sandbox.calls):
+            # Polling has begun once the first getUpdates arrives: by then the command
+            # menus are registered and the web app is up.
+            while self.sandbox.poll_count <= polls_before:
                 if self._task.done():
                     self._task.result()
                 await asyncio.sleep(0.01)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import pytest_asyncio
 
 from bot.config import PROJECT_ROOT
 from bot.sandbox import BotApiSandbox
@@ -51,3 +52,35 @@ async def webhook_bot(sandbox, db_path):
     await running.start()
     yield running
     await running.stop()
+
+
+# ---------------------------------------------------------------- staff panel in a browser
+# One chromium per session needs a session-wide event loop: these fixtures and the tests
+# that use them run with loop_scope="session" (tests/browser.py says why).
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser():
+    from tests.browser import launch_browser
+
+    async with launch_browser() as launched:
+        yield launched
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser):
+    context = await browser.new_context(locale="en-GB", timezone_id="Europe/Warsaw")
+    tab = await context.new_page()
+    yield tab
+    await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def panel_bot(db_path):
+    """The whole bot (polling, sandbox Bot API) with the panel on its web port."""
+    from tests.browser import start_panel_bot
+
+    sandbox, running = await start_panel_bot(db_path)
+    yield running
+    await running.stop()
+    await sandbox.stop()

@@ -77,6 +77,9 @@ async def import_roots(session: AsyncSession, roots: list[Node]) -> ImportResult
             for key, value in values.items():
                 setattr(row, key, value)
         texts = {t.lang: t for t in row.texts}
+        # Imported texts count as translations of the source text as it is after the import:
+        # new ones start at revision 1; changed ones get a new revision.
+        retranslated: list = []
         for lang in LANGUAGES:
             title = node.titles.get(lang)
             body = node.bodies.get(lang) if node.is_answer else None
@@ -87,14 +90,23 @@ async def import_roots(session: AsyncSession, roots: list[Node]) -> ImportResult
                     row.texts.remove(text)
                     changed = True
                 continue
+            fresh = text is None
             if text is None:
                 text = repo.new_text(row, lang)
+                text.revision = 1
                 changed = True
             new = {"title": title or "", "body": body, "keywords": keywords}
+            if fresh or (text.title, text.body) != (new["title"], new["body"]):
+                if not fresh:
+                    text.revision = (text.revision or 1) + 1
+                retranslated.append(text)
             if any(getattr(text, k) != v for k, v in new.items()):
                 changed = True
                 for key, value in new.items():
                     setattr(text, key, value)
+        source = next((t for t in row.texts if t.lang == (row.source_lang or "pl")), None)
+        for text in retranslated:
+            text.source_revision = source.revision if source is not None else 1
         if row in session.new:
             pass
         elif changed:

@@ -1,23 +1,28 @@
-"""The web app: Telegram webhook endpoint and health check (staff pages join it later)."""
+"""The web app: Telegram webhook endpoint, health check and the staff panel (/panel)."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+if TYPE_CHECKING:
+    from bot.web.panel.context import PanelContext
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1_000_000
+PANEL_PREFIX = "/panel"
 
 
 class WebhookEndpoint:
@@ -67,6 +72,10 @@ async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _to_panel(_request: Request) -> Response:
+    return RedirectResponse(f"{PANEL_PREFIX}/", status_code=307)
+
+
 def build_web_app(
     *,
     bot: Bot | None = None,
@@ -74,10 +83,17 @@ def build_web_app(
     webhook_path: str | None = None,
     secret: str | None = None,
     background: bool = True,
+    panel: PanelContext | None = None,
 ) -> tuple[Starlette, WebhookEndpoint | None]:
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     endpoint = None
     if bot is not None and dp is not None and webhook_path:
         endpoint = WebhookEndpoint(bot, dp, secret, background)
         routes.append(Route(webhook_path, endpoint.handle, methods=["POST"]))
+    if panel is not None:
+        from bot.web.panel.app import build_panel_app
+
+        # A sub-app: its session and CSRF middleware never see the webhook or /healthz.
+        routes.append(Mount(PANEL_PREFIX, app=build_panel_app(panel)))
+        routes.append(Route("/", _to_panel, methods=["GET"]))
     return Starlette(routes=routes), endpoint

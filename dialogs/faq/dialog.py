@@ -44,6 +44,9 @@ def build_faq_dialog() -> Dialog:
                    on_click=handlers.on_pick_node),
             width=2,
         ),
+        # Callback data "write" (and "w:<slug>" under answers) is recognised by the stale-button
+        # recovery in dialogs/commands.py.
+        Button(T("✍️ Write to us"), id="write", on_click=handlers.on_write),
         Row(
             Start(T("📊 Surveys"), id="surv", state=SurveySG.list),
             Start(T("🌐 Language"), id="lang", state=LanguageSG.pick),
@@ -66,6 +69,8 @@ def build_faq_dialog() -> Dialog:
             when="can_rate",
         ),
         Url(T("📤 Share"), Format("{share_url}"), id="share", when="has_share"),
+        Select(T("✍️ Write to us"), id="w", item_id_getter=str, items="write",
+               on_click=handlers.on_write),
         _nav(),
         *_inputs(),
         state=FaqSG.node,

@@ -59,6 +59,7 @@ async def node_getter(
         "can_rate": node.slug not in view.rated,
         "share_url": url or "",
         "has_share": bool(url),
+        "write": [node.slug],  # "Write to us" under every answer
     }
 
 
@@ -71,6 +72,7 @@ def _section_view(text: str, children: list, locale: str) -> dict[str, Any]:
         "can_rate": False,
         "share_url": "",
         "has_share": False,
+        "write": [],
     }
 
 

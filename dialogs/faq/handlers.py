@@ -11,6 +11,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from bot.content.service import ContentStore
 from bot.i18n import gettext_ as t
 from dialogs.faq.data import RESULTS, FaqView
+from dialogs.feedback.open import open_feedback
 from dialogs.states import FaqSG
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,10 @@ async def on_back(callback: CallbackQuery, _widget: Any, manager: DialogManager)
         await manager.switch_to(FaqSG.node)
         return
     await on_home(callback, _widget, manager)
+
+
+async def on_write(_c: CallbackQuery, _widget: Any, manager: DialogManager, slug: str = ""):
+    await open_feedback(manager, slug or None)
 
 
 async def on_home(_event: Any, _widget: Any, manager: DialogManager):

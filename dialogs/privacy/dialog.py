@@ -10,10 +10,12 @@ from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.db.fsm_storage import SqlStorage
+from bot.feedback.service import TicketService
 from bot.i18n import T, _
 from bot.i18n import gettext_ as t
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
+from bot.users_prefs import PushPreferences
 from dialogs.common import home_button, search_inputs
 from dialogs.faq.render import LANGUAGE_NAMES, format_date
 from dialogs.states import PrivacySG
@@ -36,8 +38,18 @@ PRIVACY_TEXT = _(
 )
 
 
+FEEDBACK_PRIVACY = _(
+    "\n✍️ Messages you send with “Write to us” are the exception: they are kept with a ticket "
+    "number (with the photo, if you sent one), so that staff can answer and the reply reaches "
+    "you. Staff see the ticket number and your language, never your name or Telegram account."
+)
+STATUS_NAMES = {"new": _("waiting for a reply"), "answered": _("staff replied"),
+                "closed": _("closed")}
+
+
 async def data_getter(dialog_manager: DialogManager, users: UserDirectory, locale: str,
-                      surveys: SurveyService, **_: Any):
+                      surveys: SurveyService, prefs: PushPreferences | None = None,
+                      tickets: TicketService | None = None, **_: Any):
     user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
     info = await users.describe(user_id)
     if info is None:
@@ -53,7 +65,27 @@ async def data_getter(dialog_manager: DialogManager, users: UserDirectory, local
     for _survey, code, completed in await surveys.participations(user_id):
         lines.append(t("Survey round {code}: {state}", locale, code=code,
                        state=t("answered", locale) if completed else t("started", locale)))
+    if prefs is not None:
+        lines.extend(await push_lines(prefs, user_id, dialog_manager, locale))
+    if tickets is not None:
+        for number, status in await tickets.for_user(user_id):
+            lines.append(t("Your message to staff, ticket #{number}: {state}", locale,
+                           number=number, state=t(STATUS_NAMES.get(status, status), locale)))
     return {"summary": "\n".join("• " + line for line in lines)}
+
+
+async def push_lines(prefs: PushPreferences, user_id: int, manager: DialogManager,
+                     locale: str) -> list[str]:
+    from dialogs.settings.dialog import topic_choices
+
+    mine = await prefs.get(user_id)
+    titles = dict(await topic_choices(manager.middleware_data["content"], locale))
+    news = ", ".join(titles.get(topic, topic) for topic in sorted(mine.topics))
+    return [
+        t("News by topic: {topics}", locale, topics=news or t("none", locale)),
+        t("All notifications muted: {state}", locale,
+          state=t("yes", locale) if mine.muted else t("no", locale)),
+    ]
 
 
 async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManager):
@@ -79,6 +111,7 @@ def build_privacy_dialog() -> Dialog:
     return Dialog(
         Window(
             T(PRIVACY_TEXT),
+            T(FEEDBACK_PRIVACY),
             Format("\n{summary}"),
             SwitchTo(T("🗑 Delete my data"), id="del", state=PrivacySG.confirm_delete),
             home_button(),
@@ -91,6 +124,8 @@ def build_privacy_dialog() -> Dialog:
               "menus, your survey invitations and which survey rounds you took part in. Anonymous "
               "ratings and released anonymous survey answers cannot be linked to you, so they stay, "
               "as the survey consent said."),
+            T("\nYour notification settings and your messages to staff (tickets) with their "
+              "replies are deleted too."),
             Row(
                 Button(T("Yes, delete"), id="yes", on_click=on_delete),
                 SwitchTo(T("Cancel"), id="no", state=PrivacySG.info),

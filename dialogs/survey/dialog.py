@@ -218,6 +218,21 @@ async def _home(_c: Any, _w: Any, manager: DialogManager):
     await open_menu(manager)
 
 
+async def on_survey_start(start_data: Any, manager: DialogManager) -> None:
+    """Started with a wave (the button in an invitation): go straight to its consent."""
+    wave_id = start_data.get("wave_id") if isinstance(start_data, dict) else None
+    if not wave_id:
+        return
+    service = _service(manager)
+    wave = await service.wave(int(wave_id))
+    if wave is None or wave.closed or wave.survey not in service.surveys:
+        return  # the list says what is open now
+    SurveyRun(wave_id=wave.id, survey=wave.survey).save(manager.dialog_data)
+    user_id = manager.event.from_user.id  # type: ignore[union-attr]
+    done = await service.completed(user_id, wave.id)
+    await manager.switch_to(SurveySG.already if done else SurveySG.consent)
+
+
 def build_survey_dialog() -> Dialog:
     return Dialog(
         Window(
@@ -289,6 +304,7 @@ def build_survey_dialog() -> Dialog:
             *search_inputs(),
             state=SurveySG.already,
         ),
+        on_start=on_survey_start,
     )
 
 
@@ -296,3 +312,12 @@ async def open_surveys(manager: DialogManager) -> None:
     from aiogram_dialog import StartMode
 
     await manager.start(SurveySG.list, mode=StartMode.RESET_STACK)
+
+
+async def open_survey_wave(manager: DialogManager, wave_id: int,
+                           show_mode: ShowMode | None = None) -> None:
+    """One wave's consent screen (or "already answered", or the list if it closed)."""
+    from aiogram_dialog import StartMode
+
+    await manager.start(SurveySG.list, data={"wave_id": wave_id}, mode=StartMode.RESET_STACK,
+                        show_mode=show_mode)

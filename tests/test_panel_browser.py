@@ -1,0 +1,141 @@
+"""The staff panel in a real browser (Debian's chromium, tests/browser.py): what a staff
+member sees, and what a Telegram user then gets from the bot through the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.browser import create_staff, login, panel_url
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+# The bot answers over real HTTP; give a slow CI machine time before a wait gives up.
+expect.set_options(timeout=15_000)
+
+
+async def test_first_login_forces_a_password_change(page, panel_bot):
+    staff = await create_staff(panel_bot, "new.editor@example.org", "editor", password=None)
+    await login(page, panel_bot, staff)
+    await expect(page).to_have_url(re.compile(r"/panel/password$"))
+    await expect(page.get_by_text("You logged in with a one-time password")).to_be_visible()
+    await page.goto(panel_url(panel_bot, "/panel/"))  # nothing else opens before the change
+    await expect(page).to_have_url(re.compile(r"/panel/password$"))
+    await page.fill("input[name=old_password]", staff.password)
+    await page.fill("input[name=new_password]", "Amber-lighthouse-7")
+    await page.fill("input[name=new_password_repeat]", "Amber-lighthouse-7")
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_role("heading", name="Hello, new.editor@example.org")).to_be_visible()
+    await expect(page.get_by_text("Your password has been changed.")).to_be_visible()
+
+
+async def test_wrong_password_and_a_form_without_csrf_token_are_rejected(page, panel_bot):
+    staff = await create_staff(panel_bot, "editor@example.org", "editor")
+    await page.goto(panel_url(panel_bot, "/panel/login"))
+    await page.fill("input[name=email]", staff.email)
+    await page.fill("input[name=password]", "not-the-password")
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.locator("#login-error")).to_have_text("Wrong e-mail or password.")
+    await login(page, panel_bot, staff)
+    await page.goto(panel_url(panel_bot, "/panel/password"))
+    await page.locator("#password-form input[name=csrf_token]").evaluate("el => el.remove()")
+    await page.fill("input[name=old_password]", staff.password)
+    await page.fill("input[name=new_password]", "Stolen-session-123")
+    await page.fill("input[name=new_password_repeat]", "Stolen-session-123")
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_text("its security token is missing")).to_be_visible()
+    # The password did not change: the old one still logs in.
+    await page.context.clear_cookies()
+    await login(page, panel_bot, staff)
+    await expect(page.get_by_role("heading", name=f"Hello, {staff.email}")).to_be_visible()
+
+
+async def test_an_editor_cannot_open_results(page, panel_bot):
+    staff = await create_staff(panel_bot, "editor@example.org", "editor")
+    await login(page, panel_bot, staff)
+    await expect(page.get_by_role("link", name="Results")).to_have_count(0)
+    response = await page.goto(panel_url(panel_bot, "/panel/results"))
+    assert response is not None and response.status == 403
+    await expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    await expect(page.locator("#forbidden")).to_contain_text("Your role (editor) cannot open this page")
+
+
+async def test_preview_chat_in_ukrainian_and_russian(page, panel_bot):
+    staff = await create_staff(panel_bot, "editor@example.org", "editor")
+    await login(page, panel_bot, staff)
+    await page.goto(panel_url(panel_bot, "/panel/preview?lang=uk"))
+    log = page.locator("#preview-log")
+    await log.get_by_role("button", name="🆘 Екстрена допомога").click()
+    await log.get_by_role("button", name="🆘 Екстрені номери").click()
+    await expect(log.locator(".bubble.bot").last).to_contain_text("Екстрені номери – безкоштовно")
+    await expect(log.locator(".bubble.bot b").first).to_be_visible()  # Telegram bold as <b>
+    await page.fill("#preview-text", "/help")
+    await page.get_by_role("button", name="Send").click()
+    await expect(log.locator(".bubble.you").last).to_have_text("/help")
+    await page.select_option("#preview-lang", "ru")
+    await expect(log.get_by_role("button", name="українська")).to_be_visible()
+    await log.get_by_role("button", name="polski").click()
+    await expect(log.get_by_role("button", name="🆘 Pilna pomoc")).to_be_visible()
+
+
+NEW_UK = "Оновлено в панелі: дзвоніть 112, це безкоштовно."
+
+
+async def _edit_ukrainian_answer(page, panel_bot) -> None:
+    staff = await create_staff(panel_bot, "editor@example.org", "editor")
+    await login(page, panel_bot, staff)
+    await page.goto(panel_url(panel_bot, "/panel/content/node/emergency-numbers"))
+    await page.fill("textarea[name=body_uk]", NEW_UK)
+    await page.locator("#save-texts").click()
+    await expect(page.get_by_text("Saved (Ukrainian)")).to_be_visible()
+
+
+async def test_edited_ukrainian_answer_is_what_the_bot_sends(page, panel_bot):
+    await _edit_ukrainian_answer(page, panel_bot)
+    user = panel_bot.sandbox.user(5001, language_code="uk")
+    await user.send_command("start")
+    await user.press("🆘 Екстрена допомога")
+    await user.press("🆘 Екстрені номери")
+    assert NEW_UK in user.chat.last_bot_message().text
+
+
+async def test_the_edit_is_in_the_audit_log(page, panel_bot):
+    await _edit_ukrainian_answer(page, panel_bot)
+    await page.goto(panel_url(panel_bot, "/panel/audit"))
+    entry = page.locator("tr.audit-entry").filter(has_text="emergency-numbers").first
+    await expect(entry).to_contain_text("editor@example.org")
+    await expect(entry.locator("ins").first).to_contain_text(NEW_UK)
+    await expect(entry.locator("del").first).to_contain_text("Екстрені номери – безкоштовно")
+
+
+async def _bot_says(user, needle: str) -> str:
+    """The user's latest bot message containing `needle` (delivery runs in the background)."""
+    for _ in range(300):
+        found = [m.text for m in user.chat.bot_messages() if needle in (m.text or "")]
+        if found:
+            return found[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the bot never said {needle!r}; it said {user.chat.bot_texts()[-3:]!r}")
+
+
+async def test_a_ticket_reply_reaches_the_user_with_its_number(page, panel_bot):
+    user = panel_bot.sandbox.user(5002, language_code="en")
+    await user.send_command("start")
+    await user.press("✍️ Write to us")
+    await user.send_text("Where can I renew my residence card in Gdynia?")
+    await user.press("✅ Send")
+    number = int(re.search(r"ticket #(\d+)", user.chat.last_bot_message().text).group(1))
+
+    staff = await create_staff(panel_bot, "editor@example.org", "editor")
+    await login(page, panel_bot, staff)
+    await page.goto(panel_url(panel_bot, "/panel/feedback"))
+    await page.get_by_role("link", name=f"#{number}").click()
+    await expect(page.locator("#conversation")).to_contain_text("residence card in Gdynia")
+    await page.fill("textarea[name=reply]", "At the Pomorskie Voivodship Office, ul. Okopowa 21/27.")
+    await page.locator("#send-reply").click()
+    await expect(page.locator("#ticket-status")).to_have_text("answered")
+
+    reply = await _bot_says(user, f"#{number}")
+    assert "Reply to your ticket" in reply and "ul. Okopowa 21/27" in reply
