@@ -96,6 +96,22 @@ async def test_wrong_password_rejected_then_account_locked(env):
         assert row.failed_logins == 5 and row.locked_until is not None
 
 
+async def test_an_unknown_email_locks_like_a_real_one(env):
+    """The lock answer must not tell which e-mails have an account."""
+    await env.account("ed@example.org", "editor")
+    answers = {}
+    for email in ("ed@example.org", "nobody@example.org"):
+        async with env.client() as client:
+            codes = []
+            for _ in range(6):
+                response = await post_form(client, "/panel/login", {"email": email,
+                                                                    "password": "wrong password"})
+                codes.append((response.status_code, "Too many failed attempts" in response.text))
+            answers[email] = codes
+    assert answers["ed@example.org"] == answers["nobody@example.org"]
+    assert answers["nobody@example.org"][-1] == (429, True)
+
+
 async def test_many_failures_from_one_address_are_throttled(env):
     async with env.client() as client:
         for i in range(20):

@@ -125,6 +125,9 @@ class StaffService:
     def __init__(self, sessions: async_sessionmaker, ip_limiter: IpLimiter | None = None) -> None:
         self._sessions = sessions
         self.ip_limiter = ip_limiter or IpLimiter()
+        # Failures for e-mails with no (active) account, kept in memory and locked the same
+        # way, so the "locked" answer does not tell which e-mails have an account.
+        self._unknown: dict[str, tuple[int, dt.datetime | None]] = {}
 
     async def get(self, staff_id: int) -> StaffView | None:
         async with self._sessions() as session:
@@ -221,7 +224,7 @@ class StaffService:
             if row is None or not row.active:
                 burn_time(password)
                 self.ip_limiter.fail(ip)
-                return LoginResult(None, "invalid")
+                return self._unknown_failure(normalise_email(email), now)
             if row.locked_until is not None and row.locked_until > now:
                 self.ip_limiter.fail(ip)
                 return LoginResult(None, "locked", int((row.locked_until - now).total_seconds()) + 1)
@@ -237,6 +240,17 @@ class StaffService:
             row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
             await session.commit()
             return LoginResult(_view(row))
+
+    def _unknown_failure(self, key: str, now: dt.datetime) -> LoginResult:
+        failures, until = self._unknown.get(key, (0, None))
+        if until is not None and until > now:
+            return LoginResult(None, "locked", int((until - now).total_seconds()) + 1)
+        failures += 1
+        seconds = lock_seconds(failures)
+        if len(self._unknown) >= 10_000:  # bounded: forget the oldest guesses
+            self._unknown.pop(next(iter(self._unknown)))
+        self._unknown[key] = (failures, now + dt.timedelta(seconds=seconds) if seconds else None)
+        return LoginResult(None, "locked" if seconds else "invalid", seconds)
 
     async def change_password(self, staff_id: int, old: str, new: str) -> list[str]:
         """Returns the problems (nothing changed then), or [] when the password was changed."""
