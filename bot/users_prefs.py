@@ -7,12 +7,13 @@ silences everything without losing the choices underneath.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import TopicSubscription, User
+from bot.db.models import Delivery, TopicSubscription, User
 
 GENERAL = "general"
 
@@ -40,6 +41,15 @@ class PushPreferences:
             topics = (await session.scalars(select(TopicSubscription.topic).where(
                 TopicSubscription.user_id == user.id))).all()
             return PushPrefs(bool(user.survey_pushes), bool(user.pushes_muted), frozenset(topics))
+
+    async def pushes_received(self, tg_user_id: int) -> tuple[int, dt.date | None]:
+        """How many pushes reached the person, and the day of the last (from the ledger)."""
+        async with self._sessions() as session:
+            count, last = (await session.execute(
+                select(func.count(), func.max(Delivery.sent_at))
+                .join(User, User.id == Delivery.user_id)
+                .where(User.tg_user_id == tg_user_id, Delivery.status == "sent"))).one()
+        return int(count or 0), (last.date() if last is not None else None)
 
     async def set_survey_invites(self, tg_user_id: int, on: bool) -> None:
         async with self._sessions() as session:

@@ -130,6 +130,9 @@ async def test_push_buttons_open_the_survey_and_the_answer_in_any_state(db_path,
         await olena.press("📖 " + title, notice)
         assert title in olena.chat.bot_texts()[-1]
         assert invite.text and notice.text.startswith("Нові правила")  # pushes stay as sent
+        # What the ledger holds about her is in /mydata.
+        await olena.send_command("mydata")
+        assert "Надіслані вам сповіщення: 2 (останнє — " in olena.chat.bot_texts()[-1]
     finally:
         await running.stop()
 

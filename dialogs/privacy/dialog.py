@@ -43,6 +43,10 @@ FEEDBACK_PRIVACY = _(
     "number (with the photo, if you sent one), so that staff can answer and the reply reaches "
     "you. Staff see the ticket number and your language, never your name or Telegram account."
 )
+PUSH_PRIVACY = _(
+    "\n🔔 If you get notifications (/settings), the bot keeps which ones were sent to you and "
+    "when, so that nobody gets the same one twice."
+)
 STATUS_NAMES = {"new": _("waiting for a reply"), "answered": _("staff replied"),
                 "closed": _("closed")}
 
@@ -81,7 +85,11 @@ async def push_lines(prefs: PushPreferences, user_id: int, manager: DialogManage
     mine = await prefs.get(user_id)
     titles = dict(await topic_choices(manager.middleware_data["content"], locale))
     news = ", ".join(titles.get(topic, topic) for topic in sorted(mine.topics))
+    received, last = await prefs.pushes_received(user_id)
+    sent = [t("Notifications sent to you: {count} (the last on {date})", locale,
+              count=received, date=format_date(last))] if last is not None else []
     return [
+        *sent,
         t("News by topic: {topics}", locale, topics=news or t("none", locale)),
         t("All notifications muted: {state}", locale,
           state=t("yes", locale) if mine.muted else t("no", locale)),
@@ -112,6 +120,7 @@ def build_privacy_dialog() -> Dialog:
         Window(
             T(PRIVACY_TEXT),
             T(FEEDBACK_PRIVACY),
+            T(PUSH_PRIVACY),
             Format("\n{summary}"),
             SwitchTo(T("🗑 Delete my data"), id="del", state=PrivacySG.confirm_delete),
             home_button(),
