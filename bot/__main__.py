@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import gc
 import json
 import logging
 import os
@@ -38,16 +37,14 @@ async def _run(settings: Settings) -> int:
     app = build_app(settings, settings.bot_token.get_secret_value())
     try:
         await prepare(app)
-        # Everything built so far lives as long as the process: keep it out of the cyclic
-        # GC's generations, so collections during traffic are short (measured: p99 tail).
-        gc.collect()
-        gc.freeze()
         stop = asyncio.Event()
         install_stop_signals(stop)
+        # settle: once everything is running, the long-lived objects leave the cyclic GC's
+        # generations (bot/runner.py settle_memory).
         if settings.webhook_url:
-            await run_webhook(app, stop)
+            await run_webhook(app, stop, settle=True)
         else:
-            await run_polling(app, stop)
+            await run_polling(app, stop, settle=True)
     finally:
         await app.close()
     return 0

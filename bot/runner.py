@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -85,6 +86,14 @@ async def stop_pushes(app: App) -> None:
         await app.pushes.stop()
 
 
+def settle_memory() -> None:
+    """Everything built so far (dispatcher, dialogs, panel, scheduler) lives as long as the
+    process: move it out of the cyclic GC's generations, so the collections that run during
+    traffic stay short (measured: the p99 of a button press)."""
+    gc.collect()
+    gc.freeze()
+
+
 def install_stop_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -124,7 +133,8 @@ async def start_web(app: App, dp: Dispatcher | None, *, secret: str | None,
 
 
 async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True,
-                      handle_as_tasks: bool = True, polling_timeout: int = 10) -> None:
+                      handle_as_tasks: bool = True, polling_timeout: int = 10,
+                      settle: bool = False) -> None:
     dp, bot = app.dispatcher, app.bot
     await register_commands(bot)
     await bot.delete_webhook(drop_pending_updates=False)
@@ -141,6 +151,8 @@ async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True,
     log.info("long polling started")
     courier = start_courier(app)
     await start_pushes(app)
+    if settle:
+        settle_memory()
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if polling not in done:
@@ -156,7 +168,8 @@ async def run_polling(app: App, stop: asyncio.Event, *, web: bool = True,
     log.info("stopped")
 
 
-async def run_webhook(app: App, stop: asyncio.Event, *, background: bool = True) -> None:
+async def run_webhook(app: App, stop: asyncio.Event, *, background: bool = True,
+                      settle: bool = False) -> None:
     settings: Settings = app.settings
     dp, bot = app.dispatcher, app.bot
     secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
@@ -169,6 +182,8 @@ async def run_webhook(app: App, stop: asyncio.Event, *, background: bool = True)
     log.info("webhook registered; serving on %s:%s", settings.web_host, settings.web_port)
     courier = start_courier(app)
     await start_pushes(app)
+    if settle:
+        settle_memory()
     await stop.wait()
     await stop_pushes(app)
     await stop_courier(courier)
