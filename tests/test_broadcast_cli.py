@@ -53,6 +53,18 @@ def test_campaign_create_status_list_cancel(cli):
     assert code == 2 and "no campaign 99" in err
 
 
+def test_a_time_in_quiet_hours_says_when_it_really_goes(cli):
+    code, out, _ = cli("campaign", "create", "--name", "Late", "--text-uk", "Пізно",
+                       "--at", "2030-01-02 22:30")
+    assert code == 0 and "goes out at 2030-01-03 09:00 instead" in out
+    code, out, _ = cli("campaign", "create", "--name", "Urgent", "--text-uk", "Терміново",
+                       "--at", "2030-01-02 22:30", "--no-quiet-hours")
+    assert code == 0 and "quiet hours" not in out
+    code, out, _ = cli("campaign", "create", "--name", "Noon", "--text-uk", "Вдень",
+                       "--at", "2030-01-02 12:00")
+    assert code == 0 and "quiet hours" not in out
+
+
 def test_sending_needs_the_token(cli):
     code, out, err = cli("campaign", "send", "1")
     assert code == 2 and "BOT_TOKEN is not set" in err and "Nothing was sent" in err

@@ -202,6 +202,13 @@ async def campaign_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"campaign {campaign.id} scheduled for {env.local(campaign.due_at)} "
                       f"({settings.push_timezone}); the running bot sends it, or: "
                       f"python -m bot campaign send {campaign.id}")
+                from bot.broadcast.clock import QuietHours
+
+                quiet = QuietHours.parse(settings.push_quiet_hours, settings.push_timezone)
+                if not args.no_quiet_hours and quiet.is_quiet(campaign.due_at):
+                    starts = quiet.next_end(campaign.due_at)
+                    print(f"that is in quiet hours ({settings.push_quiet_hours}): it goes out "
+                          f"at {env.local(starts)} instead (--no-quiet-hours for urgent news)")
             elif args.action == "list":
                 for c in await service.list():
                     status = await service.status(c.id)
