@@ -66,6 +66,10 @@ def build_panel_app(panel: PanelContext) -> Starlette:
         exception_handlers={404: _not_found},
     )
     app.state.panel = panel
+    from bot.web.panel.data_views import NAV_ITEM, mount_data_views
+
+    mount_data_views(app, panel)
+    nav.append(NAV_ITEM)
     app.state.panel_nav = sorted(nav, key=lambda item: (item.order, item.label))
     app.state.panel_templates = build_templates()
     return app
