@@ -52,17 +52,17 @@ class PushPreferences:
         return int(count or 0), (last.date() if last is not None else None)
 
     async def set_survey_invites(self, tg_user_id: int, on: bool) -> None:
-        async with self._sessions() as session:
-            user = await self._user(session, tg_user_id)
-            if user is not None:
-                user.survey_pushes = on
-                await session.commit()
+        await self._set_flags(tg_user_id, survey_pushes=on)
 
     async def set_muted(self, tg_user_id: int, muted: bool) -> None:
+        await self._set_flags(tg_user_id, pushes_muted=muted)
+
+    async def _set_flags(self, tg_user_id: int, **flags: bool) -> None:
         async with self._sessions() as session:
             user = await self._user(session, tg_user_id)
             if user is not None:
-                user.pushes_muted = muted
+                for name, value in flags.items():
+                    setattr(user, name, value)
                 await session.commit()
 
     async def set_topic(self, tg_user_id: int, topic: str, on: bool) -> None:

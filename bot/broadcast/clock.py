@@ -71,18 +71,15 @@ class QuietHours:
 
     def next_end(self, now: dt.datetime) -> dt.datetime:
         """The first moment after `now` (aware UTC) when quiet hours are over."""
-        local = as_aware_utc(now).astimezone(self.tz)
-        candidate = local.replace(hour=self.end.hour, minute=self.end.minute, second=0,
-                                  microsecond=0)
-        if candidate <= local:
-            candidate = (candidate.replace(tzinfo=None) + dt.timedelta(days=1)).replace(
-                tzinfo=self.tz)
-        return candidate.astimezone(dt.UTC)
+        return self._next(self.end, now)
 
     def next_start(self, now: dt.datetime) -> dt.datetime:
+        return self._next(self.start, now)
+
+    def _next(self, at: dt.time, now: dt.datetime) -> dt.datetime:
+        """The first local `at` after `now`, as aware UTC."""
         local = as_aware_utc(now).astimezone(self.tz)
-        candidate = local.replace(hour=self.start.hour, minute=self.start.minute, second=0,
-                                  microsecond=0)
+        candidate = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
         if candidate <= local:
             candidate = (candidate.replace(tzinfo=None) + dt.timedelta(days=1)).replace(
                 tzinfo=self.tz)

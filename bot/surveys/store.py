@@ -208,11 +208,10 @@ class SurveyService:
         return len(waiting)
 
     async def set_pushes(self, tg_user_id: int, on: bool) -> None:
-        async with self._sessions() as session:
-            user = await session.scalar(select(User).where(User.tg_user_id == tg_user_id))
-            if user is not None:
-                user.survey_pushes = on
-                await session.commit()
+        # One owner for every push opt-in: /surveys and /settings change the same flag.
+        from bot.users_prefs import PushPreferences
+
+        await PushPreferences(self._sessions).set_survey_invites(tg_user_id, on)
 
     async def pushes(self, tg_user_id: int) -> bool:
         async with self._sessions() as session:

@@ -44,6 +44,17 @@ def parse_when(date: str, time: str, zone: str, now: dt.datetime, errors: list[s
     return when
 
 
+def parse_timing(date: str, time: str, cron: str, zone: str, now: dt.datetime,
+                 errors: list[str]) -> dt.datetime | None:
+    """Once (a date and time; none means now) or recurring (a cron rule), not both."""
+    if cron and (date or time):
+        errors.append("Give either a date and time (once) or a cron rule (recurring), not both.")
+        return None
+    if cron:
+        return None
+    return parse_when(date, time, zone, now, errors)
+
+
 @dataclass
 class AnnouncementForm:
     name: str = ""
@@ -78,11 +89,7 @@ class AnnouncementForm:
         if self.languages and missing:
             self.errors.append("Write the text in every language it goes to: missing "
                                + ", ".join(missing) + ".")
-        if self.cron and (self.date or self.time):
-            self.errors.append("Give either a date and time (once) or a cron rule (recurring), "
-                               "not both.")
-        elif not self.cron:
-            self.when = parse_when(self.date, self.time, zone, now, self.errors)
+        self.when = parse_timing(self.date, self.time, self.cron, zone, now, self.errors)
         return self
 
     def draft(self, now_utc: dt.datetime) -> CampaignInfo:
@@ -122,9 +129,5 @@ class SurveyForm:
             self.errors.append("Days until the reminder: a whole number from 0 (no reminder) to 60.")
         if not self.survey:
             self.errors.append("Choose a survey.")
-        if self.cron and (self.date or self.time):
-            self.errors.append("Give either a date and time (once) or a cron rule (recurring), "
-                               "not both.")
-        elif not self.cron:
-            self.when = parse_when(self.date, self.time, zone, now, self.errors)
+        self.when = parse_timing(self.date, self.time, self.cron, zone, now, self.errors)
         return self
