@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.broadcast.campaigns import GENERAL_TOPIC, CampaignInfo
 from bot.config import LANGUAGES
-
-LANGUAGE_NAMES = {"pl": "Polish", "uk": "Ukrainian", "en": "English"}
+from bot.content.validation import LANG_NAMES as LANGUAGE_NAMES
 
 
 def _str(form: Any, name: str) -> str:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.content.validation import LANG_NAMES as LANGUAGE_NAMES
 from bot.feedback.service import MAX_TEXT, STATUSES, TicketError, TicketService, TicketView
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 
 ROLES = ("editor", "admin")
 PANEL_PAGES = [NavItem("Feedback", f"{PREFIX}/feedback", roles=ROLES, order=40)]
-LANGUAGE_NAMES = {"pl": "Polish", "uk": "Ukrainian", "en": "English"}
 PAGE_SIZE = 50
 
 
