@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 import pytest_asyncio
@@ -11,6 +12,26 @@ import pytest_asyncio
 from bot.config import PROJECT_ROOT
 from bot.sandbox import BotApiSandbox
 from tests.botenv import RunningBot, make_settings
+
+
+def _database_threads() -> set[threading.Thread]:
+    """aiosqlite's worker threads: one per open SQLite connection."""
+    return {t for t in threading.enumerate()
+            if getattr(getattr(t, "_target", None), "__name__", "") == "_connection_worker_thread"}
+
+
+@pytest.fixture(autouse=True)
+def _no_database_connection_outlives_its_test():
+    """A connection left open ends up closed by the garbage collector on some other thread,
+    at some later test's time; every test closes what it opened (engine.dispose())."""
+    before = _database_threads()
+    yield
+    leaked = []
+    for thread in _database_threads() - before:
+        thread.join(timeout=5)
+        if thread.is_alive():
+            leaked.append(thread.name)
+    assert not leaked, f"database connections left open by this test: {leaked}"
 
 
 @pytest.fixture(scope="session")

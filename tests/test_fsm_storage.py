@@ -12,8 +12,16 @@ from bot.db.migrate import upgrade_async
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42, destiny="aiogd:context")
 
 
+class _Storage(SqlStorage):
+    """A storage that owns its engine, as the bot's App does: closing it disposes both."""
+
+    async def close(self) -> None:
+        await super().close()
+        await self._engine.dispose()
+
+
 async def _storage(url: str) -> SqlStorage:
-    return SqlStorage(create_engine(url))
+    return _Storage(create_engine(url))
 
 
 async def test_state_and_data_survive_a_new_process(tmp_path):
