@@ -153,7 +153,7 @@ def build_app(settings: Settings, token: str) -> App:
     # Staff replies go out right after they are saved here, and every few seconds for
     # replies saved by another process.
     courier = ReplyCourier(bot, dp["tickets"], dp["users"],
-                           interval=settings.feedback_poll_seconds)
+                           interval=settings.feedback_poll_seconds, staff_chat=dp["staff_chat"])
     dp["courier"] = courier
     app = App(settings, engine, sessions, content, surveys, storage, bot, dp,
               tickets=dp["tickets"], courier=courier)

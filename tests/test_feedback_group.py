@@ -4,13 +4,14 @@ else said in the group reaches the bot's user dialogs or its user table."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Ticket, TicketMessage, User
+from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User
 from bot.sandbox.models import SimChat, SimMessage
 from tests.botenv import RunningBot, make_settings
 from tests.test_feedback_bot import SEND, WRITE, last_text, tickets_of
@@ -150,3 +151,70 @@ async def test_panel_reply_is_delivered_without_the_group(group_bot, sandbox):
     await bot.app.tickets.reply(ticket.id, "From the panel", "editor@example.org")
     await bot.app.courier.deliver_pending()
     assert f"Reply to your ticket #{ticket.id}" in last_text(user)
+
+
+async def _queued_removals(bot) -> int:
+    async with bot.app.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(StaffPostRemoval))
+
+
+async def _removals_done(bot, within: float = 10.0) -> None:
+    """Wait for the courier's round that removes queued staff-group copies."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while await _queued_removals(bot):
+        assert loop.time() < deadline, "staff-group removals are still queued"
+        await asyncio.sleep(0.05)
+
+
+def _age(message: SimMessage, hours: float) -> None:
+    """Let the sandbox believe the post went out `hours` ago."""
+    message.date = int(time.time() - hours * 3600)
+
+
+async def test_deleting_my_data_removes_my_tickets_from_the_group(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4006, language_code="uk", first_name="Iryna")
+    await write_ticket(user, "uk", "Моє приватне питання про прописку")
+    await write_ticket(user, "uk", "Фото мого паспорта", photo=True)
+    await write_ticket(user, "uk", "довге пояснення " * 100, photo=True)
+    fresh, photo, long_photo, long_text = group.posts()
+    await group.say("Прийдіть у вівторок.", reply_to=fresh)  # a staff member's own message
+    staff_reply = group.chat.messages[-2]
+    assert staff_reply.text == "Прийдіть у вівторок." and not staff_reply.from_bot
+    for post in (photo, long_photo, long_text):
+        _age(post, 49)  # beyond the 48 hours in which Telegram lets a bot delete
+    other = sandbox.user(4007, language_code="en")
+    await write_ticket(other, "en", "Someone else's question")
+    others_post = group.posts()[-1]
+    original_photo = photo.media[0]["file_id"]
+
+    await user.send_command("delete")
+    await user.press("Так, видалити")
+    assert "видалено" in last_text(user)
+    await _removals_done(bot)
+
+    assert fresh.deleted  # within 48 hours: gone
+    for post in (photo, long_photo):  # older: the photo is blanked, the caption replaced
+        assert not post.deleted and post.kind == "photo"
+        assert post.media[-1]["file_id"] != original_photo
+        assert "removed because the person deleted their data" in post.text
+        assert "паспорта" not in post.text and "пояснення" not in post.text
+    assert long_text.text.startswith("🗑 Ticket #") and "пояснення" not in long_text.text
+    # The bot is not an admin of this group, so a staff member's message stays theirs to delete.
+    assert not staff_reply.deleted
+    assert not others_post.deleted and "Someone else's question" in others_post.text
+    async with bot.app.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+async def test_a_removal_that_fails_for_now_is_retried(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4008, language_code="en")
+    await write_ticket(user, "en", "Please forget me")
+    [post] = group.posts()
+    sandbox.inject("deleteMessage", 500, "Internal Server Error", times=2)
+    await user.send_command("delete")
+    await user.press("Yes, delete")
+    await _removals_done(bot, within=20)
+    assert post.deleted

@@ -419,6 +419,12 @@ async def test_edit_delete_callback_errors(sb: BotApiSandbox, api_bot: Bot) -> N
     assert user.chat.messages[0].deleted and user.chat.last_bot_message() is None
     with pytest.raises(TelegramBadRequest, match="message to delete not found"):
         await api_bot.delete_message(5002, msg.message_id)
+    old = await api_bot.send_message(5002, "Sent two days ago")
+    user.chat.get(old.message_id).date -= 49 * 3600
+    with pytest.raises(TelegramBadRequest, match="message can't be deleted"):
+        await api_bot.delete_message(5002, old.message_id)
+    assert (await api_bot.edit_message_text("Still editable", chat_id=5002,
+                                            message_id=old.message_id)).text == "Still editable"
     with pytest.raises(TelegramBadRequest, match="query is too old and response timeout"):
         await api_bot.answer_callback_query("12345")
     long_data = "x" * 65

@@ -356,5 +356,23 @@ class TicketMessage(Base):
     delivery: Mapped[str | None] = mapped_column(String(8))
     # The copy of this message in the staff Telegram group, to relay replies made there.
     staff_chat_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # A photo whose text was too long for a caption went out as its own post before the text.
+    staff_chat_photo_id: Mapped[int | None] = mapped_column(BigInteger)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class StaffPostRemoval(Base):
+    """A copy of a ticket in the staff group to remove, because the person deleted their data.
+
+    No link to the person or the (deleted) ticket row: only where the post is."""
+
+    __tablename__ = "staff_post_removals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    ticket_number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(5))  # "text" | "photo" | "reply" (a staff member's)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

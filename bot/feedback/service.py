@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Ticket, TicketMessage, User, utcnow
+from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, utcnow
 from bot.staff import audit
 
 MAX_TEXT = 3000
@@ -214,10 +214,54 @@ class TicketService:
         return ticket
 
     # ------------------------------------------------------------ the staff group
-    async def set_staff_post(self, message_id: int, staff_chat_message_id: int) -> None:
+    async def set_staff_post(self, message_id: int, staff_chat_message_id: int,
+                             photo_post_id: int | None = None) -> None:
         async with self._sessions() as session:
             await session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
-                                  .values(staff_chat_message_id=staff_chat_message_id))
+                                  .values(staff_chat_message_id=staff_chat_message_id,
+                                          staff_chat_photo_id=photo_post_id))
+            await session.commit()
+
+    async def queue_staff_post_removals(self, tg_user_id: int, chat_id: int) -> int:
+        """Before a person's tickets are deleted: queue their copies in the staff group for
+        removal (the posts of their messages, and staff replies made there). Returns how many."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(Ticket.id, TicketMessage.author, TicketMessage.photo_file_id,
+                       TicketMessage.staff_chat_message_id, TicketMessage.staff_chat_photo_id)
+                .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+                .join(User, User.id == Ticket.user_id)
+                .where(User.tg_user_id == tg_user_id)
+                .where((TicketMessage.staff_chat_message_id.is_not(None))
+                       | (TicketMessage.staff_chat_photo_id.is_not(None))))).all()
+            removals = []
+            for number, author, photo, post, photo_post in rows:
+                if photo_post is not None:
+                    removals.append((photo_post, number, "photo"))
+                if post is not None:
+                    kind = ("reply" if author != "user" else
+                            "photo" if photo and photo_post is None else "text")
+                    removals.append((post, number, kind))
+            session.add_all(StaffPostRemoval(chat_id=chat_id, message_id=post, ticket_number=number,
+                                             kind=kind) for post, number, kind in removals)
+            await session.commit()
+        return len(removals)
+
+    async def staff_post_removals(self, limit: int = 50) -> list[StaffPostRemoval]:
+        async with self._sessions() as session:
+            return list((await session.scalars(
+                select(StaffPostRemoval).order_by(StaffPostRemoval.id).limit(limit))).all())
+
+    async def finish_staff_post_removal(self, removal_id: int, *, retry: bool = False) -> None:
+        """Done (or given up): drop it from the queue. `retry`: keep it for the next round."""
+        async with self._sessions() as session:
+            if retry:
+                await session.execute(update(StaffPostRemoval)
+                                      .where(StaffPostRemoval.id == removal_id)
+                                      .values(attempts=StaffPostRemoval.attempts + 1))
+            else:
+                await session.execute(StaffPostRemoval.__table__.delete()
+                                      .where(StaffPostRemoval.id == removal_id))
             await session.commit()
 
     async def ticket_for_staff_post(self, staff_chat_message_id: int) -> int | None:

@@ -16,6 +16,9 @@ import asyncio
 import contextlib
 import logging
 import re
+import struct
+import zlib
+from functools import cache
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -26,7 +29,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
 from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView
 from bot.i18n import gettext_ as t
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 GROUP_AUTHOR = "telegram-group"
 CAPTION_LIMIT = 1024
 _POST_NUMBER = re.compile(r"#(\d+)")
+# A removal that keeps failing for temporary reasons is given up after this many rounds.
+MAX_REMOVAL_ATTEMPTS = 50
 
 
 def reply_text(number: int, text: str, lang: str) -> str:
@@ -47,8 +52,9 @@ def reply_text(number: int, text: str, lang: str) -> str:
 
 class ReplyCourier:
     def __init__(self, bot: Bot, tickets: TicketService, users: UserDirectory,
-                 interval: float = 3.0) -> None:
+                 interval: float = 3.0, staff_chat: StaffChat | None = None) -> None:
         self.bot, self.tickets, self.users, self.interval = bot, tickets, users, interval
+        self.staff_chat = staff_chat  # its copies of deleted tickets are removed each round
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
@@ -102,6 +108,8 @@ class ReplyCourier:
         while not stop.is_set():
             try:
                 await self.deliver_pending()
+                if self.staff_chat is not None:
+                    await self.staff_chat.remove_pending(self.bot)
             except Exception:  # the database may be busy; the next round tries again
                 log.exception("reply delivery round failed")
             self._wake.clear()
@@ -129,13 +137,15 @@ class StaffChat:
         first = ticket.first
         head = self.header(ticket)
         body = escape(first.text)
+        photo_post: int | None = None
         hint = "\n\n<i>Reply to this message to answer the person.</i>"
         try:
             if first.photo_file_id:
                 caption = f"{head}\n\n{body}" if body else head
                 if len(caption) + len(hint) > CAPTION_LIMIT:
                     # The text is too long for a caption: the text post is the one to reply to.
-                    await bot.send_photo(self.chat_id, first.photo_file_id, caption=head)
+                    photo = await bot.send_photo(self.chat_id, first.photo_file_id, caption=head)
+                    photo_post = photo.message_id
                     sent = await bot.send_message(self.chat_id, f"{head}\n\n{body}{hint}")
                 else:
                     sent = await bot.send_photo(self.chat_id, first.photo_file_id,
@@ -146,7 +156,61 @@ class StaffChat:
             log.warning("ticket #%s not posted to the staff chat: %s", ticket.number,
                         type(exc).__name__)
             return
-        await self.tickets.set_staff_post(first.id, sent.message_id)
+        await self.tickets.set_staff_post(first.id, sent.message_id, photo_post)
+
+    async def remove_pending(self, bot: Bot) -> int:
+        """Remove the staff-group copies of tickets whose person deleted their data.
+
+        A post is deleted; Telegram lets a bot delete messages only in their first 48 hours,
+        so an older post is overwritten instead (its photo replaced by a blank image). A staff
+        member's own reply can be deleted only if the bot is a group admin. Returns how many
+        posts were removed or overwritten."""
+        done = 0
+        for removal in await self.tickets.staff_post_removals():
+            outcome = await self._remove(bot, removal.chat_id, removal.message_id,
+                                         removal.ticket_number, removal.kind)
+            if outcome == "later" and removal.attempts + 1 < MAX_REMOVAL_ATTEMPTS:
+                await self.tickets.finish_staff_post_removal(removal.id, retry=True)
+                return done  # Telegram is busy or away: the rest wait for the next round too
+            if outcome == "later":
+                log.warning("staff group copy of ticket #%s: removal given up after %s tries",
+                            removal.ticket_number, MAX_REMOVAL_ATTEMPTS)
+            done += outcome == "removed"
+            await self.tickets.finish_staff_post_removal(removal.id)
+        return done
+
+    async def _remove(self, bot: Bot, chat_id: int, message_id: int, number: int,
+                      kind: str) -> str:
+        """"removed", "kept" (it cannot be removed) or "later" (a temporary failure)."""
+        notice = f"🗑 Ticket #{number}: removed because the person deleted their data."
+        try:
+            try:
+                await bot.delete_message(chat_id, message_id)
+                return "removed"
+            except TelegramBadRequest as exc:
+                if "not found" in exc.message:
+                    return "removed"  # already gone (deleted by hand, or by a second worker)
+                if kind == "reply":
+                    return "kept"  # a staff member's message: only a group admin may delete it
+            # Older than 48 hours: overwrite what the bot posted.
+            if kind == "photo":
+                await bot.edit_message_media(InputMediaPhoto(
+                    media=BufferedInputFile(_blank_png(), "removed.png"), caption=notice),
+                    chat_id=chat_id, message_id=message_id)
+            else:
+                await bot.edit_message_text(notice, chat_id=chat_id, message_id=message_id)
+            return "removed"
+        except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError):
+            return "later"
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message or "not found" in exc.message:
+                return "removed"
+            log.warning("staff group copy of ticket #%s not removed: %s", number, exc.message)
+            return "kept"
+        except TelegramForbiddenError:
+            log.warning("staff group copy of ticket #%s not removed: the bot left the group",
+                        number)
+            return "kept"
 
     async def ticket_of(self, bot: Bot, post: Message) -> int | None:
         number = await self.tickets.ticket_for_staff_post(post.message_id)
@@ -209,3 +273,14 @@ class StaffChat:
                 await callback.answer()
 
         return router
+
+
+@cache
+def _blank_png(side: int = 64) -> bytes:
+    """A plain grey square: what a removed photo in the staff group is replaced with."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(b"\x00" + b"\xc8" * side for _ in range(side))  # 8-bit greyscale
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -26,6 +26,7 @@ NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 BLOCKED = "Forbidden: bot was blocked by the user"
+DELETE_WINDOW = 48 * 3600  # seconds: how long a message can still be deleted
 QUERY_INVALID = (
     "Bad Request: query is too old and response timeout expired or query ID is invalid"
 )
@@ -354,6 +355,12 @@ class BotApiMethods(InfoMethods):
     def _m_deleteMessage(self: BotApiSandbox, p: dict[str, Any], files: Any, token: str) -> Any:
         chat = self._chat_param(p, check_blocked=False)
         msg = self._message_param(chat, p, "message to delete not found")
+        # As Telegram: only in the first 48 hours, and in a group only the bot's own messages
+        # unless the bot is an admin there (a chat's `bot_is_admin`).
+        too_old = msg.date < time.time() - DELETE_WINDOW
+        not_its_own = chat.id < 0 and not msg.from_bot and not getattr(chat, "bot_is_admin", False)
+        if too_old or not_its_own:
+            raise ApiError(400, "Bad Request: message can't be deleted")
         msg.deleted = True
         self._emit("deleted", chat, msg)
         return True

@@ -101,12 +101,18 @@ async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManage
     storage: SqlStorage | Any = manager.middleware_data["fsm_storage"]
     user_id = callback.from_user.id
     locale = manager.middleware_data["locale"]
+    staff_chat = manager.middleware_data.get("staff_chat")
+    if staff_chat is not None:  # their tickets' copies in the staff group go with the tickets
+        await staff_chat.tickets.queue_staff_post_removals(user_id, staff_chat.chat_id)
     await users.forget(user_id)
     # Close every dialog first, so nothing of this chat is written back afterwards.
     await manager.reset_stack()
     if hasattr(storage, "forget"):
         await storage.forget(user_id)
     manager.middleware_data["forgotten"] = True
+    courier = manager.middleware_data.get("courier")
+    if staff_chat is not None and courier is not None:
+        courier.kick()
     await callback.message.answer(  # type: ignore[union-attr]
         t("✅ Done. Everything the bot held about you has been deleted. "
           "If you write again, the bot starts fresh.", locale)
@@ -134,7 +140,7 @@ def build_privacy_dialog() -> Dialog:
               "ratings and released anonymous survey answers cannot be linked to you, so they stay, "
               "as the survey consent said."),
             T("\nYour notification settings and your messages to staff (tickets) with their "
-              "replies are deleted too."),
+              "replies are deleted too, and so are their copies in the staff chat."),
             Row(
                 Button(T("Yes, delete"), id="yes", on_click=on_delete),
                 SwitchTo(T("Cancel"), id="no", state=PrivacySG.info),
