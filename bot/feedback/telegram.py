@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import re
 import struct
@@ -31,6 +32,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
+from bot.db.models import utcnow
 from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView
 from bot.i18n import gettext_ as t
 from bot.users import UserDirectory
@@ -40,8 +42,9 @@ log = logging.getLogger(__name__)
 GROUP_AUTHOR = "telegram-group"
 CAPTION_LIMIT = 1024
 _POST_NUMBER = re.compile(r"#(\d+)")
-# A removal that keeps failing for temporary reasons is given up after this many rounds.
-MAX_REMOVAL_ATTEMPTS = 50
+# A removal that keeps failing for temporary reasons (Telegram unreachable) is retried every
+# round for this long, then given up.
+REMOVAL_RETRY_FOR = dt.timedelta(days=7)
 
 
 def reply_text(number: int, text: str, lang: str) -> str:
@@ -169,12 +172,12 @@ class StaffChat:
         for removal in await self.tickets.staff_post_removals():
             outcome = await self._remove(bot, removal.chat_id, removal.message_id,
                                          removal.ticket_number, removal.kind)
-            if outcome == "later" and removal.attempts + 1 < MAX_REMOVAL_ATTEMPTS:
+            if outcome == "later" and utcnow() - removal.created_at < REMOVAL_RETRY_FOR:
                 await self.tickets.finish_staff_post_removal(removal.id, retry=True)
                 return done  # Telegram is busy or away: the rest wait for the next round too
             if outcome == "later":
                 log.warning("staff group copy of ticket #%s: removal given up after %s tries",
-                            removal.ticket_number, MAX_REMOVAL_ATTEMPTS)
+                            removal.ticket_number, removal.attempts + 1)
             done += outcome == "removed"
             await self.tickets.finish_staff_post_removal(removal.id)
         return done
