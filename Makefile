@@ -21,8 +21,10 @@ run: install
 chat: install
 	$(BIN)/python -m bot chat
 
+# The browser tests get a pytest process of their own (tests/conftest.py says why).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m browser
 
 lint: install
 	$(BIN)/ruff check .
