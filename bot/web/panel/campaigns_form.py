@@ -55,18 +55,33 @@ def parse_timing(date: str, time: str, cron: str, zone: str, now: dt.datetime,
 
 
 @dataclass
-class AnnouncementForm:
-    name: str = ""
-    texts: dict[str, str] = field(default_factory=dict)
-    faq_slug: str = ""
-    topic: str = GENERAL_TOPIC
-    languages: list[str] = field(default_factory=list)
+class _Timed:
+    """What both campaign forms ask for when: a date and time or a cron rule, and whether
+    quiet hours apply; `when` is worked out from them, problems go to `errors`."""
+
     date: str = ""
     time: str = ""
     cron: str = ""
     quiet_hours: bool = True
     when: dt.datetime | None = None
     errors: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _timing_fields(form: Any) -> dict[str, Any]:
+        return {"date": _str(form, "date"), "time": _str(form, "time"),
+                "cron": _str(form, "cron"), "quiet_hours": form.get("quiet_hours") == "on"}
+
+    def _resolve_when(self, zone: str, now: dt.datetime) -> None:
+        self.when = parse_timing(self.date, self.time, self.cron, zone, now, self.errors)
+
+
+@dataclass
+class AnnouncementForm(_Timed):
+    name: str = ""
+    texts: dict[str, str] = field(default_factory=dict)
+    faq_slug: str = ""
+    topic: str = GENERAL_TOPIC
+    languages: list[str] = field(default_factory=list)
 
     @classmethod
     def parse(cls, form: Any, zone: str, now: dt.datetime) -> AnnouncementForm:
@@ -76,8 +91,7 @@ class AnnouncementForm:
             faq_slug=_str(form, "faq_slug"),
             topic=_str(form, "topic") or GENERAL_TOPIC,
             languages=[lang for lang in form.getlist("languages") if lang in LANGUAGES],
-            date=_str(form, "date"), time=_str(form, "time"), cron=_str(form, "cron"),
-            quiet_hours=form.get("quiet_hours") == "on",
+            **cls._timing_fields(form),
         )
         if not self.name:
             self.errors.append("Give the announcement a name (staff see it, users do not).")
@@ -88,7 +102,7 @@ class AnnouncementForm:
         if self.languages and missing:
             self.errors.append("Write the text in every language it goes to: missing "
                                + ", ".join(missing) + ".")
-        self.when = parse_timing(self.date, self.time, self.cron, zone, now, self.errors)
+        self._resolve_when(zone, now)
         return self
 
     def draft(self, now_utc: dt.datetime) -> CampaignInfo:
@@ -103,22 +117,15 @@ class AnnouncementForm:
 
 
 @dataclass
-class SurveyForm:
+class SurveyForm(_Timed):
     survey: str = ""
     remind_after_days: int = 7
     new_wave: bool = False
-    date: str = ""
-    time: str = ""
-    cron: str = ""
-    quiet_hours: bool = True
-    when: dt.datetime | None = None
-    errors: list[str] = field(default_factory=list)
 
     @classmethod
     def parse(cls, form: Any, zone: str, now: dt.datetime) -> SurveyForm:
         self = cls(survey=_str(form, "survey"), new_wave=form.get("new_wave") == "on",
-                   date=_str(form, "date"), time=_str(form, "time"), cron=_str(form, "cron"),
-                   quiet_hours=form.get("quiet_hours") == "on")
+                   **cls._timing_fields(form))
         raw = _str(form, "remind_after_days") or "0"
         try:
             self.remind_after_days = int(raw)
@@ -128,5 +135,5 @@ class SurveyForm:
             self.errors.append("Days until the reminder: a whole number from 0 (no reminder) to 60.")
         if not self.survey:
             self.errors.append("Choose a survey.")
-        self.when = parse_timing(self.date, self.time, self.cron, zone, now, self.errors)
+        self._resolve_when(zone, now)
         return self
