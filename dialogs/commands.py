@@ -53,6 +53,9 @@ HELP_TEXT = _(
     "In an emergency call <b>112</b>."
 )
 
+INLINE_BUTTON_TEXT = _("This button works only in the chat with Belong. Open the chat with the "
+                       "bot and send /menu.")
+
 
 def build_commands_router() -> Router:
     router = Router(name="commands")
@@ -114,6 +117,13 @@ def build_commands_router() -> Router:
     @router.message(Command("delete"))
     async def delete(message: Message, dialog_manager: DialogManager):
         await open_privacy(dialog_manager, confirm_delete=True)
+
+    # A button on a message sent in inline mode comes without the message, hence without a
+    # chat: aiogram-dialog gives such a callback no dialog manager and no screen can be
+    # shown under it. It is still answered, or the button would keep spinning.
+    @router.callback_query(F.message.is_(None))
+    async def inline_button(callback: CallbackQuery, locale: str) -> None:
+        await callback.answer(t(INLINE_BUTTON_TEXT, locale), show_alert=True)
 
     return router
 

@@ -62,3 +62,20 @@ async def test_first_two_updates_together_both_answered_one_user_row(sandbox, db
     finally:
         for worker in workers:
             await worker.stop()
+
+
+async def test_button_of_an_inline_message_is_answered(bot, sandbox):
+    """A callback from a message sent in inline mode carries no message: the bot cannot show
+    a screen under it, but it answers the query, so the button stops spinning, and says
+    where to go on."""
+    user = sandbox.user(4250, language_code="uk")
+    await user.send_command("start")
+    sent = len(user.chat.bot_messages())
+    for data in ("t:housing", "zzzz\x1dn:removed-answer", "garbage"):
+        await user.press_inline(data)
+    answers = user.chat.callback_answers
+    assert len(answers) == 3
+    # In the person's language, saying where the button works.
+    assert all(a.text and a.text.startswith("Ця кнопка") and "/menu" in a.text
+               for a in answers), answers
+    assert len(user.chat.bot_messages()) == sent  # nothing sent that the person did not ask for
