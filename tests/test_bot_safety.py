@@ -7,9 +7,11 @@ import asyncio
 import time
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import User
+from bot.content.service import normalise_gap
+from bot.db.models import ContentGap, User
 from tests.botenv import RunningBot, make_settings
 from tests.test_bot_e2e import flat, topic_label
 
@@ -79,3 +81,33 @@ async def test_button_of_an_inline_message_is_answered(bot, sandbox):
     assert all(a.text and a.text.startswith("Ця кнопка") and "/menu" in a.text
                for a in answers), answers
     assert len(user.chat.bot_messages()) == sent  # nothing sent that the person did not ask for
+
+
+# ---------------------------------------------------------------- personal data in content gaps
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("mój PESEL 90010112345", "mój pesel ‹number›"),
+    ("tel +48 500 100 200 albo 500-100-200 albo 500100200", "tel ‹phone› albo ‹phone› albo ‹phone›"),
+    ("(58) 524 40 00 urząd", "‹phone› urząd"),
+    ("+380501234567 лікар", "‹phone› лікар"),
+    ("pisz na Jan.Kowalski+pl@example.com.pl", "pisz na ‹email›"),
+    ("paszport AB1234567, dowód ABC123456, паспорт КВ123456",
+     "paszport ‹number›, dowód ‹number›, паспорт ‹number›"),
+    ("konto 61 1090 1014 0000 0712 1981 2874", "konto ‹number›"),
+    ("numer sprawy 1234567", "numer sprawy ‹number›"),
+    # Short numbers are kept: they are what the question is about.
+    ("800 plus od 2024 na 80-180 gdańsk, 3 maja 12/4", "800 plus od 2024 na 80-180 gdańsk, 3 maja 12/4"),
+])
+def test_gap_text_loses_personal_data(typed, stored):
+    assert normalise_gap(typed) == stored
+
+
+async def test_search_that_found_nothing_is_stored_without_personal_data(bot, sandbox):
+    user = sandbox.user(4260, language_code="en")
+    await user.send_command("start")
+    await user.send_text("zzqv 90010112345 +48 606 707 808 qzx@vqz.zq AB1234567")
+    assert "nothing" in user.chat.last_bot_message().text  # the person sees the usual answer
+    # What staff see in the panel's list of searches that found nothing:
+    async with bot.app.sessions() as session:
+        gaps = [(g.lang, g.query) for g in (await session.scalars(select(ContentGap))).all()]
+    assert gaps == [("en", "zzqv ‹number› ‹phone› ‹email› ‹number›")]
