@@ -29,6 +29,9 @@ def make_settings(db_path: Path, sandbox: BotApiSandbox, **overrides) -> Setting
         "content_refresh_seconds": 0.0,
         "web_port": free_port(),
         "log_level": "WARNING",
+        # Tests press buttons far faster than a person can: the flood guard is off unless a
+        # test turns it on (tests/test_rate_limit.py).
+        "flood_burst": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
