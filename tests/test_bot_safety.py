@@ -11,7 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.content.service import normalise_gap
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade_async
 from bot.db.models import ContentGap, User
+from bot.users import UserDirectory
+from tests import pg
 from tests.botenv import RunningBot, make_settings
 
 SECRET = "test-webhook-secret"
@@ -111,3 +115,26 @@ async def test_search_that_found_nothing_is_stored_without_personal_data(bot, sa
     async with bot.app.sessions() as session:
         gaps = [(g.lang, g.query) for g in (await session.scalars(select(ContentGap))).all()]
     assert gaps == [("en", "zzqv ‹number› ‹phone› ‹email› ‹number›")]
+
+
+@pytest.mark.skipif(not pg.available(), reason="PostgreSQL server binaries are not installed")
+async def test_user_upsert_on_postgresql_two_workers_at_once():
+    """The PostgreSQL branch of the upsert: two workers' directories (no cache, as with
+    PostgreSQL) see twenty new people at the same moment."""
+    with pg.postgres_server() as url:
+        await upgrade_async(url)
+        engine = create_engine(url)
+        try:
+            sessions = create_session_factory(engine)
+            workers = [UserDirectory(sessions), UserDirectory(sessions)]
+            ids = range(6000, 6020)
+            seen = await asyncio.gather(*(w.seen(i, "uk") for i in ids for w in workers))
+            assert {(s.tg_user_id, s.language) for s in seen} == {(i, "uk") for i in ids}
+            await asyncio.gather(*(w.set_language(i, "pl") for i in range(6020, 6025)
+                                   for w in workers))
+            async with sessions() as session:
+                counts = (await session.execute(
+                    select(User.tg_user_id, func.count()).group_by(User.tg_user_id))).all()
+            assert sorted(counts) == [(i, 1) for i in range(6000, 6025)]
+        finally:
+            await engine.dispose()
