@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     # process are picked up for delivery.
     staff_chat_id: int | None = None
     feedback_poll_seconds: float = 3.0
+    # Tickets one person may open ("Write to us"), in a rolling hour and a rolling day;
+    # 0: no limit of that kind.
+    tickets_per_hour: int = 5
+    tickets_per_day: int = 10
+    # Flood guard: messages and button taps one person may send in a burst, and how many a
+    # minute refill it. Past that they get one "please wait" and the rest is dropped until
+    # the bucket refills. A burst of 0 turns the guard off.
+    flood_burst: int = 20
+    flood_per_minute: float = 60.0
     # Staff panel (/panel on the web app). The session-signing secret; empty: generated once
     # and kept in data_dir/panel_secret. PANEL_URL is the address staff open; when it is
     # https the session cookie is marked Secure.
@@ -77,6 +86,20 @@ class Settings(BaseSettings):
     def _push_rate(cls, value: float) -> float:
         if not 0 < value <= 1000:
             raise ValueError("push_rate_limit must be above 0 and at most 1000 messages/s")
+        return value
+
+    @field_validator("tickets_per_hour", "tickets_per_day", "flood_burst")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 or more")
+        return value
+
+    @field_validator("flood_per_minute")
+    @classmethod
+    def _flood_refill(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("flood_per_minute must be above 0")
         return value
 
     @field_validator("push_timezone")

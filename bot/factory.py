@@ -21,8 +21,9 @@ from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm_storage import SqlStorage
 from bot.dialog_ids import install as install_dialog_ids
-from bot.feedback.service import TicketService
+from bot.feedback.service import TicketLimits, TicketService
 from bot.feedback.telegram import ReplyCourier, StaffChat
+from bot.ratelimit import TokenBuckets
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -94,20 +95,22 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.feedback.dialog import build_feedback_dialog
     from dialogs.language.dialog import build_language_dialog
-    from dialogs.middlewares import UserLocaleMiddleware
+    from dialogs.middlewares import FloodGuardMiddleware, UserLocaleMiddleware
     from dialogs.privacy.dialog import build_privacy_dialog
     from dialogs.pushes import build_pushes_router
     from dialogs.settings.dialog import build_settings_dialog
     from dialogs.survey.dialog import build_survey_dialog
 
     install_dialog_ids()
-    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    # The FSM middleware (and its per-chat lock) is added below, after the flood guard.
+    dp = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
     directory = UserDirectory(sessions, cache_size=100_000 if settings.is_sqlite else 0)
     dp["content"] = content
     dp["settings"] = settings
     dp["users"] = directory
     dp["surveys"] = surveys or build_survey_service(settings, sessions)
-    dp["tickets"] = TicketService(sessions)
+    dp["tickets"] = TicketService(sessions, TicketLimits(settings.tickets_per_hour,
+                                                         settings.tickets_per_day))
     dp["prefs"] = PushPreferences(sessions)
     staff_chat = (StaffChat(settings.staff_chat_id, dp["tickets"])
                   if settings.staff_chat_id else None)
@@ -116,9 +119,15 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
     # The staff group is not a user: no user row, no language, for anyone writing there.
-    locale = UserLocaleMiddleware(directory, settings.default_language,
-                                  skip_chats=frozenset([settings.staff_chat_id] if staff_chat
-                                                       else []))
+    not_users = frozenset([settings.staff_chat_id] if staff_chat else [])
+    # The flood guard first: an update it drops must not wait for the chat's FSM lock nor
+    # read the FSM state or the user row (one person's flood held up everyone before).
+    if settings.flood_burst:
+        limiter = TokenBuckets(settings.flood_burst, settings.flood_per_minute)
+        dp.update.outer_middleware(FloodGuardMiddleware(limiter, directory,
+                                                        settings.default_language, not_users))
+    dp.update.outer_middleware(dp.fsm)
+    locale = UserLocaleMiddleware(directory, settings.default_language, skip_chats=not_users)
     # An outer middleware on the update runs for every event, including aiogram-dialog's
     # background updates, so scheduled renders get the recipient's language too.
     dp.update.outer_middleware(locale)

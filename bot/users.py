@@ -7,6 +7,11 @@ and last contact and whether they blocked the bot. Nothing else: no name, no use
 (one process owns the SQLite file) it answers from memory once a user has been seen today,
 since every change to a user goes through it; with PostgreSQL, where several workers may
 change the same user, every call reads the database.
+
+A new person's first two updates can reach two workers at once (each worker's per-chat
+lock guards only its own updates): a user row is created with INSERT ... ON CONFLICT DO
+NOTHING and then read, so the worker that loses the race uses the winner's row instead of
+failing on the unique Telegram id.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES
@@ -67,6 +74,25 @@ class UserDirectory:
     async def _get(session: AsyncSession, tg_user_id: int) -> User | None:
         return await session.scalar(select(User).where(User.tg_user_id == tg_user_id))
 
+    @classmethod
+    async def _get_or_create(cls, session: AsyncSession, tg_user_id: int,
+                             language: str | None) -> User:
+        """The user row, created if missing; safe when another worker creates it meanwhile."""
+        user = await cls._get(session, tg_user_id)
+        if user is not None:
+            return user
+        today = _today()
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(User)
+            .values(tg_user_id=tg_user_id, language=language, blocked=False, created_on=today,
+                    last_seen_on=today, survey_pushes=False, pushes_muted=False)
+            .on_conflict_do_nothing(index_elements=[User.tg_user_id]))
+        user = await cls._get(session, tg_user_id)
+        assert user is not None  # inserted now, or by the worker that won the race
+        return user
+
     async def seen(self, tg_user_id: int, client_language_code: str | None) -> UserInfo:
         """Note a contact: create the user on first contact, record the day, undo a block,
         and settle the language from a pl/uk/en client. Returns what the bot knows."""
@@ -76,11 +102,7 @@ class UserDirectory:
             self._cache.move_to_end(tg_user_id)
             return cached
         async with self._sessions() as session:
-            user = await self._get(session, tg_user_id)
-            if user is None:
-                user = User(tg_user_id=tg_user_id, language=None, blocked=False,
-                            created_on=today, last_seen_on=today)
-                session.add(user)
+            user = await self._get_or_create(session, tg_user_id, None)
             user.last_seen_on = today
             user.blocked = False  # writing again undoes a block
             if user.language is None:
@@ -94,12 +116,7 @@ class UserDirectory:
         if lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}")
         async with self._sessions() as session:
-            user = await self._get(session, tg_user_id)
-            if user is None:
-                today = _today()
-                user = User(tg_user_id=tg_user_id, created_on=today, last_seen_on=today,
-                            blocked=False)
-                session.add(user)
+            user = await self._get_or_create(session, tg_user_id, lang)
             user.language = lang
             await session.commit()
             self._remember(_info(user))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
 from aiogram.filters.chat_member_updated import KICKED, MEMBER, ChatMemberUpdatedFilter
@@ -16,6 +17,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.utils import remove_intent_id
 
+from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.i18n import _
 from bot.i18n import gettext_ as t
@@ -52,6 +54,10 @@ HELP_TEXT = _(
     "/delete: delete your data\n\n"
     "In an emergency call <b>112</b>."
 )
+
+SOMETHING_WENT_WRONG = _("⚠️ Something went wrong on our side. Please try again in a moment.")
+INLINE_BUTTON_TEXT = _("This button works only in the chat with Belong. Open the chat with the "
+                       "bot and send /menu.")
 
 
 def build_commands_router() -> Router:
@@ -114,6 +120,13 @@ def build_commands_router() -> Router:
     @router.message(Command("delete"))
     async def delete(message: Message, dialog_manager: DialogManager):
         await open_privacy(dialog_manager, confirm_delete=True)
+
+    # A button on a message sent in inline mode comes without the message, hence without a
+    # chat: aiogram-dialog gives such a callback no dialog manager and no screen can be
+    # shown under it. It is still answered, or the button would keep spinning.
+    @router.callback_query(F.message.is_(None))
+    async def inline_button(callback: CallbackQuery, locale: str) -> None:
+        await callback.answer(t(INLINE_BUTTON_TEXT, locale), show_alert=True)
 
     return router
 
@@ -198,10 +211,36 @@ async def on_stale_intent(event: ErrorEvent, dialog_manager: DialogManager) -> N
         await open_menu(dialog_manager, show_mode=ShowMode.SEND)
 
 
+async def on_unexpected_error(event: ErrorEvent, bot: Bot, settings: Settings,
+                              locale: str | None = None) -> None:
+    """The last resort: tell the person, answer the button so it stops spinning, and log
+    what failed and where. Not the exception's message: it can carry what the person wrote
+    (a validation error quotes its input, a database error its parameters)."""
+    exc = event.exception
+    causes = []
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and len(causes) < 5:
+        causes.append(type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    log.error("update failed: %s%s\n%s", type(exc).__name__,
+              f" (from {', '.join(causes)})" if causes else "",
+              "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+    notice = t(SOMETHING_WENT_WRONG, locale or settings.default_language)
+    update = event.update
+    try:
+        if update.callback_query is not None:
+            await bot.answer_callback_query(update.callback_query.id, text=notice)
+        elif update.message is not None and update.message.chat.type == ChatType.PRIVATE:
+            await bot.send_message(update.message.chat.id, notice)
+    except Exception as send_error:  # the button may have been answered already
+        log.info("failure notice not sent: %s", type(send_error).__name__)
+
+
 def register_error_handlers(router: Router) -> None:
     router.errors.register(
         on_stale_intent, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
     )
+    router.errors.register(on_unexpected_error, ExceptionTypeFilter(Exception))
 
 
 __all__: list[Any] = ["build_commands_router", "build_fallback_router", "register_error_handlers"]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES
 from bot.content.model import FaqCatalog, Node
+from bot.content.personal_data import redact
 from bot.content.repository import ContentRepository
 from bot.content.search import SearchDoc, SearchHit, SearchIndex
 from bot.content.yaml_io import dump_dir, load_dir
@@ -274,4 +275,6 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise_gap(query: str) -> str:
-    return _SPACES.sub(" ", query).strip().lower()[:MAX_GAP_QUERY]
+    """The stored form of a search that found nothing: personal data redacted (before the
+    cut, so no half number survives it), spaces collapsed, lower case."""
+    return _SPACES.sub(" ", redact(query)).strip().lower()[:MAX_GAP_QUERY]

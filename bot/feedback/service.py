@@ -34,6 +34,23 @@ class TicketError(ValueError):
 
 
 @dataclass(frozen=True)
+class TicketLimits:
+    """Tickets one person may open in any rolling hour and day; 0: no limit of that kind."""
+
+    per_hour: int = 0
+    per_day: int = 0
+
+
+class TicketLimitReached(TicketError):
+    """The person has opened `limit` tickets in the last `period` ("hour" or "day"); the next
+    one can be opened at `retry_at` (naive UTC, like the stored times)."""
+
+    def __init__(self, limit: int, period: str, retry_at: dt.datetime) -> None:
+        super().__init__("limit", f"at most {limit} tickets per {period}")
+        self.limit, self.period, self.retry_at = limit, period, retry_at
+
+
+@dataclass(frozen=True)
 class MessageView:
     id: int
     author: str  # "user" | "staff"
@@ -119,8 +136,9 @@ async def _audit(session: AsyncSession, actor: str, action: str, number: int,
 
 
 class TicketService:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker, limits: TicketLimits | None = None) -> None:
         self._sessions = sessions
+        self.limits = limits or TicketLimits()
 
     # ------------------------------------------------------------ the user side
     async def open(self, tg_user_id: int, lang: str, text: str | None,
@@ -130,12 +148,34 @@ class TicketService:
             user_id = await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
             if user_id is None:
                 raise TicketError("unknown", "no such user")
+            await self._check_limits(session, user_id)
             ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug)
             ticket.messages.append(TicketMessage(author="user", text=text,
                                                  photo_file_id=photo_file_id))
             session.add(ticket)
             await session.commit()
             return _view(ticket)
+
+    async def _check_limits(self, session: AsyncSession, user_id: int) -> None:
+        """TicketLimitReached when a limit is reached; if both are, the one that lasts longer."""
+        now = utcnow()
+        reached: TicketLimitReached | None = None
+        for limit, period, window in ((self.limits.per_hour, "hour", dt.timedelta(hours=1)),
+                                      (self.limits.per_day, "day", dt.timedelta(days=1))):
+            if not limit:
+                continue
+            recent = (await session.scalars(
+                select(Ticket.created_at)
+                .where(Ticket.user_id == user_id, Ticket.created_at > now - window)
+                .order_by(Ticket.created_at.desc()).limit(limit))).all()
+            if len(recent) < limit:
+                continue
+            # The oldest of the last `limit` tickets leaves the window first.
+            retry_at = recent[-1] + window
+            if reached is None or retry_at > reached.retry_at:
+                reached = TicketLimitReached(limit, period, retry_at)
+        if reached is not None:
+            raise reached
 
     async def for_user(self, tg_user_id: int) -> list[tuple[int, str]]:
         """(number, status) of a person's tickets, oldest first: for /mydata."""

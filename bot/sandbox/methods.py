@@ -52,7 +52,7 @@ class BotApiMethods(InfoMethods):
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.bot_profile: dict[str, Any] = {}
-        self._callbacks: dict[str, tuple[SimChat, int]] = {}
+        self._callbacks: dict[str, tuple[SimChat, int | None]] = {}
         self._file_counter = itertools.count(1)
         self._method_table: dict[str, tuple[str, Any, bool]] = {}
         for attr in dir(type(self)):
@@ -193,7 +193,7 @@ class BotApiMethods(InfoMethods):
                         is_video=False)
         return dict(base, length=240, duration=duration)  # video_note
 
-    def _register_callback(self, query_id: str, chat: SimChat, message_id: int) -> None:
+    def _register_callback(self, query_id: str, chat: SimChat, message_id: int | None) -> None:
         self._callbacks[query_id] = (chat, message_id)
 
     # ================================================================ sending
@@ -395,5 +395,5 @@ class BotApiMethods(InfoMethods):
         answer = CallbackAnswer(query_id, text, bool(p.get("show_alert")), p.get("url"),
                                 message_id)
         chat.callback_answers.append(answer)
-        self._emit("callback_answer", chat, chat.get(message_id), answer)
+        self._emit("callback_answer", chat, chat.get(message_id) if message_id else None, answer)
         return True

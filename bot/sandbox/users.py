@@ -275,6 +275,26 @@ class SimUser:
         """Send a raw callback_query (e.g. for a stale or forged button)."""
         return await self._callback(callback_data, message_id, wait, settle, timeout)
 
+    async def press_inline(
+        self, callback_data: str, inline_message_id: str = "AAAAAgAAAAEAAAAA", *,
+        wait: bool = True, settle: float | None = None, timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """A button on a message sent via the bot in inline mode: the callback_query has an
+        inline_message_id and no message (so no chat). Its answer is kept with this user's
+        chat, like any other callback answer."""
+        self._ensure_not_blocked()
+        query_id = f"{self.id}{next(_query_ids):08d}"
+        body = {
+            "id": query_id,
+            "from": self.api_dict(),
+            "inline_message_id": inline_message_id,
+            "chat_instance": str(-(self.id * 2654435761 % 10**17)),
+            "data": callback_data,
+        }
+        self.sandbox._register_callback(query_id, self.chat, None)
+        return await self._finish("callback_query", body, f"inline callback {callback_data!r}",
+                                  wait, settle, timeout)
+
     async def _callback(
         self, data: str, message_id: int, wait: bool, settle: float | None,
         timeout: float | None, label: str | None = None,

@@ -6,9 +6,11 @@ or a too-long text on the way gets a hint and loses nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.enums import ContentType
@@ -18,9 +20,16 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row
 from aiogram_dialog.widgets.text import Format
 
-from bot.feedback.service import MAX_TEXT, TicketError, TicketService, check_text
+from bot.config import Settings
+from bot.feedback.service import (
+    MAX_TEXT,
+    TicketError,
+    TicketLimitReached,
+    TicketService,
+    check_text,
+)
 from bot.feedback.telegram import StaffChat
-from bot.i18n import T
+from bot.i18n import T, ngettext_
 from bot.i18n import gettext_ as t
 from dialogs.common import home_button, reply_unknown_command, search_inputs
 from dialogs.faq.open import open_faq_node, open_menu
@@ -59,6 +68,28 @@ def _problem(exc: TicketError, length: int, lang: str) -> str:
                  "{limit} characters: shorten it, or send the rest as a second ticket "
                  "afterwards.", lang, length=length, limit=MAX_TEXT)
     return t("Your message is empty. Please type a few words, or send a photo.", lang)
+
+
+def limit_notice(exc: TicketLimitReached, lang: str, zone: ZoneInfo) -> str:
+    """When the person can write again, in the region's local time: the clock time today,
+    else the day and the time."""
+    local = exc.retry_at.replace(tzinfo=dt.UTC).astimezone(zone)
+    # A ticket cannot be opened before the limit lifts: round up to the next minute.
+    local = (local + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    today = dt.datetime.now(zone).date()
+    time = local.strftime("%H:%M") if local.date() == today else (
+        f"{local.day}.{local.month:02d} {local:%H:%M}")
+    if exc.period == "hour":
+        return ngettext_("⏳ You can send up to {n} message to staff per hour, and that limit is "
+                         "reached. You can send this one from {time}; it stays here until then.",
+                         "⏳ You can send up to {n} messages to staff per hour, and that limit is "
+                         "reached. You can send this one from {time}; it stays here until then.",
+                         exc.limit, lang, time=time)
+    return ngettext_("⏳ You can send up to {n} message to staff per day, and that limit is "
+                     "reached. You can send this one from {time}; it stays here until then.",
+                     "⏳ You can send up to {n} messages to staff per day, and that limit is "
+                     "reached. You can send this one from {time}; it stays here until then.",
+                     exc.limit, lang, time=time)
 
 
 async def _take(message: Message, manager: DialogManager, text: str | None,
@@ -131,6 +162,13 @@ async def on_send(callback: CallbackQuery, _w: Any, manager: DialogManager) -> N
     try:
         ticket = await tickets.open(callback.from_user.id, _locale(manager), draft.text,
                                     draft.photo_file_id, draft.faq_slug)
+    except TicketLimitReached as exc:
+        # The draft stays on the screen below the notice: Send works again from that time.
+        settings: Settings = manager.middleware_data["settings"]
+        if isinstance(callback.message, Message):
+            await _hint(callback.message, manager,
+                        limit_notice(exc, _locale(manager), ZoneInfo(settings.push_timezone)))
+        return
     except TicketError:
         await manager.switch_to(FeedbackSG.write)
         return
