@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # https the session cookie is marked Secure.
     panel_secret: SecretStr | None = None
     panel_url: str | None = None
+    # A panel session ends after this many minutes without a request, and this many hours
+    # after the login at the latest; logging out ends it at once (bot/staff/sessions.py).
+    panel_session_idle_minutes: float = 30.0
+    panel_session_max_hours: float = 12.0
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -95,6 +99,13 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d", value):
             raise ValueError("push_quiet_hours must look like 21:00-09:00 (or be empty)")
+        return value
+
+    @field_validator("panel_session_idle_minutes", "panel_session_max_hours")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("panel session limits must be above 0")
         return value
 
     @field_validator("log_level")

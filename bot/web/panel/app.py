@@ -20,7 +20,6 @@ from bot.web.panel.rendering import PREFIX, STATIC_DIR, NavItem, build_templates
 from bot.web.panel.security import CsrfMiddleware, SecurityHeadersMiddleware, session_secret
 
 SESSION_COOKIE = "belong_panel"
-SESSION_MAX_AGE = 12 * 3600
 
 
 def page_modules() -> list[ModuleType]:
@@ -53,13 +52,18 @@ def build_panel_app(panel: PanelContext) -> Starlette:
         routes.extend(getattr(module, "routes", []))
         nav.extend(getattr(module, "PANEL_PAGES", []))
     routes.append(Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"))
-    https = (panel.settings.panel_url or "").startswith("https://")
+    settings = panel.settings
+    https = (settings.panel_url or "").startswith("https://")
+    # The cookie holds the session token, the CSRF token and flash messages; whether it
+    # logs anyone in is decided on the server (bot/staff/sessions.py). Its own lifetime
+    # only keeps browsers from sending it long after the session can have ended.
+    cookie_max_age = int(settings.panel_session_max_hours * 3600)
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
-            Middleware(SessionMiddleware, secret_key=session_secret(panel.settings),
-                       session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, path=PREFIX,
+            Middleware(SessionMiddleware, secret_key=session_secret(settings),
+                       session_cookie=SESSION_COOKIE, max_age=cookie_max_age, path=PREFIX,
                        same_site="lax", https_only=https),
             Middleware(CsrfMiddleware, reject=_csrf_rejected),
         ],
