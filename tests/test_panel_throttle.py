@@ -1,16 +1,22 @@
 """Login throttling under attack: every path costs one argon2 check, the checks run off the
-event loop, and a stranger's failures do not lock the owner out."""
+event loop, X-Forwarded-For counts only from a trusted proxy, and a stranger's failures do
+not lock the owner out."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 
 import httpx
 import pytest
+import uvicorn
+from sqlalchemy import select
 
+from bot.db.models import StaffLoginFailure
+from bot.runner import server_config
 from bot.staff.throttle import ADDRESS_MAX_FAILURES
-from tests.panel_client import PASSWORD, build_env, post_form
+from tests.panel_client import PASSWORD, build_env, csrf, post_form
 
 ATTACKER = "198.51.100.7"
 OWNER = "192.0.2.10"
@@ -139,3 +145,73 @@ async def test_parallel_guesses_cannot_slip_under_the_limit(env):
     results = await asyncio.gather(*[
         env.panel.staff.authenticate(f"x{i}@example.org", "guess", ATTACKER) for i in range(30)])
     assert sum(r.error == "throttled" for r in results) == 30 - ADDRESS_MAX_FAILURES
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_forwarded_for_from_localhost_does_not_dodge_the_address_limit(env):
+    """The pentest's attack, over real HTTP against the server as the runner configures it:
+    a client on 127.0.0.1 that sends a new X-Forwarded-For each time is still one address."""
+    port = _free_port()
+    server = uvicorn.Server(server_config(env.app, env.panel.settings, port))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done()
+            await asyncio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            token = await csrf(client)
+            codes = []
+            for i in range(ADDRESS_MAX_FAILURES + 1):
+                response = await client.post(
+                    "/panel/login", headers={"X-Forwarded-For": f"10.9.{i}.1"},
+                    data={"email": f"x{i}@example.org", "password": "guess", "csrf_token": token})
+                codes.append(response.status_code)
+        assert codes == [400] * ADDRESS_MAX_FAILURES + [429]
+        assert "from your network" in response.text
+        assert await failure_addresses(env) == {"127.0.0.1"}
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def failure_addresses(env) -> set[str]:
+    async with env.panel.sessions() as session:
+        return set((await session.scalars(select(StaffLoginFailure.address))).all())
+
+
+async def test_a_trusted_proxy_names_the_client(db_path, tmp_path):
+    env = await build_env(db_path, tmp_path, panel_trusted_proxies="127.0.0.1, 10.0.0.0/8")
+    try:
+        # Behind the proxy: the rightmost address the proxy did not add itself, so a value
+        # the client put in the header first ("6.6.6.6") is not believed either.
+        async with env.client("127.0.0.1") as proxy:
+            token = await csrf(proxy)
+            await proxy.post("/panel/login", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.5"},
+                             data={"email": "a@example.org", "password": "x", "csrf_token": token})
+        assert await failure_addresses(env) == {"203.0.113.5"}
+        # Not a trusted proxy: its header is ignored.
+        async with env.client("192.0.2.44") as direct:
+            token = await csrf(direct)
+            await direct.post("/panel/login", headers={"X-Forwarded-For": "203.0.113.9"},
+                              data={"email": "a@example.org", "password": "x", "csrf_token": token})
+        assert await failure_addresses(env) == {"203.0.113.5", "192.0.2.44"}
+    finally:
+        await env.engine.dispose()
+
+
+def test_trusted_proxies_must_be_addresses():
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    assert Settings(_env_file=None).trusted_proxies == []
+    assert Settings(_env_file=None, panel_trusted_proxies="10.1.2.3/8, ::1").trusted_proxies == [
+        "10.0.0.0/8", "::1"]
+    for wrong in ("*", "proxy.local", "10.0.0.0/33"):
+        with pytest.raises(ValidationError, match="not an IP address or network"):
+            Settings(_env_file=None, panel_trusted_proxies=wrong)

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.web.panel.context import PanelContext
 from bot.web.panel.rendering import PREFIX, STATIC_DIR, NavItem, build_templates, render
@@ -58,9 +59,13 @@ def build_panel_app(panel: PanelContext) -> Starlette:
     # logs anyone in is decided on the server (bot/staff/sessions.py). Its own lifetime
     # only keeps browsers from sending it long after the session can have ended.
     cookie_max_age = int(settings.panel_session_max_hours * 3600)
+    proxies = settings.trusted_proxies
     app = Starlette(
         routes=routes,
         middleware=[
+            # Only a proxy named in PANEL_TRUSTED_PROXIES may say who the client is (the
+            # address login throttling counts); nobody, when none is named.
+            *([Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []),
             Middleware(SecurityHeadersMiddleware),
             Middleware(SessionMiddleware, secret_key=session_secret(settings),
                        session_cookie=SESSION_COOKIE, max_age=cookie_max_age, path=PREFIX,
