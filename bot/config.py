@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     # https the session cookie is marked Secure.
     panel_secret: SecretStr | None = None
     panel_url: str | None = None
+    # A panel session ends after this many minutes without a request, and this many hours
+    # after the login at the latest; logging out ends it at once (bot/staff/sessions.py).
+    panel_session_idle_minutes: float = 30.0
+    panel_session_max_hours: float = 12.0
+    # Reverse proxies whose X-Forwarded-For header names the real client: comma-separated
+    # addresses or networks (127.0.0.1, 10.0.0.0/8). Empty: the header is ignored and the
+    # connecting address counts, which is right when nothing stands in front of the panel.
+    panel_trusted_proxies: str = ""
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -119,6 +127,42 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d", value):
             raise ValueError("push_quiet_hours must look like 21:00-09:00 (or be empty)")
         return value
+
+    @field_validator("panel_session_idle_minutes", "panel_session_max_hours")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("panel session limits must be above 0")
+        return value
+
+    @field_validator("panel_trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            try:
+                if "/" in item:
+                    ipaddress.ip_network(item, strict=False)
+                else:
+                    ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(
+                    f"panel_trusted_proxies: {item!r} is not an IP address or network; name the "
+                    "proxy's own address (a wildcard would let any client choose its address)"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """PANEL_TRUSTED_PROXIES as a list, networks normalised (10.1.2.3/8 -> 10.0.0.0/8)."""
+        import ipaddress
+
+        items = [part.strip() for part in self.panel_trusted_proxies.split(",") if part.strip()]
+        return [str(ipaddress.ip_network(item, strict=False)) if "/" in item else item
+                for item in items]
 
     @field_validator("log_level")
     @classmethod

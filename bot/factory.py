@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -189,10 +190,14 @@ def build_panel(settings: Settings, sessions: async_sessionmaker, content: Conte
     from bot.content.editor import ContentEditor
     from bot.content.transfer import ContentTransfer
     from bot.staff.accounts import StaffService
+    from bot.staff.sessions import SessionPolicy
     from bot.web.panel.context import PanelContext
 
+    policy = SessionPolicy(idle=dt.timedelta(minutes=settings.panel_session_idle_minutes),
+                           absolute=dt.timedelta(hours=settings.panel_session_max_hours))
     panel = PanelContext(settings=settings, sessions=sessions, content=content, surveys=surveys,
-                         staff=StaffService(sessions), editor=ContentEditor(sessions, content),
+                         staff=StaffService(sessions, policy=policy),
+                         editor=ContentEditor(sessions, content),
                          transfer=ContentTransfer(sessions, content), bot=bot)
     panel.extra["tickets"] = TicketService(sessions)  # the feedback inbox
     return panel

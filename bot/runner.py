@@ -12,6 +12,7 @@ import sys
 
 import uvicorn
 from aiogram import Bot, Dispatcher
+from starlette.types import ASGIApp
 
 from bot.config import Settings
 from bot.db.migrate import upgrade_async
@@ -101,6 +102,17 @@ def install_stop_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def server_config(web: ASGIApp, settings: Settings, port: int | None = None) -> uvicorn.Config:
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any client on
+    # 127.0.0.1 (its default FORWARDED_ALLOW_IPS), so anything local could pick its address
+    # and dodge the panel's per-address login limit. The panel applies the header itself,
+    # only from PANEL_TRUSTED_PROXIES (bot/web/panel/app.py).
+    return uvicorn.Config(
+        web, host=settings.web_host, port=settings.web_port if port is None else port,
+        log_level="warning", lifespan="off", access_log=False, proxy_headers=False,
+    )
+
+
 async def start_web(app: App, dp: Dispatcher | None, *, secret: str | None,
                     background: bool = True, port: int | None = None
                     ) -> tuple[_Server, asyncio.Task, WebhookEndpoint | None]:
@@ -117,11 +129,7 @@ async def start_web(app: App, dp: Dispatcher | None, *, secret: str | None,
         background=background,
         panel=panel,
     )
-    config = uvicorn.Config(
-        web, host=app.settings.web_host, port=app.settings.web_port if port is None else port,
-        log_level="warning", lifespan="off", access_log=False,
-    )
-    server = _Server(config)
+    server = _Server(server_config(web, app.settings, port))
     server.panel = panel
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -125,8 +125,8 @@ async def create_staff(running: RunningBot, email: str, role: str,
     account, one_time = await service.add(email, role)
     if password is None:
         return StaffLogin(email, one_time, role)
-    problems = await service.change_password(account.id, one_time, password)
-    assert not problems, problems
+    change = await service.change_password(account.id, one_time, password)
+    assert change.ok, change.problems
     return StaffLogin(email, password, role)
 
 

@@ -28,24 +28,25 @@ class PanelEnv:
     app: object
     engine: object
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
+    def client(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
+        """A browser connecting from `address` (what the panel sees as request.client)."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app, client=(address, 50000)),
                                  base_url="http://panel.test", follow_redirects=False)
 
     async def account(self, email: str, role: str, password: str = PASSWORD) -> str:
         """An account whose one-time password was already changed to `password`."""
         staff, once = await self.panel.staff.add(email, role, actor="test")
-        assert await self.panel.staff.change_password(staff.id, once, password) == []
+        assert (await self.panel.staff.change_password(staff.id, once, password)).ok
         return email
 
     @asynccontextmanager
-    async def login(self, role: str = "editor", email: str | None = None
-                    ) -> AsyncIterator[httpx.AsyncClient]:
+    async def login(self, role: str = "editor", email: str | None = None,
+                    address: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
         """A client logged in as `email` (default ROLE@example.org), created when needed."""
         email = email or f"{role}@example.org"
         if await self.panel.staff.by_email(email) is None:
             await self.account(email, role)
-        async with self.client() as client:
+        async with self.client(address) as client:
             response = await post_form(client, "/panel/login", {"email": email, "password": PASSWORD})
             assert response.status_code == 303, response.text
             yield client

@@ -116,4 +116,4 @@ class PanelEnvLike:
 
     async def account(self, email: str, role: str) -> None:
         staff, once = await self.staff.add(email, role, actor="test")
-        assert await self.staff.change_password(staff.id, once, PASSWORD) == []
+        assert (await self.staff.change_password(staff.id, once, PASSWORD)).ok

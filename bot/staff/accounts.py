@@ -1,34 +1,30 @@
-"""Staff accounts: creation with a one-time password, login with throttling, password change.
+"""Staff accounts: creation with a one-time password, login, sessions, password change.
 
-Throttling has two layers. Per account: from the 5th failed attempt in a row the account is
-locked for 30 s, doubling with each further failure up to an hour (stored in the database, so
-it holds across restarts and workers). Per IP address: at most 20 failed attempts in 15
-minutes (kept in memory: it only has to slow one process down against guessing across many
-e-mail addresses).
+Login throttling lives in bot/staff/throttle.py, sessions in bot/staff/sessions.py, argon2
+and the password rules in bot/staff/passwords.py. Every login attempt that gets as far as a
+password costs exactly one argon2 check, whatever the outcome (unknown e-mail, disabled
+account, locked account, wrong or right password), so the time of the answer does not tell
+which e-mails have an account. Only an address already over its limit is answered at once:
+that answer does not depend on the e-mail, and checking passwords for it would hand the
+address our CPU.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import hashlib
 import re
-import time
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import StaffAccount, utcnow
 from bot.staff import audit
-from bot.staff.passwords import (
-    burn_time,
-    hash_password,
-    needs_rehash,
-    one_time_password,
-    password_problems,
-    verify_password,
-)
+from bot.staff.passwords import Passwords, one_time_password
+from bot.staff.sessions import PASSWORD_TRIES_PER_SESSION, SessionPolicy, SessionStore, revoke_all
+from bot.staff.throttle import LoginThrottle
 
 ROLES = ("editor", "analyst", "admin")
 ROLE_HELP = {
@@ -37,11 +33,8 @@ ROLE_HELP = {
     "admin": "manages accounts and campaigns, and can do everything",
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-LOCK_AFTER = 5
-LOCK_BASE_SECONDS = 30
-LOCK_MAX_SECONDS = 3600
-IP_MAX_FAILURES = 20
-IP_WINDOW_SECONDS = 900
+ENDED_FOR_WRONG_PASSWORDS = ("The current password was wrong too many times, so this session has "
+                             "ended. Log in again.")
 
 
 class StaffError(Exception):
@@ -55,23 +48,21 @@ class StaffView:
     role: str
     active: bool
     must_change_password: bool
-    locked_until: dt.datetime | None
     created_at: dt.datetime
     last_login_at: dt.datetime | None
-    # Changes whenever the password changes: a session made with an older one is void.
-    fingerprint: str
+    # End of the lock after failed logins (for addresses that failed), if locked now.
+    locked_until: dt.datetime | None = None
 
     def can(self, *roles: str) -> bool:
         """Admins can do everything; no roles given means any staff member."""
         return self.role == "admin" or not roles or self.role in roles
 
 
-def _view(row: StaffAccount) -> StaffView:
+def _view(row: StaffAccount, locked_until: dt.datetime | None = None) -> StaffView:
     return StaffView(
         id=row.id, email=row.email, role=row.role, active=row.active,
-        must_change_password=row.must_change_password, locked_until=row.locked_until,
-        created_at=row.created_at, last_login_at=row.last_login_at,
-        fingerprint=hashlib.sha256(row.password_hash.encode()).hexdigest()[:16],
+        must_change_password=row.must_change_password, created_at=row.created_at,
+        last_login_at=row.last_login_at, locked_until=locked_until,
     )
 
 
@@ -84,50 +75,42 @@ class LoginResult:
     staff: StaffView | None
     error: str | None = None  # "invalid" | "locked" | "throttled"
     retry_after: int = 0  # seconds
+    token: str | None = None  # the new session's, for the cookie
 
     @property
     def ok(self) -> bool:
         return self.staff is not None
 
 
-class IpLimiter:
-    def __init__(self, max_failures: int = IP_MAX_FAILURES, window: float = IP_WINDOW_SECONDS):
-        self.max_failures, self.window = max_failures, window
-        self._failures: dict[str, deque[float]] = {}
+@dataclass(frozen=True)
+class PasswordChange:
+    problems: list[str] = field(default_factory=list)  # empty: changed
+    token: str | None = None  # a fresh session for the browser that made the change
+    signed_out: bool = False  # too many wrong current passwords: the session was ended
+    retry_after: int = 0  # locked: seconds to wait
 
-    def _recent(self, ip: str) -> deque[float]:
-        now = time.monotonic()
-        times = self._failures.setdefault(ip, deque())
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
-
-    def retry_after(self, ip: str) -> int:
-        times = self._recent(ip)
-        if len(times) < self.max_failures:
-            return 0
-        return max(1, int(self.window - (time.monotonic() - times[0])))
-
-    def fail(self, ip: str) -> None:
-        self._recent(ip).append(time.monotonic())
-        if len(self._failures) > 10_000:  # forget idle addresses
-            for key in [k for k, v in self._failures.items() if not v][:5000]:
-                del self._failures[key]
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
-def lock_seconds(failures: int) -> int:
-    if failures < LOCK_AFTER:
-        return 0
-    return min(LOCK_BASE_SECONDS * 2 ** (failures - LOCK_AFTER), LOCK_MAX_SECONDS)
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{(seconds + 59) // 60} minutes"
 
 
 class StaffService:
-    def __init__(self, sessions: async_sessionmaker, ip_limiter: IpLimiter | None = None) -> None:
+    def __init__(self, sessions: async_sessionmaker, *, policy: SessionPolicy | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow, passwords: Passwords | None = None,
+                 throttle: LoginThrottle | None = None) -> None:
         self._sessions = sessions
-        self.ip_limiter = ip_limiter or IpLimiter()
-        # Failures for e-mails with no (active) account, kept in memory and locked the same
-        # way, so the "locked" answer does not tell which e-mails have an account.
-        self._unknown: dict[str, tuple[int, dt.datetime | None]] = {}
+        self.clock = clock
+        self.passwords = passwords or Passwords()
+        self.throttle = throttle or LoginThrottle()
+        self.logins = SessionStore(policy or SessionPolicy())
+        # Checking the limits and recording an attempt is one step within this process.
+        self._reserve = asyncio.Lock()
 
     async def get(self, staff_id: int) -> StaffView | None:
         async with self._sessions() as session:
@@ -142,8 +125,9 @@ class StaffService:
 
     async def accounts(self) -> list[StaffView]:
         async with self._sessions() as session:
+            locks = await self.throttle.locks(session, self.clock())
             rows = await session.scalars(select(StaffAccount).order_by(StaffAccount.email))
-            return [_view(r) for r in rows.all()]
+            return [_view(r, locks.get(r.email)) for r in rows.all()]
 
     async def count_admins(self) -> int:
         async with self._sessions() as session:
@@ -158,11 +142,12 @@ class StaffService:
         if role not in ROLES:
             raise StaffError(f"Role must be one of: {', '.join(ROLES)}.")
         password = one_time_password()
+        password_hash = await self.passwords.hash(password)
         async with self._sessions() as session:
             if await session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)):
                 raise StaffError(f"An account for {email} exists already.")
-            row = StaffAccount(email=email, role=role, password_hash=hash_password(password),
-                               must_change_password=True, active=True, failed_logins=0)
+            row = StaffAccount(email=email, role=role, password_hash=password_hash,
+                               must_change_password=True, active=True)
             session.add(row)
             await session.flush()
             await audit.record(session, actor=actor, action="staff.add", entity="staff_account",
@@ -170,7 +155,8 @@ class StaffService:
             await session.commit()
             return _view(row), password
 
-    async def _change(self, email: str, actor: str, action: str, **values) -> StaffView:
+    async def _change(self, email: str, actor: str, action: str, *, end_sessions: bool,
+                      unlock: bool = False, **values) -> StaffView:
         async with self._sessions() as session:
             row = await session.scalar(select(StaffAccount).where(
                 StaffAccount.email == normalise_email(email)))
@@ -180,32 +166,39 @@ class StaffService:
             before = {k: getattr(row, k) for k in shown}
             for key, value in values.items():
                 setattr(row, key, value)
+            if end_sessions:
+                await revoke_all(session, row.id)
             await audit.record(session, actor=actor, action=action, entity="staff_account",
                                entity_id=row.id, before={"email": row.email, **before},
                                after={"email": row.email, **{k: values[k] for k in shown}})
+            if unlock:
+                await self.throttle.clear(session, row.email)
             await session.commit()
             return _view(row)
 
     async def reset_password(self, email: str, *, actor: str = "cli") -> str:
         password = one_time_password()
-        await self._change(email, actor, "staff.reset_password", password_hash=hash_password(password),
-                           must_change_password=True, failed_logins=0, locked_until=None)
+        await self._change(email, actor, "staff.reset_password", end_sessions=True, unlock=True,
+                           password_hash=await self.passwords.hash(password),
+                           must_change_password=True)
         return password
 
     async def disable(self, email: str, *, actor: str = "cli") -> StaffView:
         if actor != "cli":  # the command line stays able to lock out a compromised admin
             await self._guard_last_admin(email, leaving=True)
-        return await self._change(email, actor, "staff.disable", active=False)
+        return await self._change(email, actor, "staff.disable", end_sessions=True, active=False)
 
     async def enable(self, email: str, *, actor: str = "cli") -> StaffView:
-        return await self._change(email, actor, "staff.enable", active=True)
+        return await self._change(email, actor, "staff.enable", end_sessions=False, active=True)
 
     async def set_role(self, email: str, role: str, *, actor: str = "cli") -> StaffView:
         if role not in ROLES:
             raise StaffError(f"Role must be one of: {', '.join(ROLES)}.")
         if role != "admin" and actor != "cli":
             await self._guard_last_admin(email, leaving=True)
-        return await self._change(email, actor, "staff.role", role=role)
+        # Sessions end even though the role is read on every request: whoever holds one
+        # logs in again and sees what the new role gives them.
+        return await self._change(email, actor, "staff.role", end_sessions=True, role=role)
 
     async def _guard_last_admin(self, email: str, leaving: bool) -> None:
         account = await self.by_email(email)
@@ -213,60 +206,116 @@ class StaffService:
                 and await self.count_admins() <= 1):
             raise StaffError("This is the last active admin account; make another admin first.")
 
-    async def authenticate(self, email: str, password: str, ip: str) -> LoginResult:
-        wait = self.ip_limiter.retry_after(ip)
-        if wait:
-            return LoginResult(None, "throttled", wait)
-        now = utcnow()
-        async with self._sessions() as session:
-            row = await session.scalar(select(StaffAccount).where(
-                StaffAccount.email == normalise_email(email)))
-            if row is None or not row.active:
-                burn_time(password)
-                self.ip_limiter.fail(ip)
-                return self._unknown_failure(normalise_email(email), now)
-            if row.locked_until is not None and row.locked_until > now:
-                self.ip_limiter.fail(ip)
-                return LoginResult(None, "locked", int((row.locked_until - now).total_seconds()) + 1)
-            if not verify_password(row.password_hash, password):
-                self.ip_limiter.fail(ip)
-                row.failed_logins += 1
-                seconds = lock_seconds(row.failed_logins)
-                row.locked_until = now + dt.timedelta(seconds=seconds) if seconds else None
+    # ---------------------------------------------------------------- login and sessions
+
+    async def authenticate(self, email: str, password: str, address: str) -> LoginResult:
+        """Checks the password and, when it is right, starts a session (`result.token`).
+
+        Three steps, so that no database connection waits for argon2. First, under a lock,
+        the limits are checked and the attempt is recorded as a failure and committed: a burst
+        of parallel guesses from one address then sees its own earlier attempts. Then the
+        password is checked in the worker pool. Last, a right password takes its failure back
+        and opens a session."""
+        email = normalise_email(email)
+        async with self._reserve:
+            now = self.clock()
+            async with self._sessions() as session:
+                wait = await self.throttle.address_wait(session, address, now)
+                if wait:
+                    return LoginResult(None, "throttled", wait)
+                row = await session.scalar(select(StaffAccount).where(StaffAccount.email == email))
+                locked_for = await self.throttle.account_wait(session, email, address, now)
+                attempt = await self.throttle.record(session, email, address, now,
+                                                     counts=not locked_for)
                 await session.commit()
-                return LoginResult(None, "locked" if seconds else "invalid", seconds)
-            if needs_rehash(row.password_hash):
-                row.password_hash = hash_password(password)
-            row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
-            await session.commit()
-            return LoginResult(_view(row))
-
-    def _unknown_failure(self, key: str, now: dt.datetime) -> LoginResult:
-        failures, until = self._unknown.get(key, (0, None))
-        if until is not None and until > now:
-            return LoginResult(None, "locked", int((until - now).total_seconds()) + 1)
-        failures += 1
-        seconds = lock_seconds(failures)
-        if len(self._unknown) >= 10_000:  # bounded: forget the oldest guesses
-            self._unknown.pop(next(iter(self._unknown)))
-        self._unknown[key] = (failures, now + dt.timedelta(seconds=seconds) if seconds else None)
-        return LoginResult(None, "locked" if seconds else "invalid", seconds)
-
-    async def change_password(self, staff_id: int, old: str, new: str) -> list[str]:
-        """Returns the problems (nothing changed then), or [] when the password was changed."""
+        # Exactly one argon2 check on every path from here on (see the module docstring).
+        if row is None or not row.active:
+            await self.passwords.verify_dummy(password)
+            right = False
+        else:
+            right = await self.passwords.verify(row.password_hash, password)
+        if locked_for:
+            return LoginResult(None, "locked", locked_for)
         async with self._sessions() as session:
-            row = await session.get(StaffAccount, staff_id)
-            if row is None or not row.active:
-                return ["This account no longer exists."]
-            if not verify_password(row.password_hash, old):
-                return ["The current password is not right."]
-            problems = password_problems(new, old=old, email=row.email)
-            if problems:
-                return problems
-            row.password_hash = hash_password(new)
-            row.must_change_password = False
-            await audit.record(session, actor=row.email, action="staff.password", entity="staff_account",
-                               entity_id=row.id, before={"password": "(previous)"},
-                               after={"password": "(changed)"})
+            if not right or row is None:
+                seconds = await self.throttle.lock_wait(session, email, now)
+                return LoginResult(None, "locked" if seconds else "invalid", seconds)
+            account = await session.get(StaffAccount, row.id)
+            if account is None or not account.active:  # disabled while the check ran
+                return LoginResult(None, "invalid")
+            await self.throttle.forgive(session, attempt)
+            await self.throttle.clear(session, email)
+            if self.passwords.needs_rehash(account.password_hash):
+                account.password_hash = await self.passwords.hash(password)
+            account.last_login_at = now
+            token = await self.logins.start(session, account.id, now)
             await session.commit()
-            return []
+            return LoginResult(_view(account), token=token)
+
+    async def session_staff(self, token: str) -> StaffView | None:
+        """The active staff member whose live session this token is, or None."""
+        async with self._sessions() as session:
+            found = await self.logins.find(session, token, self.clock())
+            row = await session.get(StaffAccount, found.staff_id) if found is not None else None
+            await session.commit()
+            return _view(row) if row is not None and row.active else None
+
+    async def log_out(self, token: str) -> None:
+        async with self._sessions() as session:
+            await self.logins.end(session, token)
+            await session.commit()
+
+    async def change_password(self, staff_id: int, old: str, new: str, *, address: str = "local",
+                              token: str | None = None) -> PasswordChange:
+        """Checks the current password, throttled like a login (and the same three steps),
+        with at most PASSWORD_TRIES_PER_SESSION wrong ones per session (`token`, the session
+        making the change); then sets the new password and ends every session of the account.
+        With `token`, a fresh session for the same browser comes back in the result."""
+        async with self._reserve:
+            now = self.clock()
+            async with self._sessions() as session:
+                row = await session.get(StaffAccount, staff_id)
+                if row is None or not row.active:
+                    return PasswordChange(["This account no longer exists."])
+                wait = (await self.throttle.address_wait(session, address, now)
+                        or await self.throttle.account_wait(session, row.email, address, now))
+                if wait:
+                    return PasswordChange([f"Too many wrong passwords. Try again in "
+                                           f"{_wait_words(wait)}."], retry_after=wait)
+                tries = await self.logins.count_password_try(session, token) if token else 0
+                if tries is None or tries > PASSWORD_TRIES_PER_SESSION:
+                    if token:
+                        await self.logins.end(session, token)
+                    await session.commit()
+                    return PasswordChange([ENDED_FOR_WRONG_PASSWORDS], signed_out=True)
+                attempt = await self.throttle.record(session, row.email, address, now)
+                await session.commit()
+        right = await self.passwords.verify(row.password_hash, old)
+        async with self._sessions() as session:
+            if not right:
+                if token and tries is not None and tries >= PASSWORD_TRIES_PER_SESSION:
+                    await self.logins.end(session, token)
+                    await session.commit()
+                    return PasswordChange([ENDED_FOR_WRONG_PASSWORDS], signed_out=True)
+                return PasswordChange(["The current password is not right."])
+            await self.throttle.forgive(session, attempt)
+            if token:
+                await self.logins.password_right(session, token)
+            await session.commit()
+        problems = await self.passwords.problems(new, old=old, email=row.email)
+        if problems:
+            return PasswordChange(problems)
+        password_hash = await self.passwords.hash(new)
+        async with self._sessions() as session:
+            account = await session.get(StaffAccount, staff_id)
+            if account is None or not account.active:
+                return PasswordChange(["This account no longer exists."])
+            account.password_hash = password_hash
+            account.must_change_password = False
+            await revoke_all(session, account.id)
+            await audit.record(session, actor=account.email, action="staff.password",
+                               entity="staff_account", entity_id=account.id,
+                               before={"password": "(previous)"}, after={"password": "(changed)"})
+            fresh = await self.logins.start(session, account.id, now) if token else None
+            await session.commit()
+            return PasswordChange(token=fresh)

@@ -17,13 +17,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--role", choices=ROLES, required=True,
                      help="; ".join(f"{r}: {h}" for r, h in ROLE_HELP.items()))
     ssub.add_parser("list", help="list accounts")
-    reset = ssub.add_parser("reset-password", help="new one-time password; unlocks the account")
+    reset = ssub.add_parser("reset-password",
+                            help="new one-time password; unlocks the account and ends its sessions")
     reset.add_argument("email")
-    disable = ssub.add_parser("disable", help="stop an account from logging in")
+    disable = ssub.add_parser("disable", help="stop an account from logging in; ends its sessions")
     disable.add_argument("email")
     enable = ssub.add_parser("enable", help="let a disabled account log in again")
     enable.add_argument("email")
-    role = ssub.add_parser("role", help="change an account's role")
+    role = ssub.add_parser("role", help="change an account's role; ends its sessions")
     role.add_argument("email")
     role.add_argument("role", choices=ROLES)
 

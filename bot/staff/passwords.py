@@ -1,38 +1,83 @@
-"""Password hashing (argon2id) and the rules a new password must meet."""
+"""Password hashing (argon2id) off the event loop, and the rules a new password must meet.
+
+An argon2 check costs tens of milliseconds of CPU and 64 MiB on purpose. Run on the event
+loop, a burst of failing logins would stall the bot and every other panel page for seconds;
+so every hash and check runs in a small thread pool of its own (argon2-cffi releases the
+GIL while it works). The pool is not the default executor: a flood of logins then queues
+behind two threads instead of taking the threads DNS look-ups and file I/O need.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 10
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
+MAX_LENGTH = 200
+# zxcvbn's scale: 3 is "safely unguessable: moderate protection from an offline slow-hash
+# attack" (under 10^10 guesses is 2), the level its authors recommend for accounts that matter.
+MIN_STRENGTH = 3
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; anything past 72 characters only helps
+WORKERS = 2
+
+T = TypeVar("T")
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="argon2")
+        return _pool
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+class Passwords:
+    """argon2id hashing and checking, always in the worker pool.
 
+    `verify_sync` is the one place a password is checked; the tests count calls to it."""
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+        self._dummy_hash: str | None = None
 
+    async def run(self, fn: Callable[..., T], *args) -> T:
+        return await asyncio.get_running_loop().run_in_executor(_executor(), fn, *args)
 
-def burn_time(password: str) -> None:
-    """Verify against a throwaway hash, so an unknown e-mail takes as long as a known one."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash(secrets.token_hex(16))
-    verify_password(_dummy_hash, password)
+    def verify_sync(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await self.run(self.verify_sync, password_hash, password)
+
+    async def verify_dummy(self, password: str) -> None:
+        """One check against a throwaway hash, so a login for an e-mail without an active
+        account costs exactly what one for a real account costs."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash(secrets.token_hex(16))
+        await self.verify(self._dummy_hash, password)
+
+    async def hash(self, password: str) -> str:
+        return await self.run(self._hasher.hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+    async def problems(self, new: str, *, old: str | None = None, email: str | None = None
+                       ) -> list[str]:
+        return await self.run(lambda: password_problems(new, old=old, email=email))
 
 
 def one_time_password() -> str:
@@ -40,11 +85,22 @@ def one_time_password() -> str:
 
 
 def password_problems(new: str, *, old: str | None = None, email: str | None = None) -> list[str]:
-    problems = []
+    """What is wrong with `new` as a password, in words meant for the person choosing it."""
     if len(new) < MIN_LENGTH:
-        problems.append(f"The new password must have at least {MIN_LENGTH} characters.")
+        return [f"The new password must have at least {MIN_LENGTH} characters."]
+    if len(new) > MAX_LENGTH:
+        return [f"The new password must have at most {MAX_LENGTH} characters."]
     if old is not None and new == old:
-        problems.append("The new password must be different from the old one.")
+        return ["The new password must be different from the old one."]
     if email and new.strip().lower() == email.strip().lower():
-        problems.append("The password must not be your e-mail address.")
-    return problems
+        return ["The password must not be your e-mail address."]
+    hints = [email, *(email or "").replace("@", " ").replace(".", " ").split(),
+             "belong", "pomorskie", "gdansk", "gdańsk", "staff", "panel"]
+    estimate = zxcvbn(new[:ZXCVBN_MAX_LENGTH], user_inputs=[h for h in hints if h])
+    if estimate["score"] >= MIN_STRENGTH:
+        return []
+    feedback = estimate["feedback"]
+    why = feedback.get("warning") or "It follows a pattern that password-guessing tools try early."
+    tips = " ".join(feedback.get("suggestions") or []) or (
+        "A few unrelated words together make a strong password that is easy to remember.")
+    return [f"This password is too easy to guess. {why} {tips}"]

@@ -14,13 +14,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.web.panel.context import PanelContext
 from bot.web.panel.rendering import PREFIX, STATIC_DIR, NavItem, build_templates, render
 from bot.web.panel.security import CsrfMiddleware, SecurityHeadersMiddleware, session_secret
 
 SESSION_COOKIE = "belong_panel"
-SESSION_MAX_AGE = 12 * 3600
 
 
 def page_modules() -> list[ModuleType]:
@@ -53,13 +53,22 @@ def build_panel_app(panel: PanelContext) -> Starlette:
         routes.extend(getattr(module, "routes", []))
         nav.extend(getattr(module, "PANEL_PAGES", []))
     routes.append(Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"))
-    https = (panel.settings.panel_url or "").startswith("https://")
+    settings = panel.settings
+    https = (settings.panel_url or "").startswith("https://")
+    # The cookie holds the session token, the CSRF token and flash messages; whether it
+    # logs anyone in is decided on the server (bot/staff/sessions.py). Its own lifetime
+    # only keeps browsers from sending it long after the session can have ended.
+    cookie_max_age = int(settings.panel_session_max_hours * 3600)
+    proxies = settings.trusted_proxies
     app = Starlette(
         routes=routes,
         middleware=[
+            # Only a proxy named in PANEL_TRUSTED_PROXIES may say who the client is (the
+            # address login throttling counts); nobody, when none is named.
+            *([Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []),
             Middleware(SecurityHeadersMiddleware),
-            Middleware(SessionMiddleware, secret_key=session_secret(panel.settings),
-                       session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, path=PREFIX,
+            Middleware(SessionMiddleware, secret_key=session_secret(settings),
+                       session_cookie=SESSION_COOKIE, max_age=cookie_max_age, path=PREFIX,
                        same_site="lax", https_only=https),
             Middleware(CsrfMiddleware, reject=_csrf_rejected),
         ],

@@ -11,36 +11,52 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.staff.accounts import StaffView
 from bot.web.panel.context import panel_context
-from bot.web.panel.rendering import PREFIX, render
+from bot.web.panel.rendering import PREFIX, flash, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 PASSWORD_PATH = f"{PREFIX}/password"
 
 
 async def current_staff(request: Request) -> StaffView | None:
-    """The logged-in, active staff member, or None. Read from the database on every request,
-    so a disabled account or a changed password ends other sessions at once."""
+    """The logged-in, active staff member, or None. The cookie's session token is looked up
+    on the server on every request (bot/staff/sessions.py): a session ended by logout, a
+    password change, a disabled account, a role change or idle time is void at once."""
     if hasattr(request.state, "staff"):
         return request.state.staff
     staff = None
-    staff_id = request.session.get("staff_id")
-    if isinstance(staff_id, int):
-        found = await panel_context(request).staff.get(staff_id)
-        if found is not None and found.active and found.fingerprint == request.session.get("auth"):
-            staff = found
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        staff = await panel_context(request).staff.session_staff(token)
+        if staff is None:
+            request.session.pop("sid", None)
+            flash(request, "Your session has ended (logged out, unused for a while, or your "
+                           "account changed). Please log in again.", "info")
     request.state.staff = staff
     return staff
 
 
-def log_in(request: Request, staff: StaffView) -> None:
-    # A fresh session (and CSRF token) at login: nothing planted before it survives.
+def session_token(request: Request) -> str | None:
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
+
+
+def client_address(request: Request) -> str:
+    """The address login throttling counts: the connecting one, or the client named by a
+    trusted proxy (PANEL_TRUSTED_PROXIES, applied in bot/web/panel/app.py)."""
+    return request.client.host if request.client else "unknown"
+
+
+def log_in(request: Request, staff: StaffView, token: str) -> None:
+    # A fresh cookie (and CSRF token) at login: nothing planted before it survives.
     request.session.clear()
-    request.session["staff_id"] = staff.id
-    request.session["auth"] = staff.fingerprint
+    request.session["sid"] = token
     request.state.staff = staff
 
 
-def log_out(request: Request) -> None:
+async def log_out(request: Request) -> None:
+    token = session_token(request)
+    if token is not None:
+        await panel_context(request).staff.log_out(token)
     request.session.clear()
     request.state.staff = None
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.web.panel.auth import current_staff, log_in, log_out, require_role
+from bot.web.panel.auth import client_address, current_staff, log_in, log_out, require_role, session_token
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
@@ -40,13 +40,12 @@ async def login_page(request: Request) -> Response:
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     next_url = str(form.get("next", ""))
-    ip = request.client.host if request.client else "unknown"
-    result = await panel_context(request).staff.authenticate(email, password, ip)
-    if result.staff is None:
+    result = await panel_context(request).staff.authenticate(email, password, client_address(request))
+    if result.staff is None or result.token is None:
         if result.error == "invalid":
             error = "Wrong e-mail or password."
         elif result.error == "locked":
-            error = ("Too many failed attempts for this account. "
+            error = ("Too many failed attempts for this account from your network. "
                      f"Try again in {_minutes(result.retry_after)}.")
         else:
             error = ("Too many failed attempts from your network. "
@@ -55,7 +54,7 @@ async def login_page(request: Request) -> Response:
         status = 429 if result.error in ("locked", "throttled") else 400
         return render(request, "login.html", {"error": error, "email": email, "next": next_url},
                       status_code=status)
-    log_in(request, result.staff)
+    log_in(request, result.staff, result.token)
     log.info("panel login: staff account %s", result.staff.id)
     if result.staff.must_change_password:
         flash(request, "Welcome! Please choose your own password before you go on.", "info")
@@ -64,7 +63,7 @@ async def login_page(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    log_out(request)
+    await log_out(request)
     flash(request, "You are logged out.", "info")
     return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
@@ -78,16 +77,26 @@ async def password_page(request: Request) -> Response:
     old = str(form.get("old_password", ""))
     new = str(form.get("new_password", ""))
     repeat = str(form.get("new_password_repeat", ""))
-    problems = ["The two new passwords are not the same."] if new != repeat else []
-    if not problems:
-        problems = await panel_context(request).staff.change_password(staff.id, old, new)
-    if problems:
+    if new != repeat:
         return render(request, "password.html", {"forced": staff.must_change_password,
-                                                 "errors": problems}, status_code=400)
+                                                 "errors": ["The two new passwords are not the same."]},
+                      status_code=400)
+    token = session_token(request)
+    change = await panel_context(request).staff.change_password(
+        staff.id, old, new, address=client_address(request), token=token)
+    if change.signed_out:
+        log.info("panel session of staff account %s ended: wrong current passwords", staff.id)
+        request.session.clear()
+        flash(request, change.problems[0], "error")
+        return RedirectResponse(f"{PREFIX}/login", status_code=303)
+    if not change.ok or change.token is None:
+        return render(request, "password.html", {"forced": staff.must_change_password,
+                                                 "errors": change.problems},
+                      status_code=429 if change.retry_after else 400)
     fresh = await panel_context(request).staff.get(staff.id)
     assert fresh is not None
-    log_in(request, fresh)  # the fingerprint changed with the password
-    flash(request, "Your password has been changed.")
+    log_in(request, fresh, change.token)  # every other session of the account has ended
+    flash(request, "Your password has been changed. Other sessions of your account have ended.")
     return RedirectResponse(f"{PREFIX}/", status_code=303)
 
 
