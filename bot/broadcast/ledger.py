@@ -92,25 +92,35 @@ class DeliveryLedger:
 
     async def claim(self, campaign_id: int, limit: int, now: dt.datetime) -> list[Recipient]:
         """pending -> sending for up to `limit` rows, committed before anything is sent."""
-        async with self._sessions() as session:
-            picked = (select(Delivery.user_id)
-                      .where(Delivery.campaign_id == campaign_id, Delivery.status == "pending")
-                      .order_by(Delivery.user_id).limit(limit)
-                      .with_for_update(skip_locked=True))
-            ids = list((await session.scalars(picked)).all())
-            if not ids:
+        while True:
+            async with self._sessions() as session:
+                picked = (select(Delivery.user_id)
+                          .where(Delivery.campaign_id == campaign_id, Delivery.status == "pending")
+                          .order_by(Delivery.user_id).limit(limit)
+                          .with_for_update(skip_locked=True))
+                ids = list((await session.scalars(picked)).all())
+                if not ids:
+                    await session.commit()
+                    return []
+                # Only the rows this UPDATE moved are ours. SQLite ignores SKIP LOCKED: a
+                # second sender (the CLI beside the running bot) may have picked the same
+                # rows and claimed them first; then pick again.
+                ids = list((await session.scalars(
+                    update(Delivery).where(Delivery.campaign_id == campaign_id,
+                                           Delivery.user_id.in_(ids),
+                                           Delivery.status == "pending")
+                    .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+                    .returning(Delivery.user_id))).all())
+                if not ids:
+                    await session.commit()
+                    continue
+                rows = (await session.execute(
+                    select(User.id, User.tg_user_id, User.language, Delivery.attempts)
+                    .join(Delivery, Delivery.user_id == User.id)
+                    .where(Delivery.campaign_id == campaign_id,
+                           Delivery.user_id.in_(ids)))).all()
                 await session.commit()
-                return []
-            await session.execute(
-                update(Delivery).where(Delivery.campaign_id == campaign_id,
-                                       Delivery.user_id.in_(ids), Delivery.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1))
-            rows = (await session.execute(
-                select(User.id, User.tg_user_id, User.language, Delivery.attempts)
-                .join(Delivery, Delivery.user_id == User.id)
-                .where(Delivery.campaign_id == campaign_id, Delivery.user_id.in_(ids)))).all()
-            await session.commit()
-        return [Recipient(*row) for row in rows]
+            return [Recipient(*row) for row in rows]
 
     async def record(self, campaign_id: int, outcomes: list[Outcome]) -> None:
         """Write final outcomes; a blocked recipient is marked blocked in `users` as well."""
