@@ -2,7 +2,9 @@
 
 Audience, written once when the campaign starts (`start`), in the same transaction that
 moves it from "scheduled" to "sending":
-- survey invitation: users with survey invitations on, not muted, not blocked;
+- survey invitation: users with survey invitations on, not muted, not blocked, not yet sent
+  an invitation to the same wave (by an earlier, cancelled one: a wave has one live
+  invitation, bot/broadcast/invitations.py);
 - survey reminder: the invitation's recipients it reached ("sent"), still opted in, not
   muted or blocked, with no completed participation in the wave;
 - announcement: users not muted or blocked, subscribed to the campaign's topic ("general"
@@ -48,7 +50,14 @@ def _audience(campaign: Campaign, default_language: str):
     """SELECT users.id of the campaign's audience."""
     reachable = and_(User.blocked.is_(False), User.pushes_muted.is_(False))
     if campaign.kind == "survey_invite":
-        return select(User.id).where(reachable, User.survey_pushes.is_(True))
+        # After a cancelled invitation of the wave, a new one asks only those not asked yet.
+        earlier = select(Campaign.id).where(Campaign.wave_id == campaign.wave_id,
+                                            Campaign.kind == "survey_invite",
+                                            Campaign.id != campaign.id)
+        invited = exists().where(Delivery.user_id == User.id,
+                                 Delivery.campaign_id.in_(earlier),
+                                 Delivery.status.in_(("sent", "sending")))
+        return select(User.id).where(reachable, User.survey_pushes.is_(True), ~invited)
     if campaign.kind == "survey_reminder":
         completed = exists().where(SurveyParticipation.user_id == User.id,
                                    SurveyParticipation.wave_id == campaign.wave_id,
