@@ -23,6 +23,7 @@ from bot.db.fsm_storage import SqlStorage
 from bot.dialog_ids import install as install_dialog_ids
 from bot.feedback.service import TicketService
 from bot.feedback.telegram import ReplyCourier, StaffChat
+from bot.privacy.erasure import UserErasure
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -112,6 +113,9 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     staff_chat = (StaffChat(settings.staff_chat_id, dp["tickets"])
                   if settings.staff_chat_id else None)
     dp["staff_chat"] = staff_chat
+    # /delete and the retention purge erase a person the same way.
+    dp["erasure"] = UserErasure(directory, dp["tickets"], storage,
+                                staff_chat_id=settings.staff_chat_id if staff_chat else None)
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.

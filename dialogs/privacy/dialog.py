@@ -9,10 +9,10 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.db.fsm_storage import SqlStorage
 from bot.feedback.service import TicketService
 from bot.i18n import T, _
 from bot.i18n import gettext_ as t
+from bot.privacy.erasure import UserErasure
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
@@ -97,22 +97,15 @@ async def push_lines(prefs: PushPreferences, user_id: int, manager: DialogManage
 
 
 async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManager):
-    users: UserDirectory = manager.middleware_data["users"]
-    storage: SqlStorage | Any = manager.middleware_data["fsm_storage"]
-    user_id = callback.from_user.id
+    erasure: UserErasure = manager.middleware_data["erasure"]
     locale = manager.middleware_data["locale"]
-    staff_chat = manager.middleware_data.get("staff_chat")
-    if staff_chat is not None:  # their tickets' copies in the staff group go with the tickets
-        await staff_chat.tickets.queue_staff_post_removals(user_id, staff_chat.chat_id)
-    await users.forget(user_id)
     # Close every dialog first, so nothing of this chat is written back afterwards.
     await manager.reset_stack()
-    if hasattr(storage, "forget"):
-        await storage.forget(user_id)
+    await erasure.erase(callback.from_user.id)
     manager.middleware_data["forgotten"] = True
     courier = manager.middleware_data.get("courier")
-    if staff_chat is not None and courier is not None:
-        courier.kick()
+    if erasure.staff_chat_id is not None and courier is not None:
+        courier.kick()  # the staff-group copies go now, not at the next round
     await callback.message.answer(  # type: ignore[union-attr]
         t("✅ Done. Everything the bot held about you has been deleted. "
           "If you write again, the bot starts fresh.", locale)
