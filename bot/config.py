@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # https the session cookie is marked Secure.
     panel_secret: SecretStr | None = None
     panel_url: str | None = None
+    # Retention (bot/privacy/retention.py), run daily by the bot and by `privacy purge`: the
+    # data of a person who has not written for this many months is erased as /delete does;
+    # answered or closed tickets are deleted this many months after their last change.
+    retention_inactive_months: int = 24
+    ticket_retention_months: int = 12
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -95,6 +100,13 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d", value):
             raise ValueError("push_quiet_hours must look like 21:00-09:00 (or be empty)")
+        return value
+
+    @field_validator("retention_inactive_months", "ticket_retention_months")
+    @classmethod
+    def _months(cls, value: int) -> int:
+        if not 1 <= value <= 120:
+            raise ValueError("a retention period is from 1 to 120 months")
         return value
 
     @field_validator("log_level")
