@@ -1,4 +1,4 @@
-"""Command line: python -m bot run | migrate | chat | content | survey | staff ..."""
+"""Command line: python -m bot run | migrate | chat | content | survey | staff | privacy ..."""
 
 from __future__ import annotations
 
@@ -267,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_staff_parser(sub)
 
+    from bot.privacy.cli import add_parser as add_privacy_parser
+
+    add_privacy_parser(sub)
+
     args = parser.parse_args(argv)
     settings = Settings()
     _logging(settings)
@@ -292,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.broadcast.cli import campaign_command
 
         return asyncio.run(campaign_command(settings, args))
+    if args.command == "privacy":
+        from bot.privacy.cli import run as run_privacy
+
+        return asyncio.run(run_privacy(settings, args))
     if args.command == "staff":
         from bot.staff.cli import run as run_staff
 

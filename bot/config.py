@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # addresses or networks (127.0.0.1, 10.0.0.0/8). Empty: the header is ignored and the
     # connecting address counts, which is right when nothing stands in front of the panel.
     panel_trusted_proxies: str = ""
+    # Retention (bot/privacy/retention.py), run daily by the bot and by `privacy purge`: the
+    # data of a person who has not written for this many months is erased as /delete does;
+    # answered or closed tickets are deleted this many months after their last change.
+    retention_inactive_months: int = 24
+    ticket_retention_months: int = 12
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -163,6 +168,13 @@ class Settings(BaseSettings):
         items = [part.strip() for part in self.panel_trusted_proxies.split(",") if part.strip()]
         return [str(ipaddress.ip_network(item, strict=False)) if "/" in item else item
                 for item in items]
+
+    @field_validator("retention_inactive_months", "ticket_retention_months")
+    @classmethod
+    def _months(cls, value: int) -> int:
+        if not 1 <= value <= 120:
+            raise ValueError("a retention period is from 1 to 120 months")
+        return value
 
     @field_validator("log_level")
     @classmethod

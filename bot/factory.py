@@ -25,6 +25,8 @@ from bot.dialog_ids import install as install_dialog_ids
 from bot.feedback.service import TicketLimits, TicketService
 from bot.feedback.telegram import ReplyCourier, StaffChat
 from bot.ratelimit import TokenBuckets
+from bot.privacy.erasure import UserErasure
+from bot.privacy.retention import PURGE_AT, Retention
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -49,6 +51,7 @@ class App:
     tickets: TicketService | None = None
     courier: ReplyCourier | None = None
     pushes: PushScheduler | None = None  # scheduled pushes; started by the runner
+    retention: Retention | None = None  # the nightly purge, run by `pushes`
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
@@ -116,6 +119,9 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     staff_chat = (StaffChat(settings.staff_chat_id, dp["tickets"])
                   if settings.staff_chat_id else None)
     dp["staff_chat"] = staff_chat
+    # /delete and the retention purge erase a person the same way.
+    dp["erasure"] = UserErasure(directory, dp["tickets"], storage,
+                                staff_chat_id=settings.staff_chat_id if staff_chat else None)
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
@@ -168,7 +174,14 @@ def build_app(settings: Settings, token: str) -> App:
     app = App(settings, engine, sessions, content, surveys, storage, bot, dp,
               tickets=dp["tickets"], courier=courier)
     app.pushes = build_pushes(settings, sessions, content, surveys, bot, dp["users"])
+    app.retention = build_retention(settings, dp["erasure"])
+    app.pushes.add_daily("retention", PURGE_AT, app.retention.purge)
     return app
+
+
+def build_retention(settings: Settings, erasure: UserErasure) -> Retention:
+    return Retention(erasure, inactive_months=settings.retention_inactive_months,
+                     ticket_months=settings.ticket_retention_months)
 
 
 def build_pushes(settings: Settings, sessions: async_sessionmaker, content: ContentStore,

@@ -134,7 +134,16 @@ class UserDirectory:
             user = await self._get(session, tg_user_id)
             return _info(user) if user else None
 
+    async def inactive_since(self, day: dt.date) -> list[int]:
+        """Telegram ids of the people whose last contact was before `day`."""
+        async with self._sessions() as session:
+            return list((await session.scalars(
+                select(User.tg_user_id).where(User.last_seen_on < day)
+                .order_by(User.id))).all())
+
     async def forget(self, tg_user_id: int) -> bool:
+        """Delete the user row; its foreign keys take participation, subscriptions,
+        deliveries and tickets with it. The whole erasure is bot/privacy/erasure.py."""
         self._cache.pop(tg_user_id, None)
         async with self._sessions() as session:
             result = await session.execute(delete(User).where(User.tg_user_id == tg_user_id))

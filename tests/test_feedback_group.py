@@ -198,7 +198,7 @@ async def test_deleting_my_data_removes_my_tickets_from_the_group(group_bot, san
     for post in (photo, long_photo):  # older: the photo is blanked, the caption replaced
         assert not post.deleted and post.kind == "photo"
         assert post.media[-1]["file_id"] != original_photo
-        assert "removed because the person deleted their data" in post.text
+        assert "removed (the person deleted their data" in post.text
         assert "паспорта" not in post.text and "пояснення" not in post.text
     assert long_text.text.startswith("🗑 Ticket #") and "пояснення" not in long_text.text
     # The bot is not an admin of this group, so a staff member's message stays theirs to delete.

@@ -7,7 +7,8 @@ panel use; it writes rows only, sending is the sender's job (bot/broadcast/sende
                                           faq_slug="residence-card", topic="general",
                                           languages=["pl", "uk"], due_at=None)  # None: now
     launch = await service.launch_survey("belonging", remind_after_days=7)
-    # launch.invitation, launch.reminder (None when remind_after_days is 0), launch.wave
+    # launch.invitation, launch.reminder (None when remind_after_days is 0), launch.wave;
+    # AlreadyLaunched (a CampaignError) when the wave has an invitation already
     s = await service.create_schedule("Quarterly wave", "survey", "0 10 1 1,4,7,10 *",
                                       survey="belonging", remind_after_days=7)
     await service.list()            -> list[CampaignInfo], newest first
@@ -35,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.broadcast.clock import Clock, system_clock, to_utc_naive
+from bot.broadcast.invitations import insert_invitation_once, live_invitation
 from bot.broadcast.render import Push, render_push
 from bot.config import LANGUAGES
 from bot.db.models import Campaign, Delivery, Schedule
@@ -46,6 +48,14 @@ DEFAULT_REMIND_AFTER_DAYS = 7
 
 class CampaignError(ValueError):
     pass
+
+
+class AlreadyLaunched(CampaignError):
+    """The wave has an invitation already (scheduled, sending or done); `campaign` is it."""
+
+    def __init__(self, message: str, campaign: CampaignInfo | None) -> None:
+        super().__init__(message)
+        self.campaign = campaign
 
 
 @dataclass(frozen=True)
@@ -212,41 +222,80 @@ class CampaignService:
                             schedule_id: int | None = None) -> SurveyLaunch:
         """An invitation to the open wave of `survey` (opened first when there is none, or
         when `new_wave`), and one reminder `remind_after_days` later to those invited who
-        have not completed it (none when 0 or None)."""
+        have not completed it (none when 0 or None).
+
+        A wave has at most one invitation that is not cancelled: a second launch, from any
+        process and at any moment, creates nothing and raises AlreadyLaunched."""
         self._check_survey(survey)
         if remind_after_days is not None and remind_after_days < 0:
             raise CampaignError("remind_after_days must be 0 or more")
-        from bot.surveys.store import SurveyError
-
-        wave = None
-        if not new_wave and not wave_code:
-            wave = next((w for w in await self.surveys.open_waves() if w.survey == survey), None)
-        if wave is None:
-            try:
-                wave = await self.surveys.open_wave(survey, wave_code)
-            except SurveyError as exc:
-                raise CampaignError(str(exc)) from None
+        wave = await self._wave_to_launch(survey, new_wave, wave_code)
         start = to_utc_naive(due_at) if due_at else self._now()
+        common = {"status": "scheduled", "survey": survey, "wave_id": wave.id, "audience": {},
+                  "texts": {}, "quiet_hours": quiet_hours, "created_by": created_by,
+                  "schedule_id": schedule_id, "created_at": self._now()}
         async with self._sessions() as session:
-            invite = Campaign(name=f"{survey} {wave.code}: invitation", kind="survey_invite",
-                              status="scheduled", due_at=start, survey=survey, wave_id=wave.id,
-                              remind_after_days=remind_after_days or None, audience={},
-                              texts={}, quiet_hours=quiet_hours, created_by=created_by,
-                              schedule_id=schedule_id, created_at=self._now())
-            session.add(invite)
-            await session.flush()
+            invite_id = await insert_invitation_once(session, {
+                **common, "name": f"{survey} {wave.code}: invitation", "kind": "survey_invite",
+                "due_at": start, "remind_after_days": remind_after_days or None})
+            if invite_id is None:
+                await session.rollback()
+                raise await self._already_launched(survey, wave.code, wave.id)
+            invite = await session.get(Campaign, invite_id)
+            assert invite is not None
             reminder = None
-            if remind_after_days:
+            if remind_after_days:  # made with its invitation, so it is made once too
                 reminder = Campaign(
-                    name=f"{survey} {wave.code}: reminder", kind="survey_reminder",
-                    status="scheduled", due_at=start + dt.timedelta(days=remind_after_days),
-                    survey=survey, wave_id=wave.id, parent_id=invite.id, audience={}, texts={},
-                    quiet_hours=quiet_hours, created_by=created_by, schedule_id=schedule_id,
-                    created_at=self._now())
+                    **common, name=f"{survey} {wave.code}: reminder", kind="survey_reminder",
+                    due_at=start + dt.timedelta(days=remind_after_days), parent_id=invite_id)
                 session.add(reminder)
             await session.commit()
             return SurveyLaunch(wave.id, wave.code, _info(invite),
                                 _info(reminder) if reminder else None)
+
+    async def _wave_to_launch(self, survey: str, new_wave: bool, wave_code: str | None) -> Any:
+        from bot.surveys.store import SurveyError
+
+        reuse = not new_wave and not wave_code
+        if reuse:
+            wave = await self._open_wave(survey)
+            if wave is not None:
+                return wave
+        try:
+            return await self.surveys.open_wave(survey, wave_code)
+        except SurveyError as exc:
+            # Another launch opened this quarter's wave a moment ago: this one joins it (and
+            # then finds its invitation).
+            wave = await self._open_wave(survey) if reuse else None
+            if wave is None:
+                raise CampaignError(str(exc)) from None
+            return wave
+
+    async def _open_wave(self, survey: str) -> Any:
+        return next((w for w in await self.surveys.open_waves() if w.survey == survey), None)
+
+    async def _already_launched(self, survey: str, code: str, wave_id: int) -> AlreadyLaunched:
+        async with self._sessions() as session:
+            existing = await session.scalar(
+                select(Campaign.id).where(live_invitation(wave_id)).order_by(Campaign.id).limit(1))
+        status = await self.status(existing) if existing is not None else None
+        if status is None:  # cancelled in the meantime: rare, and a retry will do
+            return AlreadyLaunched(f"wave {code} of {survey} was being launched by someone "
+                                   "else at the same moment; nothing new was created", None)
+        info = status.campaign
+        state = (f"scheduled for {self._local(info.due_at)} ({self.timezone})"
+                 if info.status == "scheduled"
+                 else f"{info.status}: {status.sent} of {status.total} sent")
+        return AlreadyLaunched(
+            f"wave {code} of {survey} already has an invitation campaign #{info.id} ({state}); "
+            "nothing new was created and nobody is invited twice. To ask everyone again, "
+            "open a new wave", info)
+
+    def _local(self, value: dt.datetime) -> str:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.timezone)
+        return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     async def create_schedule(self, name: str, kind: str, cron: str, *,
                               survey: str | None = None,

@@ -243,7 +243,7 @@ async def campaign_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def survey_launch(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.broadcast.campaigns import CampaignError
+    from bot.broadcast.campaigns import AlreadyLaunched, CampaignError
 
     if args.now and settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
@@ -265,6 +265,9 @@ async def survey_launch(settings: Settings, args: argparse.Namespace) -> int:
                 args.slug, due_at=_at(settings, args.at), remind_after_days=args.remind_after_days,
                 new_wave=args.new_wave, wave_code=args.code, quiet_hours=not args.no_quiet_hours,
                 created_by="cli")
+        except AlreadyLaunched as exc:  # 1, as "cancel" of a finished campaign: nothing changed
+            print(f"error: {exc} (--new-wave)", file=sys.stderr)
+            return 1
         except (CampaignError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -2,7 +2,9 @@
 
 Audience, written once when the campaign starts (`start`), in the same transaction that
 moves it from "scheduled" to "sending":
-- survey invitation: users with survey invitations on, not muted, not blocked;
+- survey invitation: users with survey invitations on, not muted, not blocked, not yet sent
+  an invitation to the same wave (by an earlier, cancelled one: a wave has one live
+  invitation, bot/broadcast/invitations.py);
 - survey reminder: the invitation's recipients it reached ("sent"), still opted in, not
   muted or blocked, with no completed participation in the wave;
 - announcement: users not muted or blocked, subscribed to the campaign's topic ("general"
@@ -48,7 +50,14 @@ def _audience(campaign: Campaign, default_language: str):
     """SELECT users.id of the campaign's audience."""
     reachable = and_(User.blocked.is_(False), User.pushes_muted.is_(False))
     if campaign.kind == "survey_invite":
-        return select(User.id).where(reachable, User.survey_pushes.is_(True))
+        # After a cancelled invitation of the wave, a new one asks only those not asked yet.
+        earlier = select(Campaign.id).where(Campaign.wave_id == campaign.wave_id,
+                                            Campaign.kind == "survey_invite",
+                                            Campaign.id != campaign.id)
+        invited = exists().where(Delivery.user_id == User.id,
+                                 Delivery.campaign_id.in_(earlier),
+                                 Delivery.status.in_(("sent", "sending")))
+        return select(User.id).where(reachable, User.survey_pushes.is_(True), ~invited)
     if campaign.kind == "survey_reminder":
         completed = exists().where(SurveyParticipation.user_id == User.id,
                                    SurveyParticipation.wave_id == campaign.wave_id,
@@ -92,25 +101,35 @@ class DeliveryLedger:
 
     async def claim(self, campaign_id: int, limit: int, now: dt.datetime) -> list[Recipient]:
         """pending -> sending for up to `limit` rows, committed before anything is sent."""
-        async with self._sessions() as session:
-            picked = (select(Delivery.user_id)
-                      .where(Delivery.campaign_id == campaign_id, Delivery.status == "pending")
-                      .order_by(Delivery.user_id).limit(limit)
-                      .with_for_update(skip_locked=True))
-            ids = list((await session.scalars(picked)).all())
-            if not ids:
+        while True:
+            async with self._sessions() as session:
+                picked = (select(Delivery.user_id)
+                          .where(Delivery.campaign_id == campaign_id, Delivery.status == "pending")
+                          .order_by(Delivery.user_id).limit(limit)
+                          .with_for_update(skip_locked=True))
+                ids = list((await session.scalars(picked)).all())
+                if not ids:
+                    await session.commit()
+                    return []
+                # Only the rows this UPDATE moved are ours. SQLite ignores SKIP LOCKED: a
+                # second sender (the CLI beside the running bot) may have picked the same
+                # rows and claimed them first; then pick again.
+                ids = list((await session.scalars(
+                    update(Delivery).where(Delivery.campaign_id == campaign_id,
+                                           Delivery.user_id.in_(ids),
+                                           Delivery.status == "pending")
+                    .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+                    .returning(Delivery.user_id))).all())
+                if not ids:
+                    await session.commit()
+                    continue
+                rows = (await session.execute(
+                    select(User.id, User.tg_user_id, User.language, Delivery.attempts)
+                    .join(Delivery, Delivery.user_id == User.id)
+                    .where(Delivery.campaign_id == campaign_id,
+                           Delivery.user_id.in_(ids)))).all()
                 await session.commit()
-                return []
-            await session.execute(
-                update(Delivery).where(Delivery.campaign_id == campaign_id,
-                                       Delivery.user_id.in_(ids), Delivery.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1))
-            rows = (await session.execute(
-                select(User.id, User.tg_user_id, User.language, Delivery.attempts)
-                .join(Delivery, Delivery.user_id == User.id)
-                .where(Delivery.campaign_id == campaign_id, Delivery.user_id.in_(ids)))).all()
-            await session.commit()
-        return [Recipient(*row) for row in rows]
+            return [Recipient(*row) for row in rows]
 
     async def record(self, campaign_id: int, outcomes: list[Outcome]) -> None:
         """Write final outcomes; a blocked recipient is marked blocked in `users` as well."""

@@ -8,6 +8,7 @@ process), jobs are derived from the rows:
 - an active schedule -> a CronTrigger in Europe/Warsaw; each firing creates campaigns (a
   survey schedule opens a new wave and launches its invitation and reminder). A firing missed
   while the process was down is made up once on start.
+Daily housekeeping of the bot process (the retention purge) is added with `add_daily`.
 Job functions are module-level with picklable arguments (a registry key and an id), as
 APScheduler 3 wants; misfire_grace_time=None and coalesce=True so nothing due is dropped.
 A campaign runs in a task owned by this class, so stopping is graceful: no new claims,
@@ -20,6 +21,8 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -57,6 +60,12 @@ async def sync_job(key: str) -> None:
         await scheduler.sync()
 
 
+async def daily_job(key: str, name: str) -> None:
+    scheduler = _REGISTRY.get(key)
+    if scheduler is not None:
+        await scheduler.run_daily(name)
+
+
 class PushScheduler:
     def __init__(self, service: CampaignService, broadcaster: Broadcaster, *,
                  sync_seconds: float = 20.0, timezone: str = "Europe/Warsaw") -> None:
@@ -69,6 +78,8 @@ class PushScheduler:
         self.results: list[RunResult] = []  # what finished runs returned (tests, status)
         self._scheduler: AsyncIOScheduler | None = None
         self._sync_lock = asyncio.Lock()
+        # Housekeeping of the bot process (the retention purge): name -> (local time, run).
+        self.daily: dict[str, tuple[dt.time, Callable[[], Awaitable[Any]]]] = {}
 
     @property
     def _sessions(self):
@@ -88,6 +99,8 @@ class PushScheduler:
         await self.sync(first=True)
         self._scheduler.add_job(sync_job, IntervalTrigger(seconds=self.sync_seconds),
                                 args=[self.key], id="sync", replace_existing=True)
+        for name in self.daily:
+            self._add_daily(name)
         log.info("push scheduler started")
 
     async def stop(self) -> None:
@@ -101,6 +114,30 @@ class PushScheduler:
         await self.broadcaster.close()
         _REGISTRY.pop(self.key, None)
         log.info("push scheduler stopped")
+
+    # ------------------------------------------------------------ housekeeping
+    def add_daily(self, name: str, at: dt.time, run: Callable[[], Awaitable[Any]]) -> None:
+        """Run `run()` every day at `at`, local time. A day missed while the process was
+        down is not made up: these jobs catch up by themselves the next night."""
+        self.daily[name] = (at, run)
+        if self._scheduler is not None:
+            self._add_daily(name)
+
+    def _add_daily(self, name: str) -> None:
+        assert self._scheduler is not None
+        at, _run = self.daily[name]
+        self._scheduler.add_job(daily_job, CronTrigger(hour=at.hour, minute=at.minute,
+                                                       timezone=self.timezone),
+                                args=[self.key, name], id=f"daily:{name}", replace_existing=True)
+
+    async def run_daily(self, name: str) -> None:
+        entry = self.daily.get(name)
+        if entry is None or self.stop_event.is_set():
+            return
+        try:
+            await entry[1]()
+        except Exception:  # the database may be busy; tomorrow's run does the same work
+            log.exception("daily job %s failed; it runs again tomorrow", name)
 
     # ------------------------------------------------------------ campaigns
     def spawn(self, campaign_id: int) -> None:
@@ -220,7 +257,7 @@ class PushScheduler:
                 if first and await self._missed(row):
                     missed.append(row.id)
             for job in self._scheduler.get_jobs():
-                if job.id != "sync" and job.id not in wanted:
+                if job.id != "sync" and not job.id.startswith("daily:") and job.id not in wanted:
                     job.remove()
         for schedule_id in missed:
             log.info("schedule %s fell due while the bot was down: firing it now", schedule_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, utcnow
@@ -133,6 +133,28 @@ async def _audit(session: AsyncSession, actor: str, action: str, number: int,
                  before: dict | None, after: dict | None) -> None:
     await audit.record(session, actor=actor, action=action, entity="ticket", entity_id=number,
                        before=before, after=after)
+
+
+async def _queue_removals(session: AsyncSession, tickets, chat_id: int) -> int:
+    """Queue the staff-group copies of the tickets matching `tickets` for removal."""
+    rows = (await session.execute(
+        select(Ticket.id, TicketMessage.author, TicketMessage.photo_file_id,
+               TicketMessage.staff_chat_message_id, TicketMessage.staff_chat_photo_id)
+        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+        .where(tickets)
+        .where((TicketMessage.staff_chat_message_id.is_not(None))
+               | (TicketMessage.staff_chat_photo_id.is_not(None))))).all()
+    removals = []
+    for number, author, photo, post, photo_post in rows:
+        if photo_post is not None:
+            removals.append((photo_post, number, "photo"))
+        if post is not None:
+            kind = ("reply" if author != "user" else
+                    "photo" if photo and photo_post is None else "text")
+            removals.append((post, number, kind))
+    session.add_all(StaffPostRemoval(chat_id=chat_id, message_id=post, ticket_number=number,
+                                     kind=kind) for post, number, kind in removals)
+    return len(removals)
 
 
 class TicketService:
@@ -266,26 +288,32 @@ class TicketService:
         """Before a person's tickets are deleted: queue their copies in the staff group for
         removal (the posts of their messages, and staff replies made there). Returns how many."""
         async with self._sessions() as session:
-            rows = (await session.execute(
-                select(Ticket.id, TicketMessage.author, TicketMessage.photo_file_id,
-                       TicketMessage.staff_chat_message_id, TicketMessage.staff_chat_photo_id)
-                .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
-                .join(User, User.id == Ticket.user_id)
-                .where(User.tg_user_id == tg_user_id)
-                .where((TicketMessage.staff_chat_message_id.is_not(None))
-                       | (TicketMessage.staff_chat_photo_id.is_not(None))))).all()
-            removals = []
-            for number, author, photo, post, photo_post in rows:
-                if photo_post is not None:
-                    removals.append((photo_post, number, "photo"))
-                if post is not None:
-                    kind = ("reply" if author != "user" else
-                            "photo" if photo and photo_post is None else "text")
-                    removals.append((post, number, kind))
-            session.add_all(StaffPostRemoval(chat_id=chat_id, message_id=post, ticket_number=number,
-                                             kind=kind) for post, number, kind in removals)
+            mine = select(Ticket.id).join(User, User.id == Ticket.user_id).where(
+                User.tg_user_id == tg_user_id)
+            count = await _queue_removals(session, Ticket.id.in_(mine), chat_id)
             await session.commit()
-        return len(removals)
+        return count
+
+    # ------------------------------------------------------------ retention
+    async def expired(self, before: dt.datetime) -> list[int]:
+        """Numbers of answered or closed tickets unchanged since before `before` (naive UTC).
+        A ticket still waiting for a reply is never expired."""
+        async with self._sessions() as session:
+            return list((await session.scalars(
+                select(Ticket.id).where(Ticket.status.in_(("answered", "closed")),
+                                        Ticket.updated_at < before).order_by(Ticket.id))).all())
+
+    async def delete(self, numbers: list[int], staff_chat_id: int | None) -> int:
+        """Delete tickets with their messages, queueing their staff-group copies for removal
+        first (in the same transaction). Returns how many tickets were deleted."""
+        if not numbers:
+            return 0
+        async with self._sessions() as session:
+            if staff_chat_id is not None:
+                await _queue_removals(session, Ticket.id.in_(numbers), staff_chat_id)
+            result = await session.execute(delete(Ticket).where(Ticket.id.in_(numbers)))
+            await session.commit()
+        return result.rowcount or 0
 
     async def staff_post_removals(self, limit: int = 50) -> list[StaffPostRemoval]:
         async with self._sessions() as session:

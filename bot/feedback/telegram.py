@@ -162,7 +162,7 @@ class StaffChat:
         await self.tickets.set_staff_post(first.id, sent.message_id, photo_post)
 
     async def remove_pending(self, bot: Bot) -> int:
-        """Remove the staff-group copies of tickets whose person deleted their data.
+        """Remove the staff-group copies of deleted tickets (/delete, or the retention purge).
 
         A post is deleted; Telegram lets a bot delete messages only in their first 48 hours,
         so an older post is overwritten instead (its photo replaced by a blank image). A staff
@@ -185,7 +185,8 @@ class StaffChat:
     async def _remove(self, bot: Bot, chat_id: int, message_id: int, number: int,
                       kind: str) -> str:
         """"removed", "kept" (it cannot be removed) or "later" (a temporary failure)."""
-        notice = f"🗑 Ticket #{number}: removed because the person deleted their data."
+        notice = (f"🗑 Ticket #{number}: removed (the person deleted their data, or the "
+                  "ticket's retention period ended).")
         try:
             try:
                 await bot.delete_message(chat_id, message_id)

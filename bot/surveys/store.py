@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import SurveyAnswer, SurveyHolding, SurveyParticipation, SurveyWave, User
@@ -86,7 +87,11 @@ class SurveyService:
                 await self._close(session, wave)
             row = SurveyWave(survey=slug, code=code, opened_on=_today(), closed=False, release_k=k)
             session.add(row)
-            await session.commit()
+            try:
+                await session.commit()
+            except IntegrityError:  # opened at the same moment by another launch or process
+                await session.rollback()
+                raise SurveyError(f"wave {code!r} of {slug!r} exists already") from None
             return _wave(row)
 
     async def ensure_first_wave(self, slug: str) -> WaveInfo | None:

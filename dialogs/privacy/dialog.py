@@ -9,10 +9,11 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.db.fsm_storage import SqlStorage
+from bot.config import Settings
 from bot.feedback.service import TicketService
-from bot.i18n import T, _
+from bot.i18n import TP, T, _
 from bot.i18n import gettext_ as t
+from bot.privacy.erasure import UserErasure
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
@@ -52,12 +53,15 @@ STATUS_NAMES = {"new": _("waiting for a reply"), "answered": _("staff replied"),
 
 
 async def data_getter(dialog_manager: DialogManager, users: UserDirectory, locale: str,
-                      surveys: SurveyService, prefs: PushPreferences | None = None,
+                      surveys: SurveyService, settings: Settings,
+                      prefs: PushPreferences | None = None,
                       tickets: TicketService | None = None, **_: Any):
+    periods = {"inactive_months": settings.retention_inactive_months,
+               "ticket_months": settings.ticket_retention_months}
     user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
     info = await users.describe(user_id)
     if info is None:
-        return {"summary": t("The bot holds nothing about you.", locale)}
+        return {**periods, "summary": t("The bot holds nothing about you.", locale)}
     lines = [
         t("Language: {language}", locale, language=LANGUAGE_NAMES.get(info.language or "", "-")),
         t("First message: {date}", locale, date=format_date(info.first_contact)),
@@ -75,7 +79,7 @@ async def data_getter(dialog_manager: DialogManager, users: UserDirectory, local
         for number, status in await tickets.for_user(user_id):
             lines.append(t("Your message to staff, ticket #{number}: {state}", locale,
                            number=number, state=t(STATUS_NAMES.get(status, status), locale)))
-    return {"summary": "\n".join("• " + line for line in lines)}
+    return {**periods, "summary": "\n".join("• " + line for line in lines)}
 
 
 async def push_lines(prefs: PushPreferences, user_id: int, manager: DialogManager,
@@ -97,22 +101,15 @@ async def push_lines(prefs: PushPreferences, user_id: int, manager: DialogManage
 
 
 async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManager):
-    users: UserDirectory = manager.middleware_data["users"]
-    storage: SqlStorage | Any = manager.middleware_data["fsm_storage"]
-    user_id = callback.from_user.id
+    erasure: UserErasure = manager.middleware_data["erasure"]
     locale = manager.middleware_data["locale"]
-    staff_chat = manager.middleware_data.get("staff_chat")
-    if staff_chat is not None:  # their tickets' copies in the staff group go with the tickets
-        await staff_chat.tickets.queue_staff_post_removals(user_id, staff_chat.chat_id)
-    await users.forget(user_id)
     # Close every dialog first, so nothing of this chat is written back afterwards.
     await manager.reset_stack()
-    if hasattr(storage, "forget"):
-        await storage.forget(user_id)
+    await erasure.erase(callback.from_user.id)
     manager.middleware_data["forgotten"] = True
     courier = manager.middleware_data.get("courier")
-    if staff_chat is not None and courier is not None:
-        courier.kick()
+    if erasure.staff_chat_id is not None and courier is not None:
+        courier.kick()  # the staff-group copies go now, not at the next round
     await callback.message.answer(  # type: ignore[union-attr]
         t("✅ Done. Everything the bot held about you has been deleted. "
           "If you write again, the bot starts fresh.", locale)
@@ -127,6 +124,14 @@ def build_privacy_dialog() -> Dialog:
             T(PRIVACY_TEXT),
             T(FEEDBACK_PRIVACY),
             T(PUSH_PRIVACY),
+            TP("\n🗓 If you do not write to the bot for {n} month, everything it holds about "
+               "you is deleted automatically, as with /delete.",
+               "\n🗓 If you do not write to the bot for {n} months, everything it holds about "
+               "you is deleted automatically, as with /delete.", "inactive_months"),
+            TP("Your messages to staff are deleted {n} month after they were answered or "
+               "closed.",
+               "Your messages to staff are deleted {n} months after they were answered or "
+               "closed.", "ticket_months"),
             Format("\n{summary}"),
             SwitchTo(T("🗑 Delete my data"), id="del", state=PrivacySG.confirm_delete),
             home_button(),

@@ -1,0 +1,77 @@
+"""`python -m bot privacy purge [--dry-run]`: the nightly retention purge, on demand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.config import Settings
+
+
+def add_parser(sub) -> None:
+    privacy = sub.add_parser("privacy", help="retention: delete data past its period")
+    psub = privacy.add_subparsers(dest="action", required=True)
+    purge = psub.add_parser(
+        "purge", help="erase people who have not written for RETENTION_INACTIVE_MONTHS and "
+                      "tickets answered or closed TICKET_RETENTION_MONTHS ago")
+    purge.add_argument("--dry-run", action="store_true",
+                       help="count what would be deleted; delete nothing")
+
+
+class _Progress:
+    """One progress line on stderr while people are erased."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        step = done * 100 // max(total, 1)
+        if not self.tty and step == self.shown and done != total:
+            return
+        self.shown = step
+        bar = "#" * (done * 30 // max(total, 1))
+        print(f"\r[{bar:30s}] {done:,} / {total:,} people erased", end="" if self.tty else "\n",
+              file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.tty and self.shown >= 0:
+            print(file=sys.stderr)
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade_async
+    from bot.factory import build_retention, build_storage
+    from bot.feedback.service import TicketService
+    from bot.privacy.erasure import UserErasure
+    from bot.users import UserDirectory
+
+    await upgrade_async(settings.db_url)
+    engine = create_engine(settings.db_url)
+    sessions = create_session_factory(engine)
+    storage, _isolation = build_storage(settings, engine)
+    erasure = UserErasure(UserDirectory(sessions), TicketService(sessions), storage,
+                          staff_chat_id=settings.staff_chat_id)
+    try:
+        progress = _Progress()
+        report = await build_retention(settings, erasure).purge(dry_run=args.dry_run,
+                                                                progress=progress)
+        progress.finish()
+    finally:
+        await storage.close()
+        await engine.dispose()
+    who = "person" if report.people == 1 else "people"
+    what = "ticket" if report.tickets == 1 else "tickets"
+    people = (f"the data of {report.people} {who} who have not written since before "
+              f"{report.people_before.isoformat()} ({settings.retention_inactive_months} months)")
+    tickets = (f"{report.tickets} {what} answered or closed and unchanged since before "
+               f"{report.tickets_before:%Y-%m-%d %H:%M} UTC "
+               f"({settings.ticket_retention_months} months)")
+    if report.dry_run:
+        print(f"dry run, nothing deleted: would erase {people}, and delete {tickets}")
+        return 0
+    print(f"erased {people}; deleted {tickets}")
+    if settings.staff_chat_id and (report.people or report.tickets):
+        print("their copies in the staff group are removed by the running bot")
+    return 0
