@@ -21,10 +21,10 @@ run: install
 chat: install
 	$(BIN)/python -m bot chat
 
-# The browser tests get a pytest process of their own (tests/conftest.py says why).
+# One process for every test, browser tests included; -X faulthandler prints every
+# thread's stack if the interpreter ever crashes (docs/postmortem-segfault.md).
 test: install
-	$(BIN)/python -m pytest -q -m "not browser"
-	$(BIN)/python -m pytest -q -m browser
+	$(BIN)/python -X faulthandler -m pytest -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -272,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     add_privacy_parser(sub)
 
     args = parser.parse_args(argv)
+    # Before anything allocates much: CPython 3.11 must not collect inside C code
+    # (bot/gc_safepoint.py says why).
+    from bot.gc_safepoint import install as install_safe_gc
+
+    install_safe_gc()
     settings = Settings()
     _logging(settings)
     if args.command == "run":

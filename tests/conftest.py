@@ -10,21 +10,13 @@ import pytest
 import pytest_asyncio
 
 from bot.config import PROJECT_ROOT
+from bot.gc_safepoint import install as install_safe_gc
 from bot.sandbox import BotApiSandbox
 from tests.botenv import RunningBot, make_settings
 
-
-def pytest_collection_modifyitems(items):
-    """Browser tests last.
-
-    They run the whole bot on an event loop shared by the module's tests (one chromium for
-    all of them). Measured: when the panel tests ran after them in the same process, the
-    interpreter crashed now and then with a segfault on a corrupted allocator free list
-    (in CI, in test_panel_content; here in 9 of 19 runs of those modules with SQLAlchemy's
-    pure-Python code paths), and not once in 13 runs without the browser tests' bot before
-    them. Which C code corrupts the heap is not found yet (see the commit); until it is,
-    nothing runs after the browser tests, and `make test` gives them a process of their own."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+# The test process runs the bot in-process, so it needs the same protection as
+# `python -m bot` on CPython 3.11 (bot/gc_safepoint.py, docs/postmortem-segfault.md).
+install_safe_gc()
 
 
 def _database_threads() -> set[threading.Thread]:

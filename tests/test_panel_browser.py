@@ -11,8 +11,7 @@ from playwright.async_api import expect
 
 from tests.browser import create_staff, login, panel_url
 
-# "browser": these run last, and `make test` runs them in a pytest process of their own
-# (tests/conftest.py says why).
+# "browser": they drive Debian's chromium (`pytest -m "not browser"` leaves them out).
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 # The bot answers over real HTTP; give a slow CI machine time before a wait gives up.
 expect.set_options(timeout=15_000)
