@@ -10,14 +10,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 belong
 
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml requirements.lock README.md alembic.ini ./
 COPY bot ./bot
 COPY dialogs ./dialogs
 COPY migrations ./migrations
 COPY locales ./locales
 COPY content ./content
-# Editable, so that the code finds migrations/, locales/ and content/ beside it in /app.
-RUN pip install -e .
+# Every dependency from the lock (pinned, hashes checked), then the project itself without
+# resolving anything more. Editable, so that the code finds migrations/, locales/ and
+# content/ beside it in /app.
+RUN pip install --require-hashes --no-deps -r requirements.lock \
+    && pip install --no-deps --no-build-isolation -e .
 # Compile the gettext catalogs at build time; the running user cannot write to /app.
 RUN python -c "from bot.i18n import compile_catalogs; compile_catalogs()" \
     && mkdir -p /app/data && chown belong:belong /app/data

@@ -4,13 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run chat test lint i18n bench bench-search bench-webhook clean
+.PHONY: install run chat test lint audit lock i18n bench bench-search bench-webhook clean
 
-$(STAMP): pyproject.toml
+# Every dependency, the build backend included, comes from requirements-dev.lock (pinned,
+# with hashes; `make lock` writes it and the runtime-only requirements.lock the Dockerfile
+# uses from pyproject.toml). The project itself is installed on top without resolving more.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,6 +31,22 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Known vulnerabilities in the pinned set (PyPI's advisory data); exit 1 on any finding.
+# Needs PyPI's per-release JSON API (pypi.org/pypi/NAME/VERSION/json), which this project's
+# build machines cannot reach today, so CI does not run it yet (README, "Dependencies").
+audit: install
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --require-hashes -r requirements-dev.lock
+
+# Re-resolve both locks after a change to pyproject.toml's dependencies (pip-tools in a
+# throwaway venv, so the project's own venv keeps exactly the locked set).
+LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	$(PY) -m venv .venv-lock && .venv-lock/bin/pip install -q pip-tools
+	.venv-lock/bin/pip-compile $(LOCK_FLAGS) --extra dev -o requirements-dev.lock pyproject.toml
+	.venv-lock/bin/pip-compile $(LOCK_FLAGS) -c requirements-dev.lock -o requirements.lock pyproject.toml
+	rm -rf .venv-lock
 
 # Extract UI strings and merge them into the pl/uk/en catalogs (.mo files are compiled at start).
 i18n: install
