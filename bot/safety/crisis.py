@@ -192,6 +192,20 @@ class RuleBook:
         self.rules: list[Rule] = [self._compile(spec) for spec in rules]
         for vocab in self.vocab.values():
             vocab.freeze()
+        # Each rule is looked at only when its rarest element (fewest vocabulary words) is in
+        # the message: most messages then check a handful of rules, not all of them.
+        size: dict[tuple[str, str], int] = defaultdict(int)
+        for kind, vocab in self.vocab.items():
+            for table in (vocab.exact, vocab.prefix):
+                for concepts in table.values():
+                    for c in concepts:
+                        size[kind, c] += 1
+        self._trigger: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, rule in enumerate(self.rules):
+            rarest = min(rule.elements, key=lambda el: sum(size[rule.kind, c] for c in el))
+            for c in rarest:
+                self._trigger[rule.kind, c].append(i)
+        self._words: dict[tuple[str, str], tuple[frozenset[str], ...]] = {}
 
     # ------------------------------------------------------------ compiling
     def _alternatives(self, text: str, kind: str) -> frozenset[str]:
@@ -237,8 +251,6 @@ class RuleBook:
         clauses = [words(c) for c in _CLAUSES.split(text[:MAX_CHARS])]
         out: dict[str, list[frozenset[str]]] = {}
         for kind in KINDS:
-            vocab = self.vocab[kind]
-            lang = "en" if kind == "en" else "uk"
             seq: list[frozenset[str]] = []
             for clause in clauses:
                 if not clause:
@@ -246,16 +258,29 @@ class RuleBook:
                 if seq:
                     seq.append(BREAK)
                 for w in clause:
-                    s = skeleton(w, lang)
-                    found = vocab.concepts(s)
-                    if not found and kind == "sl" and s.startswith("ne") and len(s) >= 5:
-                        rest = vocab.concepts(s[2:])
-                        if rest:  # a negation glued to its verb: "нехочу", "nemaie"
-                            seq.append(frozenset({NEG}))
-                            found = rest
-                    seq.append(found)
+                    seq.extend(self._word(kind, w))
             out[kind] = seq
         return out
+
+    def _word(self, kind: str, word: str) -> tuple[frozenset[str], ...]:
+        """The concepts of one word (two entries for a negation glued to its verb:
+        "нехочу", "nemaie"), cached."""
+        key = (kind, word)
+        found = self._words.get(key)
+        if found is not None:
+            return found
+        vocab = self.vocab[kind]
+        s = skeleton(word, "en" if kind == "en" else "uk")
+        concepts = vocab.concepts(s)
+        found = (concepts,)
+        if not concepts and kind == "sl" and s.startswith("ne") and len(s) >= 5:
+            rest = vocab.concepts(s[2:])
+            if rest:
+                found = (frozenset({NEG}), rest)
+        if len(self._words) >= _CACHE_LIMIT:
+            self._words.clear()
+        self._words[key] = found
+        return found
 
     def match(self, text: str) -> CrisisSignal:
         if not text:
@@ -264,7 +289,10 @@ class RuleBook:
         present = {kind: _positions(seq) for kind, seq in streams.items()}
         cats: set[str] = set()
         fired: list[str] = []
-        for rule in self.rules:
+        candidates = sorted({i for kind, pos in present.items() for c in pos
+                             for i in self._trigger.get((kind, c), ())})
+        for i in candidates:
+            rule = self.rules[i]
             if cats.issuperset(rule.categories):
                 continue
             pos = present[rule.kind]

@@ -35,7 +35,7 @@ _SL: dict[str, str] = {
         здохнути umrzeć umierać zdechnąć zniknąć зникнути исчезнуть""",
     "DIED": "помер померла умер умерла umarł umarła умерла вмер вмерла",
     "SELF": "себе себя się",
-    "SELF2": "собою собой sobą",
+    "SELF2": "собою собой sobą сабой собой",
     "KILL": """вбити убити убить вбивати убивать вб'ю убью zabić zabije zabiję zabijam
         застрелитися застрелиться повіситися повеситься powiesić""",
     "FINISH": "покінчити покончить покінчу покончу skończyć skończę закінчити покончила",
@@ -57,7 +57,7 @@ _SL: dict[str, str] = {
     "ME": "мене меня mnie нас nas мені мне mi",
     "HIT": """б'є б'ють бьет бьют бил била бив побив побила побил избил избила избива*
         збива* бити бить bije biją bił biła pobił pobiła uderz* вдарив вдарила ударил ударила
-        штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
+        bjot штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
         znęca* кривдить krzywdzi лупить лупит катує пытает""",
     "THREATEN": """погрожує погрожують погрожував погрожувала пригрозив пригрозила угрожает
         угрожают угрожал пригрозил grozi grożą groził zagroził zagroziła шантаж* szantaż*""",
@@ -77,7 +77,8 @@ _SL: dict[str, str] = {
         малий малыш малюк немовля младенец niemowl*""",
     "MISSING": """зник зникла зникли зникло пропав пропала пропали пропал zaginął zaginęła
         zaginęło zaginęli загубився загубилася потерялся потерялась zgubił zgubiła""",
-    "ALONE": "сам сама самі самих одна один одні одни sam sama same sami samo",
+    "ALONE": """сам сама самі самих саму самого одна один одні одни одних одну одного sam sama
+        same sami samo samych samego samą""",
     "LEFT": """залишили залишила залишив залишає залишають кинула кинули кидає кидають
         оставили оставила оставил оставляет бросила бросили бросает zostawił zostawiła
         zostawili zostawia porzucił porzuciła""",
@@ -116,7 +117,8 @@ _SL: dict[str, str] = {
         наковтал* наковта* наглотал* наглота* nałykał* łyknęła""",
     "ALL": "всі все всю цілу целую wszystkie całą całe пачку упаковку opakowanie багато много dużo",
     "PILLS": "таблет* пігул* tablet* ліки ліків лекарств* leki leków пачку opakowanie",
-    "POISON": "отрут* яд отраву trucizn* оцет уксус хлорк* хлор chlor* domestos",
+    "POISON": """отрут* яд отраву trucizn* оцет уксус хлорк* хлор chlor* domestos чищення миття
+        чистки мытья czyszczenia mycia хімі* химич* chemi* бензин антифриз кислот* kwas*""",
     "STROKE": "інсульт* инсульт* udar udaru удар",
     "HEART": "інфаркт* инфаркт* zawał*",
     "PAIN": "біль болить боль болит ból boli пече давит тисне ściska",
@@ -137,8 +139,8 @@ _SL: dict[str, str] = {
     "ABROAD": """україн* украин* ukrain* кордон* границ* granic* поїзд* поезд* pociąg* літак*
         самолет* samolot* віз* виз* wiz* автобус*""",
     "OFFICE": """уженд* ужонд* urzęd* urząd консульств* консульст* посольств* konsulat*
-        ambasad* віз* виз* wiz* поліц* полиц* policj* прикордон* пограничн* straż* воєвод*
-        wojewod* udsc оформлен* подач* złożeni* продовжен* карту kart* банк* bank*""",
+        ambasad* віз* виз* wiz* поліц* полиц* policj* прикордон* пограничн* границ* кордон*
+        granic* straż* воєвод* wojewod* udsc оформлен* подач* złożeni* продовжен* карту kart* банк* bank*""",
     "THEFT": "загуби* потеря* zgubi* вкра* укра* ukradł* ukradli ukradzion* стащили zgubił* загубив",
     "VACATION": "відпустк* отпуск* urlop* лікарн* больничн* zwolnieni* вихідн* выходн*",
     "OVERTIME": """понаднорм* сверхуроч* nadgodzin* вихідн* выходн* weekend* нічн* ночн* nocn*
@@ -157,6 +159,7 @@ _SL: dict[str, str] = {
     "ASK": "як как jak де где gdzie номер* numer* чи czy скільки сколько ile коли когда kiedy",
     "MORNING": "школ* szkoł* ранок вранці утром rano зранку будильник*",
     "ON": "на na",
+    "SIGNS": "ознак* симптом* признак* objaw*",
     "OTHER_CHILD": "іншу іншого іншу другого другую innego inną однокласник* одноклассник* koleg*",
     "APPETITE": "апетит* аппетит* голос* температур* зошит* тетрад* zeszyt* телефон* гроші деньги",
 }
@@ -247,6 +250,7 @@ _EN: dict[str, str] = {
     "CRAMP": "leg legs cramp cramps",
     "HOSPICE": "ukraine hospice cancer battery phone",
     "ASK": "how what which number where when do does should cost free pay",
+    "SIGNS": "signs sign symptoms symptom",
     "AFTER_CALL": "without insurance cost free pay number",
     "OTHER_CHILD": "another other classmate",
     "CAR": "car bus bike ball",
@@ -296,11 +300,12 @@ RULES: list[dict] = [
          unless=[_LIVING_PLACE]),
     seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
     seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
-    seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez ~0 WITHOUT_ME"),
+    seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
     seq("sl.sleep_forever", "suicide", "sl", "засн*|усн*|zasn* ~3 NEG ~1 прокин*|просн*|obudz*"),
     seq("sl.death_thoughts", "suicide", "sl", "думк*|мысл*|myśl* ~2 смерт*|śmier*"),
     # ------------------------------------------------------------ violence, sexual violence
-    near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3),
+    near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
+         unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4)]),
     near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3),
     seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT"),
     near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT", window=4),
@@ -351,7 +356,7 @@ RULES: list[dict] = [
     seq("sl.not_responding", "medical", "sl", "NEG ~0 RESPOND", neg=False,
         unless=[unless("ON", "after", 1)]),
     seq("sl.not_waking", "medical", "sl", "NEG ~1 WAKE", neg=False,
-        unless=[unless("MORNING", window=4)]),
+        unless=[unless("MORNING|засн*|усн*|zasn*", window=4)]),
     near("sl.heavy_bleeding", "medical", "sl", "BLOOD STRONG", window=3,
          unless=[unless("BLOODTEST", window=3)]),
     seq("sl.bleeding_wont_stop", "medical", "sl", "BLOOD ~3 NEG ~1 STOPS", neg=False),
@@ -361,8 +366,10 @@ RULES: list[dict] = [
     near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka* PILLS", window=3),
     near("sl.poison", "medical", "sl", "TOOK POISON", window=4),
     seq("sl.poisoned", "medical", "sl", "POISONED"),
-    seq("sl.stroke", "medical", "sl", "STROKE", unless=[unless("PAST", window=6)]),
-    seq("sl.heart_attack", "medical", "sl", "HEART", unless=[unless("PAST", window=6)]),
+    seq("sl.stroke", "medical", "sl", "STROKE",
+        unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
+    seq("sl.heart_attack", "medical", "sl", "HEART",
+        unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
     near("sl.chest_pain", "medical", "sl", "PAIN CHEST", window=3,
          unless=[unless("NURSING", window=5)]),
     seq("sl.seizure", "medical", "sl", "SEIZURE", unless=[unless("CRAMP", window=3)]),
@@ -393,7 +400,7 @@ RULES: list[dict] = [
     seq("en.better_off", "suicide", "en", "better ~1 off ~1 without|dead"),
     seq("en.cant_go_on", "suicide", "en", "cant|cannot|can't ~1 go ~0 on",
         unless=[unless("WITH|holiday|trip|vacation|strike", "after", 2)]),
-    seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake"),
+    seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake", neg=False),
     near("en.abuser_hits_me", "violence", "en", "ABUSER HIT ME", window=4,
          unless=[unless("CAR", window=3)]),
     near("en.abuser_beats", "violence", "en", "ABUSER HIT_STRONG", window=3,
@@ -413,7 +420,9 @@ RULES: list[dict] = [
     near("en.child_threat", "child,violence", "en", "CHILD KILL2 THREATEN", window=5),
     near("en.took_documents", "trafficking", "en", "TOOK DOCS", window=4,
          unless=[unless("OFFICE|THEFT", window=5)]),
-    seq("en.not_give_back", "trafficking", "en", "NEG ~2 GIVE ~3 BACK", neg=False,
+    seq("en.not_give_back", "trafficking", "en", "NEG ~2 GIVE ~3 DOCS", neg=False,
+        unless=[unless("OFFICE|THEFT", window=6)]),
+    seq("en.not_give_back2", "trafficking", "en", "NEG ~2 GIVE ~1 BACK ~2 DOCS", neg=False,
         unless=[unless("OFFICE|THEFT", window=6)]),
     seq("en.not_let_leave", "trafficking", "en", "NEG ~1 LET ~2 LEAVE", neg=False,
         unless=[unless("VACATION", "after", 3)]),
@@ -432,14 +441,16 @@ RULES: list[dict] = [
     seq("en.not_responding", "medical", "en", "NEG ~1 RESPOND", neg=False,
         unless=[unless("to|email|emails|messages", "after", 2)]),
     seq("en.wont_wake", "medical", "en", "NEG ~1 WAKE", neg=False,
-        unless=[unless("morning|school|alarm", window=4)]),
+        unless=[unless("morning|school|alarm|sleep", window=4)]),
     near("en.heavy_bleeding", "medical", "en", "BLEEDING HEAVY", window=3,
          unless=[unless("BLOODTEST", window=3)]),
     seq("en.overdose", "medical,suicide", "en", "OVERDOSE"),
     near("en.took_all_pills", "medical,suicide", "en", "SWALLOWED ALL PILLS", window=4),
     near("en.poison", "medical", "en", "SWALLOWED|drank|ate POISON", window=3),
-    seq("en.stroke", "medical", "en", "STROKE", unless=[unless("PAST|luck|heat", window=5)]),
-    seq("en.heart_attack", "medical", "en", "HEART ~0 ATTACK", unless=[unless("PAST", window=5)]),
+    seq("en.stroke", "medical", "en", "STROKE",
+        unless=[unless("PAST|luck|heat", window=5), unless("SIGNS", "before", 3)]),
+    seq("en.heart_attack", "medical", "en", "HEART ~0 ATTACK",
+        unless=[unless("PAST", window=5), unless("SIGNS", "before", 3)]),
     seq("en.chest_pain", "medical", "en", "CHEST ~1 PAIN", unless=[unless("NURSING", window=5)]),
     seq("en.seizure", "medical", "en", "SEIZURE", unless=[unless("CRAMP", window=3)]),
     near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
