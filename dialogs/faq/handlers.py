@@ -10,6 +10,7 @@ from aiogram_dialog import DialogManager, ShowMode
 
 from bot.content.service import ContentStore
 from bot.i18n import gettext_ as t
+from bot.safety.crisis import classify
 from dialogs.faq.data import RESULTS, FaqView
 from dialogs.feedback.open import open_feedback
 from dialogs.states import FaqSG
@@ -38,18 +39,6 @@ async def on_pick_node(callback: CallbackQuery, _widget: Any, manager: DialogMan
         view.current = None
         view.save(manager.dialog_data)
     await show_node(manager, slug)
-
-
-async def on_emergency(callback: CallbackQuery, _widget: Any, manager: DialogManager):
-    content: ContentStore = manager.middleware_data["content"]
-    catalog = await content.current()
-    root = catalog.get("emergency")
-    if root is None or not root.answers():
-        await callback.answer()
-        return
-    view = FaqView(current=None)
-    view.save(manager.dialog_data)
-    await show_node(manager, root.answers()[0].slug)
 
 
 async def on_back(callback: CallbackQuery, _widget: Any, manager: DialogManager):
@@ -115,7 +104,8 @@ async def run_search(manager: DialogManager, query: str) -> None:
     view.history.clear()
     view.current = None
     view.save(manager.dialog_data)
-    if not hits:
+    # A crisis message is not a content gap: staff must not read it in the gap list.
+    if not hits and not classify(text):
         await content.record_gap(text, locale)
     log.info("search: lang=%s hits=%d", locale, len(hits))
     await manager.switch_to(FaqSG.results, show_mode=ShowMode.SEND)
