@@ -71,7 +71,7 @@ async def _open_sos(_c: Any, _w: Any, manager: DialogManager) -> None:
 
 def sos_button() -> Button:
     """🆘: the crisis lines, one tap from every screen (⬅️ Back there returns here)."""
-    return Button(T("🆘 Emergency numbers"), id="sos", on_click=_open_sos)
+    return Button(T("🆘 Help lines"), id="help_lines", on_click=_open_sos)
 
 
 def home_button() -> Button:

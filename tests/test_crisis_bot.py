@@ -14,7 +14,7 @@ from tests.test_bot_e2e import HOME, flat, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE, tickets_of
 from tests.test_feedback_group import group_bot, write_ticket  # noqa: F401 (a fixture)
 
-SOS = {"pl": "🆘 Numery alarmowe", "uk": "🆘 Екстрені номери", "en": "🆘 Emergency numbers"}
+SOS = {"pl": "🆘 Telefony pomocowe", "uk": "🆘 Лінії допомоги", "en": "🆘 Help lines"}
 
 
 def new_texts(user, before: int) -> list[str]:

@@ -37,7 +37,9 @@ def build_faq_dialog() -> Dialog:
         T("👋 <b>Belong</b>: help for people who moved to Pomorskie.\n\n"
           "Choose a topic, or just type your question in your own words."),
         T("\n⚠️ The answers are being updated. Please try again in a few minutes.", when="empty"),
-        sos_button(),
+        # The FAQ's emergency answer (112, 999, 998, 997) and the crisis lines card.
+        Row(Button(T("🆘 Emergency numbers"), id="sos", on_click=handlers.on_emergency,
+                   when="has_emergency"), sos_button()),
         Group(
             Select(Format("{item[1]}"), id="t", item_id_getter=itemgetter(0), items="topics",
                    on_click=handlers.on_pick_node),

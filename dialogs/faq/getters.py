@@ -13,6 +13,8 @@ from bot.i18n import gettext_ as t
 from dialogs.faq.data import FaqView
 from dialogs.faq.render import answer_html, label, section_html, share_url
 
+EMERGENCY_SLUG = "emergency"
+
 
 async def _bot_username(data: dict[str, Any]) -> str | None:
     if data.get("bot_username"):
@@ -27,8 +29,12 @@ async def _bot_username(data: dict[str, Any]) -> str | None:
 async def menu_getter(dialog_manager: DialogManager, content: ContentStore, locale: str, **_: Any):
     catalog = await content.current()
     topics = [(root.slug, label(root, locale)) for root in catalog.roots]
+    emergency = catalog.get(EMERGENCY_SLUG)
+    first_answer = emergency.answers()[0] if emergency and emergency.answers() else None
     return {
         "topics": topics,
+        "has_emergency": first_answer is not None,
+        "emergency_slug": first_answer.slug if first_answer else "",
         "empty": not topics,
     }
 

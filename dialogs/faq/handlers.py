@@ -41,6 +41,18 @@ async def on_pick_node(callback: CallbackQuery, _widget: Any, manager: DialogMan
     await show_node(manager, slug)
 
 
+async def on_emergency(callback: CallbackQuery, _widget: Any, manager: DialogManager):
+    content: ContentStore = manager.middleware_data["content"]
+    catalog = await content.current()
+    root = catalog.get("emergency")
+    if root is None or not root.answers():
+        await callback.answer()
+        return
+    view = FaqView(current=None)
+    view.save(manager.dialog_data)
+    await show_node(manager, root.answers()[0].slug)
+
+
 async def on_back(callback: CallbackQuery, _widget: Any, manager: DialogManager):
     view = FaqView.load(manager.dialog_data)
     content: ContentStore = manager.middleware_data["content"]
