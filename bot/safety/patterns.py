@@ -16,12 +16,13 @@ guard is there for.
 from __future__ import annotations
 
 FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo зовсім совсем wcale просто prostu
-    навіть даже nawet більше больше więcej збираюсь збираюся собираюсь zamierzam планую
+    навіть даже nawet більше больше więcej im am збираюсь збираюся собираюсь zamierzam планую
     планирую planuję думаю думала думав myślę myślałam myślałem про о o об"""
 FILLERS_EN = "i im am really even actually just so going gonna to about thinking plan planning"
 
 _SL: dict[str, str] = {
-    "NEG": "не ні нет ніколи никогда nie nigdy ne",
+    # English negations too: "suicidal" also matches the Slavic stem (suicyd*, суицид*).
+    "NEG": "не ні нет ніколи никогда nie nigdy ne not never dont",
     "NONE": "нема немає нету нет brak без bez ma",  # "nie ma" = NEG + ma
     "FILLER": FILLERS_SL,
     # -- suicide and self-harm
