@@ -2,7 +2,7 @@
 
 Run from the project root:  python bench/bench_crisis.py  [--quiet]
 
-Prints, for the tuning set and separately for the hold-out set (written after tuning):
+Prints, for the tuning set and separately for the hold-out sets (written after tuning):
 recall on crisis messages (the message's categories all found) overall, per language, per
 category and per style; the false-alarm rate on ordinary questions, overall and per
 language; every miss and false alarm; and the time per message.
@@ -133,10 +133,13 @@ def main() -> None:
     default_rulebook()
     print(f"rules compiled in {1e3 * (time.perf_counter() - started):.0f} ms")
     show("tuning set", evaluate(load("crisis.tsv"), load("ordinary.tsv")), args.quiet)
-    held = SET_DIR / "holdout_crisis.tsv"
+    show("hold-out 1 (written after tuning; its first run gave recall 67.5 %, false alarms "
+         "9.8 %; the rules were then generalised on it, so it is tuning data now)",
+         evaluate(load("holdout1_crisis.tsv"), load("holdout1_ordinary.tsv")), args.quiet)
+    held = SET_DIR / "holdout2_crisis.tsv"
     if held.exists():
-        show("hold-out set (written after tuning)",
-             evaluate(load("holdout_crisis.tsv"), load("holdout_ordinary.tsv")), args.quiet)
+        show("hold-out 2 (written after all tuning, never tuned on)",
+             evaluate(load("holdout2_crisis.tsv"), load("holdout2_ordinary.tsv")), args.quiet)
 
 
 if __name__ == "__main__":

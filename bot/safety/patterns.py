@@ -70,11 +70,13 @@ _SL: dict[str, str] = {
     "MOLEST": "molestuje molestował molestowanie молестує домагається домогается домогательств*",
     "DV": "домашн* domow*",
     "VIOLENCE_N": "насильств* насили* przemoc*",
+    "KNIFE": "ніж ножем нож ножом nóż nożem сокир* топор* siekier* пістолет* пистолет* broń",
     "LOCKED": """замкнули замкнула замкнув замкнул заперли запер запирает зачинили zamknęli
         zamknął zamknęła zamyka""",
     # -- children
     "CHILD": """дит* діт* дітей дітям ребен* ребён* дети детей детям dziec* син сина сину сын
-        сына syn syna synem донька доньку донечка дочка дочку дочь дочери córka córkę córką
+        сына syn syna synem донька доньку доньки доньці донечка дочка дочку дочки дочці дочь
+        дочери córka córkę córką córki
         малий малыш малюк немовля младенец niemowl*""",
     "MISSING": """зник зникла зникли зникло пропав пропала пропали пропал zaginął zaginęła
         zaginęło zaginęli загубився загубилася потерялся потерялась zgubił zgubiła""",
@@ -143,11 +145,11 @@ _SL: dict[str, str] = {
         ambasad* віз* виз* wiz* поліц* полиц* policj* прикордон* пограничн* границ* кордон*
         granic* straż* воєвод* wojewod* udsc оформлен* подач* złożeni* продовжен* карту kart* банк* bank*""",
     "THEFT": "загуби* потеря* zgubi* вкра* укра* ukradł* ukradli ukradzion* стащили zgubił* загубив",
-    "VACATION": "відпустк* отпуск* urlop* лікарн* больничн* zwolnieni* вихідн* выходн*",
+    "VACATION": "відпустк* отпуск* urlop* лікарн* больничн* zwolnieni* вихідн* выходн* обід* обед*",
     "OVERTIME": """понаднорм* сверхуроч* nadgodzin* вихідн* выходн* weekend* нічн* ночн* nocn*
         підписат* подписат* podpisa* звільнит* уволит*""",
     "FIRE": """звільн* уволь* zwoln* штраф* kar* суд* sąd* премі* премии премию zwolni* догану
-        выговор""",
+        выговор висел* выселит* выселя* eksmit* квартир* mieszkani* годин* смен* змін* godzin*""",
     "PAST": """після после po перенес* переніс* przeszedł* przeszła реабіліт* реабилит*
         rehabilit* тому назад temu рік роки років год лет rok lat місяц* месяц* miesi*
         інвалідн* инвалидн* niepełnospraw* ризик* риск* ryzyk* профілакт* profilakt*""",
@@ -178,7 +180,7 @@ _EN: dict[str, str] = {
     "REASON": "reason point",
     "ABUSER": """husband wife partner boyfriend girlfriend ex father dad stepfather mother mom
         mum brother he she they""",
-    "HIT": "hits hit beats beat beating punch* kick* slap* chok* strangl* abus* hurts",
+    "HIT": "hits hit hitting beats beat beating punch* kick* slap* chok* strangl* abus* hurts hurting",
     "HIT_STRONG": "beats beating punch* kick* slap* chok* strangl* abuses abused abusing abusive",
     "ME": "me us",
     "RAPE": "rape raped rapes raping molest* =assaulted",
@@ -243,7 +245,7 @@ _EN: dict[str, str] = {
     "THEFT": "lost stolen stole theft pickpocket",
     "VACATION": "holiday vacation sick early",
     "OVERTIME": "overtime weekend weekends night nights sign",
-    "FIRE": "fire fired sack sacked dismiss sue court fine penalty",
+    "FIRE": "fire fired sack sacked dismiss sue court fine penalty evict hours shifts cut rent",
     "PAST": "after had ago rehab rehabilitation recovering recovered risk prevent",
     "NURSING": "breastfeeding feeding milk mammogram",
     "NOSE": "nose",
@@ -283,12 +285,18 @@ def unless(words: str, where: str = "around", window: int = 3, but: str | None =
 
 
 _LIVING_PLACE = unless("LOC", "after", 2, but="WORLD")  # "не хочу жити в гуртожитку"
+# "хочу померти від сміху", "umieram z nudów", "dying of boredom"
+_IDIOM = unless("сміх*|смех*|śmiech*|nud*|нудьг*|нудн*|скук*|laugh*|boredom|bored", "after", 3)
 
 RULES: list[dict] = [
     # ------------------------------------------------------------ suicide, self-harm
-    seq("sl.no_will_to_live", "suicide", "sl", "NEG ~2 WANT|CAN ~2 LIVE", unless=[_LIVING_PLACE]),
+    seq("sl.no_will_to_live", "suicide", "sl", "NEG ~2 WANT|CAN ~3 LIVE",
+        unless=[_LIVING_PLACE, unless("тут|там|tu|tam", "around", 0)]),
+    seq("sl.why_live", "suicide", "sl", "навіщо|нащо|зачем|защо ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.better_not_exist", "suicide", "sl", "BETTER ~2 WITHOUT_ME ~1 NEG ~1 було|было|było", neg=False),
     seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[_LIVING_PLACE]),
-    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL"),
+    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[_IDIOM]),
     seq("sl.kill_self", "suicide", "sl", "KILL ~1 SELF"),
     seq("sl.self_kill", "suicide", "sl", "SELF ~1 KILL"),
     seq("sl.finish_self", "suicide", "sl", "FINISH ~2 SELF2|LIFE"),
@@ -318,6 +326,8 @@ RULES: list[dict] = [
     seq("sl.domestic2", "violence", "sl", "VIOLENCE_N ~1 DV|rodzin*|сім'*|семь*"),
     seq("sl.blue_card", "violence", "sl", "niebiesk* ~0 kart*"),
     near("sl.abuser_locks", "violence", "sl", "ABUSER|HE LOCKED", window=4),
+    near("sl.weapon", "violence", "sl", "ABUSER|HE|THREATEN|кидає*|бросает*|rzuca* KNIFE", window=5),
+    seq("sl.lunges", "violence", "sl", "кидається|бросается|rzuca ~1 на|na ~0 ME"),
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
          unless=[unless("OTHER_CHILD", window=3), unless("SELF", "after", 1)]),
@@ -332,10 +342,12 @@ RULES: list[dict] = [
         unless=[unless("OFFICE|THEFT", window=5)]),
     seq("sl.documents_not_back", "trafficking", "sl", "DOCS ~3 NEG ~1 GIVEBACK",
         unless=[unless("OFFICE|THEFT", window=5)]),
-    seq("sl.not_let_go", "trafficking", "sl", "NEG ~1 LETGO", unless=[unless("VACATION", "after", 3)]),
+    seq("sl.not_let_go", "trafficking", "sl", "NEG ~1 LETGO",
+        unless=[unless("VACATION|раніше|раньше|wcześniej", "after", 3)]),
     seq("sl.not_allowed_leave", "trafficking", "sl", "NEG ~1 ALLOW ~2 LEAVE",
         unless=[unless("VACATION", "after", 3)]),
     seq("sl.locked_in", "trafficking", "sl", "LOCKED ~2 ME|в|у|w|на"),
+    near("sl.kept_locked", "trafficking", "sl", "ME zamknię*|замкнен*|заперт*", window=2),
     near("sl.forced_work", "trafficking", "sl", "FORCE WORK", window=3,
          unless=[unless("OVERTIME", window=3)]),
     near("sl.forced_sex", "trafficking,violence", "sl", "FORCE|THREATEN PROSTITUTION", window=4),
@@ -354,6 +366,8 @@ RULES: list[dict] = [
     seq("sl.suffocating", "medical", "sl", "SUFFOCATE"),
     seq("sl.unconscious", "medical", "sl", "без|bez|LOST ~1 CONSCIOUS"),
     seq("sl.unconscious2", "medical", "sl", "nieprzytomn*|знепритомн*|зомлі*|zemdla*|zemdlał*"),
+    seq("sl.not_coming_to", "medical", "sl", "NEG ~2 тями|чувство|чувства", neg=False),
+    seq("sl.not_coming_to2", "medical", "sl", "NEG ~1 приход* ~1 в ~0 себя", neg=False),
     seq("sl.not_responding", "medical", "sl", "NEG ~0 RESPOND", neg=False,
         unless=[unless("ON", "after", 1)]),
     seq("sl.not_waking", "medical", "sl", "NEG ~1 WAKE", neg=False,
@@ -377,7 +391,7 @@ RULES: list[dict] = [
     seq("sl.epilepsy_fit", "medical", "sl", "епілепт*|эпилепт*|padacz* ~1 напад*|приступ*|atak*|napad*"),
     near("sl.throat_swelling", "medical", "sl", "SWELL THROAT", window=3),
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
-    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6)]),
+    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), _IDIOM]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3)]),
@@ -385,7 +399,9 @@ RULES: list[dict] = [
         unless=[unless("ASK", "before", 3)]),
 
     # ------------------------------------------------------------ English
-    seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL"),
+    seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL", unless=[_IDIOM]),
+    seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[_LIVING_PLACE]),
+    seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
     seq("en.wish_dead", "suicide", "en", "wish ~3 dead|die|born"),
     seq("en.kill_myself", "suicide", "en", "KILL ~2 MYSELF"),
     seq("en.end_my_life", "suicide", "en", "end|ending|take|taking ~3 MYLIFE",
@@ -432,6 +448,8 @@ RULES: list[dict] = [
         unless=[unless("OVERTIME", "after", 3)]),
     seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
     near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
+    near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
+    near("en.weapon", "violence", "en", "ABUSER|THREATEN knife|gun|axe", window=5),
     near("en.employer_threat", "trafficking", "en", "EMPLOYER THREATEN", window=6,
          unless=[unless("FIRE", window=5)]),
     seq("en.not_breathing", "medical", "en", "NEG|STOPPED|HARD ~2 BREATHE", neg=False,
@@ -456,7 +474,7 @@ RULES: list[dict] = [
     seq("en.seizure", "medical", "en", "SEIZURE", unless=[unless("CRAMP", window=3)]),
     near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
     seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
-    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6)]),
+    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), _IDIOM]),
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3), unless("AFTER_CALL", "after", 3)]),
 ]
