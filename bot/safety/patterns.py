@@ -58,7 +58,7 @@ _SL: dict[str, str] = {
     "ME": "мене меня mnie нас nas мені мне mi",
     "HIT": """б'є б'ють бьет бьют бил била бив побив побила побил избил избила избива*
         збива* бити бить bije biją bił biła pobił pobiła uderz* вдарив вдарила ударил ударила
-        bjot штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
+        штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
         znęca* кривдить krzywdzi лупить лупит катує пытает""",
     "THREATEN": """погрожує погрожують погрожував погрожувала пригрозив пригрозила угрожает
         угрожают угрожал пригрозил grozi grożą groził zagroził zagroziła шантаж* szantaż*""",
@@ -212,7 +212,7 @@ _EN: dict[str, str] = {
     "BREATHE": "breathe breathing",
     "STOPPED": "stopped",
     "HARD": "struggling hardly",
-    "CHOKING": "choking",
+    "CHOKING": "=choking",  # exact: "cooking" and "choosing" are one letter away
     "UNCONSCIOUS": "unconscious unresponsive collapsed",
     "PASSED": "passed",
     "OUT": "out",
@@ -317,6 +317,8 @@ RULES: list[dict] = [
          unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4)]),
     near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3),
     seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT"),
+    # "bjot" (бьёт) folds to "bot", as "бот" does: only right between abuser and victim.
+    seq("sl.translit_beats", "violence", "sl", "ABUSER ~0 bjot|biot ~1 ME"),
     near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT", window=4),
     seq("sl.afraid_home", "violence", "sl", "FEAR ~3 HOME", unless=[unless("ABROAD", window=5)]),
     seq("sl.rape", "violence", "sl", "RAPE"),
