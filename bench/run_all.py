@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ["bench_search.py", "bench_webhook.py", "bench_survey_report.py", "bench_broadcast.py"]
+BENCHES = ["bench_crisis.py", "bench_search.py", "bench_webhook.py", "bench_survey_report.py",
+           "bench_broadcast.py"]
 
 
 def main() -> int:

@@ -24,9 +24,9 @@ from bot.db.fsm_storage import SqlStorage
 from bot.dialog_ids import install as install_dialog_ids
 from bot.feedback.service import TicketLimits, TicketService
 from bot.feedback.telegram import ReplyCourier, StaffChat
-from bot.ratelimit import TokenBuckets
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
+from bot.ratelimit import TokenBuckets
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -96,6 +96,8 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
         build_fallback_router,
         register_error_handlers,
     )
+    from dialogs.crisis.dialog import build_crisis_dialog
+    from dialogs.crisis.middleware import CrisisCardMiddleware
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.feedback.dialog import build_feedback_dialog
     from dialogs.language.dialog import build_language_dialog
@@ -138,6 +140,9 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # An outer middleware on the update runs for every event, including aiogram-dialog's
     # background updates, so scheduled renders get the recipient's language too.
     dp.update.outer_middleware(locale)
+    # Crisis routing runs on every message before any handler (so before any search), after
+    # the locale is known; dp.message's outer middlewares run once per message.
+    dp.message.outer_middleware(CrisisCardMiddleware())
 
     # The staff group's updates end in its own router and never reach the user dialogs.
     if staff_chat is not None:
@@ -152,6 +157,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     dp.include_router(build_survey_dialog())
     dp.include_router(build_feedback_dialog())
     dp.include_router(build_settings_dialog())
+    dp.include_router(build_crisis_dialog())
     dp.include_router(build_fallback_router())
     register_error_handlers(dp)
     setup_dialogs(dp, events_isolation=isolation, message_manager=message_manager)

@@ -23,6 +23,7 @@ from bot.i18n import _
 from bot.i18n import gettext_ as t
 from bot.users import UserDirectory
 from dialogs.common import reply_hint, reply_unknown_command
+from dialogs.crisis.open import open_crisis
 from dialogs.faq.open import open_faq_node, open_menu, open_search
 from dialogs.feedback.open import open_feedback
 from dialogs.privacy.dialog import open_privacy
@@ -45,6 +46,7 @@ HELP_TEXT = _(
     "• Under every answer you find its source and the date it was checked.\n"
     "• ✍️ Write to us: a question or feedback for the Belong team. The reply comes here.\n\n"
     "Commands:\n"
+    "/sos: crisis and emergency lines\n"
     "/menu: topics\n"
     "/surveys: short anonymous surveys\n"
     "/settings: notifications you get\n"
@@ -112,6 +114,10 @@ def build_commands_router() -> Router:
         if dialog_manager.has_context():
             dialog_manager.show_mode = ShowMode.SEND
             await dialog_manager.show()
+
+    @router.message(Command("sos"))
+    async def sos(message: Message, dialog_manager: DialogManager):
+        await open_crisis(dialog_manager, show_mode=ShowMode.SEND)
 
     @router.message(Command("privacy", "mydata"))
     async def privacy(message: Message, dialog_manager: DialogManager):

@@ -14,6 +14,7 @@ from bot.i18n import gettext_ as t
 log = logging.getLogger(__name__)
 
 COMMANDS = [
+    ("sos", _("Help in a crisis or emergency")),
     ("menu", _("Topics")),
     ("surveys", _("Anonymous surveys")),
     ("settings", _("Notifications")),

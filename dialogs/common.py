@@ -1,4 +1,4 @@
-"""Widgets and handlers shared by every dialog: Home, the non-text hint, unknown commands."""
+"""Widgets and handlers shared by every dialog: Home, 🆘, the non-text hint, unknown commands."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 from bot.i18n import T
 from bot.i18n import gettext_ as t
+from dialogs.crisis.open import open_crisis
 from dialogs.faq.open import open_menu, open_search
 
 
@@ -62,6 +63,15 @@ async def _text_elsewhere(message: Message, _widget: Any, manager: DialogManager
         await reply_unknown_command(message, manager)
         return
     await open_search(manager, text)
+
+
+async def _open_sos(_c: Any, _w: Any, manager: DialogManager) -> None:
+    await open_crisis(manager)
+
+
+def sos_button() -> Button:
+    """🆘: the crisis lines, one tap from every screen (⬅️ Back there returns here)."""
+    return Button(T("🆘 Help lines"), id="help_lines", on_click=_open_sos)
 
 
 def home_button() -> Button:

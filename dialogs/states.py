@@ -35,3 +35,7 @@ class FeedbackSG(StatesGroup):
 
 class SettingsSG(StatesGroup):
     main = State()
+
+
+class CrisisSG(StatesGroup):
+    card = State()

@@ -6,6 +6,10 @@ messages, never the Telegram id, name or username. Only `PendingReply`, which th
 side needs to find the chat, holds the Telegram id; it is never shown to staff.
 
 No Telegram here: the Telegram edge (delivery, the staff group) lives in bot/feedback/telegram.py.
+
+A ticket is urgent when the person's first message signals a crisis (bot/safety/crisis.py).
+That is derived from the stored text whenever a ticket is read, so no column holds it and
+the rules of the day apply to old tickets too.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, utcnow
+from bot.safety.crisis import classify
 from bot.staff import audit
 
 MAX_TEXT = 3000
@@ -72,6 +77,7 @@ class TicketSummary:
     preview: str
     has_photo: bool
     message_count: int
+    urgent: bool = False  # the first message signals a crisis
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,12 @@ class TicketView:
     def first(self) -> MessageView:
         return self.messages[0]
 
+    @property
+    def urgent(self) -> bool:
+        """The person's first message signals a crisis (suicide, violence, a child in danger,
+        trafficking, a medical emergency)."""
+        return bool(self.messages) and is_urgent(self.messages[0].text)
+
 
 @dataclass(frozen=True)
 class PendingReply:
@@ -98,6 +110,10 @@ class PendingReply:
     tg_user_id: int
     lang: str
     text: str
+
+
+def is_urgent(text: str | None) -> bool:
+    return bool(classify(text))
 
 
 def check_text(text: str | None, *, photo: bool = False) -> str:
@@ -126,7 +142,8 @@ def _summary(ticket: Ticket) -> TicketSummary:
     preview = text if len(text) <= 120 else text[:119] + "…"
     return TicketSummary(ticket.id, ticket.lang, ticket.status, ticket.faq_slug,
                          ticket.created_at, ticket.updated_at, preview,
-                         bool(first and first.photo_file_id), len(ticket.messages))
+                         bool(first and first.photo_file_id), len(ticket.messages),
+                         urgent=is_urgent(text))
 
 
 async def _audit(session: AsyncSession, actor: str, action: str, number: int,

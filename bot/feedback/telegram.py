@@ -134,7 +134,11 @@ class StaffChat:
     @staticmethod
     def header(ticket: TicketView) -> str:
         where = f" · {ticket.faq_slug}" if ticket.faq_slug else ""
-        return f"📨 <b>Ticket #{ticket.number}</b> · {ticket.lang}{where}"
+        head = f"📨 <b>Ticket #{ticket.number}</b> · {ticket.lang}{where}"
+        if ticket.urgent:  # the person got the crisis card; staff should look first
+            head = ("🆘 <b>URGENT</b>: the message may signal a crisis (the person was shown "
+                    "the crisis lines)\n" + head)
+        return head
 
     async def post(self, bot: Bot, ticket: TicketView) -> None:
         first = ticket.first

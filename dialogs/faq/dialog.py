@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Selec
 from aiogram_dialog.widgets.text import Format
 
 from bot.i18n import T
-from dialogs.common import on_other_content
+from dialogs.common import on_other_content, sos_button
 from dialogs.faq import getters, handlers
 from dialogs.states import FaqSG, LanguageSG, PrivacySG, SurveySG
 
@@ -37,8 +37,9 @@ def build_faq_dialog() -> Dialog:
         T("👋 <b>Belong</b>: help for people who moved to Pomorskie.\n\n"
           "Choose a topic, or just type your question in your own words."),
         T("\n⚠️ The answers are being updated. Please try again in a few minutes.", when="empty"),
-        Button(T("🆘 Emergency numbers"), id="sos", on_click=handlers.on_emergency,
-               when="has_emergency"),
+        # The FAQ's emergency answer (112, 999, 998, 997) and the crisis lines card.
+        Row(Button(T("🆘 Emergency numbers"), id="sos", on_click=handlers.on_emergency,
+                   when="has_emergency"), sos_button()),
         Group(
             Select(Format("{item[1]}"), id="t", item_id_getter=itemgetter(0), items="topics",
                    on_click=handlers.on_pick_node),
@@ -72,6 +73,7 @@ def build_faq_dialog() -> Dialog:
         Select(T("✍️ Write to us"), id="w", item_id_getter=str, items="write",
                on_click=handlers.on_write),
         _nav(),
+        sos_button(),
         *_inputs(),
         state=FaqSG.node,
         getter=getters.node_getter,
@@ -91,7 +93,7 @@ def build_faq_dialog() -> Dialog:
                    on_click=handlers.on_pick_node),
             width=2, when="not_found",
         ),
-        Button(T("🏠 Home"), id="home", on_click=handlers.on_home),
+        Row(Button(T("🏠 Home"), id="home", on_click=handlers.on_home), sos_button()),
         *_inputs(),
         state=FaqSG.results,
         getter=getters.results_getter,

@@ -10,6 +10,7 @@ from aiogram_dialog import DialogManager, ShowMode
 
 from bot.content.service import ContentStore
 from bot.i18n import gettext_ as t
+from bot.safety.crisis import classify
 from dialogs.faq.data import RESULTS, FaqView
 from dialogs.feedback.open import open_feedback
 from dialogs.states import FaqSG
@@ -115,7 +116,8 @@ async def run_search(manager: DialogManager, query: str) -> None:
     view.history.clear()
     view.current = None
     view.save(manager.dialog_data)
-    if not hits:
+    # A crisis message is not a content gap: staff must not read it in the gap list.
+    if not hits and not classify(text):
         await content.record_gap(text, locale)
     log.info("search: lang=%s hits=%d", locale, len(hits))
     await manager.switch_to(FaqSG.results, show_mode=ShowMode.SEND)

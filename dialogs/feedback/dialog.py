@@ -27,11 +27,12 @@ from bot.feedback.service import (
     TicketLimitReached,
     TicketService,
     check_text,
+    is_urgent,
 )
 from bot.feedback.telegram import StaffChat
 from bot.i18n import T, ngettext_
 from bot.i18n import gettext_ as t
-from dialogs.common import home_button, reply_unknown_command, search_inputs
+from dialogs.common import home_button, reply_unknown_command, search_inputs, sos_button
 from dialogs.faq.open import open_faq_node, open_menu
 from dialogs.feedback.data import FeedbackDraft
 from dialogs.states import FeedbackSG
@@ -194,6 +195,7 @@ async def draft_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any
         "has_text": bool(draft.text),
         "has_photo": bool(draft.photo_file_id),
         "number": draft.ticket or 0,
+        "urgent": is_urgent(draft.text),
     }
 
 
@@ -206,7 +208,7 @@ def build_feedback_dialog() -> Dialog:
               "you like.\n\n"
               "Staff see only a ticket number and your language, not your name or Telegram "
               "account. Please don't send passport or bank numbers."),
-            Button(T("⬅️ Back"), id="fb_back", on_click=on_back),
+            Row(Button(T("⬅️ Back"), id="fb_back", on_click=on_back), sos_button()),
             *_inputs(),
             state=FeedbackSG.write,
         ),
@@ -219,6 +221,7 @@ def build_feedback_dialog() -> Dialog:
                 Button(T("✅ Send"), id="fb_send", on_click=on_send),
                 Button(T("✖️ Cancel"), id="fb_cancel", on_click=on_back),
             ),
+            sos_button(),
             *_inputs(),
             state=FeedbackSG.confirm,
             getter=draft_getter,
@@ -227,7 +230,10 @@ def build_feedback_dialog() -> Dialog:
             T("✅ <b>Thank you!</b> Your message is ticket #{number}.\n\n"
               "Staff usually reply within a few working days; the reply will come here, "
               "in this chat."),
+            T("\n🆘 Staff read messages on working days only. If you or someone else is in "
+              "danger now, call 112; the help lines are under 🆘 below.", when="urgent"),
             Row(Button(T("⬅️ Back"), id="fb_done", on_click=on_back), home_button()),
+            sos_button(),
             *search_inputs(),  # after sending, typed text is a search again
             state=FeedbackSG.sent,
             getter=draft_getter,

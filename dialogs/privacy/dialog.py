@@ -17,7 +17,7 @@ from bot.privacy.erasure import UserErasure
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
-from dialogs.common import home_button, search_inputs
+from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.render import LANGUAGE_NAMES, format_date
 from dialogs.states import PrivacySG
 
@@ -134,7 +134,7 @@ def build_privacy_dialog() -> Dialog:
                "closed.", "ticket_months"),
             Format("\n{summary}"),
             SwitchTo(T("🗑 Delete my data"), id="del", state=PrivacySG.confirm_delete),
-            home_button(),
+            Row(home_button(), sos_button()),
             *search_inputs(),
             state=PrivacySG.info,
             getter=data_getter,
@@ -150,6 +150,7 @@ def build_privacy_dialog() -> Dialog:
                 Button(T("Yes, delete"), id="yes", on_click=on_delete),
                 SwitchTo(T("Cancel"), id="no", state=PrivacySG.info),
             ),
+            sos_button(),
             *search_inputs(),
             state=PrivacySG.confirm_delete,
         ),

@@ -7,14 +7,14 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Group, Select
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from bot.content.service import ContentStore
 from bot.i18n import T
 from bot.i18n import gettext_ as t
 from bot.users_prefs import GENERAL, PushPreferences
-from dialogs.common import home_button, search_inputs
+from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.render import label
 from dialogs.states import SettingsSG
 
@@ -77,7 +77,7 @@ def build_settings_dialog() -> Dialog:
                          items="topics", on_click=on_topic), width=2),
             Button(T("🔕 Mute all"), id="mute", on_click=on_mute, when="not_muted"),
             Button(T("🔔 Unmute"), id="unmute", on_click=on_mute, when="muted"),
-            home_button(),
+            Row(home_button(), sos_button()),
             *search_inputs(),
             state=SettingsSG.main,
             getter=settings_getter,

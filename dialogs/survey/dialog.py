@@ -17,7 +17,7 @@ from bot.i18n import T
 from bot.i18n import gettext_ as t
 from bot.surveys.definition import Question, Survey
 from bot.surveys.store import SurveyError, SurveyService
-from dialogs.common import home_button, search_inputs
+from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.open import open_menu
 from dialogs.states import SurveySG
 from dialogs.survey.data import SurveyRun
@@ -245,7 +245,7 @@ def build_survey_dialog() -> Dialog:
                    on_click=on_toggle_pushes, when="pushes_on"),
             Button(T("🔕 Survey invitations: off (tap to turn on)"), id="push_on",
                    on_click=on_toggle_pushes, when="pushes_off"),
-            home_button(),
+            Row(home_button(), sos_button()),
             *search_inputs(),
             state=SurveySG.list,
             getter=list_getter,
@@ -264,6 +264,7 @@ def build_survey_dialog() -> Dialog:
               "ones are yours."),
             Row(Button(T("✅ I agree, start"), id="agree", on_click=on_agree),
                 SwitchTo(T("Not now"), id="later", state=SurveySG.list)),
+            sos_button(),
             *search_inputs(),
             state=SurveySG.consent,
             getter=consent_getter,
@@ -278,6 +279,7 @@ def build_survey_dialog() -> Dialog:
             Row(Button(T("⬅️ Back"), id="qback", on_click=on_back, when="can_back"),
                 Button(T("⏭ Skip"), id="skip", on_click=on_skip),
                 Button(T("⏹ Stop"), id="stop", on_click=on_stop)),
+            sos_button(),
             MessageInput(on_text_in_question),
             state=SurveySG.question,
             getter=question_getter,
@@ -285,14 +287,14 @@ def build_survey_dialog() -> Dialog:
         Window(
             T("🙏 <b>Thank you!</b> Your answers were saved anonymously."),
             Format("\n📊 {headline}", when="has_headline"),
-            home_button(),
+            Row(home_button(), sos_button()),
             *search_inputs(),
             state=SurveySG.done,
             getter=done_getter,
         ),
         Window(
             T("⏹ Survey stopped. Nothing of your answers was kept."),
-            Button(T("🏠 Home"), id="shome", on_click=_home),
+            Row(Button(T("🏠 Home"), id="shome", on_click=_home), sos_button()),
             *search_inputs(),
             state=SurveySG.stopped,
         ),
@@ -300,7 +302,7 @@ def build_survey_dialog() -> Dialog:
             T("✅ You have already answered this survey in this round. Thank you! "
               "We will let you know when the next round opens, if you turned invitations on."),
             SwitchTo(T("📊 Surveys"), id="back_list", state=SurveySG.list),
-            home_button(),
+            Row(home_button(), sos_button()),
             *search_inputs(),
             state=SurveySG.already,
         ),

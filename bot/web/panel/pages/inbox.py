@@ -48,6 +48,8 @@ async def inbox_page(request: Request) -> Response:
         status = "new"
     tickets = tickets_of(panel_context(request))
     rows = await tickets.inbox(None if status == "all" else status, limit=PAGE_SIZE)
+    # Urgent tickets that wait for a reply first; the rest keep their order.
+    rows.sort(key=lambda r: not (r.urgent and r.status == "new"))
     counts = await tickets.counts()
     return render(request, "feedback/list.html", {
         "rows": rows, "status": status, "counts": counts, "total": sum(counts.values()),

@@ -1,0 +1,482 @@
+"""Concepts and rules of the crisis classifier (bot/safety/crisis.py).
+
+Words are written as people type them; the classifier folds them to skeletons, so one
+entry covers "жити", "zhyty" and "zhity", and "żyć" covers "zyc". A trailing * makes an
+entry a stem prefix; a leading = keeps an entry exact even when it is long (no typo match).
+Ukrainian, Russian and Polish share one vocabulary ("sl"): people mix them ("мені не платить
+pracodawca"), and the folded forms of the three rarely clash. English has its own ("en").
+
+Rule fields: pattern (concepts in CAPS or inline words a|b|c*; "~N" before an element: at
+most N words before it; default `gap`), ordered (False: all within `window` words of the
+first element, any order), unless (guards that cancel the match), categories.
+Measured on bench/crisis_set (see bench/bench_crisis.py); the comments say which mistakes a
+guard is there for.
+"""
+
+from __future__ import annotations
+
+FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo зовсім совсем wcale просто prostu
+    навіть даже nawet більше больше więcej im am збираюсь збираюся собираюсь zamierzam планую
+    планирую planuję думаю думала думав myślę myślałam myślałem про о o об"""
+FILLERS_EN = "i im am really even actually just so going gonna to about thinking plan planning"
+
+_SL: dict[str, str] = {
+    # English negations too: "suicidal" also matches the Slavic stem (suicyd*, суицид*).
+    "NEG": "не ні нет ніколи никогда nie nigdy ne not never dont",
+    "NONE": "нема немає нету нет brak без bez ma",  # "nie ma" = NEG + ma
+    "FILLER": FILLERS_SL,
+    # -- suicide and self-harm
+    "WANT": """хочу хочеться хочется хотілося хотілось хотелось хотів хотіла хотел хотела
+        хочемо прагну мрію мечтаю marzę chcę chce chciałabym chciałbym chciałam chciałem
+        hochu hocu""",
+    "CAN": "можу могу mogę moge можемо можу могу",
+    "LIVE": "жити жить żyć жыть існувати существовать istnieć",
+    "LIFE": "життя життям житті жизнь жизни жизнью życie życia życiem",
+    "DIE": """померти вмерти умерти умереть помереть умирать помирати вмирати сдохнуть
+        здохнути umrzeć umierać zdechnąć zniknąć зникнути исчезнуть""",
+    "DIED": "помер померла умер умерла umarł umarła умерла вмер вмерла",
+    "SELF": "себе себя się",
+    "SELF2": "собою собой sobą сабой собой",
+    "KILL": """вбити убити убить вбивати убивать вб'ю убью zabić zabije zabiję zabijam
+        застрелитися застрелиться повіситися повеситься powiesić""",
+    "FINISH": "покінчити покончить покінчу покончу skończyć skończę закінчити покончила",
+    "SUICIDE": """суїцид* суицид* самогубств* самогуб* самоубийств* samobój* suicyd*
+        =samobojstwo""",
+    "CUT": "ріжу режу порізати порезать порізала порезала різати резать tnę ciąć pociąć pocięłam",
+    "VEINS": "вени вены żyły вени",
+    "MEANING": "сенс* смысл* sens",
+    "TIRED": "втомилася втомився втомилась устала устал zmęczona zmęczony dość",
+    "BETTER": "краще лучше lepiej",
+    "WITHOUT_ME": "мене меня mnie",
+    # -- violence at home, sexual violence
+    "ABUSER": """чоловік чоловіка чоловіком муж мужа мужем mąż męża mężem партнер* partner*
+        хлопець хлопця парень парня chłopak* бойфренд* співмешкан* сожител* konkubent*
+        колишній колишнього бывший бывшего były byłego вітчим* отчим* ojczym* свекор свекруха
+        свекр* teść teściowa батько тато отец папа ojciec tata мама мати матір mama matka
+        брат brat син сын syn дружина жена żona""",
+    "HE": "він він он on вона она ona вони они oni",
+    "ME": "мене меня mnie нас nas мені мне mi",
+    "HIT": """б'є б'ють бьет бьют бил била бив побив побила побил избил избила избива*
+        збива* бити бить bije biją bił biła pobił pobiła uderz* вдарив вдарила ударил ударила
+        штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
+        znęca* кривдить krzywdzi лупить лупит катує пытает""",
+    "THREATEN": """погрожує погрожують погрожував погрожувала пригрозив пригрозила угрожает
+        угрожают угрожал пригрозил grozi grożą groził zagroził zagroziła шантаж* szantaż*""",
+    "HURT": "побити побить pobić покалічити покалечить зарізати зарезать",
+    "FEAR": "боюся боюсь boję boje страшно strach лякаюсь",
+    "HOME": "додому домой domu вдома дома",
+    "RAPE": """зґвалтув* згвалтув* ґвалтує гвалтує изнасил* насилует насилувал zgwałc* zgwalc*
+        gwałci* =gwałt""",
+    "MOLEST": "molestuje molestował molestowanie молестує домагається домогается домогательств*",
+    "DV": "домашн* domow*",
+    "VIOLENCE_N": "насильств* насили* przemoc*",
+    "KNIFE": "ніж ножем нож ножом nóż nożem сокир* топор* siekier* пістолет* пистолет* broń",
+    "LOCKED": """замкнули замкнула замкнув замкнул заперли запер запирает зачинили zamknęli
+        zamknął zamknęła zamyka""",
+    # -- children
+    "CHILD": """дит* діт* дітей дітям ребен* ребён* дети детей детям dziec* син сина сину сын
+        сына syn syna synem донька доньку доньки доньці донечка дочка дочку дочки дочці дочь
+        дочери córka córkę córką córki
+        малий малыш малюк немовля младенец niemowl*""",
+    "MISSING": """зник зникла зникли зникло пропав пропала пропали пропал zaginął zaginęła
+        zaginęło zaginęli загубився загубилася потерялся потерялась zgubił zgubiła""",
+    "ALONE": """сам сама самі самих саму самого одна один одні одни одних одну одного sam sama
+        same sami samo samych samego samą""",
+    "LEFT": """залишили залишила залишив залишає залишають кинула кинули кидає кидають
+        оставили оставила оставил оставляет бросила бросили бросает zostawił zostawiła
+        zostawili zostawia porzucił porzuciła""",
+    # -- trafficking, forced labour
+    "TAKE": """забрав забрала забрали забрал забирає забирають забирает забирают отобрал*
+        відібра* відняв zabrał zabrała zabrali zabiera zabierają odebrał odebrała odebrali""",
+    "KEEP": "тримає тримають держит держат trzyma trzymają",
+    "GIVEBACK": """віддає віддають віддати отдает отдают отдать oddaje oddają oddać oddac
+        повертає повертають возвращает возвращают zwraca zwracają""",
+    "DOCS": "паспорт* paszport* документ* dokument* ID карту kartę",
+    "LETGO": """відпускають відпускає випускають випускає отпускают отпускает выпускают
+        выпускает wypuszczają wypuszcza puszczają""",
+    "ALLOW": "дають дає дают дает pozwalają pozwala",
+    "LEAVE": "піти уйти вийти выйти wyjść wyjechać поїхати уехать виїхати выехать odejść",
+    "FORCE": """змушують змушує змусили змусив примушують примушує заставляют заставляет
+        заставили заставил zmuszają zmusza zmusili zmusił""",
+    "WORK": "працювати работать pracować pracy роботу работу працювать",
+    "PROSTITUTION": "проститу* prostytu* секс seks",
+    "EMPLOYER": """роботодав* работодател* pracodaw* бос босс шеф szef* бригадир* brygadzist*
+        хазяїн хозяин власник agencj* агентств* агенці* координатор* koordynator* менеджер*""",
+    "DEBT": "борг* долг* dług*",
+    "WORKOFF": "відпрац* отрабат* отработ* odprac*",
+    # -- medical
+    "BREATHE": "дихає дихають дихати дышит дышат дышать oddycha oddychają oddychać",
+    "STOPPED": "перестав перестала перестал перестала przestał przestała",
+    "HARD": "важко тяжело ciężko trudno",
+    "SUFFOCATE": "задихає* задихаю* задыха* dławi",
+    "CONSCIOUS": "свідом* сознани* przytomn*",
+    "LOST": "втратив втратила втратили потерял потеряла stracił straciła",
+    "RESPOND": "реагує реагирует reaguje реагують",
+    "WAKE": "прокидається прокидаеться просыпается budzi",
+    "BLOOD": "кров кров'ю крові кровь кровью крови krew krwi кровотеч* кровоточ* krwawi*",
+    "STRONG": "сильн* багато много dużo silne silnie мнoго",
+    "STOPS": "зупиня* зупин* останавлива* остановить przestaje ustaje zatrzyma*",
+    "TOOK": """випила випив выпила выпил wypiła wypił зʼїла з'їла з'їв съела съел zjadła zjadł
+        наковтал* наковта* наглотал* наглота* nałykał* łyknęła""",
+    "ALL": "всі все всю цілу целую wszystkie całą całe пачку упаковку opakowanie багато много dużo",
+    "PILLS": "таблет* пігул* tablet* ліки ліків лекарств* leki leków пачку opakowanie",
+    "POISON": """отрут* яд отраву trucizn* оцет уксус хлорк* хлор chlor* domestos чищення миття
+        чистки мытья czyszczenia mycia хімі* химич* chemi* бензин антифриз кислот* kwas*""",
+    "STROKE": "інсульт* инсульт* udar udaru удар",
+    "HEART": "інфаркт* инфаркт* zawał*",
+    "PAIN": "біль болить боль болит ból boli пече давит тисне ściska",
+    "CHEST": "грудях груди грудной грудині klatce klatki klatka mostkiem",
+    "SEIZURE": "судом* судорог* drgawk*",
+    "SWELL": "набряк* набрякає опух* отек* отёк* obrzęk* puchnie spuch*",
+    "THROAT": "горл* язик* язык* gardł* język* krtań гортан* гортань",
+    "DYING": "помирає умирает umiera вмирає вмираю умираю umieram помирает",
+    "CALL": """викличте викликайте вызовите вызывайте wezwijcie wezwij zadzwońcie
+        зателефонуйте подзвоніть позвоните""",
+    "AMBULANCE": "швидк* скор* karetk* pogotowi* ambulans* 112 999",
+    "URGENT": "терміново срочно pilnie негайно",
+    "POISONED": "отруївся отруїлася отруїлась отравился отравилась zatruł zatruła",
+    # -- guard words
+    "LOC": """в у во з із зі с со w we z ze u na на тут там tu tam разом вместе razem поруч
+        рядом obok під під біля около""",
+    "WORLD": "світ* мир* мире мира świat* світі",
+    "ABROAD": """україн* украин* ukrain* кордон* границ* granic* поїзд* поезд* pociąg* літак*
+        самолет* samolot* віз* виз* wiz* автобус*""",
+    "OFFICE": """уженд* ужонд* urzęd* urząd консульств* консульст* посольств* konsulat*
+        ambasad* віз* виз* wiz* поліц* полиц* policj* прикордон* пограничн* границ* кордон*
+        granic* straż* воєвод* wojewod* udsc оформлен* подач* złożeni* продовжен* карту kart* банк* bank*""",
+    "THEFT": "загуби* потеря* zgubi* вкра* укра* ukradł* ukradli ukradzion* стащили zgubił* загубив",
+    "VACATION": "відпустк* отпуск* urlop* лікарн* больничн* zwolnieni* вихідн* выходн* обід* обед*",
+    "OVERTIME": """понаднорм* сверхуроч* nadgodzin* вихідн* выходн* weekend* нічн* ночн* nocn*
+        підписат* подписат* podpisa* звільнит* уволит*""",
+    "FIRE": """звільн* уволь* zwoln* штраф* kar* суд* sąd* премі* премии премию zwolni* догану
+        выговор висел* выселит* выселя* eksmit* квартир* mieszkani* годин* смен* змін* godzin*""",
+    "PAST": """після после po перенес* переніс* przeszedł* przeszła реабіліт* реабилит*
+        rehabilit* тому назад temu рік роки років год лет rok lat місяц* месяц* miesi*
+        інвалідн* инвалидн* niepełnospraw* ризик* риск* ryzyk* профілакт* profilakt*""",
+    "NURSING": "годуванн* кормлени* karmieni* молок* mleko мамолог* мамограф* mammograf*",
+    "NOSE": "носом носа nosem nos ніс нос",
+    "BLOODTEST": """аналіз* анализ* badani* здат* сдат* oddać oddac донор* dawc* тиск давлени*
+        ciśnieni* цукор сахар cukier морфолог* morfolog* менстру* месячн* miesiączk*""",
+    "CRAMP": "ног* nog* литк* икр* łydk* руках ногах",
+    "HOSPICE": "хоспіс* хоспис* hospic* онколог* рак* батарея* телефон* акумулятор*",
+    "ASK": "як как jak де где gdzie номер* numer* чи czy скільки сколько ile коли когда kiedy",
+    "MORNING": "школ* szkoł* ранок вранці утром rano зранку будильник*",
+    "ON": "на na",
+    "SIGNS": "ознак* симптом* признак* objaw*",
+    "OTHER_CHILD": "іншу іншого іншу другого другую innego inną однокласник* одноклассник* koleg*",
+    "APPETITE": "апетит* аппетит* голос* температур* зошит* тетрад* zeszyt* телефон* гроші деньги",
+}
+
+_EN: dict[str, str] = {
+    "NEG": "not never dont don't doesnt didnt isnt arent wasnt wont no cant cannot",
+    "FILLER": FILLERS_EN,
+    "WANT": "want wanna wish",
+    "LIVE": "live living exist",
+    "DIE": "die dead disappear",
+    "KILL": "kill killing end ending hurt hurting harm harming cut cutting",
+    "MYSELF": "myself",
+    "MYLIFE": "life",
+    "SUICIDE": "suicide suicidal",
+    "REASON": "reason point",
+    "ABUSER": """husband wife partner boyfriend girlfriend ex father dad stepfather mother mom
+        mum brother he she they""",
+    "HIT": "hits hit hitting beats beat beating punch* kick* slap* chok* strangl* abus* hurts hurting",
+    "HIT_STRONG": "beats beating punch* kick* slap* chok* strangl* abuses abused abusing abusive",
+    "ME": "me us",
+    "RAPE": "rape raped rapes raping molest* =assaulted",
+    "SEXUAL": "sexual sexually",
+    "DOMESTIC": "domestic",
+    "VIOLENCE_N": "violence abuse",
+    "THREATEN": "threaten* blackmail*",
+    "KILL2": "kill hurt beat",
+    "AFRAID": "afraid scared frightened terrified",
+    "HOME": "home",
+    "CHILD": "child children kid kids son daughter baby toddler",
+    "MISSING": "missing disappeared kidnapped abducted",
+    "ALONE": "alone",
+    "TOOK": "took taken takes keeps kept holding holds confiscated",
+    "GIVE": "give",
+    "BACK": "back",
+    "DOCS": "passport passports documents document papers id",
+    "LET": "let",
+    "LEAVE": "leave go",
+    "LOCKED": "locked",
+    "IN": "in inside up",
+    "FORCED": "forced forcing force forces",
+    "WORK": "work working labour labor",
+    "PROSTITUTION": "prostitution sex",
+    "TRAFFICKING": "trafficking trafficked",
+    "DEBT": "debt",
+    "OFF": "off",
+    "EMPLOYER": "employer boss manager agency supervisor foreman owner",
+    "BREATHE": "breathe breathing",
+    "STOPPED": "stopped",
+    "HARD": "struggling hardly",
+    "CHOKING": "=choking",  # exact: "cooking" and "choosing" are one letter away
+    "UNCONSCIOUS": "unconscious unresponsive collapsed",
+    "PASSED": "passed",
+    "OUT": "out",
+    "RESPOND": "responding",
+    "WAKE": "wake waking",
+    "BLEEDING": "bleeding bleeds blood",
+    "HEAVY": "heavily badly heavy lot alot stop",
+    "OVERDOSE": "overdose overdosed",
+    "SWALLOWED": "took swallowed",
+    "ALL": "all whole many lot bottle pack",
+    "PILLS": "pills tablets meds medication medicine",
+    "POISON": "poison bleach",
+    "STROKE": "stroke",
+    "HEART": "heart",
+    "ATTACK": "attack",
+    "CHEST": "chest",
+    "PAIN": "pain",
+    "SEIZURE": "seizure seizures convulsion* fitting",
+    "THROAT": "throat tongue",
+    "SWELL": "swelling swollen closing",
+    "ANAPHYLAXIS": "anaphyla*",
+    "DYING": "dying",
+    "CALL": "call",
+    "AMBULANCE": "ambulance 112 999",
+    # guard words
+    "LOC": "in with here there near at",
+    "WORLD": "world",
+    "ABROAD": "ukraine border visa documents train flight bus",
+    "OFFICE": "office consulate embassy visa police border urzad bank application",
+    "THEFT": "lost stolen stole theft pickpocket",
+    "VACATION": "holiday vacation sick early",
+    "OVERTIME": "overtime weekend weekends night nights sign",
+    "FIRE": "fire fired sack sacked dismiss sue court fine penalty evict hours shifts cut rent",
+    "PAST": "after had ago rehab rehabilitation recovering recovered risk prevent",
+    "NURSING": "breastfeeding feeding milk mammogram",
+    "NOSE": "nose",
+    "BLOODTEST": "test donate donating pressure sugar period",
+    "CRAMP": "leg legs cramp cramps",
+    "HOSPICE": "ukraine hospice cancer battery phone",
+    "ASK": "how what which number where when do does should cost free pay",
+    "SIGNS": "signs sign symptoms symptom",
+    "AFTER_CALL": "without insurance cost free pay number",
+    "OTHER_CHILD": "another other classmate",
+    "CAR": "car bus bike ball",
+    "AGE": "age old can may allowed legal",
+    "WITH": "with",
+}
+
+CONCEPTS: dict[str, dict[str, list[str]]] = {
+    "sl": {k: v.split() for k, v in _SL.items()},
+    "en": {k: v.split() for k, v in _EN.items()},
+}
+
+
+def _rule(name: str, cats: str, kind: str, pattern: str, **options) -> dict:
+    return {"name": name, "categories": cats.split(","), "kind": kind, "pattern": pattern,
+            **options}
+
+
+def seq(name: str, cats: str, kind: str, pattern: str, **options) -> dict:
+    return _rule(name, cats, kind, pattern, **options)
+
+
+def near(name: str, cats: str, kind: str, pattern: str, window: int = 4, **options) -> dict:
+    return _rule(name, cats, kind, pattern, ordered=False, window=window, **options)
+
+
+def unless(words: str, where: str = "around", window: int = 3, but: str | None = None) -> dict:
+    return {"words": words, "where": where, "window": window, "but": but}
+
+
+_LIVING_PLACE = unless("LOC", "after", 2, but="WORLD")  # "не хочу жити в гуртожитку"
+# "хочу померти від сміху", "umieram z nudów", "dying of boredom"
+_IDIOM = unless("сміх*|смех*|śmiech*|nud*|нудьг*|нудн*|скук*|laugh*|boredom|bored", "after", 3)
+
+RULES: list[dict] = [
+    # ------------------------------------------------------------ suicide, self-harm
+    seq("sl.no_will_to_live", "suicide", "sl", "NEG ~2 WANT|CAN ~3 LIVE",
+        unless=[_LIVING_PLACE, unless("тут|там|tu|tam", "around", 0)]),
+    seq("sl.why_live", "suicide", "sl", "навіщо|нащо|зачем|защо ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.better_not_exist", "suicide", "sl", "BETTER ~2 WITHOUT_ME ~1 NEG ~1 було|было|było", neg=False),
+    seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[_LIVING_PLACE]),
+    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[_IDIOM]),
+    seq("sl.kill_self", "suicide", "sl", "KILL ~1 SELF"),
+    seq("sl.self_kill", "suicide", "sl", "SELF ~1 KILL"),
+    seq("sl.finish_self", "suicide", "sl", "FINISH ~2 SELF2|LIFE"),
+    seq("sl.lay_hands", "suicide", "sl", "накласти|наложить|накладу|наложу ~3 руки"),
+    seq("sl.take_own_life", "suicide", "sl", "odebra*|odbior* ~2 LIFE"),
+    seq("sl.suicide_word", "suicide", "sl", "SUICIDE"),
+    seq("sl.self_harm", "suicide", "sl", "CUT ~1 SELF|VEINS|руки|ręce"),
+    seq("sl.self_harm_word", "suicide", "sl", "samookalecz*|самоушкодж*|селфхарм*|selfharm*"),
+    near("sl.no_meaning", "suicide", "sl", "MEANING LIVE|LIFE NEG|NONE", window=4, neg=False,
+         unless=[_LIVING_PLACE]),
+    seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
+    seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
+    seq("sl.sleep_forever", "suicide", "sl", "засн*|усн*|zasn* ~3 NEG ~1 прокин*|просн*|obudz*"),
+    seq("sl.death_thoughts", "suicide", "sl", "думк*|мысл*|myśl* ~2 смерт*|śmier*"),
+    # ------------------------------------------------------------ violence, sexual violence
+    near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
+         unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4)]),
+    near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3),
+    seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT"),
+    # "bjot" (бьёт) folds to "bot", as "бот" does: only right between abuser and victim.
+    seq("sl.translit_beats", "violence", "sl", "ABUSER ~0 bjot|biot ~1 ME"),
+    near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT", window=4),
+    seq("sl.afraid_home", "violence", "sl", "FEAR ~3 HOME", unless=[unless("ABROAD", window=5)]),
+    seq("sl.rape", "violence", "sl", "RAPE"),
+    seq("sl.molest", "violence", "sl", "MOLEST",
+        unless=[unless("виплат*|оплат*|грош*|зарплат*|справедлив*", "after", 3)]),
+    seq("sl.domestic", "violence", "sl", "DV ~1 VIOLENCE_N"),
+    seq("sl.domestic2", "violence", "sl", "VIOLENCE_N ~1 DV|rodzin*|сім'*|семь*"),
+    seq("sl.blue_card", "violence", "sl", "niebiesk* ~0 kart*"),
+    near("sl.abuser_locks", "violence", "sl", "ABUSER|HE LOCKED", window=4),
+    near("sl.weapon", "violence", "sl", "ABUSER|HE|THREATEN|кидає*|бросает*|rzuca* KNIFE", window=5),
+    seq("sl.lunges", "violence", "sl", "кидається|бросается|rzuca ~1 на|na ~0 ME"),
+    # ------------------------------------------------------------ children
+    near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
+         unless=[unless("OTHER_CHILD", window=3), unless("SELF", "after", 1)]),
+    near("sl.child_missing", "child", "sl", "CHILD MISSING", window=4,
+         unless=[unless("DOCS|APPETITE", window=3)]),
+    near("sl.child_left_alone", "child", "sl", "CHILD LEFT ALONE", window=5),
+    near("sl.child_threat", "child,violence", "sl", "CHILD KILL|HURT THREATEN", window=5),
+    # ------------------------------------------------------------ trafficking, forced labour
+    near("sl.took_documents", "trafficking", "sl", "TAKE|KEEP DOCS", window=4,
+         unless=[unless("OFFICE|THEFT", window=5)]),
+    seq("sl.no_documents_back", "trafficking", "sl", "NEG ~1 GIVEBACK ~3 DOCS",
+        unless=[unless("OFFICE|THEFT", window=5)]),
+    seq("sl.documents_not_back", "trafficking", "sl", "DOCS ~3 NEG ~1 GIVEBACK",
+        unless=[unless("OFFICE|THEFT", window=5)]),
+    seq("sl.not_let_go", "trafficking", "sl", "NEG ~1 LETGO",
+        unless=[unless("VACATION|раніше|раньше|wcześniej", "after", 3)]),
+    seq("sl.not_allowed_leave", "trafficking", "sl", "NEG ~1 ALLOW ~2 LEAVE",
+        unless=[unless("VACATION", "after", 3)]),
+    seq("sl.locked_in", "trafficking", "sl", "LOCKED ~2 ME|в|у|w|на"),
+    near("sl.kept_locked", "trafficking", "sl", "ME zamknię*|замкнен*|заперт*", window=2),
+    near("sl.forced_work", "trafficking", "sl", "FORCE WORK", window=3,
+         unless=[unless("OVERTIME", window=3)]),
+    near("sl.forced_sex", "trafficking,violence", "sl", "FORCE|THREATEN PROSTITUTION", window=4),
+    seq("sl.trafficking_word", "trafficking", "sl", "торгівл*|торговл*|handel ~1 людьми|ludźmi"),
+    seq("sl.forced_labour_word", "trafficking", "sl",
+        "примусов*|принудительн*|przymusow* ~1 прац*|труд*|prac*"),
+    seq("sl.forced_labour_word2", "trafficking", "sl", "prac* ~0 przymusow*"),
+    near("sl.debt_bondage", "trafficking", "sl", "WORKOFF DEBT", window=3),
+    near("sl.employer_threat", "trafficking", "sl", "EMPLOYER THREATEN", window=6,
+         unless=[unless("FIRE", window=5)]),
+    # ------------------------------------------------------------ medical emergency
+    seq("sl.not_breathing", "medical", "sl", "NEG ~1 BREATHE", neg=False,
+        unless=[unless("NOSE", "after", 2)]),
+    seq("sl.stopped_breathing", "medical", "sl", "STOPPED ~1 BREATHE"),
+    seq("sl.hard_breathing", "medical", "sl", "HARD ~1 BREATHE", unless=[unless("NOSE", "after", 2)]),
+    seq("sl.suffocating", "medical", "sl", "SUFFOCATE"),
+    seq("sl.unconscious", "medical", "sl", "без|bez|LOST ~1 CONSCIOUS"),
+    seq("sl.unconscious2", "medical", "sl", "nieprzytomn*|знепритомн*|зомлі*|zemdla*|zemdlał*"),
+    seq("sl.not_coming_to", "medical", "sl", "NEG ~2 тями|чувство|чувства", neg=False),
+    seq("sl.not_coming_to2", "medical", "sl", "NEG ~1 приход* ~1 в ~0 себя", neg=False),
+    seq("sl.not_responding", "medical", "sl", "NEG ~0 RESPOND", neg=False,
+        unless=[unless("ON", "after", 1)]),
+    seq("sl.not_waking", "medical", "sl", "NEG ~1 WAKE", neg=False,
+        unless=[unless("MORNING|засн*|усн*|zasn*", window=4)]),
+    near("sl.heavy_bleeding", "medical", "sl", "BLOOD STRONG", window=3,
+         unless=[unless("BLOODTEST", window=3)]),
+    seq("sl.bleeding_wont_stop", "medical", "sl", "BLOOD ~3 NEG ~1 STOPS", neg=False),
+    seq("sl.haemorrhage", "medical", "sl", "krwotok*|wykrwawia*|стікає|истекает"),
+    seq("sl.overdose", "medical,suicide", "sl", "передозув*|передозир*|przedawkow*"),
+    near("sl.took_all_pills", "medical,suicide", "sl", "TOOK ALL PILLS", window=4),
+    near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka* PILLS", window=3),
+    near("sl.poison", "medical", "sl", "TOOK POISON", window=4),
+    seq("sl.poisoned", "medical", "sl", "POISONED"),
+    seq("sl.stroke", "medical", "sl", "STROKE",
+        unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
+    seq("sl.heart_attack", "medical", "sl", "HEART",
+        unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
+    near("sl.chest_pain", "medical", "sl", "PAIN CHEST", window=3,
+         unless=[unless("NURSING", window=5)]),
+    seq("sl.seizure", "medical", "sl", "SEIZURE", unless=[unless("CRAMP", window=3)]),
+    seq("sl.epilepsy_fit", "medical", "sl", "епілепт*|эпилепт*|padacz* ~1 напад*|приступ*|atak*|napad*"),
+    near("sl.throat_swelling", "medical", "sl", "SWELL THROAT", window=3),
+    seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
+    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), _IDIOM]),
+    seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
+    seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
+        unless=[unless("ASK", "before", 3)]),
+    seq("sl.ambulance_urgent2", "medical", "sl", "AMBULANCE ~1 URGENT", neg=False,
+        unless=[unless("ASK", "before", 3)]),
+
+    # ------------------------------------------------------------ English
+    seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL", unless=[_IDIOM]),
+    seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[_LIVING_PLACE]),
+    seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
+    seq("en.wish_dead", "suicide", "en", "wish ~3 dead|die|born"),
+    seq("en.kill_myself", "suicide", "en", "KILL ~2 MYSELF"),
+    seq("en.end_my_life", "suicide", "en", "end|ending|take|taking ~3 MYLIFE",
+        unless=[unless("insurance|policy|care", "after", 2)]),
+    seq("en.end_it_all", "suicide", "en", "end ~1 it ~0 all"),
+    seq("en.suicide", "suicide", "en", "SUICIDE"),
+    seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
+    seq("en.no_will_to_live", "suicide", "en", "NEG ~2 WANT ~2 LIVE", unless=[_LIVING_PLACE]),
+    seq("en.no_reason_to_live", "suicide", "en", "no|any|the|what ~2 REASON ~3 LIVE|MYLIFE",
+        unless=[_LIVING_PLACE]),
+    seq("en.life_meaningless", "suicide", "en", "MYLIFE ~3 meaningless|pointless|worthless|worth",
+        neg=False),
+    seq("en.better_off", "suicide", "en", "better ~1 off ~1 without|dead"),
+    seq("en.cant_go_on", "suicide", "en", "cant|cannot|can't ~1 go ~0 on",
+        unless=[unless("WITH|holiday|trip|vacation|strike", "after", 2)]),
+    seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake", neg=False),
+    near("en.abuser_hits_me", "violence", "en", "ABUSER HIT ME", window=4,
+         unless=[unless("CAR", window=3)]),
+    near("en.abuser_beats", "violence", "en", "ABUSER HIT_STRONG", window=3,
+         unless=[unless("CAR", window=3)]),
+    seq("en.rape", "violence", "en", "RAPE"),
+    seq("en.sexual_assault", "violence", "en", "SEXUAL ~1 abuse|assault|assaulted|harassment|harassed"),
+    seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N"),
+    near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
+    seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[unless("ABROAD", window=5)]),
+    near("en.abuser_locks", "violence", "en", "ABUSER LOCKED", window=4),
+    near("en.child_hit", "child,violence", "en", "CHILD HIT|HIT_STRONG|RAPE", window=4,
+         unless=[unless("OTHER_CHILD|CAR", window=3)]),
+    near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
+         unless=[unless("DOCS", window=3)]),
+    near("en.child_alone", "child", "en", "CHILD ALONE", window=4,
+         unless=[unless("AGE", window=4)]),
+    near("en.child_threat", "child,violence", "en", "CHILD KILL2 THREATEN", window=5),
+    near("en.took_documents", "trafficking", "en", "TOOK DOCS", window=4,
+         unless=[unless("OFFICE|THEFT", window=5)]),
+    seq("en.not_give_back", "trafficking", "en", "NEG ~2 GIVE ~3 DOCS", neg=False,
+        unless=[unless("OFFICE|THEFT", window=6)]),
+    seq("en.not_give_back2", "trafficking", "en", "NEG ~2 GIVE ~1 BACK ~2 DOCS", neg=False,
+        unless=[unless("OFFICE|THEFT", window=6)]),
+    seq("en.not_let_leave", "trafficking", "en", "NEG ~1 LET ~2 LEAVE", neg=False,
+        unless=[unless("VACATION", "after", 3)]),
+    seq("en.locked_in", "trafficking", "en", "LOCKED ~2 IN"),
+    seq("en.forced_work", "trafficking", "en", "FORCED ~2 WORK|PROSTITUTION",
+        unless=[unless("OVERTIME", "after", 3)]),
+    seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
+    near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
+    near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
+    near("en.weapon", "violence", "en", "ABUSER|THREATEN knife|gun|axe", window=5),
+    near("en.employer_threat", "trafficking", "en", "EMPLOYER THREATEN", window=6,
+         unless=[unless("FIRE", window=5)]),
+    seq("en.not_breathing", "medical", "en", "NEG|STOPPED|HARD ~2 BREATHE", neg=False,
+        unless=[unless("NOSE", "after", 3)]),
+    seq("en.choking", "medical", "en", "CHOKING"),
+    seq("en.unconscious", "medical", "en", "UNCONSCIOUS"),
+    seq("en.passed_out", "medical", "en", "PASSED ~0 OUT"),
+    seq("en.not_responding", "medical", "en", "NEG ~1 RESPOND", neg=False,
+        unless=[unless("to|email|emails|messages", "after", 2)]),
+    seq("en.wont_wake", "medical", "en", "NEG ~1 WAKE", neg=False,
+        unless=[unless("morning|school|alarm|sleep", window=4)]),
+    near("en.heavy_bleeding", "medical", "en", "BLEEDING HEAVY", window=3,
+         unless=[unless("BLOODTEST", window=3)]),
+    seq("en.overdose", "medical,suicide", "en", "OVERDOSE"),
+    near("en.took_all_pills", "medical,suicide", "en", "SWALLOWED ALL PILLS", window=4),
+    near("en.poison", "medical", "en", "SWALLOWED|drank|ate POISON", window=3),
+    seq("en.stroke", "medical", "en", "STROKE",
+        unless=[unless("PAST|luck|heat", window=5), unless("SIGNS", "before", 3)]),
+    seq("en.heart_attack", "medical", "en", "HEART ~0 ATTACK",
+        unless=[unless("PAST", window=5), unless("SIGNS", "before", 3)]),
+    seq("en.chest_pain", "medical", "en", "CHEST ~1 PAIN", unless=[unless("NURSING", window=5)]),
+    seq("en.seizure", "medical", "en", "SEIZURE", unless=[unless("CRAMP", window=3)]),
+    near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
+    seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
+    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), _IDIOM]),
+    seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
+        unless=[unless("ASK", "before", 3), unless("AFTER_CALL", "after", 3)]),
+]

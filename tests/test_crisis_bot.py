@@ -1,0 +1,140 @@
+"""Crisis routing through the whole bot over real HTTP against the sandbox Bot API: the 🆘
+card comes before any search result or ticket screen, tickets that signal a crisis are
+URGENT for staff, ordinary questions get no card, and the text never reaches the logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import ContentGap
+from tests.test_bot_e2e import HOME, flat, last_text, topic_label
+from tests.test_feedback_bot import SEND, WRITE, tickets_of
+from tests.test_feedback_group import group_bot, write_ticket  # noqa: F401 (a fixture)
+
+SOS = {"pl": "🆘 Telefony pomocowe", "uk": "🆘 Лінії допомоги", "en": "🆘 Help lines"}
+
+
+def new_texts(user, before: int) -> list[str]:
+    return user.chat.bot_texts()[before:]
+
+
+def logged(caplog) -> str:
+    """What the bot and aiogram logged (the database driver's DEBUG echo of its own
+    parameters is not the application's log and is off outside DEBUG)."""
+    return "\n".join(r.getMessage() for r in caplog.records
+                     if not r.name.startswith(("aiosqlite", "sqlalchemy")))
+
+
+def is_card(text: str) -> bool:
+    return text.startswith("🆘") and "112" in text
+
+
+async def test_suicidal_search_gets_the_card_first(bot, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    user = sandbox.user(6001, language_code="uk")
+    await user.send_command("start")
+    before = len(user.chat.bot_texts())
+    await user.send_text("не хочу жити")
+    first, *rest = new_texts(user, before)
+    assert is_card(first)
+    assert "116 123" in first and "+48 800 70 2222" in first and "112" in first
+    assert "Numbers checked: 2026-12-07" not in first and "2026-12-07" in first
+    assert rest and "🔎" in rest[-1]  # then the normal search answer
+    assert "не хочу жити" not in logged(caplog)
+    async with bot.app.sessions() as session:  # a crisis message is not a content gap
+        assert (await session.scalars(select(ContentGap))).all() == []
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("uk", "мене б'є чоловік"), ("pl", "maz mnie bije"), ("en", "my husband beats me")])
+async def test_violence_gets_niebieska_linia(bot, sandbox, lang, text):
+    user = sandbox.user(6002, language_code=lang)
+    await user.send_command("start")
+    before = len(user.chat.bot_texts())
+    await user.send_text(text)
+    first = new_texts(user, before)[0]
+    assert is_card(first) and "Niebieska Linia" in first and "+48 800 120 002" in first
+
+
+async def test_crisis_outside_any_dialog_and_before_choosing_a_language(bot, sandbox):
+    user = sandbox.user(6003, language_code="ru")  # asked for pl/uk/en first
+    await user.send_text("хочу умереть")
+    first = user.chat.bot_texts()[0]
+    assert is_card(first) and "116 123" in first
+    assert "цілодобово" in first  # Cyrillic typed: the card in Ukrainian
+
+
+@pytest.mark.parametrize("text", ["як отримати PESEL", "не хочу жити в гуртожитку",
+                                  "як викликати швидку", "роботодавець не платить зарплату"])
+async def test_ordinary_question_gets_no_card(bot, sandbox, text):
+    user = sandbox.user(6004, language_code="uk")
+    await user.send_command("start")
+    before = len(user.chat.bot_texts())
+    await user.send_text(text)
+    texts = new_texts(user, before)
+    assert not any(is_card(t) for t in texts)
+    assert "🔎" in texts[-1]
+
+
+async def test_sos_button_on_every_screen_and_back_returns(bot, sandbox):
+    user = sandbox.user(6005, language_code="en")
+    await user.send_command("start")
+    assert SOS["en"] in flat(user.chat.buttons())
+    await user.press(topic_label("housing", "en"))
+    await user.press(0)
+    assert SOS["en"] in flat(user.chat.buttons())
+    screen = last_text(user)
+    await user.press(SOS["en"])
+    card = last_text(user)
+    assert is_card(card) and "+48 800 70 2222" in card and "116 111" in card
+    assert "kcik.pl" in card  # the anti-trafficking centre: organisation and website
+    await user.press("⬅️ Back")
+    assert last_text(user) == screen
+    await user.send_command("sos")
+    assert is_card(last_text(user))
+    await user.press("🚑 Ambulance, police, fire: all numbers")
+    assert "999" in last_text(user)
+    await user.press(HOME["en"])
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+
+
+async def test_crisis_typed_mid_survey_keeps_the_survey(bot, sandbox):
+    user = sandbox.user(6006, language_code="en")
+    await user.send_command("surveys")
+    before = len(user.chat.bot_texts())
+    await user.send_text("I want to kill myself")
+    first = new_texts(user, before)[0]
+    assert is_card(first) and "116 123" in first
+
+
+async def test_crisis_ticket_is_urgent_for_staff(group_bot, sandbox, caplog):  # noqa: F811
+    caplog.set_level(logging.DEBUG)
+    bot, group = group_bot
+    user = sandbox.user(6007, language_code="en")
+    text = "they took my passport and don't let me leave"
+    await user.send_command("start")
+    await user.press(WRITE["en"])
+    before = len(user.chat.bot_texts())
+    await user.send_text(text)
+    first = new_texts(user, before)[0]
+    assert is_card(first) and "kcik.pl" in first  # at once, before the draft screen
+    await user.press(SEND["en"])
+    assert "call 112" in last_text(user)
+    [ticket] = await tickets_of(bot, 6007)
+    [post] = group.posts()
+    assert "URGENT" in post.text and f"Ticket #{ticket.id}" in post.text
+    summary = (await bot.app.dispatcher["tickets"].inbox())[0]
+    assert summary.urgent
+    assert text not in logged(caplog)
+
+
+async def test_ordinary_ticket_is_not_urgent(group_bot, sandbox):  # noqa: F811
+    _bot, group = group_bot
+    user = sandbox.user(6008, language_code="en")
+    await write_ticket(user, "en", "my boss did not pay me for March")
+    [post] = group.posts()
+    assert "URGENT" not in post.text
+    assert not any(is_card(t) for t in user.chat.bot_texts())

@@ -1,0 +1,79 @@
+"""The crisis classifier's behaviour on the cases its design is about: spellings, word
+distance, negation, guard words, glued negations, long texts, speed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.safety.crisis import CATEGORIES, CrisisSignal, classify
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("не хочу жити", "suicide"),
+    ("ne khochu zhyty", "suicide"),  # Ukrainian in Latin letters
+    ("ne hochu zhit", "suicide"),  # Russian in Latin letters
+    ("nie chce zyc", "suicide"),  # Polish without diacritics
+    ("нехочу жить", "suicide"),  # a glued negation
+    ("я вже зовсім не хочу далі жити", "suicide"),  # words in between
+    ("жить не хочется", "suicide"),  # another word order
+    ("нема сенсу жити", "suicide"),  # indirect
+    ("не хочу жити в цьому світі", "suicide"),  # "in" + world is not about housing
+    ("думаю про самагубство", "suicide"),  # a typo
+    ("I want to kill myself", "suicide"),
+    ("мене б'є чоловік", "violence"),
+    ("чоловік мене б'є", "violence"),
+    ("boję się wrócić do domu", "violence"),
+    ("he took my passport", "trafficking"),
+    ("роботодавець забрав паспорт і не віддає", "trafficking"),
+    ("дитина зникла", "child"),
+    ("he is not breathing", "medical"),
+    ("сильна кровотеча, кров не зупиняється", "medical"),
+])
+def test_crisis_is_found(text, category):
+    signal = classify(text)
+    assert category in signal.categories, (text, signal)
+
+
+@pytest.mark.parametrize("text", [
+    "не хочу жити в гуртожитку, де знайти квартиру",  # housing
+    "не думаю про самогубство, просто питаю про психолога",  # negated
+    "I'm not suicidal, I need a family doctor",
+    "чоловік мене не б'є, але кричить",  # negated
+    "як викликати швидку",  # how emergency services work: the search answers it
+    "how to call an ambulance",
+    "my boss did not pay me",  # a labour issue without coercion
+    "шеф погрожує звільненням",  # a threat to fire, not coercion
+    "I lost my passport",
+    "консульство забрало паспорт на візу",  # an office keeps it
+    "мама перенесла інсульт рік тому, реабілітація",  # a past event
+    "дитина хворіє, температура 38",
+    "",
+    "   ",
+])
+def test_ordinary_is_not_flagged(text):
+    assert not classify(text), (text, classify(text))
+
+
+def test_negation_does_not_reach_past_the_clause():
+    assert classify("не знаю, що робити. хочу померти").categories == {"suicide"}
+
+
+def test_signal_lists_categories_in_a_fixed_order():
+    signal = classify("чоловік б'є дитину, вона не дихає")
+    assert signal.ordered() == [c for c in CATEGORIES if c in signal.categories]
+    assert {"child", "medical"} <= signal.categories
+    assert not CrisisSignal()
+
+
+def test_fast_and_bounded_on_long_text():
+    ticket = ("Доброго дня, я працюю на складі в Гданську, маю питання щодо договору. " * 60)
+    classify(ticket)  # first sight of the words
+    started = time.perf_counter()
+    for _ in range(20):
+        classify("не хочу жити")
+        classify(ticket[:3000])
+    per_pair = (time.perf_counter() - started) / 20
+    assert per_pair < 0.02  # generous for a shared CI machine; ~1 ms measured
+    assert classify(ticket + " хочу померти").categories == {"suicide"} or len(ticket) > 4000
