@@ -76,6 +76,7 @@ def test_cyclic_garbage_is_still_collected():
     collector = SafePointCollector(interval=0.01)
     was_enabled = gc.isenabled()
     collector.start()
+    before = gc.get_stats()[0]["collections"]
     try:
         assert not gc.isenabled()
         node = _Node()
@@ -87,7 +88,10 @@ def test_cyclic_garbage_is_still_collected():
         while gone() is not None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert gone() is None
-        assert sum(collector.collections) >= 1
+        # Collected by a safe-point collector (this one, or the process-wide one that
+        # tests/conftest.py installed on 3.11), not by the disabled automatic collector.
+        assert gc.get_stats()[0]["collections"] > before
+        assert not gc.isenabled()
         del keep
     finally:
         collector.stop()
