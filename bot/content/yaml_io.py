@@ -26,6 +26,19 @@ MAX_TITLE = 60
 REVIEW_STATUSES = ("ok", "check")
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "s", "a", "code"}
 MAX_FILE_BYTES = 1_000_000  # per topic file; the bundled ones have about 50 KB
+WEB_ADDRESS_RE = re.compile(r"^https?://\S+$")
+CONTACT_LINK_RE = re.compile(r"^(?:tel:\+?[0-9][0-9 ().-]*|mailto:[^\s@]+@[^\s@]+)$")
+
+
+def is_web_address(url: str) -> bool:
+    """What a source must be: an http(s) address."""
+    return WEB_ADDRESS_RE.match(url) is not None
+
+
+def is_link_target(url: str) -> bool:
+    """What a link in a body may open: a web address, a phone number or an e-mail address
+    (never javascript:, data: or the like)."""
+    return is_web_address(url) or CONTACT_LINK_RE.match(url) is not None
 
 
 @dataclass
@@ -50,8 +63,14 @@ class _HtmlChecker(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"tag <{tag}> is not allowed")
             return
-        if tag == "a" and not dict(attrs).get("href"):
-            self.problems.append("<a> without href")
+        if tag == "a":
+            href = (dict(attrs).get("href") or "").strip()
+            if not href:
+                self.problems.append("<a> without href")
+            elif not is_link_target(href):
+                shown = href if len(href) <= 60 else href[:57] + "..."
+                self.problems.append(f"link {shown!r} must start with https://, http://, "
+                                     "tel: or mailto:")
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -138,7 +157,7 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
         if not node.sources:
             errors.append(f"{here}: an answer needs at least one source address")
         for src in node.sources:
-            if not re.match(r"^https?://\S+$", src):
+            if not is_web_address(src):
                 errors.append(f"{here}: source {src!r} is not an http(s) address")
         node.reviewed = _date(raw.get("reviewed"))
         if node.reviewed is None:
