@@ -17,7 +17,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.content.safe_yaml import MAX_DEPTH, MAX_NODES
+from bot.content.editor import EditError
+from bot.content.safe_yaml import MAX_DEPTH, MAX_LEVELS, MAX_NODES
 from bot.content.service import ContentError
 from bot.content.unpack import MAX_TOTAL_BYTES, MAX_ZIP_ENTRIES
 from bot.content.yaml_io import MAX_FILE_BYTES
@@ -172,18 +173,56 @@ async def test_deep_nesting_is_refused(env):
     """Before the fix, 5000 nested lists ended in RecursionError (a 500)."""
     deep = "[" * 5000 + "x" + "]" * 5000
     page, _peak = await _refused(env, "extra.yaml", topic(keywords=deep), "application/yaml")
-    assert f"extra.yaml: line 10: nested more than {MAX_DEPTH} levels deep" in page
+    assert f"extra.yaml: line 10: nested too deeply (more than {MAX_DEPTH} levels)" in page
 
 
-async def test_a_deep_faq_tree_is_refused(env):
-    """A valid tree, but deeper than anyone can navigate in Telegram."""
+def deep_topic(levels: int) -> bytes:
+    """A valid topic `levels` deep: sections down to one answer with keywords."""
     node: dict = yaml.safe_load(topic())["children"][0]
-    for level in range(MAX_DEPTH // 2):
-        node = {"slug": f"extra-{level}", "title": {"en": "Level"}, "children": [node]}
+    for level in range(levels - 1, 0, -1):
+        node = {"slug": f"extra-{level}", "title": {"en": f"Level {level}"}, "children": [node]}
     node["slug"] = "extra"
-    data = yaml.safe_dump(node).encode()
-    page, _peak = await _refused(env, "extra.yaml", data, "application/yaml")
-    assert f"nested more than {MAX_DEPTH} levels deep" in page
+    return yaml.safe_dump(node).encode()
+
+
+async def test_the_faq_tree_may_have_max_levels(env):
+    """Valid trees, but deeper than anyone can navigate in Telegram: before the fix any
+    depth was imported (and 1000 levels would have been a RecursionError)."""
+    page, _peak = await _refused(env, "extra.yaml", deep_topic(MAX_LEVELS + 1),
+                                 "application/yaml")
+    assert f"the FAQ tree may have at most {MAX_LEVELS} levels" in page
+    response = await _upload(env, "extra.yaml", deep_topic(MAX_LEVELS), "application/yaml")
+    assert response.status_code == 200, response.text[-2000:]
+    assert env.panel.content.catalog.get("extra-one").path()[-1] == "extra-one"
+    assert len(env.panel.content.catalog.get("extra-one").path()) == MAX_LEVELS
+
+
+async def test_the_panel_editor_keeps_to_the_same_depth_so_exports_import_again(env):
+    editor = env.panel.editor
+    parent = None
+    for level in range(1, MAX_LEVELS + 1):
+        await editor.add_node("test", parent_slug=parent, slug=f"deep-{level}", kind="section",
+                              lang="en", title=f"Level {level}")
+        parent = f"deep-{level}"
+    with pytest.raises(EditError, match=f"at most {MAX_LEVELS} levels; this would make 11"):
+        await editor.add_node("test", parent_slug=parent, slug="deep-11", kind="answer",
+                              lang="en", title="Too deep", body="Text.",
+                              sources=["https://example.org/"])
+    # Moving a 2-level section under level 9 would put its answer at level 11.
+    await editor.add_node("test", parent_slug=None, slug="side", kind="section", lang="en",
+                          title="Side")
+    await editor.add_node("test", parent_slug="side", slug="side-answer", kind="answer",
+                          lang="en", title="Answer", body="Text.", sources=["https://example.org/"])
+    with pytest.raises(EditError, match="this would make 11"):
+        await editor.move("test", "side", f"deep-{MAX_LEVELS - 1}", None)
+    await editor.move("test", "side-answer", f"deep-{MAX_LEVELS - 1}", None)  # level 10: fine
+    # Empty sections are refused by the import (an older rule): retire them first.
+    await editor.set_retired("test", f"deep-{MAX_LEVELS}", True)
+    await editor.set_retired("test", "side", True)
+    _name, data = await env.panel.transfer.export_zip()
+    result = await env.panel.transfer.import_files("test", [("all.zip", data)])
+    assert result.created == 0
+    assert len(env.panel.content.catalog.get("side-answer").path()) == MAX_LEVELS
 
 
 async def test_too_many_values_in_one_file_are_refused(env):

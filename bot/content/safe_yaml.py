@@ -2,10 +2,11 @@
 
 `yaml.safe_load` constructs no objects, but it still expands aliases: 738 bytes of nested
 `&a [*a, *a, ...]` become 100,000 values, and a 300 MB file is read as one string. Content
-files never need aliases, so here an anchor or alias is refused before it is expanded, and
-the tree is capped in depth (PyYAML's composer recurses: a file of `[[[[...` would end in
-RecursionError) and in its number of values. The bundled topics have about 750 values,
-7 levels deep, in about 50 KB each; the caps leave a wide margin.
+files never need aliases, so here an anchor or alias is refused before it is expanded. The
+tree is capped in depth (PyYAML's composer recurses: a file of `[[[[...` ended in
+RecursionError) at the FAQ's own depth limit, which the panel's editor keeps to as well, so
+an export always imports again; and in its number of values. The bundled topics have about
+750 values, 7 YAML levels (3 FAQ levels), about 50 KB each: the caps leave a wide margin.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Any
 
 import yaml
 
-MAX_DEPTH = 24  # an FAQ level is 2 YAML levels (node mapping, children list)
+MAX_LEVELS = 10  # of the FAQ tree, a topic being level 1; the panel's editor keeps to it too
+# Each FAQ level is two YAML levels (the node's mapping, its children list); the deepest
+# answer adds two more (keywords: a mapping of lists of words).
+MAX_DEPTH = 2 * MAX_LEVELS + 2
 MAX_NODES = 20_000  # scalars, lists and mappings in one file
 
 
@@ -47,7 +51,8 @@ class ContentLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ContentYamlError(f"nested more than {MAX_DEPTH} levels deep",
+                raise ContentYamlError(f"nested too deeply (more than {MAX_DEPTH} levels); "
+                                       f"the FAQ tree may have at most {MAX_LEVELS} levels",
                                        event.start_mark)
             return super().compose_node(parent, index)
         finally:
