@@ -75,10 +75,11 @@ async def test_every_panel_page_has_the_csp_and_needs_no_inline_code(env):
     async with env.login("admin") as client:
         home = await client.get("/panel/")
         nav = re.findall(r'<li><a href="(/panel/[^"]*)"', home.text)
-        assert len(nav) >= 8, nav
-        pages = [*nav, "/panel/content/node/work-who-may-work", "/panel/content/add",
-                 "/panel/campaigns/new", "/panel/preview", "/panel/results/belonging",
-                 "/panel/no-such-page", "/panel/static/panel.js"]
+        assert len(set(nav)) >= 8, nav
+        pages = dict.fromkeys([*nav, "/panel/content/node/work-who-may-work",
+                               "/panel/content/add", "/panel/campaigns/new", "/panel/preview",
+                               "/panel/results/belonging", "/panel/no-such-page",
+                               "/panel/static/panel.js"])
         for page in pages:
             response = await client.get(page)
             assert response.status_code in (200, 404), (page, response.status_code)
