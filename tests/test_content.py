@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.config import LANGUAGES, PROJECT_ROOT
 from bot.content.model import FaqCatalog
 from bot.content.service import ContentError, ContentStore, load_catalog
-from bot.content.yaml_io import check, load_dir
+from bot.content.yaml_io import check, html_problems, load_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
 from bot.db.models import Rating
@@ -153,6 +153,35 @@ async def test_import_refuses_broken_content_and_changes_nothing(tmp_path, store
     async with store._sessions() as session:
         catalog = await load_catalog(session)
     assert catalog.get("mini-one").bodies["en"] == "Text <b>one</b>."
+
+
+LINKS_REFUSED = ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)",
+                 "&#106;avascript:alert(1)", "data:text/html,<b>x</b>", "vbscript:x",
+                 "//example.org", "example.org"]
+LINKS_ALLOWED = ["https://example.org/a?b=1", "http://example.org", "tel:+48 58 123 45 67",
+                 "tel:112", "mailto:info@example.org"]
+
+
+@pytest.mark.parametrize("href", LINKS_REFUSED + LINKS_ALLOWED)
+def test_body_links_only_to_the_web_a_phone_or_an_email(href):
+    problems = html_problems(f'Call <a href="{href}">here</a>.')
+    if href in LINKS_ALLOWED:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and "must start with https://, http://, tel: or mailto:" \
+            in problems[0], problems
+
+
+async def test_import_refuses_a_javascript_link_in_a_body(tmp_path, store):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "mini.yaml", MINI.replace("Text <b>one</b>.",
+                                          'Text <a href="javascript:alert(1)">one</a>.'))
+    with pytest.raises(ContentError) as info:
+        await store.import_dir(src)
+    assert ("mini.yaml:mini-one: en body: link 'javascript:alert(1)' must start with "
+            "https://, http://, tel: or mailto:") in str(info.value)
+    assert store.catalog.get("mini-one") is None
 
 
 def test_fallback_languages():

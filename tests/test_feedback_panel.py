@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.db.models import AuditEntry, TicketMessage
 from bot.factory import build_panel
 from bot.web.app import build_web_app
+from bot.web.panel.security import CONTENT_SECURITY_POLICY
 from tests.panel_client import PanelEnv, post_form
 from tests.test_feedback_bot import last_text
 from tests.test_feedback_group import write_ticket
@@ -113,9 +114,13 @@ async def test_photo_is_fetched_through_the_bot(env, sandbox):
             TicketMessage.ticket_id == 2))
     url = f"/panel/feedback/2/photo/{message.id}"
     async with env.login("editor") as client:
-        assert url in (await client.get("/panel/feedback/2")).text
+        page = await client.get("/panel/feedback/2")
+        assert url in page.text
+        assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         photo = await client.get(url)
         assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
+        # The photo is what a user sent: the panel's CSP applies to it as to the page.
+        assert photo.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert (await client.get("/panel/feedback/1/photo/1")).status_code == 404
 
 

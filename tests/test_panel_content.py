@@ -123,6 +123,23 @@ async def test_invalid_text_is_refused_with_clear_messages(env):
     assert await _audit(env, "text.edit") == []
 
 
+async def test_a_javascript_link_in_a_body_is_refused_web_phone_and_mail_links_saved(env):
+    node = env.panel.content.catalog.get(ANSWER)
+    async with env.login("editor") as client:
+        refused = await post_form(client, f"{PAGE}/texts", _texts_form(
+            node, body_en='Read <a href="javascript:fetch(\'/x\')">this</a>.'), page=PAGE)
+        assert refused.status_code == 400
+        assert "English text: link" in refused.text and "must start with https://, http://, " \
+            "tel: or mailto:" in refused.text
+        assert env.panel.content.catalog.get(ANSWER).bodies["en"] == node.bodies["en"]
+        body = ('Call <a href="tel:+48 58 123 45 67">us</a>, <a href="mailto:info@example.org">'
+                'write</a> or <a href="https://example.org/a">read</a>.')
+        saved = await post_form(client, f"{PAGE}/texts", _texts_form(node, body_en=body),
+                                page=PAGE)
+        assert saved.status_code == 303
+    assert env.panel.content.catalog.get(ANSWER).bodies["en"] == body
+
+
 async def test_csrf_and_roles_guard_content_edits(env):
     node = env.panel.content.catalog.get(ANSWER)
     form = _texts_form(node, body_uk="Змінено")

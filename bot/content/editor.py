@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import LANGUAGES
 from bot.content.repository import ContentRepository
+from bot.content.safe_yaml import MAX_LEVELS
 from bot.content.service import ContentStore
 from bot.content.validation import (
     LANG_NAMES,
@@ -208,6 +209,31 @@ class ContentEditor:
             raise EditError(f"{parent_slug!r} is an answer; only sections hold other items.")
         return parent
 
+    async def _level(self, session: AsyncSession, node: FaqNode | None) -> int:
+        """1 for a topic; 0 for None (the top of the tree)."""
+        level = 0
+        while node is not None:
+            level += 1
+            node = await session.get(FaqNode, node.parent_id) if node.parent_id else None
+        return level
+
+    async def _height(self, session: AsyncSession, node: FaqNode) -> int:
+        """Levels from `node` down to its deepest item, retired ones included (1: no children)."""
+        children: dict[int | None, list[int]] = {}
+        for node_id, parent_id in (await session.execute(select(FaqNode.id, FaqNode.parent_id))).all():
+            children.setdefault(parent_id, []).append(node_id)
+        height, level = 0, [node.id]
+        while level:
+            height += 1
+            level = [child for parent in level for child in children.get(parent, [])]
+        return height
+
+    @staticmethod
+    def _too_deep(level: int) -> str:
+        # The YAML import refuses deeper trees (bot/content/safe_yaml.py): the panel must not
+        # build a tree whose export cannot be imported again.
+        return f"The FAQ tree may have at most {MAX_LEVELS} levels; this would make {level}."
+
     async def add_node(self, actor: str, *, parent_slug: str | None, slug: str, kind: str,
                        lang: str, title: str, body: str | None = None,
                        sources: list[str] | None = None, position: int | None = None) -> None:
@@ -233,6 +259,9 @@ class ContentEditor:
                 parent = await self._parent(session, parent_slug)
             except EditError as exc:
                 problems += exc.problems
+            else:
+                if (level := await self._level(session, parent) + 1) > MAX_LEVELS:
+                    problems.append(self._too_deep(level))
             if problems:
                 raise EditError(problems)
             node = repo.new_node(
@@ -263,6 +292,9 @@ class ContentEditor:
                     raise EditError("An item cannot be moved inside itself.")
                 ancestor = (await session.get(FaqNode, ancestor.parent_id)
                             if ancestor.parent_id else None)
+            depth = await self._level(session, parent) + await self._height(session, node)
+            if depth > MAX_LEVELS:
+                raise EditError(self._too_deep(depth))
             old_parent = await session.get(FaqNode, node.parent_id) if node.parent_id else None
             before = place_state(node, old_parent.slug if old_parent else None)
             old_siblings = [s for s in await self._siblings(session, node.parent_id) if s.id != node.id]

@@ -257,7 +257,8 @@ class ContentStore:
             await session.commit()
 
     async def import_dir(self, path: Path) -> ImportResult:
-        roots, errors = load_dir(path)
+        # Parsing is CPU-bound: off the event loop, which may be serving the bot.
+        roots, errors = await asyncio.to_thread(load_dir, path)
         if errors:
             raise ContentError("\n".join(errors))
         async with self._sessions() as session:

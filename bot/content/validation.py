@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import re
 
-from bot.content.yaml_io import MAX_BODY, MAX_TITLE, REVIEW_STATUSES, SLUG_RE, html_problems
+from bot.content.yaml_io import (
+    MAX_BODY,
+    MAX_TITLE,
+    REVIEW_STATUSES,
+    SLUG_RE,
+    html_problems,
+    is_web_address,
+)
 from bot.sandbox.html_check import HtmlParseError, parse_html, utf16_len
 
 TELEGRAM_LIMIT = 4096
-URL_RE = re.compile(r"^https?://\S+$")
 MAX_ICON = 16
 LANG_NAMES = {"pl": "Polish", "uk": "Ukrainian", "en": "English"}
 
@@ -39,7 +45,8 @@ def body_problems(lang: str, body: str) -> list[str]:
     html = html_problems(body)
     problems.extend(f"{name} text: {problem}." for problem in html)
     if html:
-        problems.append('Allowed formatting: <b>, <i>, <u>, <s>, <code>, <a href="https://...">.')
+        problems.append('Allowed formatting: <b>, <i>, <u>, <s>, <code>, <a href="https://...">; '
+                        'links may also be tel: or mailto:.')
     if not problems:
         try:
             plain, _ = parse_html(body)
@@ -57,7 +64,7 @@ def sources_problems(sources: list[str], required: bool) -> list[str]:
     if required and not sources:
         problems.append("An answer needs at least one source address (https://...).")
     for src in sources:
-        if not URL_RE.match(src):
+        if not is_web_address(src):
             problems.append(f"Source {src!r} is not a web address starting with http:// or https://.")
     return problems
 

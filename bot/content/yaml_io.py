@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bot.config import LANGUAGES
+from bot.content import safe_yaml
 from bot.content.model import Node
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -24,6 +25,20 @@ MAX_BODY = 3000
 MAX_TITLE = 60
 REVIEW_STATUSES = ("ok", "check")
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "s", "a", "code"}
+MAX_FILE_BYTES = 1_000_000  # per topic file; the bundled ones have about 50 KB
+WEB_ADDRESS_RE = re.compile(r"^https?://\S+$")
+CONTACT_LINK_RE = re.compile(r"^(?:tel:\+?[0-9][0-9 ().-]*|mailto:[^\s@]+@[^\s@]+)$")
+
+
+def is_web_address(url: str) -> bool:
+    """What a source must be: an http(s) address."""
+    return WEB_ADDRESS_RE.match(url) is not None
+
+
+def is_link_target(url: str) -> bool:
+    """What a link in a body may open: a web address, a phone number or an e-mail address
+    (never javascript:, data: or the like)."""
+    return is_web_address(url) or CONTACT_LINK_RE.match(url) is not None
 
 
 @dataclass
@@ -48,8 +63,14 @@ class _HtmlChecker(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"tag <{tag}> is not allowed")
             return
-        if tag == "a" and not dict(attrs).get("href"):
-            self.problems.append("<a> without href")
+        if tag == "a":
+            href = (dict(attrs).get("href") or "").strip()
+            if not href:
+                self.problems.append("<a> without href")
+            elif not is_link_target(href):
+                shown = href if len(href) <= 60 else href[:57] + "..."
+                self.problems.append(f"link {shown!r} must start with https://, http://, "
+                                     "tel: or mailto:")
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -136,7 +157,7 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
         if not node.sources:
             errors.append(f"{here}: an answer needs at least one source address")
         for src in node.sources:
-            if not re.match(r"^https?://\S+$", src):
+            if not is_web_address(src):
                 errors.append(f"{here}: source {src!r} is not an http(s) address")
         node.reviewed = _date(raw.get("reviewed"))
         if node.reviewed is None:
@@ -175,30 +196,65 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
 
 def load_dir(path: Path) -> tuple[list[Node], list[str]]:
     """Read every `*.yaml` root file in `path`; returns roots (ordered) and structural errors."""
+    files: dict[str, bytes] = {}
+    errors: list[str] = []
+    for file in sorted(p for p in Path(path).glob("*.yaml") if p.is_file()):
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:  # checked before reading: the file may be huge
+            errors.append(file_too_large(file.name, size))
+        else:
+            files[file.name] = file.read_bytes()
+    if not files and not errors:
+        errors.append(f"{path}: no *.yaml files")
+    roots, load_errors = load_files(files)
+    return roots, errors + load_errors
+
+
+def file_too_large(name: str, size: int) -> str:
+    return (f"{name}: {size / 1_000_000:.1f} MB; a topic file may have at most "
+            f"{MAX_FILE_BYTES // 1_000_000} MB")
+
+
+def load_files(files: dict[str, bytes]) -> tuple[list[Node], list[str]]:
+    """Root files by name -> roots (ordered) and structural errors.
+
+    CPU-bound (up to a few seconds for the largest allowed upload): call it from a thread,
+    never on the event loop."""
     errors: list[str] = []
     ranked: list[tuple[int, str, Node]] = []
-    files = sorted(p for p in Path(path).glob("*.yaml") if p.is_file())
-    if not files:
-        errors.append(f"{path}: no *.yaml files")
-    for file in files:
+    for name, data in sorted(files.items()):
+        if len(data) > MAX_FILE_BYTES:
+            errors.append(file_too_large(name, len(data)))
+            continue
         try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+            raw = safe_yaml.load(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            errors.append(f"{name}: not a UTF-8 text file")
+            continue
+        except safe_yaml.ContentYamlError as exc:
+            errors.append(f"{name}: {exc}")
+            continue
         except yaml.YAMLError as exc:
-            errors.append(f"{file.name}: not valid YAML: {exc}")
+            errors.append(f"{name}: not valid YAML: {exc}")
             continue
         if not isinstance(raw, dict):
-            errors.append(f"{file.name}: the file must hold one root node (a mapping)")
+            errors.append(f"{name}: the file must hold one root node (a mapping)")
             continue
-        node = node_from_dict(raw, file.name, errors)
+        node = node_from_dict(raw, name, errors)
+        try:
+            position = int(raw.get("position", 1000))
+        except (TypeError, ValueError):
+            errors.append(f"{name}: position must be a whole number")
+            continue
         if node is not None:
-            ranked.append((int(raw.get("position", 1000)), node.slug, node))
+            ranked.append((position, node.slug, node))
     roots = [n for _, _, n in sorted(ranked, key=lambda r: (r[0], r[1]))]
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
 
     def walk(node: Node) -> None:
         if node.slug in seen:
             errors.append(f"duplicate slug {node.slug!r}")
-        seen[node.slug] = node.slug
+        seen.add(node.slug)
         for child in node.children:
             walk(child)
 

@@ -120,14 +120,27 @@ class CsrfMiddleware:
         await self.app(scope, replay, send)
 
 
+# Scripts, styles, fonts, frames and fetches from the panel itself only; no inline script or
+# style (page behaviour is in static/panel.js and static/preview.js, styles in panel.css), so
+# text that slips through escaping cannot run. data: images are for the CSS of the data
+# tables (sqladmin's tabler.css draws form controls with them). A response that sets its own
+# policy keeps it: the survey report (pages/results.py) is a framed document with inline style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
 class SecurityHeadersMiddleware:
-    """No framing (clickjacking), no MIME sniffing, no panel URLs leaking in Referer, and
-    no caching of pages that show personal or unpublished data."""
+    """No framing (clickjacking), no MIME sniffing, no panel URLs leaking in Referer, no
+    inline or foreign script (CSP), and no caching of pages that show personal or
+    unpublished data."""
 
     HEADERS = [
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     ]
 
     def __init__(self, app: ASGIApp) -> None:
