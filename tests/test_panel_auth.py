@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
-from bot.db.models import AuditEntry, StaffAccount
+from bot.db.models import AuditEntry
 from bot.web.panel.security import CONTENT_SECURITY_POLICY, session_secret
 from tests.panel_client import PASSWORD, build_env, csrf, post_form
 
