@@ -13,6 +13,7 @@ from aiogram.types import TelegramObject, Update, User
 from bot.i18n import _, current_locale
 from bot.i18n import gettext_ as t
 from bot.ratelimit import RateLimiter
+from bot.safety.crisis import classify
 from bot.users import UserDirectory, client_language
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ class FloodGuardMiddleware(BaseMiddleware):
     Over the limit, a message gets one "please wait" per flood and is then dropped without
     a word; a button tap is always answered (a short notice), or the person's client keeps
     the button spinning. Other kinds of update (a block, the staff group, aiogram-dialog's
-    background updates) are never limited. It runs before the FSM lock and the user lookup,
-    so a dropped update costs no database access (see build_dispatcher)."""
+    background updates) are never limited. A message that signals a crisis is never dropped:
+    it goes on to the crisis card however fast the person writes. It runs before the FSM lock
+    and the user lookup, so a dropped update costs no database access (see build_dispatcher)."""
 
     def __init__(self, limiter: RateLimiter, directory: UserDirectory, default_language: str,
                  skip_chats: frozenset[int] = frozenset()) -> None:
@@ -55,6 +57,8 @@ class FloodGuardMiddleware(BaseMiddleware):
         decision = await self.limiter.take(f"user:{tg_user.id}")
         if decision.allowed:
             self._languages.pop(tg_user.id, None)
+            return await handler(event, data)
+        if _signals_crisis(event):
             return await handler(event, data)
         bot: Bot = data["bot"]
         if event.callback_query is not None:
@@ -85,6 +89,14 @@ class FloodGuardMiddleware(BaseMiddleware):
             await call
         except Exception as exc:  # a notice that could not be sent changes nothing
             log.info("flood guard notice not sent: %s", type(exc).__name__)
+
+
+def _signals_crisis(event: Update) -> bool:
+    message = event.message
+    if message is None:
+        return False
+    text = message.text or message.caption or ""
+    return bool(text) and not text.startswith("/") and bool(classify(text))
 
 
 class UserLocaleMiddleware(BaseMiddleware):

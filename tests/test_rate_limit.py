@@ -103,6 +103,21 @@ async def test_flood_is_bounded_and_other_people_are_answered(guarded_bot, sandb
     assert waits == ["⏳ Забагато повідомлень. Будь ласка, зачекайте хвилинку."]
 
 
+async def test_a_crisis_message_gets_through_a_flood(guarded_bot, sandbox):
+    user = sandbox.user(5004, language_code="uk")
+    await user.send_command("start")
+    for i in range(60):
+        await user.send_text(f"житло {i}", wait=False)
+    await sandbox.wait_idle(timeout=60)
+    waits = [t for t in user.chat.bot_texts() if t.startswith(WAIT["uk"])]
+    assert waits, "the flood was not limited"
+    before = len(user.chat.bot_texts())
+    await user.send_text("не хочу жити", timeout=30)
+    await sandbox.wait_idle(timeout=30)
+    after = user.chat.bot_texts()[before:]
+    assert any("+48 800 70 2222" in text and "112" in text for text in after), after
+
+
 async def test_button_taps_over_the_limit_are_still_answered(guarded_bot, sandbox):
     user = sandbox.user(5003, language_code="pl")
     await user.send_command("start")
