@@ -1,0 +1,164 @@
+"""Faults, from what a person sees: the bot process killed (SIGKILL) mid-dialog and
+mid-survey and started again on the same database, the database file locked by another
+writer for a while, the Bot API failing (5xx) or slow. Each test runs the bot as
+production does, `python -m bot run` in its own process (tests/bot_process.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sys
+
+from sqlalchemy import func, select
+
+from bot.config import PROJECT_ROOT
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import SurveyHolding, User
+from bot.sandbox import BotApiSandbox
+from bot.surveys.store import SurveyService
+from tests.bot_process import BotProcess, answered, no_error_seen, press, until
+from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
+from tests.test_survey_bot import AGREE, DONE, QUESTIONS, SURVEY, THANKS
+
+
+async def test_killed_mid_dialog_the_next_press_continues(db_path, tmp_path, sandbox: BotApiSandbox):
+    bot = await BotProcess(sandbox, db_path, tmp_path).start()
+    try:
+        user = sandbox.user(6001, language_code="en")
+        await user.send_command("start")
+        await press(user, topic_label("housing", "en"))
+        await press(user, "Renting a flat")
+        await press(user, "Renting safely: the lease")
+        assert SOURCE["en"] in last_text(user)
+        await press(user, "👍 Helpful")
+        answer_screen = user.chat.last_bot_message(with_buttons=True)
+
+        await bot.kill()
+        # Pressed while no bot runs: Telegram keeps the update for the next process.
+        pending = await user.press(BACK["en"], answer_screen, wait=False)
+        await bot.start()
+        await answered(user, pending)
+        assert user.chat.last_bot_message(with_buttons=True) is answer_screen  # edited in place
+        assert "Renting a flat" in last_text(user)
+        await press(user, "Deposit: how much, getting it back")
+        assert "Deposit" in last_text(user)
+        await press(user, BACK["en"])
+        await press(user, BACK["en"])
+        assert "Housing" in last_text(user) and "Renting a flat" in str(user.chat.buttons())
+        await press(user, BACK["en"])
+        assert topic_label("work", "en") in str(user.chat.buttons())  # the main menu
+        assert no_error_seen(user)
+        assert bot.failures() == []
+    finally:
+        await bot.stop()
+
+
+# ---------------------------------------------------------------- killed mid-survey
+
+async def _cli(bot: BotProcess, *args: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=PROJECT_ROOT, env=bot.env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+@contextlib.asynccontextmanager
+async def _database(db_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _answer(user, question, option, *, again: bool = False) -> None:
+    await press(user, ("✓ " if again else "") + option.label["en"])
+    if question.kind == "multi":
+        await press(user, DONE["en"])
+
+
+def _shown_question(user) -> int | None:
+    """The 0-based index of the question on the screen (None: not a question screen)."""
+    match = re.match(r"(\d+)/\d+", last_text(user))
+    return int(match.group(1)) - 1 if match else None
+
+
+async def answer_as_shown(user, chosen) -> None:
+    """As a person does: read which question the screen asks, give that question's answer,
+    until the thank-you screen."""
+    for _ in range(3 * len(QUESTIONS)):
+        index = _shown_question(user)
+        if index is None:
+            assert THANKS["en"] in last_text(user), last_text(user)
+            return
+        question = QUESTIONS[index]
+        label = chosen[question.key].label["en"]
+        marked = "✓ " + label in str(user.chat.buttons())
+        if question.kind == "multi":
+            if not marked:
+                await press(user, label)
+            await press(user, DONE["en"])
+        else:
+            await press(user, "✓ " + label if marked else label)
+    raise AssertionError("the survey did not end")
+
+
+CHOSEN = {q.key: q.options[(i + 1) % len(q.options)] for i, q in enumerate(QUESTIONS)}
+EXPECTED = {q.key: [CHOSEN[q.key].id] if q.kind == "multi" else CHOSEN[q.key].id
+            for q in QUESTIONS}
+
+
+async def open_survey(bot: BotProcess, user) -> None:
+    """Opt in to invitations, open the survey, agree."""
+    await user.send_command("start")
+    await user.send_command("surveys", wait=False)
+    await until(lambda: "📊" in last_text(user), what="the survey list")
+    await user.sandbox.wait_idle(settle=0.1)
+    await press(user, "🔕 Survey invitations: off (tap to turn on)")
+    await press(user, next(b for row in user.chat.buttons() for b in row if b.startswith("📝")))
+    await press(user, AGREE["en"])
+    assert _shown_question(user) == 0
+
+
+async def released_responses(db_path, wave: str) -> list[dict]:
+    """What the anonymous store holds for the wave; nothing may still wait in holding."""
+    async with _database(db_path) as sessions:
+        rows = await SurveyService(sessions, {"belonging": SURVEY}).answer_rows("belonging", wave)
+        async with sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(SurveyHolding)) == 0
+    return [r.answers for r in rows]
+
+
+async def test_killed_mid_survey_keeps_the_answers_given(db_path, tmp_path, sandbox):
+    bot = BotProcess(sandbox, db_path, tmp_path)
+    # K=1: every completed response is released into the anonymous store at once.
+    await _cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
+    await bot.start()
+    try:
+        user = sandbox.user(6101, language_code="en")
+        await open_survey(bot, user)
+        for q in QUESTIONS[:2]:
+            await _answer(user, q, CHOSEN[q.key])
+        assert _shown_question(user) == 2
+
+        await bot.kill()
+        await bot.start()
+
+        await _answer(user, QUESTIONS[2], CHOSEN[QUESTIONS[2].key])
+        assert _shown_question(user) == 3
+        await press(user, BACK["en"])
+        await press(user, BACK["en"])  # question 2, answered before the kill: still marked
+        assert _shown_question(user) == 1
+        assert "✓ " + CHOSEN[QUESTIONS[1].key].label["en"] in str(user.chat.buttons())
+        await answer_as_shown(user, CHOSEN)
+        assert no_error_seen(user) and bot.failures() == []
+    finally:
+        await bot.stop()
+    assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
+    async with _database(db_path) as sessions, sessions() as session:
+        assert await session.scalar(select(User.survey_pushes).where(
+            User.tg_user_id == 6101)) is True  # the opt-in, too
+
