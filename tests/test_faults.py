@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.config import PROJECT_ROOT
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import SurveyHolding, User
+from bot.db.models import Rating, SurveyHolding, User
 from bot.sandbox import BotApiSandbox
 from bot.surveys.store import SurveyService
 from tests.bot_process import BotProcess, answered, no_error_seen, press, until
@@ -41,6 +41,9 @@ async def test_killed_mid_dialog_the_next_press_continues(db_path, tmp_path, san
         await answered(user, pending)
         assert user.chat.last_bot_message(with_buttons=True) is answer_screen  # edited in place
         assert "Renting a flat" in last_text(user)
+        await press(user, "Renting safely: the lease")
+        assert "👍 Helpful" not in str(user.chat.buttons())  # rated before the kill
+        await press(user, BACK["en"])
         await press(user, "Deposit: how much, getting it back")
         assert "Deposit" in last_text(user)
         await press(user, BACK["en"])
@@ -52,6 +55,8 @@ async def test_killed_mid_dialog_the_next_press_continues(db_path, tmp_path, san
         assert bot.failures() == []
     finally:
         await bot.stop()
+    async with _database(db_path) as sessions, sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Rating)) == 1
 
 
 # ---------------------------------------------------------------- killed mid-survey
