@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import signal
 import sys
 
 from sqlalchemy import func, select
@@ -17,7 +19,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Rating, SurveyHolding, User
 from bot.sandbox import BotApiSandbox
 from bot.surveys.store import SurveyService
-from tests.bot_process import BotProcess, answered, no_error_seen, press, until
+from tests.bot_process import BotProcess, answer_of, answered, no_error_seen, press, until
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
 from tests.test_survey_bot import AGREE, DONE, QUESTIONS, SURVEY, THANKS
 
@@ -167,3 +169,33 @@ async def test_killed_mid_survey_keeps_the_answers_given(db_path, tmp_path, sand
         assert await session.scalar(select(User.survey_pushes).where(
             User.tg_user_id == 6101)) is True  # the opt-in, too
 
+
+async def test_killed_the_moment_the_next_question_shows(db_path, tmp_path, sandbox):
+    """The worst moment: the screen already shows question 3, the process dies before it
+    stored that question 2 was answered. The person answers what the screen asks; the bot
+    must not take that answer for question 2."""
+    bot = BotProcess(sandbox, db_path, tmp_path)
+    await _cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
+    await bot.start()
+    try:
+        user = sandbox.user(6102, language_code="en")
+        await open_survey(bot, user)
+        await _answer(user, QUESTIONS[0], CHOSEN[QUESTIONS[0].key])
+
+        def kill_on_third(event) -> None:
+            if (event.kind == "edited" and event.chat.id == user.id
+                    and event.message.text.startswith(f"3/{len(QUESTIONS)}")):
+                os.kill(bot.proc.pid, signal.SIGKILL)  # before the bot reads the answer
+
+        sandbox.add_listener(kill_on_third)
+        update = await user.press(CHOSEN[QUESTIONS[1].key].label["en"], wait=False)
+        await until(lambda: bot.proc.returncode is not None, what="the kill")
+        sandbox.remove_listener(kill_on_third)
+        assert _shown_question(user) == 2 and answer_of(user, update) is None
+        await bot.start()
+
+        await answer_as_shown(user, CHOSEN)
+        assert no_error_seen(user) and bot.failures() == []
+    finally:
+        await bot.stop()
+    assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
