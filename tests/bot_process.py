@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +144,12 @@ async def send_text(user: SimUser, text: str, expect: str, *, timeout: float = 3
 def no_error_seen(user: SimUser) -> bool:
     return (all(ERROR_NOTICE not in t for t in user.chat.bot_texts())
             and all(ERROR_NOTICE not in (a.text or "") for a in user.chat.callback_answers))
+
+
+async def until_async(condition: Callable[[], Awaitable[Any]], timeout: float = 30,
+                      what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what or condition}")
+        await asyncio.sleep(0.1)

@@ -11,15 +11,25 @@ import os
 import re
 import signal
 import sys
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
 from bot.config import PROJECT_ROOT
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Rating, SurveyHolding, User
+from bot.db.models import Campaign, Rating, SurveyHolding, User
 from bot.sandbox import BotApiSandbox
 from bot.surveys.store import SurveyService
-from tests.bot_process import BotProcess, answer_of, answered, no_error_seen, press, until
+from tests.bot_process import (
+    BotProcess,
+    answer_of,
+    answered,
+    no_error_seen,
+    press,
+    until,
+    until_async,
+)
+from tests.broadcast_env import add_users, ledger, push_env, sent_counts
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
 from tests.test_survey_bot import AGREE, DONE, QUESTIONS, SURVEY, THANKS
 
@@ -199,3 +209,48 @@ async def test_killed_the_moment_the_next_question_shows(db_path, tmp_path, sand
     finally:
         await bot.stop()
     assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
+
+
+# ---------------------------------------------------------------- killed mid-campaign
+
+async def test_bot_killed_mid_campaign_resumes_on_restart(db_path, tmp_path, sandbox):
+    """tests/test_broadcast_resume.py kills `campaign send`; here the whole bot (its push
+    scheduler) dies mid-campaign and the next `python -m bot run` finishes it."""
+    env = await push_env(db_path, sandbox)
+    try:
+        ids = await add_users(env, sandbox, 120)
+        campaign = await env.service.create_announcement("news", {"uk": "Новини"})
+    finally:
+        await env.close()
+    sandbox.latency = 0.03
+    bot = BotProcess(sandbox, db_path, tmp_path, PUSH_RATE_LIMIT="60", PUSH_CONCURRENCY="6",
+                     PUSH_RETRY_BACKOFF="0.05", PUSH_RECLAIM_SECONDS="2")
+    await bot.start()
+    try:
+        await until(lambda: sum(sent_counts(sandbox).values()) >= 40, 120, "40 pushes sent")
+        await bot.kill()
+        async with _database(db_path) as sessions:
+            after_kill = await ledger(SimpleNamespace(sessions=sessions), campaign.id)
+        in_flight = {chat for chat, state in after_kill.items() if state == "sending"}
+        assert "pending" in after_kill.values()  # really killed mid-campaign
+
+        await bot.start()
+        await until(lambda: set(sent_counts(sandbox)) >= set(ids), 180, "everybody reached")
+        async with _database(db_path) as sessions:
+            await until_async(lambda: _campaign_done(sessions, campaign.id), 60)
+            assert set((await ledger(SimpleNamespace(sessions=sessions), campaign.id)
+                        ).values()) == {"sent"}
+        counts = sent_counts(sandbox)
+        assert set(counts) == set(ids)  # nobody missed
+        doubled = {chat for chat, n in counts.items() if n > 1}
+        assert all(counts[chat] == 2 for chat in doubled)
+        assert doubled <= in_flight and len(doubled) <= 6  # only what was in flight
+        assert bot.failures() == []
+    finally:
+        await bot.stop()
+
+
+async def _campaign_done(sessions, campaign_id: int) -> bool:
+    async with sessions() as session:
+        return await session.scalar(select(Campaign.status).where(
+            Campaign.id == campaign_id)) == "done"
