@@ -39,7 +39,7 @@ class BotProcess:
         self.env = dict(
             os.environ, DATABASE_URL=f"sqlite+aiosqlite:///{db_path}", BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE=sandbox.base_url, WEB_PORT=str(port), DATA_DIR=str(workdir),
-            LOG_LEVEL="WARNING", PUSH_QUIET_HOURS="", CONTENT_REFRESH_SECONDS="0")
+            LOG_LEVEL="WARNING", PUSH_QUIET_HOURS="")
         for key in ("WEBHOOK_URL", "WEBHOOK_SECRET", "REDIS_URL"):
             self.env.pop(key, None)
         if mode == "webhook":
@@ -133,11 +133,12 @@ async def answered(user: SimUser, update: dict[str, Any], *, timeout: float = 30
 
 
 async def send_text(user: SimUser, text: str, expect: str, *, timeout: float = 30) -> None:
-    """Send a message and wait until the bot shows a message containing `expect`."""
+    """Send a message; wait for a new bot message with `expect` in its text or buttons."""
     before = len(user.chat.messages)
     await user.send_text(text, wait=False)
-    await until(lambda: any(expect in (m.text or "") for m in user.chat.messages[before:]
-                            if m.from_bot), timeout, f"{expect!r} after {text!r}")
+    await until(lambda: any(expect in (m.text or "") + str(m.buttons())
+                            for m in user.chat.messages[before:] if m.from_bot),
+                timeout, f"{expect!r} after {text!r}")
     await user.sandbox.wait_idle(settle=0.1, timeout=timeout)
 
 

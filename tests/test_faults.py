@@ -10,14 +10,17 @@ import contextlib
 import os
 import re
 import signal
+import sqlite3
 import sys
+import threading
+import time
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
 from bot.config import PROJECT_ROOT
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Campaign, Rating, SurveyHolding, User
+from bot.db.models import Campaign, Rating, SurveyHolding, Ticket, User
 from bot.sandbox import BotApiSandbox
 from bot.surveys.store import SurveyService
 from tests.bot_process import (
@@ -26,11 +29,13 @@ from tests.bot_process import (
     answered,
     no_error_seen,
     press,
+    send_text,
     until,
     until_async,
 )
 from tests.broadcast_env import add_users, ledger, push_env, sent_counts
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
+from tests.test_feedback_bot import SEND, WRITE
 from tests.test_survey_bot import AGREE, DONE, QUESTIONS, SURVEY, THANKS
 
 
@@ -254,3 +259,58 @@ async def _campaign_done(sessions, campaign_id: int) -> bool:
     async with sessions() as session:
         return await session.scalar(select(Campaign.status).where(
             Campaign.id == campaign_id)) == "done"
+
+
+# ---------------------------------------------------------------- the database locked
+
+def _hold_exclusive_lock(path, seconds: float, held: threading.Event) -> None:
+    """Another writer (a backup, a migration, a sqlite3 shell) holding the file's write lock."""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        held.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+async def test_database_locked_by_another_writer_nothing_lost(db_path, tmp_path, sandbox):
+    bot = await BotProcess(sandbox, db_path, tmp_path).start()
+    try:
+        reader, writer = sandbox.user(6201, language_code="en"), sandbox.user(6202, language_code="uk")
+        await send_text(reader, "/start", topic_label("housing", "en"))
+        await press(reader, topic_label("housing", "en"))
+        await send_text(writer, "/start", topic_label("housing", "uk"))
+        await press(writer, WRITE["uk"])
+        await send_text(writer, "Орендодавець не повертає заставу", "Орендодавець")
+
+        held = threading.Event()
+        locker = asyncio.create_task(asyncio.to_thread(
+            _hold_exclusive_lock, db_path, 2.0, held))
+        await until(held.is_set, what="the lock")
+        locked_at = time.monotonic()
+        presses = [await reader.press("Renting a flat", wait=False),
+                   await writer.press(SEND["uk"], wait=False)]
+        await reader.send_text("deposit", wait=False)
+        await asyncio.sleep(1.0)
+        assert answer_of(writer, presses[1]) is None  # the ticket waits for the file
+        await locker
+        released_at = time.monotonic()
+        await answered(reader, presses[0])
+        await answered(writer, presses[1])
+        assert released_at - locked_at >= 1.5
+
+        assert "Renting a flat" in reader.chat.bot_texts()[-2]  # the press, then the search
+        await until(lambda: "🔎" in last_text(reader), what="the search results")
+        async with _database(db_path) as sessions, sessions() as session:
+            tickets = (await session.scalars(select(Ticket))).all()
+        assert len(tickets) == 1  # stored once
+        assert f"№{tickets[0].id}" in last_text(writer)
+        # The state written while the file was locked is there: Back goes where it should.
+        await press(writer, BACK["uk"])
+        assert topic_label("housing", "uk") in str(writer.chat.buttons())
+        assert no_error_seen(reader) and no_error_seen(writer)
+        assert bot.failures() == []
+    finally:
+        await bot.stop()
