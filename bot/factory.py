@@ -17,6 +17,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram_dialog import setup_dialogs
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.api_retry import BotApiRetry
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
@@ -24,9 +25,9 @@ from bot.db.fsm_storage import SqlStorage
 from bot.dialog_ids import install as install_dialog_ids
 from bot.feedback.service import TicketLimits, TicketService
 from bot.feedback.telegram import ReplyCourier, StaffChat
-from bot.ratelimit import TokenBuckets
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
+from bot.ratelimit import TokenBuckets
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -61,6 +62,8 @@ class App:
 
 def build_bot(settings: Settings, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    # A moment of 5xx, 429 or network trouble delays an answer instead of losing it.
+    session.middleware(BotApiRetry())
     return Bot(
         token=token,
         session=session,

@@ -16,11 +16,15 @@ import threading
 import time
 from types import SimpleNamespace
 
+import pytest
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
 from sqlalchemy import func, select
 
+from bot.api_retry import BotApiRetry
 from bot.config import PROJECT_ROOT
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Campaign, Rating, SurveyHolding, Ticket, User
+from bot.factory import build_bot
 from bot.sandbox import BotApiSandbox
 from bot.surveys.store import SurveyService
 from tests.bot_process import (
@@ -33,6 +37,7 @@ from tests.bot_process import (
     until,
     until_async,
 )
+from tests.botenv import TOKEN, make_settings
 from tests.broadcast_env import add_users, ledger, push_env, sent_counts
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE
@@ -314,3 +319,80 @@ async def test_database_locked_by_another_writer_nothing_lost(db_path, tmp_path,
         assert bot.failures() == []
     finally:
         await bot.stop()
+
+
+# ---------------------------------------------------------------- the Bot API failing
+
+async def _write_ticket_draft(user, text: str) -> None:
+    await send_text(user, "/start", topic_label("housing", "en"))
+    await press(user, WRITE["en"])
+    await send_text(user, text, text)
+
+
+async def _send_until_numbered(user, tries: int = 4):
+    """Press Send as a person would: again while the screen still asks to confirm."""
+    presses = []
+    for _ in range(tries):
+        update = await user.press(SEND["en"], wait=False)
+        presses.append(update)
+        await until(lambda u=update: answer_of(user, u) is not None, 60, "an answer to Send")
+        await user.sandbox.wait_idle(settle=0.2, timeout=60)
+        if "ticket #" in last_text(user):
+            break
+    return presses
+
+
+async def _tickets(db_path) -> list:
+    async with _database(db_path) as sessions, sessions() as session:
+        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+
+async def test_bot_api_errors_on_the_answer_nothing_doubled(db_path, tmp_path, sandbox):
+    """The Bot API fails (500) the edit that shows "your message is ticket #N" for a moment:
+    the person gets the answer, and one ticket."""
+    bot = await BotProcess(sandbox, db_path, tmp_path).start()
+    try:
+        user = sandbox.user(6301, language_code="en")
+        await _write_ticket_draft(user, "Where do I register my address?")
+        sandbox.inject("editMessageText", 500, chat_id=user.id, times=2)
+        await _send_until_numbered(user)
+        [ticket] = await _tickets(db_path)
+        assert f"ticket #{ticket.id}" in last_text(user)
+        assert no_error_seen(user) and bot.failures() == []
+    finally:
+        await bot.stop()
+
+
+async def test_bot_api_retry_repeats_only_what_cannot_double(db_path, sandbox):
+    """bot/api_retry.py on its own: what is retried, what is not, and the time bound."""
+    bot = build_bot(make_settings(db_path, sandbox), TOKEN)
+    user = sandbox.user(6303)
+    try:
+        sandbox.inject("sendMessage", 500, times=2)
+        sandbox.inject("sendMessage", 429, retry_after=1, times=1)
+        await bot.send_message(user.id, "after two 500s and a 429")
+        assert user.chat.bot_texts() == ["after two 500s and a 429"]
+        # The connection dropped after the call was made: a send is not repeated...
+        sandbox.fail_network("sendMessage", after=True)
+        with pytest.raises(TelegramNetworkError):
+            await bot.send_message(user.id, "once")
+        assert user.chat.bot_texts()[-1] == "once" and len(user.chat.bot_texts()) == 2
+        # ...an edit is: done twice it shows the same; Telegram answers the second one "not
+        # modified", which aiogram-dialog takes as done.
+        sandbox.fail_network("editMessageText", after=True)
+        message_id = user.chat.last_bot_message().message_id
+        with pytest.raises(TelegramBadRequest, match="message is not modified"):
+            await bot.edit_message_text("edited", chat_id=user.id, message_id=message_id)
+        assert user.chat.bot_texts()[-1] == "edited"
+        # Past the budget the error reaches the caller, as before.
+        [retry] = bot.session.middleware
+        assert isinstance(retry, BotApiRetry)
+        retry.budget = 1.0
+        sandbox.inject("sendMessage", 502, times=None)
+        started = time.monotonic()
+        with pytest.raises(TelegramServerError):
+            await bot.send_message(user.id, "never")
+        assert time.monotonic() - started < 3
+    finally:
+        sandbox.clear_injections()
+        await bot.session.close()
