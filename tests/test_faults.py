@@ -28,6 +28,7 @@ from bot.factory import build_bot
 from bot.sandbox import BotApiSandbox
 from bot.surveys.store import SurveyService
 from tests.bot_process import (
+    ERROR_NOTICE,
     BotProcess,
     answer_of,
     answered,
@@ -359,6 +360,29 @@ async def test_bot_api_errors_on_the_answer_nothing_doubled(db_path, tmp_path, s
         [ticket] = await _tickets(db_path)
         assert f"ticket #{ticket.id}" in last_text(user)
         assert no_error_seen(user) and bot.failures() == []
+    finally:
+        await bot.stop()
+
+
+async def test_bot_api_failing_longer_than_the_retries_send_again_is_one_ticket(
+        db_path, tmp_path, sandbox):
+    """The edit keeps failing past the bot's retries: the person is told to try again in a
+    moment, does so once Telegram works again, and gets the number of the one ticket."""
+    bot = await BotProcess(sandbox, db_path, tmp_path).start()
+    try:
+        user = sandbox.user(6302, language_code="en")
+        await _write_ticket_draft(user, "Is my residence card still valid?")
+        sandbox.inject("editMessageText", 502, chat_id=user.id, times=None)
+        update = await user.press(SEND["en"], wait=False)
+        await until(lambda: answer_of(user, update) is not None, 60, "the answer to Send")
+        assert ERROR_NOTICE in answer_of(user, update).text  # "try again in a moment"
+        assert "Check your message" in last_text(user)
+        assert len(await _tickets(db_path)) == 1  # stored before the screen failed
+        sandbox.clear_injections()
+
+        await _send_until_numbered(user)
+        [ticket] = await _tickets(db_path)
+        assert f"ticket #{ticket.id}" in last_text(user)
     finally:
         await bot.stop()
 
