@@ -420,3 +420,90 @@ async def test_bot_api_retry_repeats_only_what_cannot_double(db_path, sandbox):
     finally:
         sandbox.clear_injections()
         await bot.session.close()
+
+
+async def _push_audience(db_path, sandbox, count: int, start: int) -> tuple[list[int], int]:
+    """`count` subscribers and an announcement to them, due now."""
+    env = await push_env(db_path, sandbox)
+    try:
+        ids = await add_users(env, sandbox, count, start=start, language="en")
+        campaign = await env.service.create_announcement("news", {"en": "News"})
+    finally:
+        await env.close()
+    return ids, campaign.id
+
+
+async def _pushes_done(db_path, sandbox, ids: list[int], campaign_id: int) -> None:
+    """Everybody got the push exactly once and the ledger says so."""
+    async with _database(db_path) as sessions:
+        await until_async(lambda: _campaign_done(sessions, campaign_id), 120, "campaign done")
+        assert set((await ledger(SimpleNamespace(sessions=sessions), campaign_id)
+                    ).values()) == {"sent"}
+    counts = sent_counts(sandbox)
+    assert {i: counts[i] for i in ids} == {i: 1 for i in ids}
+
+
+async def test_bot_api_down_for_a_while_answers_come_after(db_path, tmp_path, sandbox):
+    """Every Bot API call fails (502) for 3 s while two people use the bot and a push goes
+    out. aiogram's polling backs off, the handlers retry, the sender retries: afterwards
+    every press is answered, the ticket stored once, every push sent once."""
+    sandbox.latency = 0.02
+    bot = await BotProcess(sandbox, db_path, tmp_path, PUSH_RATE_LIMIT="10",
+                           PUSH_SYNC_SECONDS="0.5").start()
+    try:
+        reader, writer = sandbox.user(6401, language_code="en"), sandbox.user(6402, language_code="en")
+        await send_text(reader, "/start", topic_label("housing", "en"))
+        await press(reader, topic_label("housing", "en"))
+        await _write_ticket_draft(writer, "When does the office open?")
+        ids, campaign_id = await _push_audience(db_path, sandbox, 40, start=7000)
+        await until(lambda: sum(sent_counts(sandbox)[i] for i in ids) >= 5, 60, "pushes going")
+
+        sandbox.inject("*", 502, times=None)
+        presses = [await reader.press("Renting a flat", wait=False),
+                   await writer.press(SEND["en"], wait=False)]
+        await asyncio.sleep(3)
+        assert sum(sent_counts(sandbox)[i] for i in ids) < len(ids)  # cut off mid-campaign
+        sandbox.clear_injections()
+
+        # Polling may be in its backoff (up to 5 s); the handlers' retries wait up to 10 s.
+        await answered(reader, presses[0], timeout=60)
+        await answered(writer, presses[1], timeout=60)
+        assert "Renting a flat" in last_text(reader)
+        [ticket] = await _tickets(db_path)
+        assert f"ticket #{ticket.id}" in last_text(writer)
+        await _pushes_done(db_path, sandbox, ids, campaign_id)
+        await press(reader, BACK["en"])  # and normal answers again
+        assert topic_label("housing", "en").split(" ", 1)[1] in last_text(reader)
+        assert no_error_seen(reader) and no_error_seen(writer)
+        assert bot.failures() == []
+    finally:
+        await bot.stop()
+
+
+async def test_bot_api_slow_a_double_tap_answers_one_question(db_path, tmp_path, sandbox):
+    """Every Bot API call takes 2 s for a while. A person in the survey taps an answer
+    twice because nothing seems to happen; a push goes out meanwhile. The second tap must
+    not answer the next question; every push is sent once; then normal answers."""
+    bot = BotProcess(sandbox, db_path, tmp_path)
+    await _cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
+    await bot.start()
+    try:
+        user = sandbox.user(6501, language_code="en")
+        await open_survey(bot, user)
+        await _answer(user, QUESTIONS[0], CHOSEN[QUESTIONS[0].key])
+        ids, campaign_id = await _push_audience(db_path, sandbox, 10, start=7100)
+
+        sandbox.latency = 2.0
+        label = CHOSEN[QUESTIONS[1].key].label["en"]
+        taps = [await user.press(label, wait=False), await user.press(label, wait=False)]
+        for tap in taps:
+            await answered(user, tap, timeout=90)
+        await _pushes_done(db_path, sandbox, ids, campaign_id)
+        sandbox.latency = 0.0
+
+        assert _shown_question(user) == 2  # question 3: the second tap answered nothing
+        await answer_as_shown(user, CHOSEN)
+        assert no_error_seen(user) and bot.failures() == []
+    finally:
+        await bot.stop()
+    assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
