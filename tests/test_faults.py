@@ -6,12 +6,9 @@ production does, `python -m bot run` in its own process (tests/bot_process.py)."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import re
 import signal
 import sqlite3
-import sys
 import threading
 import time
 from types import SimpleNamespace
@@ -21,12 +18,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, Telegra
 from sqlalchemy import func, select
 
 from bot.api_retry import BotApiRetry
-from bot.config import PROJECT_ROOT
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Campaign, Rating, SurveyHolding, Ticket, User
+from bot.db.models import Rating, User
 from bot.factory import build_bot
 from bot.sandbox import BotApiSandbox
-from bot.surveys.store import SurveyService
 from tests.bot_process import (
     ERROR_NOTICE,
     BotProcess,
@@ -40,16 +34,33 @@ from tests.bot_process import (
 )
 from tests.botenv import TOKEN, make_settings
 from tests.broadcast_env import add_users, ledger, push_env, sent_counts
+from tests.fault_steps import (
+    CHOSEN,
+    EXPECTED,
+    answer,
+    answer_as_shown,
+    campaign_done,
+    database,
+    open_survey,
+    push_audience,
+    pushes_done,
+    released_responses,
+    run_cli,
+    send_until_numbered,
+    shown_question,
+    tickets,
+    write_ticket_draft,
+)
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE
-from tests.test_survey_bot import AGREE, DONE, QUESTIONS, SURVEY, THANKS
+from tests.test_survey_bot import QUESTIONS
 
 
 async def test_killed_mid_dialog_the_next_press_continues(db_path, tmp_path, sandbox: BotApiSandbox):
     bot = await BotProcess(sandbox, db_path, tmp_path).start()
     try:
         user = sandbox.user(6001, language_code="en")
-        await user.send_command("start")
+        await send_text(user, "/start", topic_label("housing", "en"))
         await press(user, topic_label("housing", "en"))
         await press(user, "Renting a flat")
         await press(user, "Renting safely: the lease")
@@ -78,115 +89,39 @@ async def test_killed_mid_dialog_the_next_press_continues(db_path, tmp_path, san
         assert bot.failures() == []
     finally:
         await bot.stop()
-    async with _database(db_path) as sessions, sessions() as session:
+    async with database(db_path) as sessions, sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Rating)) == 1
 
 
 # ---------------------------------------------------------------- killed mid-survey
 
-async def _cli(bot: BotProcess, *args: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=PROJECT_ROOT, env=bot.env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, err.decode()
-    return out.decode()
-
-
-@contextlib.asynccontextmanager
-async def _database(db_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
-    try:
-        yield create_session_factory(engine)
-    finally:
-        await engine.dispose()
-
-
-async def _answer(user, question, option, *, again: bool = False) -> None:
-    await press(user, ("✓ " if again else "") + option.label["en"])
-    if question.kind == "multi":
-        await press(user, DONE["en"])
-
-
-def _shown_question(user) -> int | None:
-    """The 0-based index of the question on the screen (None: not a question screen)."""
-    match = re.match(r"(\d+)/\d+", last_text(user))
-    return int(match.group(1)) - 1 if match else None
-
-
-async def answer_as_shown(user, chosen) -> None:
-    """As a person does: read which question the screen asks, give that question's answer,
-    until the thank-you screen."""
-    for _ in range(3 * len(QUESTIONS)):
-        index = _shown_question(user)
-        if index is None:
-            assert THANKS["en"] in last_text(user), last_text(user)
-            return
-        question = QUESTIONS[index]
-        label = chosen[question.key].label["en"]
-        marked = "✓ " + label in str(user.chat.buttons())
-        if question.kind == "multi":
-            if not marked:
-                await press(user, label)
-            await press(user, DONE["en"])
-        else:
-            await press(user, "✓ " + label if marked else label)
-    raise AssertionError("the survey did not end")
-
-
-CHOSEN = {q.key: q.options[(i + 1) % len(q.options)] for i, q in enumerate(QUESTIONS)}
-EXPECTED = {q.key: [CHOSEN[q.key].id] if q.kind == "multi" else CHOSEN[q.key].id
-            for q in QUESTIONS}
-
-
-async def open_survey(bot: BotProcess, user) -> None:
-    """Opt in to invitations, open the survey, agree."""
-    await user.send_command("start")
-    await user.send_command("surveys", wait=False)
-    await until(lambda: "📊" in last_text(user), what="the survey list")
-    await user.sandbox.wait_idle(settle=0.1)
-    await press(user, "🔕 Survey invitations: off (tap to turn on)")
-    await press(user, next(b for row in user.chat.buttons() for b in row if b.startswith("📝")))
-    await press(user, AGREE["en"])
-    assert _shown_question(user) == 0
-
-
-async def released_responses(db_path, wave: str) -> list[dict]:
-    """What the anonymous store holds for the wave; nothing may still wait in holding."""
-    async with _database(db_path) as sessions:
-        rows = await SurveyService(sessions, {"belonging": SURVEY}).answer_rows("belonging", wave)
-        async with sessions() as session:
-            assert await session.scalar(select(func.count()).select_from(SurveyHolding)) == 0
-    return [r.answers for r in rows]
-
-
 async def test_killed_mid_survey_keeps_the_answers_given(db_path, tmp_path, sandbox):
     bot = BotProcess(sandbox, db_path, tmp_path)
     # K=1: every completed response is released into the anonymous store at once.
-    await _cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
+    await run_cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
     await bot.start()
     try:
         user = sandbox.user(6101, language_code="en")
-        await open_survey(bot, user)
+        await open_survey(user)
         for q in QUESTIONS[:2]:
-            await _answer(user, q, CHOSEN[q.key])
-        assert _shown_question(user) == 2
+            await answer(user, q, CHOSEN[q.key])
+        assert shown_question(user) == 2
 
         await bot.kill()
         await bot.start()
 
-        await _answer(user, QUESTIONS[2], CHOSEN[QUESTIONS[2].key])
-        assert _shown_question(user) == 3
+        await answer(user, QUESTIONS[2], CHOSEN[QUESTIONS[2].key])
+        assert shown_question(user) == 3
         await press(user, BACK["en"])
         await press(user, BACK["en"])  # question 2, answered before the kill: still marked
-        assert _shown_question(user) == 1
+        assert shown_question(user) == 1
         assert "✓ " + CHOSEN[QUESTIONS[1].key].label["en"] in str(user.chat.buttons())
         await answer_as_shown(user, CHOSEN)
         assert no_error_seen(user) and bot.failures() == []
     finally:
         await bot.stop()
     assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
-    async with _database(db_path) as sessions, sessions() as session:
+    async with database(db_path) as sessions, sessions() as session:
         assert await session.scalar(select(User.survey_pushes).where(
             User.tg_user_id == 6101)) is True  # the opt-in, too
 
@@ -196,12 +131,12 @@ async def test_killed_the_moment_the_next_question_shows(db_path, tmp_path, sand
     stored that question 2 was answered. The person answers what the screen asks; the bot
     must not take that answer for question 2."""
     bot = BotProcess(sandbox, db_path, tmp_path)
-    await _cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
+    await run_cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
     await bot.start()
     try:
         user = sandbox.user(6102, language_code="en")
-        await open_survey(bot, user)
-        await _answer(user, QUESTIONS[0], CHOSEN[QUESTIONS[0].key])
+        await open_survey(user)
+        await answer(user, QUESTIONS[0], CHOSEN[QUESTIONS[0].key])
 
         def kill_on_third(event) -> None:
             if (event.kind == "edited" and event.chat.id == user.id
@@ -212,7 +147,7 @@ async def test_killed_the_moment_the_next_question_shows(db_path, tmp_path, sand
         update = await user.press(CHOSEN[QUESTIONS[1].key].label["en"], wait=False)
         await until(lambda: bot.proc.returncode is not None, what="the kill")
         sandbox.remove_listener(kill_on_third)
-        assert _shown_question(user) == 2 and answer_of(user, update) is None
+        assert shown_question(user) == 2 and answer_of(user, update) is None
         await bot.start()
 
         await answer_as_shown(user, CHOSEN)
@@ -240,15 +175,15 @@ async def test_bot_killed_mid_campaign_resumes_on_restart(db_path, tmp_path, san
     try:
         await until(lambda: sum(sent_counts(sandbox).values()) >= 40, 120, "40 pushes sent")
         await bot.kill()
-        async with _database(db_path) as sessions:
+        async with database(db_path) as sessions:
             after_kill = await ledger(SimpleNamespace(sessions=sessions), campaign.id)
         in_flight = {chat for chat, state in after_kill.items() if state == "sending"}
         assert "pending" in after_kill.values()  # really killed mid-campaign
 
         await bot.start()
         await until(lambda: set(sent_counts(sandbox)) >= set(ids), 180, "everybody reached")
-        async with _database(db_path) as sessions:
-            await until_async(lambda: _campaign_done(sessions, campaign.id), 60)
+        async with database(db_path) as sessions:
+            await until_async(lambda: campaign_done(sessions, campaign.id), 60)
             assert set((await ledger(SimpleNamespace(sessions=sessions), campaign.id)
                         ).values()) == {"sent"}
         counts = sent_counts(sandbox)
@@ -259,12 +194,6 @@ async def test_bot_killed_mid_campaign_resumes_on_restart(db_path, tmp_path, san
         assert bot.failures() == []
     finally:
         await bot.stop()
-
-
-async def _campaign_done(sessions, campaign_id: int) -> bool:
-    async with sessions() as session:
-        return await session.scalar(select(Campaign.status).where(
-            Campaign.id == campaign_id)) == "done"
 
 
 # ---------------------------------------------------------------- the database locked
@@ -309,10 +238,8 @@ async def test_database_locked_by_another_writer_nothing_lost(db_path, tmp_path,
 
         assert "Renting a flat" in reader.chat.bot_texts()[-2]  # the press, then the search
         await until(lambda: "🔎" in last_text(reader), what="the search results")
-        async with _database(db_path) as sessions, sessions() as session:
-            tickets = (await session.scalars(select(Ticket))).all()
-        assert len(tickets) == 1  # stored once
-        assert f"№{tickets[0].id}" in last_text(writer)
+        [ticket] = await tickets(db_path)  # stored once
+        assert f"№{ticket.id}" in last_text(writer)
         # The state written while the file was locked is there: Back goes where it should.
         await press(writer, BACK["uk"])
         assert topic_label("housing", "uk") in str(writer.chat.buttons())
@@ -324,40 +251,16 @@ async def test_database_locked_by_another_writer_nothing_lost(db_path, tmp_path,
 
 # ---------------------------------------------------------------- the Bot API failing
 
-async def _write_ticket_draft(user, text: str) -> None:
-    await send_text(user, "/start", topic_label("housing", "en"))
-    await press(user, WRITE["en"])
-    await send_text(user, text, text)
-
-
-async def _send_until_numbered(user, tries: int = 4):
-    """Press Send as a person would: again while the screen still asks to confirm."""
-    presses = []
-    for _ in range(tries):
-        update = await user.press(SEND["en"], wait=False)
-        presses.append(update)
-        await until(lambda u=update: answer_of(user, u) is not None, 60, "an answer to Send")
-        await user.sandbox.wait_idle(settle=0.2, timeout=60)
-        if "ticket #" in last_text(user):
-            break
-    return presses
-
-
-async def _tickets(db_path) -> list:
-    async with _database(db_path) as sessions, sessions() as session:
-        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
-
-
 async def test_bot_api_errors_on_the_answer_nothing_doubled(db_path, tmp_path, sandbox):
     """The Bot API fails (500) the edit that shows "your message is ticket #N" for a moment:
     the person gets the answer, and one ticket."""
     bot = await BotProcess(sandbox, db_path, tmp_path).start()
     try:
         user = sandbox.user(6301, language_code="en")
-        await _write_ticket_draft(user, "Where do I register my address?")
+        await write_ticket_draft(user, "Where do I register my address?")
         sandbox.inject("editMessageText", 500, chat_id=user.id, times=2)
-        await _send_until_numbered(user)
-        [ticket] = await _tickets(db_path)
+        await send_until_numbered(user)
+        [ticket] = await tickets(db_path)
         assert f"ticket #{ticket.id}" in last_text(user)
         assert no_error_seen(user) and bot.failures() == []
     finally:
@@ -371,17 +274,17 @@ async def test_bot_api_failing_longer_than_the_retries_send_again_is_one_ticket(
     bot = await BotProcess(sandbox, db_path, tmp_path).start()
     try:
         user = sandbox.user(6302, language_code="en")
-        await _write_ticket_draft(user, "Is my residence card still valid?")
+        await write_ticket_draft(user, "Is my residence card still valid?")
         sandbox.inject("editMessageText", 502, chat_id=user.id, times=None)
         update = await user.press(SEND["en"], wait=False)
         await until(lambda: answer_of(user, update) is not None, 60, "the answer to Send")
         assert ERROR_NOTICE in answer_of(user, update).text  # "try again in a moment"
         assert "Check your message" in last_text(user)
-        assert len(await _tickets(db_path)) == 1  # stored before the screen failed
+        assert len(await tickets(db_path)) == 1  # stored before the screen failed
         sandbox.clear_injections()
 
-        await _send_until_numbered(user)
-        [ticket] = await _tickets(db_path)
+        await send_until_numbered(user)
+        [ticket] = await tickets(db_path)
         assert f"ticket #{ticket.id}" in last_text(user)
     finally:
         await bot.stop()
@@ -422,27 +325,6 @@ async def test_bot_api_retry_repeats_only_what_cannot_double(db_path, sandbox):
         await bot.session.close()
 
 
-async def _push_audience(db_path, sandbox, count: int, start: int) -> tuple[list[int], int]:
-    """`count` subscribers and an announcement to them, due now."""
-    env = await push_env(db_path, sandbox)
-    try:
-        ids = await add_users(env, sandbox, count, start=start, language="en")
-        campaign = await env.service.create_announcement("news", {"en": "News"})
-    finally:
-        await env.close()
-    return ids, campaign.id
-
-
-async def _pushes_done(db_path, sandbox, ids: list[int], campaign_id: int) -> None:
-    """Everybody got the push exactly once and the ledger says so."""
-    async with _database(db_path) as sessions:
-        await until_async(lambda: _campaign_done(sessions, campaign_id), 120, "campaign done")
-        assert set((await ledger(SimpleNamespace(sessions=sessions), campaign_id)
-                    ).values()) == {"sent"}
-    counts = sent_counts(sandbox)
-    assert {i: counts[i] for i in ids} == {i: 1 for i in ids}
-
-
 async def test_bot_api_down_for_a_while_answers_come_after(db_path, tmp_path, sandbox):
     """Every Bot API call fails (502) for 3 s while two people use the bot and a push goes
     out. aiogram's polling backs off, the handlers retry, the sender retries: afterwards
@@ -454,8 +336,8 @@ async def test_bot_api_down_for_a_while_answers_come_after(db_path, tmp_path, sa
         reader, writer = sandbox.user(6401, language_code="en"), sandbox.user(6402, language_code="en")
         await send_text(reader, "/start", topic_label("housing", "en"))
         await press(reader, topic_label("housing", "en"))
-        await _write_ticket_draft(writer, "When does the office open?")
-        ids, campaign_id = await _push_audience(db_path, sandbox, 40, start=7000)
+        await write_ticket_draft(writer, "When does the office open?")
+        ids, campaign_id = await push_audience(db_path, sandbox, 40, start=7000)
         await until(lambda: sum(sent_counts(sandbox)[i] for i in ids) >= 5, 60, "pushes going")
 
         sandbox.inject("*", 502, times=None)
@@ -469,9 +351,9 @@ async def test_bot_api_down_for_a_while_answers_come_after(db_path, tmp_path, sa
         await answered(reader, presses[0], timeout=60)
         await answered(writer, presses[1], timeout=60)
         assert "Renting a flat" in last_text(reader)
-        [ticket] = await _tickets(db_path)
+        [ticket] = await tickets(db_path)
         assert f"ticket #{ticket.id}" in last_text(writer)
-        await _pushes_done(db_path, sandbox, ids, campaign_id)
+        await pushes_done(db_path, sandbox, ids, campaign_id)
         await press(reader, BACK["en"])  # and normal answers again
         assert topic_label("housing", "en").split(" ", 1)[1] in last_text(reader)
         assert no_error_seen(reader) and no_error_seen(writer)
@@ -485,23 +367,23 @@ async def test_bot_api_slow_a_double_tap_answers_one_question(db_path, tmp_path,
     twice because nothing seems to happen; a push goes out meanwhile. The second tap must
     not answer the next question; every push is sent once; then normal answers."""
     bot = BotProcess(sandbox, db_path, tmp_path)
-    await _cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
+    await run_cli(bot, "survey", "open", "belonging", "--code", "2026-FAULT", "--k", "1")
     await bot.start()
     try:
         user = sandbox.user(6501, language_code="en")
-        await open_survey(bot, user)
-        await _answer(user, QUESTIONS[0], CHOSEN[QUESTIONS[0].key])
-        ids, campaign_id = await _push_audience(db_path, sandbox, 10, start=7100)
+        await open_survey(user)
+        await answer(user, QUESTIONS[0], CHOSEN[QUESTIONS[0].key])
+        ids, campaign_id = await push_audience(db_path, sandbox, 10, start=7100)
 
         sandbox.latency = 2.0
         label = CHOSEN[QUESTIONS[1].key].label["en"]
         taps = [await user.press(label, wait=False), await user.press(label, wait=False)]
         for tap in taps:
             await answered(user, tap, timeout=90)
-        await _pushes_done(db_path, sandbox, ids, campaign_id)
+        await pushes_done(db_path, sandbox, ids, campaign_id)
         sandbox.latency = 0.0
 
-        assert _shown_question(user) == 2  # question 3: the second tap answered nothing
+        assert shown_question(user) == 2  # question 3: the second tap answered nothing
         await answer_as_shown(user, CHOSEN)
         assert no_error_seen(user) and bot.failures() == []
     finally:
