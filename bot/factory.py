@@ -17,6 +17,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram_dialog import setup_dialogs
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.api_retry import BotApiRetry
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
@@ -61,6 +62,8 @@ class App:
 
 def build_bot(settings: Settings, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    # A moment of 5xx, 429 or network trouble delays an answer instead of losing it.
+    session.middleware(BotApiRetry())
     return Bot(
         token=token,
         session=session,

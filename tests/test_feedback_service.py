@@ -86,3 +86,20 @@ async def test_a_reply_is_claimed_once(service):
     [again] = await tickets.claim_pending()
     await tickets.mark_delivered(again.message_id)
     assert (await tickets.get(ticket.number)).messages[-1].delivery == "sent"
+
+
+async def test_the_same_message_sent_again_is_the_same_ticket(service):
+    """A Send whose answer was lost comes again (tests/test_faults.py): no second ticket.
+    Another text, photo or answer, another person, or a ticket staff already answered: new."""
+    tickets, _ = service
+    first = await tickets.open(9001, "uk", "Питання", faq_slug="meldunek")
+    again = await tickets.open(9001, "uk", " Питання ", faq_slug="meldunek")
+    assert again.number == first.number and again.repeated and not first.repeated
+    assert await tickets.counts() == {"new": 1, "answered": 0, "closed": 0}
+    others = [await tickets.open(9001, "uk", "Питання"),
+              await tickets.open(9001, "uk", "Інше питання", faq_slug="meldunek"),
+              await tickets.open(9001, "uk", "Питання", "PHOTO-1", faq_slug="meldunek"),
+              await tickets.open(9002, "uk", "Питання", faq_slug="meldunek")]
+    assert not any(t.repeated for t in others)
+    await tickets.reply(first.number, "Відповідь", "ed@example.org")
+    assert not (await tickets.open(9001, "uk", "Питання", faq_slug="meldunek")).repeated

@@ -15,7 +15,7 @@ the rules of the day apply to old tickets too.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +25,8 @@ from bot.safety.crisis import classify
 from bot.staff import audit
 
 MAX_TEXT = 3000
+# Sending the same message again within this time opens no second ticket (TicketService.open).
+REPEAT_WINDOW = dt.timedelta(minutes=10)
 STATUSES = ("new", "answered", "closed")
 # A reply the courier has claimed; "sending" fits the 8-character delivery column.
 SENDING = "sending"
@@ -89,6 +91,8 @@ class TicketView:
     created_at: dt.datetime
     updated_at: dt.datetime
     messages: tuple[MessageView, ...]
+    # From `open`: the same message was already open, and this is that ticket.
+    repeated: bool = False
 
     @property
     def first(self) -> MessageView:
@@ -182,11 +186,20 @@ class TicketService:
     # ------------------------------------------------------------ the user side
     async def open(self, tg_user_id: int, lang: str, text: str | None,
                    photo_file_id: str | None = None, faq_slug: str | None = None) -> TicketView:
+        """A new ticket with the person's first message.
+
+        The same message (text, photo, answer) while the person's ticket with it is still new
+        and younger than REPEAT_WINDOW returns that ticket, marked `repeated`: Telegram gives
+        no idempotency key, and a Send whose answer never reached the person (the Bot API
+        failed, the process was killed before the dialog state was saved) comes again."""
         text = check_text(text, photo=bool(photo_file_id))
         async with self._sessions() as session:
             user_id = await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
             if user_id is None:
                 raise TicketError("unknown", "no such user")
+            same = await self._same_open(session, user_id, text, photo_file_id, faq_slug)
+            if same is not None:
+                return replace(_view(same), repeated=True)
             await self._check_limits(session, user_id)
             ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug)
             ticket.messages.append(TicketMessage(author="user", text=text,
@@ -194,6 +207,20 @@ class TicketService:
             session.add(ticket)
             await session.commit()
             return _view(ticket)
+
+    @staticmethod
+    async def _same_open(session: AsyncSession, user_id: int, text: str, photo: str | None,
+                         faq_slug: str | None) -> Ticket | None:
+        recent = (await session.scalars(
+            select(Ticket).where(Ticket.user_id == user_id, Ticket.status == "new",
+                                 Ticket.created_at > utcnow() - REPEAT_WINDOW)
+            .order_by(Ticket.id.desc()).limit(5))).all()
+        for ticket in recent:
+            if (ticket.faq_slug == faq_slug and len(ticket.messages) == 1
+                    and ticket.messages[0].author == "user" and ticket.messages[0].text == text
+                    and ticket.messages[0].photo_file_id == photo):
+                return ticket
+        return None
 
     async def _check_limits(self, session: AsyncSession, user_id: int) -> None:
         """TicketLimitReached when a limit is reached; if both are, the one that lasts longer."""

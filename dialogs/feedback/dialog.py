@@ -175,8 +175,11 @@ async def on_send(callback: CallbackQuery, _w: Any, manager: DialogManager) -> N
         return
     draft.ticket = ticket.number
     draft.save(manager.dialog_data)
-    log.info("ticket #%s opened (lang=%s)", ticket.number, ticket.lang)
     await manager.switch_to(FeedbackSG.sent)
+    if ticket.repeated:  # Send again after an answer that was lost: the ticket is there
+        log.info("ticket #%s: the same message sent again", ticket.number)
+        return
+    log.info("ticket #%s opened (lang=%s)", ticket.number, ticket.lang)
     staff: StaffChat | None = manager.middleware_data.get("staff_chat")
     bot: Bot | None = manager.middleware_data.get("bot")
     if staff is not None and bot is not None:

@@ -101,8 +101,11 @@ async def question_getter(dialog_manager: DialogManager, surveys: SurveyService,
     q = questions[run.index]
     chosen = run.answers.get(q.id)
     picked = set(chosen) if isinstance(chosen, list) else ({chosen} if chosen else set())
-    options = [(o.id, ("✓ " if o.id in picked else "") + _text(o.label, locale)) for o in q.options]
+    step = str(run.index)
+    options = [(f"{step}.{o.id}", ("✓ " if o.id in picked else "") + _text(o.label, locale))
+               for o in q.options]
     return {
+        "step": [step],
         "progress": f"{run.index + 1}/{len(questions)}",
         "question": escape(_text(q.text, locale)),
         "options": options,
@@ -158,8 +161,27 @@ async def _headline(service: SurveyService, survey: Survey, wave_id: int, lang: 
     return _text(spec["text"], lang).format(n=round(100 * chosen / answered), total=answered)
 
 
-async def on_option(callback: CallbackQuery, _w: Any, manager: DialogManager, option: str):
+def _run_at(manager: DialogManager, step: str) -> SurveyRun | None:
+    """The run, if the pressed button belongs to the question it is at.
+
+    Every button of a question screen carries the question's index, because the screen the
+    person sees and the stored run can disagree: a second tap while the bot is slow arrives
+    after the first one moved on; a process killed after showing the next question but
+    before storing the run restarts one question back. Taken for the current question, such
+    a press would silently answer the wrong one (the Likert questions share their option
+    ids). Ignored instead: the screen is drawn again and shows where the run really is."""
     run = SurveyRun.load(manager.dialog_data)
+    if step != str(run.index):
+        log.info("survey button of another question ignored")
+        return None
+    return run
+
+
+async def on_option(callback: CallbackQuery, _w: Any, manager: DialogManager, item: str):
+    step, _, option = item.partition(".")
+    run = _run_at(manager, step)
+    if run is None:
+        return
     questions = _questions(_service(manager).surveys[run.survey])
     q = questions[run.index]
     if option not in {o.id for o in q.options}:
@@ -178,19 +200,25 @@ async def on_option(callback: CallbackQuery, _w: Any, manager: DialogManager, op
     await _advance(manager, run)
 
 
-async def on_multi_done(callback: CallbackQuery, _w: Any, manager: DialogManager):
-    await _advance(manager, SurveyRun.load(manager.dialog_data))
+async def on_multi_done(callback: CallbackQuery, _w: Any, manager: DialogManager, step: str):
+    run = _run_at(manager, step)
+    if run is not None:
+        await _advance(manager, run)
 
 
-async def on_skip(callback: CallbackQuery, _w: Any, manager: DialogManager):
-    run = SurveyRun.load(manager.dialog_data)
+async def on_skip(callback: CallbackQuery, _w: Any, manager: DialogManager, step: str):
+    run = _run_at(manager, step)
+    if run is None:
+        return
     q = _questions(_service(manager).surveys[run.survey])[run.index]
     run.answers.pop(q.id, None)
     await _advance(manager, run)
 
 
-async def on_back(callback: CallbackQuery, _w: Any, manager: DialogManager):
-    run = SurveyRun.load(manager.dialog_data)
+async def on_back(callback: CallbackQuery, _w: Any, manager: DialogManager, step: str):
+    run = _run_at(manager, step)
+    if run is None:
+        return
     run.index = max(0, run.index - 1)
     run.save(manager.dialog_data)
 
@@ -275,9 +303,13 @@ def build_survey_dialog() -> Dialog:
             T("\n<i>Optional: helps us see whether groups feel differently.</i>", when="is_profile"),
             Group(Select(Format("{item[1]}"), id="o", item_id_getter=itemgetter(0), items="options",
                          on_click=on_option), width=1),
-            Button(T("✔️ Done"), id="mdone", on_click=on_multi_done, when="is_multi"),
-            Row(Button(T("⬅️ Back"), id="qback", on_click=on_back, when="can_back"),
-                Button(T("⏭ Skip"), id="skip", on_click=on_skip),
+            # One-item Selects: their callback data carries the question index (_run_at).
+            Select(T("✔️ Done"), id="mdone", item_id_getter=str, items="step",
+                   on_click=on_multi_done, when="is_multi"),
+            Row(Select(T("⬅️ Back"), id="qback", item_id_getter=str, items="step",
+                       on_click=on_back, when="can_back"),
+                Select(T("⏭ Skip"), id="skip", item_id_getter=str, items="step",
+                       on_click=on_skip),
                 Button(T("⏹ Stop"), id="stop", on_click=on_stop)),
             sos_button(),
             MessageInput(on_text_in_question),
