@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 def build_pushes_router() -> Router:
     router = Router(name="pushes")
+    # A push is always a message in a chat; a query without one is the fallback's.
+    router.callback_query.filter(F.message)
 
     @router.callback_query(F.data.startswith(f"{CALLBACK_PREFIX}:"))
     async def push_button(callback: CallbackQuery, dialog_manager: DialogManager,

@@ -260,6 +260,20 @@ async def test_forged_or_removed_button_opens_menu(bot, sandbox):
     assert topic_label("work", "en") in flat(user.chat.buttons())
 
 
+@pytest.mark.parametrize("data", ["garbage", "push:faq:work", None])
+async def test_button_without_a_chat_is_answered(bot, sandbox, data):
+    """A callback from an inline-mode message or a game names no chat: aiogram-dialog has no
+    manager for it. Found by tests/test_fuzz_webhook.py: it ended in a TypeError."""
+    user = sandbox.user(1054, language_code="en")
+    body = {"id": "no-chat-1", "from": user.api_dict(), "chat_instance": "-42",
+            "inline_message_id": "AAAAAgAAAA"}
+    body.update({"data": data} if data is not None else {"game_short_name": "quiz"})
+    sandbox._register_callback("no-chat-1", user.chat, 0)
+    await sandbox.wait_for(sandbox._enqueue(user.id, "callback_query", body, "no chat").update)
+    assert [a.callback_query_id for a in user.chat.callback_answers] == ["no-chat-1"]
+    assert all(c.ok for c in sandbox.calls)
+
+
 async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, tmp_path):
     user = sandbox.user(1053, language_code="uk")
     await user.send_command("start")
