@@ -94,7 +94,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.feedback.dialog import build_feedback_dialog
     from dialogs.language.dialog import build_language_dialog
-    from dialogs.middlewares import UserLocaleMiddleware
+    from dialogs.middlewares import ChatGate, UserLocaleMiddleware
     from dialogs.privacy.dialog import build_privacy_dialog
     from dialogs.pushes import build_pushes_router
     from dialogs.settings.dialog import build_settings_dialog
@@ -115,17 +115,14 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
-    # The staff group is not a user: no user row, no language, for anyone writing there.
-    locale = UserLocaleMiddleware(directory, settings.default_language,
-                                  skip_chats=frozenset([settings.staff_chat_id] if staff_chat
-                                                       else []))
+    # The gate comes first: the staff group's updates end in its own router and never reach
+    # the user dialogs (nor the user table); other groups and channels get nothing.
+    staff_router = staff_chat.router() if staff_chat is not None else None
+    dp.update.outer_middleware(ChatGate(staff_router, settings.staff_chat_id))
     # An outer middleware on the update runs for every event, including aiogram-dialog's
     # background updates, so scheduled renders get the recipient's language too.
-    dp.update.outer_middleware(locale)
+    dp.update.outer_middleware(UserLocaleMiddleware(directory, settings.default_language))
 
-    # The staff group's updates end in its own router and never reach the user dialogs.
-    if staff_chat is not None:
-        dp.include_router(staff_chat.router())
     # Commands first: they must work whatever dialog is open.
     dp.include_router(build_commands_router())
     # Buttons in scheduled pushes carry no dialog intent; they open dialogs in any state.

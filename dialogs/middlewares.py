@@ -1,26 +1,61 @@
-"""Per-update plumbing: the user and the locale for rendering."""
+"""Per-update plumbing: which chats the bot talks in, the user and the locale for rendering."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram import BaseMiddleware, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.enums import ChatType
+from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.i18n import current_locale
 from bot.users import UserDirectory
+
+log = logging.getLogger(__name__)
+_SHARED_CHATS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
+
+
+class ChatGate(BaseMiddleware):
+    """Private chats go on to the dialogs; the staff group goes to its own router; any other
+    group or channel the bot was added to gets nothing.
+
+    aiogram-dialog keys every dialog by chat and user and fails on a message without a user,
+    which is what an anonymous group admin or a channel sends; and a person who removed the
+    bot from some group must not be taken for one who blocked it. So updates from chats that
+    are not private are settled here, before aiogram-dialog's middlewares see them. Updates
+    without a chat (inline queries, poll answers) go on: no dialog takes them."""
+
+    def __init__(self, staff_router: Router | None = None, staff_chat_id: int | None = None):
+        self.staff_router, self.staff_chat_id = staff_router, staff_chat_id
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        # Not `!= PRIVATE`: aiogram-dialog's background updates carry a chat of type "".
+        if chat is None or chat.type not in _SHARED_CHATS:
+            return await handler(event, data)
+        if self.staff_router is not None and chat.id == self.staff_chat_id \
+                and isinstance(event, Update):
+            return await self.staff_router.propagate_event(
+                event.event_type, event.event, **{**data, "event_update": event})
+        log.debug("update from a %s chat ignored", chat.type)
+        return UNHANDLED
 
 
 class UserLocaleMiddleware(BaseMiddleware):
     """Loads the user and sets `locale`: the stored choice, else a pl/uk/en client language
     (stored at once), else the default until the person picks one (`needs_language`)."""
 
-    def __init__(self, directory: UserDirectory, default_language: str,
-                 skip_chats: frozenset[int] = frozenset()) -> None:
+    def __init__(self, directory: UserDirectory, default_language: str) -> None:
         self.directory = directory
         self.default = default_language
-        self.skip_chats = skip_chats  # chats whose members are not users (the staff group)
 
     async def __call__(
         self,
@@ -29,8 +64,7 @@ class UserLocaleMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         tg_user: User | None = data.get("event_from_user")
-        chat = data.get("event_chat")
-        if tg_user is None or tg_user.is_bot or (chat is not None and chat.id in self.skip_chats):
+        if tg_user is None or tg_user.is_bot:
             data.setdefault("locale", self.default)
             data.setdefault("needs_language", False)
             token = current_locale.set(data["locale"])

@@ -225,6 +225,34 @@ async def test_blocked_user_is_marked_and_unblocked_on_return(bot, sandbox):
     assert (await users_row(bot, 1044)).blocked is False
 
 
+async def test_other_groups_and_channels_get_nothing(bot, sandbox):
+    """Someone added the bot to a group: nothing said there reaches the dialogs, and
+    removing the bot from the group is not blocking it (found by the webhook fuzz: an
+    anonymous admin's message failed in aiogram-dialog, the kick marked the person blocked)."""
+    user = sandbox.user(1045, language_code="en")
+    await user.send_command("start")
+    group = {"id": -1009876543210, "type": "supergroup", "title": "Migrants in Gdańsk"}
+    channel = {"id": -1005550001111, "type": "channel", "title": "News"}
+    bot_member = {"id": 123456789, "is_bot": True, "first_name": "Belong"}
+    updates = [
+        ("message", {"message_id": 1, "date": 0, "chat": group, "from": user.api_dict(),
+                     "text": "/start@belong_sandbox_bot",
+                     "entities": [{"type": "bot_command", "offset": 0, "length": 25}]}),
+        ("message", {"message_id": 2, "date": 0, "chat": group, "sender_chat": group,
+                     "text": "from an anonymous admin"}),
+        ("channel_post", {"message_id": 3, "date": 0, "chat": channel, "text": "news"}),
+        ("my_chat_member", {"chat": group, "from": user.api_dict(), "date": 0,
+                            "old_chat_member": {"status": "member", "user": bot_member},
+                            "new_chat_member": {"status": "kicked", "user": bot_member,
+                                                "until_date": 0}}),
+    ]
+    calls = len(sandbox.calls)
+    for kind, body in updates:
+        await sandbox.wait_for(sandbox._enqueue(user.id, kind, body, kind).update)
+    assert sandbox.calls[calls:] == []
+    assert (await users_row(bot, 1045)).blocked is False
+
+
 # ---------------------------------------------------------------- stale buttons
 
 async def test_dialog_survives_restart(bot, sandbox):
