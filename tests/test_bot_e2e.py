@@ -302,6 +302,21 @@ async def test_button_without_a_chat_is_answered(bot, sandbox, data):
     assert all(c.ok for c in sandbox.calls)
 
 
+@pytest.mark.parametrize("wave", ["99999999999999999999", "²", "0"])
+async def test_forged_survey_ids_are_refused_gently(bot, sandbox, wave):
+    """Found by the webhook fuzz: "²" passed str.isdigit and failed int(), and an id past
+    2**63 failed in SQLite, both as unhandled errors."""
+    user = sandbox.user(1055, language_code="en")
+    await user.send_command("surveys")
+    screen = user.chat.last_bot_message(with_buttons=True)
+    [pick] = [b["callback_data"] for row in screen.button_objects() for b in row
+              if "\x1dw:" in b.get("callback_data", "")][:1]
+    await user.press_data(pick.rsplit(":", 1)[0] + ":" + wave, screen.message_id)
+    assert user.chat.callback_answers[-1].text == "This survey is closed."
+    await user.press_data(f"push:survey:{wave}", screen.message_id)
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+
+
 async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, tmp_path):
     user = sandbox.user(1053, language_code="uk")
     await user.send_command("start")
