@@ -55,7 +55,10 @@ class App:
 
 
 def build_bot(settings: Settings, token: str) -> Bot:
+    from dialogs.middlewares import AnswerCallbackOnce
+
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session.middleware(AnswerCallbackOnce())
     return Bot(
         token=token,
         session=session,

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Router
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.enums import ChatType
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.i18n import current_locale
 from bot.users import UserDirectory
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 _SHARED_CHATS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
@@ -81,3 +91,33 @@ class UserLocaleMiddleware(BaseMiddleware):
             return await handler(event, data)
         finally:
             current_locale.reset(token)
+
+
+class AnswerCallbackOnce(BaseRequestMiddleware):
+    """One answerCallbackQuery per button press.
+
+    aiogram-dialog answers every press after its handler ran. A handler that shows a toast
+    ("Thank you!", "This survey is closed.") answers first, and Telegram refused the second
+    answer (logged as a warning, a wasted round trip). The first answer stands; a later one
+    for the same query is not sent. Found by tests/test_fuzz_webhook.py."""
+
+    def __init__(self, remember: int = 10_000) -> None:
+        self.remember = remember
+        self._answered: OrderedDict[str, None] = OrderedDict()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not isinstance(method, AnswerCallbackQuery):
+            return await make_request(bot, method)
+        query_id = method.callback_query_id
+        if query_id in self._answered:
+            return Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]
+        response = await make_request(bot, method)
+        self._answered[query_id] = None
+        if len(self._answered) > self.remember:
+            self._answered.popitem(last=False)
+        return response

@@ -317,6 +317,22 @@ async def test_forged_survey_ids_are_refused_gently(bot, sandbox, wave):
     assert topic_label("work", "en") in flat(user.chat.buttons())
 
 
+async def test_a_press_is_answered_once_with_its_toast(bot, sandbox):
+    """aiogram-dialog answers every press after the handler; a handler that shows a toast
+    answers first, and Telegram refused the second answer (found by the webhook fuzz)."""
+    user = sandbox.user(1056, language_code="en")
+    await user.send_command("start")
+    await _open_first_answer(user, "en", "work")
+    screen, helpful = user.find_button("👍 Helpful")
+    await user.press("👍 Helpful")
+    assert user.chat.callback_answers[-1].text.startswith("Thank you")
+    # Pressed again (from a second device, where the button is still shown): a silent answer.
+    await user.press_data(helpful["callback_data"], screen.message_id)
+    answers = [c for c in sandbox.calls if c.method == "answerCallbackQuery"]
+    assert all(c.ok for c in answers)
+    assert len({c.params["callback_query_id"] for c in answers}) == len(answers)
+
+
 async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, tmp_path):
     user = sandbox.user(1053, language_code="uk")
     await user.send_command("start")
