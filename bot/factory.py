@@ -61,7 +61,10 @@ class App:
 
 
 def build_bot(settings: Settings, token: str) -> Bot:
+    from dialogs.middlewares import AnswerCallbackOnce
+
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session.middleware(AnswerCallbackOnce())
     # A moment of 5xx, 429 or network trouble delays an answer instead of losing it.
     session.middleware(BotApiRetry())
     return Bot(
@@ -104,7 +107,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.feedback.dialog import build_feedback_dialog
     from dialogs.language.dialog import build_language_dialog
-    from dialogs.middlewares import FloodGuardMiddleware, UserLocaleMiddleware
+    from dialogs.middlewares import ChatGate, FloodGuardMiddleware, UserLocaleMiddleware
     from dialogs.privacy.dialog import build_privacy_dialog
     from dialogs.pushes import build_pushes_router
     from dialogs.settings.dialog import build_settings_dialog
@@ -130,9 +133,14 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
+    # The gate comes first: the staff group's updates end in its own router and never reach
+    # the user dialogs (nor the user table, nor the flood guard); other groups and channels
+    # get nothing.
+    staff_router = staff_chat.router() if staff_chat is not None else None
+    dp.update.outer_middleware(ChatGate(staff_router, settings.staff_chat_id))
     # The staff group is not a user: no user row, no language, for anyone writing there.
     not_users = frozenset([settings.staff_chat_id] if staff_chat else [])
-    # The flood guard first: an update it drops must not wait for the chat's FSM lock nor
+    # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor
     # read the FSM state or the user row (one person's flood held up everyone before).
     if settings.flood_burst:
         limiter = TokenBuckets(settings.flood_burst, settings.flood_per_minute)
@@ -147,9 +155,6 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # the locale is known; dp.message's outer middlewares run once per message.
     dp.message.outer_middleware(CrisisCardMiddleware())
 
-    # The staff group's updates end in its own router and never reach the user dialogs.
-    if staff_chat is not None:
-        dp.include_router(staff_chat.router())
     # Commands first: they must work whatever dialog is open.
     dp.include_router(build_commands_router())
     # Buttons in scheduled pushes carry no dialog intent; they open dialogs in any state.

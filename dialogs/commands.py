@@ -170,6 +170,12 @@ def build_fallback_router() -> Router:
         # On purpose: an edit of an earlier question is not a new question.
         log.debug("edited message ignored")
 
+    @router.callback_query(F.message.is_(None))
+    async def button_without_chat(callback: CallbackQuery) -> None:
+        # A button of an inline-mode message or a game: the query names no chat, so there is
+        # no dialog manager and nowhere to show a screen; stop the client's spinner.
+        await callback.answer()
+
     @router.callback_query()
     async def orphan_button(callback: CallbackQuery, dialog_manager: DialogManager) -> None:
         await recover_button(callback, dialog_manager)

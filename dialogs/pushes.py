@@ -17,13 +17,15 @@ from bot.broadcast.render import ACTION_FAQ, ACTION_SURVEY
 from bot.broadcast.telegram import CALLBACK_PREFIX
 from bot.content.service import ContentStore
 from dialogs.faq.open import open_faq_node, open_menu
-from dialogs.survey.dialog import open_survey_wave
+from dialogs.survey.dialog import open_survey_wave, parse_wave_id
 
 log = logging.getLogger(__name__)
 
 
 def build_pushes_router() -> Router:
     router = Router(name="pushes")
+    # A push is always a message in a chat; a query without one is the fallback's.
+    router.callback_query.filter(F.message)
 
     @router.callback_query(F.data.startswith(f"{CALLBACK_PREFIX}:"))
     async def push_button(callback: CallbackQuery, dialog_manager: DialogManager,
@@ -33,8 +35,9 @@ def build_pushes_router() -> Router:
             await callback.answer()
         except Exception:  # an old push: the query may be too old to answer
             log.debug("push button query could not be answered")
-        if action == ACTION_SURVEY and value.isdigit():
-            await open_survey_wave(dialog_manager, int(value), show_mode=ShowMode.SEND)
+        wave_id = parse_wave_id(value) if action == ACTION_SURVEY else None
+        if wave_id is not None:
+            await open_survey_wave(dialog_manager, wave_id, show_mode=ShowMode.SEND)
         elif action == ACTION_FAQ and (await content.current()).get(value) is not None:
             await open_faq_node(dialog_manager, value, show_mode=ShowMode.SEND)
         else:

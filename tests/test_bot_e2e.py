@@ -227,6 +227,34 @@ async def test_blocked_user_is_marked_and_unblocked_on_return(bot, sandbox):
     assert (await users_row(bot, 1044)).blocked is False
 
 
+async def test_other_groups_and_channels_get_nothing(bot, sandbox):
+    """Someone added the bot to a group: nothing said there reaches the dialogs, and
+    removing the bot from the group is not blocking it (found by the webhook fuzz: an
+    anonymous admin's message failed in aiogram-dialog, the kick marked the person blocked)."""
+    user = sandbox.user(1045, language_code="en")
+    await user.send_command("start")
+    group = {"id": -1009876543210, "type": "supergroup", "title": "Migrants in Gdańsk"}
+    channel = {"id": -1005550001111, "type": "channel", "title": "News"}
+    bot_member = {"id": 123456789, "is_bot": True, "first_name": "Belong"}
+    updates = [
+        ("message", {"message_id": 1, "date": 0, "chat": group, "from": user.api_dict(),
+                     "text": "/start@belong_sandbox_bot",
+                     "entities": [{"type": "bot_command", "offset": 0, "length": 25}]}),
+        ("message", {"message_id": 2, "date": 0, "chat": group, "sender_chat": group,
+                     "text": "from an anonymous admin"}),
+        ("channel_post", {"message_id": 3, "date": 0, "chat": channel, "text": "news"}),
+        ("my_chat_member", {"chat": group, "from": user.api_dict(), "date": 0,
+                            "old_chat_member": {"status": "member", "user": bot_member},
+                            "new_chat_member": {"status": "kicked", "user": bot_member,
+                                                "until_date": 0}}),
+    ]
+    calls = len(sandbox.calls)
+    for kind, body in updates:
+        await sandbox.wait_for(sandbox._enqueue(user.id, kind, body, kind).update)
+    assert sandbox.calls[calls:] == []
+    assert (await users_row(bot, 1045)).blocked is False
+
+
 # ---------------------------------------------------------------- stale buttons
 
 async def test_dialog_survives_restart(bot, sandbox):
@@ -260,6 +288,51 @@ async def test_forged_or_removed_button_opens_menu(bot, sandbox):
     assert topic_label("work", "en") in flat(user.chat.buttons())
     await user.press_data("garbage", msg.message_id)
     assert topic_label("work", "en") in flat(user.chat.buttons())
+
+
+@pytest.mark.parametrize("data", ["garbage", "push:faq:work", None])
+async def test_button_without_a_chat_is_answered(bot, sandbox, data):
+    """A callback from an inline-mode message or a game names no chat: aiogram-dialog has no
+    manager for it. Found by tests/test_fuzz_webhook.py: it ended in a TypeError."""
+    user = sandbox.user(1054, language_code="en")
+    body = {"id": "no-chat-1", "from": user.api_dict(), "chat_instance": "-42",
+            "inline_message_id": "AAAAAgAAAA"}
+    body.update({"data": data} if data is not None else {"game_short_name": "quiz"})
+    sandbox._register_callback("no-chat-1", user.chat, 0)
+    await sandbox.wait_for(sandbox._enqueue(user.id, "callback_query", body, "no chat").update)
+    assert [a.callback_query_id for a in user.chat.callback_answers] == ["no-chat-1"]
+    assert all(c.ok for c in sandbox.calls)
+
+
+@pytest.mark.parametrize("wave", ["99999999999999999999", "²", "0"])
+async def test_forged_survey_ids_are_refused_gently(bot, sandbox, wave):
+    """Found by the webhook fuzz: "²" passed str.isdigit and failed int(), and an id past
+    2**63 failed in SQLite, both as unhandled errors."""
+    user = sandbox.user(1055, language_code="en")
+    await user.send_command("surveys")
+    screen = user.chat.last_bot_message(with_buttons=True)
+    [pick] = [b["callback_data"] for row in screen.button_objects() for b in row
+              if "\x1dw:" in b.get("callback_data", "")][:1]
+    await user.press_data(pick.rsplit(":", 1)[0] + ":" + wave, screen.message_id)
+    assert user.chat.callback_answers[-1].text == "This survey is closed."
+    await user.press_data(f"push:survey:{wave}", screen.message_id)
+    assert topic_label("work", "en") in flat(user.chat.buttons())
+
+
+async def test_a_press_is_answered_once_with_its_toast(bot, sandbox):
+    """aiogram-dialog answers every press after the handler; a handler that shows a toast
+    answers first, and Telegram refused the second answer (found by the webhook fuzz)."""
+    user = sandbox.user(1056, language_code="en")
+    await user.send_command("start")
+    await _open_first_answer(user, "en", "work")
+    screen, helpful = user.find_button("👍 Helpful")
+    await user.press("👍 Helpful")
+    assert user.chat.callback_answers[-1].text.startswith("Thank you")
+    # Pressed again (from a second device, where the button is still shown): a silent answer.
+    await user.press_data(helpful["callback_data"], screen.message_id)
+    answers = [c for c in sandbox.calls if c.method == "answerCallbackQuery"]
+    assert all(c.ok for c in answers)
+    assert len({c.params["callback_query_id"] for c in answers}) == len(answers)
 
 
 async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, tmp_path):

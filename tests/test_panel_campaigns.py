@@ -100,3 +100,20 @@ async def test_survey_wave_and_csrf(env):
     async with env.panel.sessions() as session:
         kinds = sorted(c.kind for c in (await session.scalars(select(Campaign))).all())
     assert kinds == ["survey_invite", "survey_reminder"]
+
+
+async def test_ids_no_row_can_have_are_not_found(env):
+    """Starlette's {id:int} takes any digits; SQLite failed on 10**30 ("Python int too large
+    to convert to SQLite INTEGER"), a 500. Found by tests/test_fuzz_panel.py."""
+    huge = 10**30
+    async with env.login("admin") as client:
+        for url in (f"/panel/campaigns/{huge}", f"/panel/feedback/{huge}",
+                    f"/panel/feedback/{huge}/photo/1", f"/panel/feedback/1/photo/{huge}"):
+            assert (await client.get(url)).status_code == 404, url
+        for url in (f"/panel/campaigns/{huge}/cancel", f"/panel/campaigns/schedules/{huge}/cancel"):
+            response = await post_form(client, url, {}, page="/panel/campaigns")
+            assert response.status_code == 303, url
+        for action in ("reply", "close", "reopen"):
+            response = await post_form(client, f"/panel/feedback/{huge}/{action}", {"reply": "x"},
+                                       page="/panel/feedback")
+            assert response.status_code == 404, action

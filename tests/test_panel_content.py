@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.content import overview
+from bot.content.editor import EditError
 from bot.db.models import AuditEntry, FaqNode, FaqText
 from tests.panel_client import build_env, post_form
 
@@ -261,6 +262,29 @@ async def test_yaml_export_import_round_trip(env):
         assert broken.status_code == 400 and "Nothing was imported" in broken.text
     assert [e.after["files"] for e in await _audit(env, "content.import")] == [
         ["work.yaml"], sorted(archive.namelist())]
+
+
+async def test_a_new_empty_section_exports_and_imports_again(env):
+    """A section starts empty in the panel; its export said `children: []`, which the import
+    refused ("a section needs children"), so no export imported again until it had one.
+    Found by tests/test_fuzz_panel.py."""
+    async with env.login("editor") as client:
+        for parent, slug in (("work", "work-new-section"), ("", "new-topic")):
+            added = await post_form(client, "/panel/content/add", {
+                "parent": parent, "kind": "section", "slug": slug, "lang": "pl",
+                "title": "Nowy dział"}, page="/panel/content/add")
+            assert added.status_code == 303
+        export = await client.get("/panel/content/export.zip")
+        response = await post_form(client, "/panel/content/transfer", {},
+                                   files={"files": ("all.zip", export.content, "application/zip")},
+                                   page="/panel/content/transfer")
+        assert response.status_code == 200, response.text
+    assert env.panel.content.catalog.get("work-new-section").children == []
+    # Neither a body nor a list of children: still refused.
+    neither = {"slug": "no-kind", "title": {"pl": "Ani dział, ani odpowiedź"}}
+    with pytest.raises(EditError, match="a section needs children"):
+        await env.panel.transfer.import_files("test", [
+            ("no-kind.yaml", yaml.safe_dump(neither, allow_unicode=True).encode())])
 
 
 async def test_reimport_with_a_changed_source_makes_translations_outdated(env):

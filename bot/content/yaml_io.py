@@ -139,7 +139,9 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
     children_raw = raw.get("children")
     if has_body and children_raw:
         errors.append(f"{here}: a node has either a body (answer) or children (section), not both")
-    if not has_body and not children_raw:
+    # `children: []` is a section still being built: the panel makes one empty, and its
+    # export must import again.
+    if not has_body and children_raw is None:
         errors.append(f"{here}: a section needs children, an answer needs a body")
     node = Node(
         slug=slug,

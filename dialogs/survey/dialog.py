@@ -40,6 +40,18 @@ def _service(manager: DialogManager) -> SurveyService:
     return manager.middleware_data["surveys"]
 
 
+MAX_ID = 2**63 - 1  # a BIGINT in PostgreSQL, an INTEGER in SQLite
+
+
+def parse_wave_id(value: str) -> int | None:
+    """A wave id from button data, which a client can forge: ASCII digits that fit a
+    database integer, else None. (str.isdigit takes "²" and "٣"; 10**30 fits no column.)"""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 # ---------------------------------------------------------------- list
 
 async def list_getter(dialog_manager: DialogManager, surveys: SurveyService, locale: str, **_: Any):
@@ -56,7 +68,8 @@ async def list_getter(dialog_manager: DialogManager, surveys: SurveyService, loc
 
 async def on_pick_wave(callback: CallbackQuery, _w: Any, manager: DialogManager, wave_id: str):
     service = _service(manager)
-    wave = await service.wave(int(wave_id))
+    number = parse_wave_id(wave_id)
+    wave = await service.wave(number) if number is not None else None
     if wave is None or wave.closed or wave.survey not in service.surveys:
         await callback.answer(t("This survey is closed.", manager.middleware_data["locale"]))
         return

@@ -35,3 +35,13 @@ class PanelContext:
 
 def panel_context(request: Request) -> PanelContext:
     return request.app.state.panel
+
+
+MAX_ID = 2**63 - 1  # a database integer: BIGINT in PostgreSQL, INTEGER in SQLite
+
+
+def path_id(request: Request, name: str = "id") -> int | None:
+    """An id from the address. Starlette's {id:int} takes any run of digits, and the database
+    fails on a number no column holds; None then, so the page says "not found"."""
+    value = request.path_params.get(name)
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None

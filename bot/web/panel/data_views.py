@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.db.models import AuditEntry, Campaign, ContentGap, Delivery
 from bot.web.panel.auth import current_staff
-from bot.web.panel.context import PanelContext
+from bot.web.panel.context import MAX_ID, PanelContext
 from bot.web.panel.rendering import PREFIX, NavItem
 
 DATA_PATH = "/data"
@@ -68,6 +68,14 @@ class _ReadOnly(ModelView):
 
     def is_visible(self, request: Request) -> bool:
         return self.is_accessible(request)
+
+    async def get_object_for_details(self, request: Request) -> Any:
+        # sqladmin turns the address's pk into an int, and the database fails on a number no
+        # column holds (a 500): every table here has an integer id, so "not found" instead.
+        pk = str(request.path_params.get("pk", ""))
+        if not (pk.isascii() and pk.isdigit() and 0 < int(pk) <= MAX_ID):
+            return None
+        return await super().get_object_for_details(request)
 
 
 class AuditView(_ReadOnly, model=AuditEntry):

@@ -17,6 +17,8 @@ from bot.web.panel.rendering import PREFIX, NavItem, render
 
 PANEL_PAGES = [NavItem("Audit log", f"{PREFIX}/audit", roles=("editor", "admin"), order=70)]
 PAGE_SIZE = 50
+# Far past any real log; a larger page number made an OFFSET SQLite cannot hold (a 500).
+MAX_PAGE = 10**9
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -41,7 +43,7 @@ async def audit_page(request: Request) -> Response:
                           entity=q.get("entity") or None, entity_id=q.get("entity_id") or None,
                           since=_day(q.get("since")), until=_day(q.get("until")))
     try:
-        page = max(1, int(q.get("page", "1")))
+        page = min(max(1, int(q.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     async with panel_context(request).sessions() as session:

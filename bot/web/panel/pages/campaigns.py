@@ -23,7 +23,7 @@ from bot.sandbox.html_check import HtmlParseError, parse_html
 from bot.staff import audit
 from bot.web.panel.auth import require_role
 from bot.web.panel.campaigns_form import LANGUAGE_NAMES, AnnouncementForm, SurveyForm
-from bot.web.panel.context import PanelContext, panel_context
+from bot.web.panel.context import PanelContext, panel_context, path_id
 from bot.web.panel.preview_render import render_html
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
@@ -208,7 +208,8 @@ async def launch_survey(request: Request) -> Response:
 async def detail(request: Request) -> Response:
     panel = panel_context(request)
     svc = service(panel)
-    status = await svc.status(request.path_params["id"])
+    campaign_id = path_id(request)
+    status = await svc.status(campaign_id) if campaign_id is not None else None
     if status is None:
         return render(request, "not_found.html", status_code=404)
     info = status.campaign
@@ -220,9 +221,9 @@ async def detail(request: Request) -> Response:
 @require_role(*ROLES)
 async def cancel(request: Request) -> Response:
     panel, staff = panel_context(request), request.state.staff
-    campaign_id = request.path_params["id"]
-    before = await service(panel).get(campaign_id)
-    if before is not None and await service(panel).cancel(campaign_id):
+    campaign_id = path_id(request)
+    before = await service(panel).get(campaign_id) if campaign_id is not None else None
+    if campaign_id is not None and before is not None and await service(panel).cancel(campaign_id):
         await _audit(panel, staff, "campaign.cancel", "campaign", campaign_id,
                      before={"status": before.status}, after={"status": "cancelled"})
         flash(request, f"Campaign “{before.name}” cancelled.")
@@ -234,8 +235,8 @@ async def cancel(request: Request) -> Response:
 @require_role(*ROLES)
 async def cancel_schedule(request: Request) -> Response:
     panel, staff = panel_context(request), request.state.staff
-    schedule_id = request.path_params["id"]
-    if await service(panel).cancel_schedule(schedule_id):
+    schedule_id = path_id(request)
+    if schedule_id is not None and await service(panel).cancel_schedule(schedule_id):
         await _audit(panel, staff, "schedule.cancel", "schedule", schedule_id,
                      before={"active": True}, after={"active": False})
         flash(request, "The recurring rule is stopped; campaigns it made already are kept.")

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from bot.content.validation import LANG_NAMES as LANGUAGE_NAMES
 from bot.feedback.service import MAX_TEXT, STATUSES, TicketError, TicketService, TicketView
 from bot.web.panel.auth import require_role
-from bot.web.panel.context import PanelContext, panel_context
+from bot.web.panel.context import PanelContext, panel_context, path_id
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,7 @@ def tickets_of(panel: PanelContext) -> TicketService:
 
 
 def _number(request: Request) -> int | None:
-    try:
-        return int(request.path_params["number"])
-    except (KeyError, ValueError):
-        return None
+    return path_id(request, "number")
 
 
 @require_role(*ROLES)
@@ -142,10 +139,7 @@ async def photo(request: Request) -> Response:
     panel = panel_context(request)
     number = _number(request)
     ticket = await tickets_of(panel).get(number) if number else None
-    try:
-        message_id = int(request.path_params["message_id"])
-    except ValueError:
-        message_id = 0
+    message_id = path_id(request, "message_id")
     message = next((m for m in ticket.messages if m.id == message_id), None) if ticket else None
     if message is None or not message.photo_file_id:
         return render(request, "not_found.html", status_code=404)
