@@ -41,7 +41,6 @@ from dialogs.faq.render import answer_html, section_html
 from tests import fuzz_updates as fz
 from tests.panel_client import CSRF_RE, PASSWORD, build_env
 
-pytestmark = pytest.mark.fuzz
 FORMS = int(os.environ.get("FUZZ_PANEL_FORMS", "200"))
 PER_EXAMPLE = 8
 SLOW_EVERY = 5

@@ -32,7 +32,6 @@ from tests import fuzz_updates as fz
 from tests.botenv import RunningBot, make_settings
 from tests.test_feedback_group import STAFF, StaffGroup
 
-pytestmark = pytest.mark.fuzz
 UPDATES = int(os.environ.get("FUZZ_UPDATES", "2000"))
 ROUNDS_PER_EXAMPLE = 10
 PEOPLE = [(91001, "pl"), (91002, "uk"), (91003, "en"), (91004, "ru"), (91005, "ka"),
