@@ -37,7 +37,7 @@ PIECES = EMOJI + RTL + ZERO_WIDTH + COMBINING + MARKUP_LOOKALIKES + WORDS + [
 LONG_LENGTHS = [4096, 4097, 5000, 9000]
 
 
-def _repeat_to(unit: str, length: int) -> str:
+def repeat_to(unit: str, length: int) -> str:
     unit = unit or "x"
     return (unit * (length // len(unit) + 1))[:length]
 
@@ -45,7 +45,7 @@ def _repeat_to(unit: str, length: int) -> str:
 short_texts = st.lists(
     st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=12
 ).map("".join)
-long_texts = st.builds(_repeat_to, short_texts, st.sampled_from(LONG_LENGTHS))
+long_texts = st.builds(repeat_to, short_texts, st.sampled_from(LONG_LENGTHS))
 texts = st.one_of(
     short_texts, short_texts, short_texts,
     st.sampled_from(["", " ", "\n\n", "\u200b", "/", "/ ", "//start", "@" + BOT_USERNAME]),

@@ -358,6 +358,30 @@ async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, t
     assert "НОВИЙ ТЕКСТ" in last_text(user) or answer.slug != ROOT_NODES["emergency"].answers()[0].slug
 
 
+async def test_an_answer_at_the_length_limits_is_still_sent(bot, sandbox):
+    """Each part of an answer passes the panel's checks (a body of 3,000 characters, any
+    number of sources), but the screen was longer than a message and Telegram refused it:
+    the answer never showed. Found by tests/test_fuzz_panel.py."""
+    from bot.content.editor import ContentEditor, NodeInput, TextInput
+    from bot.sandbox.html_check import utf16_len
+
+    slug = ROOT_NODES["housing"].answers()[0].slug
+    node = bot.app.content.catalog.get(slug)
+    editor = ContentEditor(bot.app.sessions, bot.app.content)
+    await editor.save_texts("test", slug, {"pl": TextInput(
+        title=node.titles["pl"], body="<b>Ważne:</b> " + "ż" * 2980, confirmed=True)})
+    await editor.save_node("test", slug, NodeInput(
+        sources=[f"https://urzad-{i}.gdansk.gov.pl/meldunek" for i in range(60)],
+        reviewed=node.reviewed, review_every_days=180, review_status="check",
+        review_note="new rules", icon=None, source_lang="pl"))
+    user = sandbox.user(1063, language_code="pl")
+    await user.send_command("start", slug)
+    text = last_text(user)
+    assert text.startswith("Mieszkanie") and "Ważne: żżż" in text and "…" in text
+    assert utf16_len(text) <= 4096 and SOURCE["pl"] in text
+    assert all(c.ok for c in sandbox.calls)
+
+
 # ---------------------------------------------------------------- language change, privacy
 
 async def test_language_change_rerenders_screen(bot, sandbox):

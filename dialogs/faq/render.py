@@ -1,5 +1,10 @@
 """Telegram HTML for FAQ screens. Titles are plain text and escaped; bodies are trusted
-HTML checked at import."""
+HTML checked at import.
+
+An answer screen is more than its body (breadcrumb, title, sources, dates, notes), and those
+change after the body was checked, so a body that fit on its own can make a screen Telegram
+refuses ("message is too long"): answer_html shortens the body to fit, keeping its formatting.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,17 @@ import datetime as dt
 from html import escape
 from urllib.parse import quote, urlparse
 
+from aiogram.types import MessageEntity
+from aiogram.utils.text_decorations import html_decoration
+
 from bot.config import LANGUAGES
 from bot.content.model import Localized, Node
 from bot.i18n import gettext_ as t
+from bot.sandbox.html_check import HtmlParseError, parse_html, utf16_len
 
 LANGUAGE_NAMES = {"pl": "polski", "uk": "українська", "en": "English"}
+TELEGRAM_LIMIT = 4096  # characters (UTF-16 code units) of a message, after parsing the HTML
+ELLIPSIS = "…"
 
 
 def label(node: Node, lang: str) -> str:
@@ -58,19 +69,18 @@ def _header(node: Node, lang: str, heading: str, shown: Localized | None) -> lis
 
 def answer_html(node: Node, lang: str) -> str:
     body = node.body(lang)
-    lines = _header(node, lang, node.title(lang).text, body)
-    lines.append(body.text if body else "")
-    lines.append("")
+    head = _header(node, lang, node.title(lang).text, body)
+    tail = [""]
     if node.sources:
         links = ", ".join(
             f'<a href="{escape(url, quote=True)}">{escape(source_label(url))}</a>'
             for url in node.sources
         )
-        lines.append("📎 " + t("Source:", lang) + " " + links)
+        tail.append("📎 " + t("Source:", lang) + " " + links)
     if node.reviewed:
-        lines.append("🗓 " + t("Checked on {date}.", lang, date=format_date(node.reviewed)))
+        tail.append("🗓 " + t("Checked on {date}.", lang, date=format_date(node.reviewed)))
     if node.review_status == "check":
-        lines.append(
+        tail.append(
             "⚠️ "
             + t(
                 "Some details here may have changed recently and are being re-checked. "
@@ -78,7 +88,45 @@ def answer_html(node: Node, lang: str) -> str:
                 lang,
             )
         )
-    return "\n".join(lines).strip()
+    text = body.text if body else ""
+    screen = "\n".join([*head, text, *tail]).strip()
+    excess = telegram_length(screen) - TELEGRAM_LIMIT
+    if excess > 0:
+        text = shorten_html(text, telegram_length(text) - excess - utf16_len(ELLIPSIS))
+        screen = "\n".join([*head, text, *tail]).strip()
+    return screen
+
+
+def telegram_length(html: str) -> int:
+    """How long Telegram counts the message: its text once the HTML is parsed."""
+    try:
+        plain, _ = parse_html(html)
+    except HtmlParseError:
+        return utf16_len(html)
+    return utf16_len(plain)
+
+
+def shorten_html(html: str, room: int) -> str:
+    """The first `room` characters (UTF-16 units) of the text, its formatting kept, and "…"."""
+    try:
+        plain, entities = parse_html(html)
+    except HtmlParseError:  # bodies are checked when saved; should one slip through, no tags
+        plain, entities = html, []
+    cut, used = [], 0
+    for char in plain:
+        size = utf16_len(char)
+        if used + size > max(room, 0):
+            break
+        cut.append(char)
+        used += size
+    text = "".join(cut).rstrip()
+    used = utf16_len(text)
+    kept = []
+    for entity in entities:
+        end = min(entity["offset"] + entity["length"], used)
+        if end > entity["offset"]:
+            kept.append(MessageEntity.model_validate({**entity, "length": end - entity["offset"]}))
+    return html_decoration.unparse(text + ELLIPSIS, kept)
 
 
 def section_html(node: Node, lang: str) -> str:
