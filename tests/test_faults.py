@@ -312,8 +312,7 @@ async def test_bot_api_retry_repeats_only_what_cannot_double(db_path, sandbox):
             await bot.edit_message_text("edited", chat_id=user.id, message_id=message_id)
         assert user.chat.bot_texts()[-1] == "edited"
         # Past the budget the error reaches the caller, as before.
-        [retry] = bot.session.middleware
-        assert isinstance(retry, BotApiRetry)
+        [retry] = [m for m in bot.session.middleware if isinstance(m, BotApiRetry)]
         retry.budget = 1.0
         sandbox.inject("sendMessage", 502, times=None)
         started = time.monotonic()
