@@ -44,7 +44,7 @@ from tests.panel_client import CSRF_RE, PASSWORD, build_env
 FORMS = int(os.environ.get("FUZZ_PANEL_FORMS", "200"))
 PER_EXAMPLE = 8
 SLOW_EVERY = 5
-ADMIN = "fuzz-admin@example.org"
+ADMIN = "fuzz-admin-0@example.org"  # the forms may disable it, demote it, reset it
 T = TypeVar("T")
 # Starlette's form parser refuses a field over 1 MB before the page sees it.
 STARLETTE_REFUSALS = {"Field exceeded maximum size of 1024KB."}
@@ -194,30 +194,40 @@ class PanelFuzz:
         self.problems: list[str] = []
         self.trace: list[str] = []
         self.checks = 0
+        self.logins = 0
+        self.admin = ADMIN
 
     async def log_in(self) -> None:
-        """(Again) as the admin, whatever the forms did to the account."""
-        staff = self.env.panel.staff
-        if await staff.by_email(ADMIN) is None:
-            await self.env.account(ADMIN, "admin")
-        account = await staff.by_email(ADMIN)
-        once = await staff.reset_password(ADMIN, actor="test")
-        assert await staff.change_password(account.id, once, PASSWORD) == []
-        await staff.enable(ADMIN, actor="test")
-        await staff.set_role(ADMIN, "admin", actor="test")
+        """(Again) as an admin: a new account, whatever the forms did to the last one."""
+        self.admin = f"fuzz-admin-{self.logins}@example.org"  # the first is ADMIN
+        self.logins += 1
+        await self.env.account(self.admin, "admin")
         if self.client is not None:
             await self.client.aclose()
         self.client = self.env.client()
         page = await self.client.get("/panel/login")
         self.token = CSRF_RE.search(page.text).group(1)
         response = await self.client.post("/panel/login", data={
-            "email": ADMIN, "password": PASSWORD, "csrf_token": self.token})
+            "email": self.admin, "password": PASSWORD, "csrf_token": self.token})
         assert response.status_code == 303, response.text[:500]
-        await self.refresh_token()
+        token = await self._token()
+        assert token is not None, "logged in, but no CSRF token on the home page"
+        self.token = token
 
     async def refresh_token(self) -> None:
+        """The session's CSRF token; logged in anew if the session is gone (a password
+        change may end it)."""
+        token = await self._token()
+        if token is None:
+            await self.log_in()
+        else:
+            self.token = token
+
+    async def _token(self) -> str | None:
         assert self.client is not None
-        self.token = CSRF_RE.search((await self.client.get("/panel/")).text).group(1)
+        page = await self.client.get("/panel/")
+        found = CSRF_RE.search(page.text) if page.status_code == 200 else None
+        return found.group(1) if found else None
 
     async def slugs(self, kind: str | None = None) -> list[str]:
         """Every item (or every section), retired ones too."""
@@ -239,7 +249,7 @@ class PanelFuzz:
                 self.problems.append(f"{method} {url}: {type(exc).__name__}: {exc}"[:500])
                 continue
             status = response.status_code
-            if url == "/panel/password" and status == 303:  # logged in anew: a new CSRF token
+            if url == "/panel/password" and status == 303:  # a new session, a new CSRF token
                 await self.refresh_token()
             if status >= 500:
                 self.problems.append(f"{method} {url}: {status}")
