@@ -23,6 +23,9 @@ PL_INFORMAL = [
     r"\btw(ój|oja|oje|ojego|ojej|oim|oją|oich|oimi|oi)\b",
     r"\bjesteś\b", r"\bmasz\b", r"\bmożesz\b", r"\bchcesz\b", r"\bdostajesz\b", r"\bwiesz\b",
     r"\bnapiszesz\b", r"\bwłączysz\b", r"\bwybierzesz\b", r"\bzrobisz\b", r"\bpomożesz\b",
+    # any other 2nd person singular present ("mieszkasz", "pochodzisz"); "nasz" is "our",
+    # "Wycisz" a button
+    r"\b(?!nasz\b|wasz\b|wycisz\b)\w{2,}(esz|isz|ysz|asz)\b",
     r"\bwybierz\b", r"\bnapisz\b", r"\bspróbuj\b", r"\bsprawdź\b", r"\bzobacz\b", r"\bpoczekaj\b",
     r"\bdzwoń\b", r"\bzadzwoń\b", r"\bpowiedz\b", r"\bpoproś\b", r"\bwpisz\b", r"\botwórz\b",
     r"\bskróć\b", r"\bodpowiedz\b", r"\bnaciśnij\b", r"\bstuknij\b", r"\bdotknij\b", r"\bzaznacz\b",
@@ -103,6 +106,8 @@ def test_the_checks_catch_what_they_are_for():
     assert hits(PL_INFORMAL, "Wybierz temat albo napisz pytanie.")
     assert hits(PL_INFORMAL, "Czy Pan lub Pani chce pomóc?")
     assert hits(PL_INFORMAL, "Czy otrzymałeś odpowiedź?")
+    assert hits(PL_INFORMAL, "Jak długo mieszkasz w Polsce?")
+    assert not hits(PL_INFORMAL, "Ruszyła nowa edycja naszej ankiety; nasz zespół. 🔕 Wycisz wszystko")
     assert not hits(PL_INFORMAL, "Proszę wybrać temat albo napisać pytanie.")
     assert not hits(PL_INFORMAL, "✅ Wyślij")
     assert hits(PL_GENDERED_SELF, "Nic nie znalazłem.")
@@ -119,3 +124,25 @@ def test_the_checks_catch_what_they_are_for():
     assert hits(UK_TERMS, "Раунд опитування") and not hits(UK_TERMS, "Етап опитування")
     assert hits(UK_TERMS, "у міській раді") and not hits(UK_TERMS, "у міському управлінні")
     assert hits(PL_TERMS, "Runda ankiety") and not hits(PL_TERMS, "Edycja ankiety")
+
+
+def test_survey_texts_keep_the_same_voice():
+    """The bundled surveys speak with the bot's voice too (history/ keeps old wordings as asked)."""
+    from bot.config import PROJECT_ROOT
+    from bot.surveys.definition import load_surveys
+
+    found = []
+    for survey in load_surveys(PROJECT_ROOT / "content" / "surveys").values():
+        texts = [survey.title, survey.intro]
+        if survey.headline:
+            texts.append(survey.headline["text"])
+        for q in survey.core() + survey.profile():
+            texts.append(q.text)
+            texts.extend(o.label for o in q.options)
+        for text in texts:
+            for lang, patterns in (("pl", PL_INFORMAL + PL_GENDERED_SELF + SLASH_GENDER + PL_TERMS),
+                                   ("uk", UK_INFORMAL + SLASH_GENDER + UK_TERMS)):
+                for pattern in patterns:
+                    if re.search(pattern, text[lang], flags=re.IGNORECASE):
+                        found.append(f"{survey.slug}: {pattern} in {text[lang]!r}")
+    assert found == []
