@@ -5,7 +5,8 @@ Run from the project root:  python bench/bench_survey_report.py  [--rows N] [--k
 It generates N responses (default 1,000,000; deterministic seed) in 4 waves of unequal size,
 with skewed, correlated answers (a latent feeling of belonging drives the index items), skipped
 questions, realistic profile bands including a couple of very rare ones (so that suppression has
-work to do), and one wording change: `trust` is asked in an older wording in waves 1-2. It then
+work to do), and a change of items: the retired `trust` (three institutions in one statement, from
+content/surveys/history/) is asked in waves 1-2, the three items that replaced it in waves 3-4. It then
 times `write_report` (all four files) and, as the floor for touching every row once, a plain
 `csv.writer` dump of the same rows.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import random
 import resource
 import sys
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import PROJECT_ROOT
-from bot.surveys.definition import Question, Survey, load_survey
+from bot.surveys.definition import Survey, load_survey
 from bot.surveys.report import AnswerRow, write_report
 
 SEED = 20261126
@@ -44,31 +44,24 @@ SKIP = 0.04  # chance a core question is skipped
 PROFILE_SKIP = 0.08  # chance a profile question is skipped (counted as prefer not to say)
 
 
-def old_trust(survey: Survey) -> Question:
-    q = survey.question("trust")
-    text = dict(q.text, en="Do you trust local institutions (town hall, offices, police)?")
-    return dataclasses.replace(q, text=text)
-
-
 def generate(n: int, survey: Survey, seed: int = SEED) -> list[AnswerRow]:
     rng = random.Random(seed)
-    likert = [q for q in survey.core() if q.kind == "likert"]
+    likert = [q for q in survey.core(retired=True) if q.kind == "likert"]
     sizes = [int(n * share) for *_, share in WAVES]
     sizes[-1] += n - sum(sizes)
     rows: list[AnswerRow] = []
-    trust_old = old_trust(survey)
     for (wave, week_prefix, first_week, _), size in zip(WAVES, sizes, strict=True):
         latent = rng.choices(range(5), weights=[6, 14, 30, 32, 18], k=size)
         columns: dict[str, list] = {}
+        early = wave in {"2025-Q4", "2026-Q1"}
         for q in likert:
+            if (q.id == "trust" and not early) or (q.id.startswith("trust_") and early):
+                continue
             noise = rng.choices((-2, -1, 0, 0, 0, 1, 2), k=size)
             reverse = q.reverse or q.id in {"stay"}
             values = [str(1 + min(4, max(0, (4 - lv if reverse else lv) + d))) for lv, d in zip(latent, noise,
                                                                                                   strict=True)]
-            if q.id == "trust" and wave in {"2025-Q4", "2026-Q1"}:
-                columns[trust_old.key] = values
-            else:
-                columns[q.key] = values
+            columns[q.key] = values
         disc = survey.question("discrimination")
         columns[disc.key] = rng.choices(["no", "once", "often", "na"], weights=[58, 24, 10, 8], k=size)
         help_q = survey.question("help_areas")

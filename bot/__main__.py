@@ -134,6 +134,24 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
+def _survey_archive(settings: Settings, slug: str) -> int:
+    from bot.surveys.definition import SurveyError, archive_to_history, load_survey
+
+    directory = settings.content_dir / "surveys"
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            if load_survey(path).slug != slug:
+                continue
+            added = archive_to_history(path)
+        except SurveyError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        print(f"archived {len(added)} question version(s) of {slug}: {', '.join(added) or 'none new'}")
+        return 0
+    print(f"unknown survey {slug!r} in {directory}", file=sys.stderr)
+    return 2
+
+
 async def _survey(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
@@ -252,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     sclose.add_argument("--code")
     swaves = ssub.add_parser("waves", help="list the waves of a survey")
     swaves.add_argument("slug")
+    sarch = ssub.add_parser("archive", help="keep the current wording of every question in "
+                            "history/ (run before rewording, so old answers stay reported)")
+    sarch.add_argument("slug")
     srep = ssub.add_parser("report", help="write aggregates, index, answers CSV and an HTML report")
     srep.add_argument("slug")
     srep.add_argument("--out", required=True)
@@ -295,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.broadcast.cli import survey_launch
 
         return asyncio.run(survey_launch(settings, args))
+    if args.command == "survey" and args.action == "archive":
+        return _survey_archive(settings, args.slug)
     if args.command == "survey":
         return asyncio.run(_survey(settings, args))
     if args.command == "campaign":

@@ -83,7 +83,7 @@ async def test_each_recipient_gets_their_own_language(env, sandbox):
 
     for chat in pl:
         invite, announcement = texts(chat)
-        assert "Jak się tu czujesz?" in invite and "ankiet" in invite
+        assert "Jak się tu żyje?" in invite and "ankiet" in invite
         assert announcement.startswith("Urząd zamknięty")
         assert sandbox.chat(chat).buttons()[0][0].startswith("📖 ")
     for chat in uk:

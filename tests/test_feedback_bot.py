@@ -9,10 +9,10 @@ from sqlalchemy import select
 from bot.db.models import Ticket, TicketMessage, User
 from tests.test_bot_e2e import ROOT_NODES, SOURCE, flat, last_text, topic_label
 
-WRITE = {"pl": "✍️ Napisz do nas", "uk": "✍️ Напишіть нам", "en": "✍️ Write to us"}
+WRITE = {"pl": "✍️ Kontakt z zespołem", "uk": "✍️ Напишіть нам", "en": "✍️ Write to us"}
 SEND = {"pl": "✅ Wyślij", "uk": "✅ Надіслати", "en": "✅ Send"}
 NUMBER = {"pl": "nr {n}", "uk": "№{n}", "en": "#{n}"}
-REPLY_HEAD = {"pl": "Odpowiedź na Twoje zgłoszenie nr {n}", "uk": "Відповідь на ваше звернення №{n}",
+REPLY_HEAD = {"pl": "Odpowiedź na zgłoszenie nr {n}", "uk": "Відповідь на ваше звернення №{n}",
               "en": "Reply to your ticket #{n}"}
 
 

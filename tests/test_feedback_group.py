@@ -113,7 +113,7 @@ async def test_photo_ticket_is_posted_as_a_photo(group_bot, sandbox):
     assert post.media[0]["file_id"] == ticket.messages[0].photo_file_id
     assert f"Ticket #{ticket.id} · pl" in post.text and "Co znaczy to pismo?" in post.text
     await group.say("To wezwanie do urzędu.", reply_to=post)
-    assert f"Odpowiedź na Twoje zgłoszenie nr {ticket.id}" in last_text(user)
+    assert f"Odpowiedź na zgłoszenie nr {ticket.id}" in last_text(user)
 
 
 async def test_long_text_with_photo_reply_to_either_post(group_bot, sandbox):

@@ -175,11 +175,11 @@ async def test_purge_from_the_command_line(env, sandbox, db_path):
 
 
 @pytest.mark.parametrize(("settings", "lang", "periods"), [
-    ({}, "pl", ("przez 24 miesiące nie napiszesz", "usuwane 12 miesięcy po udzieleniu")),
+    ({}, "pl", ("przez 24 miesiące nie będzie żadnej wiadomości", "usuwane 12 miesięcy po udzieleniu")),
     ({}, "uk", ("боту 24 місяці поспіль", "через 12 місяців після відповіді")),
     ({}, "en", ("for 24 months, everything", "deleted 12 months after")),
     ({"retention_inactive_months": 5, "ticket_retention_months": 1}, "pl",
-     ("przez 5 miesięcy nie napiszesz", "usuwane 1 miesiąc po udzieleniu")),
+     ("przez 5 miesięcy nie będzie żadnej wiadomości", "usuwane 1 miesiąc po udzieleniu")),
     ({"retention_inactive_months": 21, "ticket_retention_months": 3}, "uk",
      ("боту 21 місяць поспіль", "через 3 місяці після відповіді")),
 ])

@@ -27,7 +27,8 @@ def survey():
 
 def test_bundled_survey_shape(survey):
     assert survey.slug == "belonging"
-    assert 8 <= len(survey.core()) <= 10
+    # Up to 11: the three trust items (one institution each) replaced one item naming three.
+    assert 8 <= len(survey.core()) <= 11
     assert len(survey.profile()) == 4
     assert [q.id for q in survey.profile()] == ["years_in_poland", "age_band", "area", "main_language"]
     assert {q.kind for q in survey.questions} <= {"likert", "single", "multi"}  # no free text
@@ -44,16 +45,17 @@ def test_bundled_survey_shape(survey):
 
 def test_bundled_survey_covers_the_issue(survey):
     likert = {q.id for q in survey.core() if q.kind == "likert"}
-    assert likert >= {"belong_poland", "belong_region", "belong_city", "outsider", "stay", "trust",
-                      "info_ease"}
+    assert likert >= {"belong_poland", "belong_region", "belong_city", "outsider", "stay",
+                      "trust_town_office", "trust_voivodeship_office", "trust_police", "info_ease"}
+    assert "trust" not in {q.id for q in survey.core()}  # retired: reported, never asked
     assert survey.question("discrimination").kind == "single"
     help_areas = survey.question("help_areas")
     assert help_areas.kind == "multi"
-    assert {"work", "housing", "health", "language", "education", "legal_stay", "social_help"} <= {
-        o.id for o in help_areas.options}
+    assert {"work", "housing", "health", "language", "education", "legal_stay", "social_help", "other",
+            "none"} <= {o.id for o in help_areas.options}
     assert [o.id for o in survey.question("area").options] == ["tricity", "other_town", "rural", "na"]
     assert [o.id for o in survey.question("main_language").options] == [
-        "uk", "ru", "be", "pl", "en", "ka", "other", "na"]
+        "uk", "ru", "be", "pl", "en", "ka", "es", "hi", "tl", "other", "na"]
     index = {q.id: q.reverse for q in survey.index_items()}
     assert index == {"belong_poland": False, "belong_region": False, "belong_city": False, "outsider": True}
 
@@ -182,7 +184,7 @@ def test_belonging_index_formula(survey):
     # skipped items are left out, not counted as neutral: (75 + 0) / 2
     assert belonging_index({"belong_poland": "4", "belong_city": 1}, survey) == pytest.approx(37.5)
     # other questions do not count
-    assert belonging_index({**top, "stay": "1", "trust": "1"}, survey) == 100
+    assert belonging_index({**top, "stay": "1", "trust_police": "1"}, survey) == 100
 
 
 def test_belonging_index_needs_half_of_the_items(survey):

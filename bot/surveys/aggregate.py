@@ -208,11 +208,12 @@ class Tally:
 
         seen_cols = set()
         index = [0] * m  # per row: score total * (items + 1) + items answered
-        for q in self.survey.core():
+        for q in self.survey.core(retired=True):
             for key in keys.get(q.id, ()):
                 col = self.columns.get(key)
                 if col is None:
-                    col = self.columns[key] = Column(key, q)
+                    # Grouped by version: each key is its own column, labelled as it was asked.
+                    col = self.columns[key] = Column(key, self.survey.version(key) or q)
                     col.data.frombytes(bytes(2 * self.n))
                 vals = values(key)
                 if q.kind == "multi":  # lists are not hashable

@@ -5,6 +5,12 @@ A question's *version* is a short hash of its wording (every language) and of it
 gives new answers a new key: old and new answers are never silently mixed, and a report can
 say in which wave the wording changed.
 
+Earlier wordings live in `history/<file>.yaml` next to the survey file (`archive_versions`
+writes them): each entry is a past version, checked against its hash when loaded, so a report
+labels old answers with the words and options people actually saw. A question id that is only
+in the history (a question split or dropped) stays in `Survey.questions` as *retired*: it is
+never asked again, but its answers are still reported, apart from everything else.
+
 The belonging index
 -------------------
 Over the likert questions marked `index: true` (score s = 1..5, 5 = most agreement):
@@ -25,7 +31,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,7 +43,9 @@ from bot.config import LANGUAGES
 KINDS = ("likert", "single", "multi")
 PREFER_NOT_TO_SAY = "na"
 SCALE_POINTS = 5
-MAX_SCALE_LABEL = 25  # a likert point is a button on a phone
+# A likert point is a button of its own row on a phone: 28 characters fit on a narrow screen and
+# let the standard English midpoint ("Neither agree nor disagree") keep its usual wording.
+MAX_SCALE_LABEL = 28
 MAX_OPTION_LABEL = 60
 _ID = re.compile(r"^[a-z0-9_]{1,40}$")
 _SLUG = re.compile(r"^[a-z0-9_-]{1,40}$")
@@ -69,6 +77,7 @@ class Question:
     reverse: bool = False
     profile: bool = False
     scale: str | None = None  # likert only: the name of the scale under `scales`
+    retired: bool = False  # only in the history: reported, never asked
 
     @cached_property
     def version(self) -> str:
@@ -106,15 +115,23 @@ class Survey:
     # What a respondent sees after finishing, once a wave has K released answers:
     # {"question": id, "options": [ids counted], "text": {lang: "... {n} ..."}}, n per 100.
     headline: dict[str, Any] | None = None
+    # Earlier wordings by key (`id@version`), from `history/<file>.yaml`.
+    history: Mapping[str, Question] = field(default_factory=dict)
 
-    def core(self) -> list[Question]:
-        return [q for q in self.questions if not q.profile]
+    def core(self, retired: bool = False) -> list[Question]:
+        """The core questions asked now; with `retired`, also the ones only reports still show."""
+        return [q for q in self.questions if not q.profile and (retired or not q.retired)]
 
     def profile(self) -> list[Question]:
-        return [q for q in self.questions if q.profile]
+        return [q for q in self.questions if q.profile and not q.retired]
 
     def index_items(self) -> list[Question]:
-        return [q for q in self.questions if q.index]
+        return [q for q in self.questions if q.index and not q.retired]
+
+    def version(self, key: str) -> Question | None:
+        """The question as worded in version `key` (`id@version`): current or from the history."""
+        current = next((q for q in self.questions if q.key == key and not q.retired), None)
+        return current or self.history.get(key)
 
     def question(self, id: str) -> Question:
         for q in self.questions:
@@ -165,6 +182,8 @@ def load_survey(path: str | Path) -> Survey:
         raise SurveyError([f"{path.name}: cannot read: {exc}"]) from exc
     problems: list[str] = []
     survey = _survey(raw, path.name, problems)
+    if survey is not None:
+        survey = _with_history(survey, path.parent / HISTORY_DIR / path.name, problems)
     if problems or survey is None:
         raise SurveyError(problems or [f"{path.name}: empty"])
     return survey
@@ -352,3 +371,108 @@ def _headline(raw: Any, where: str, questions: list[Question], problems: list[st
     if any("{n}" not in value for value in text.values()):
         problems.append(f"{here}: every text needs the {{n}} placeholder")
     return {"question": question.id, "options": options, "text": text}
+
+
+# ---------------------------------------------------------------------------- history
+HISTORY_DIR = "history"
+
+
+def archive_versions(survey: Survey) -> list[dict[str, Any]]:
+    """History entries for the current version of every question asked, for `history/<file>`.
+
+    Run before rewording (or use `python -m bot survey archive SLUG`), so answers already given
+    keep their wording in reports.
+    """
+    out = []
+    for q in survey.questions:
+        if q.retired:
+            continue
+        entry: dict[str, Any] = {"id": q.id, "version": q.version, "kind": q.kind,
+                                 "text": dict(q.text)}
+        if q.profile:
+            entry["profile"] = True
+        entry["options"] = [{"id": o.id, "label": dict(o.label)} for o in q.options]
+        out.append(entry)
+    return out
+
+
+def _with_history(survey: Survey, path: Path, problems: list[str]) -> Survey:
+    if not path.is_file():
+        return survey
+    where = f"{HISTORY_DIR}/{path.name}"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        problems.append(f"{where}: cannot read: {exc}")
+        return survey
+    entries = raw.get("versions") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        problems.append(f"{where}: needs a list under 'versions'")
+        return survey
+    history: dict[str, Question] = {}
+    current = {q.id: q for q in survey.questions}
+    for n, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            problems.append(f"{where}: entry {n} needs an id")
+            continue
+        here = f"{where}: {entry['id']}@{entry.get('version')}"
+        for key in sorted(set(entry) - {"id", "version", "kind", "text", "options", "profile"}):
+            problems.append(f"{here}: unknown key {key!r}")
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            problems.append(f"{here}: unknown kind {kind!r}")
+            continue
+        question = Question(entry["id"], kind, _texts(entry.get("text"), here, problems),
+                            _options(entry.get("options"), here, problems),
+                            profile=bool(entry.get("profile", False)), retired=True)
+        # The hash is the proof that these are the words the stored answers were given to.
+        if question.version != str(entry.get("version")):
+            problems.append(f"{here}: text and options do not give this version (they give "
+                            f"{question.version}); copy the wording exactly as it was asked")
+            continue
+        now = current.get(question.id)
+        if now is not None and now.version == question.version:
+            continue  # archived and still asked: the current question is the same version
+        if now is not None and now.profile != question.profile:
+            problems.append(f"{here}: profile must match the current question {question.id!r}")
+        history[question.key] = question
+    # An id only in the history is kept as a retired question (its latest archived wording), so
+    # reports still show its answers under their own key.
+    retired: dict[str, Question] = {}
+    for question in history.values():
+        if question.id not in current:
+            retired[question.id] = question
+    return replace(survey, questions=survey.questions + tuple(retired.values()), history=history)
+
+
+def archive_to_history(path: str | Path) -> list[str]:
+    """Append the versions asked now by the survey in `path` to its `history/` file.
+
+    Returns the keys added (those not archived yet); the file keeps its comments and entries.
+    """
+    path = Path(path)
+    survey = load_survey(path)
+    target = path.parent / HISTORY_DIR / path.name
+    new = [e for e in archive_versions(survey) if f"{e['id']}@{e['version']}" not in survey.history
+           and not _archived(target, f"{e['id']}@{e['version']}")]
+    if not new:
+        return []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = target.read_text(encoding="utf-8") if target.is_file() else (
+        f"# Earlier wordings of the questions in ../{path.name}; see content/surveys/README.md.\n"
+        "versions:\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    text += yaml.safe_dump(new, allow_unicode=True, sort_keys=False, width=100)
+    target.write_text(text, encoding="utf-8")
+    return [f"{e['id']}@{e['version']}" for e in new]
+
+
+def _archived(target: Path, key: str) -> bool:
+    # A current version that is also in the history file is dropped from `Survey.history` on
+    # load (it is the current question), so look in the file itself.
+    if not target.is_file():
+        return False
+    raw = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+    return any(f"{e.get('id')}@{e.get('version')}" == key for e in raw.get("versions") or []
+               if isinstance(e, dict))

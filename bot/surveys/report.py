@@ -279,7 +279,7 @@ def _report_data(survey: Survey, waves: list[WaveData], labels: dict[str, WaveLa
         if r[0] == focus and r[1] == ALL:
             cells.setdefault((r[3], r[4]), []).append(r)
     for (qid, version), rows in cells.items():
-        q = survey.question(qid)
+        q = survey.version(f"{qid}@{version}") or survey.question(qid)  # as this version was worded
         bars = []
         for r in rows:
             option = q.option(r[5])
