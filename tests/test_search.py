@@ -59,7 +59,7 @@ ANSWERS = {
         "pl": ("Numer PESEL ze statusem UKR", "PESEL nadaje urząd gminy. Potrzebny "
                "jest paszport i zdjęcie.", ()),
         "uk": ("Номер PESEL зі статусом UKR", "PESEL присвоює гміна. Потрібні паспорт і "
-               "фотографія.", ("песель",)),
+               "фотографія. Статус підтверджує застосунок Дія (Diia.pl).", ("песель",)),
         "en": ("PESEL number with UKR status", "The municipal office assigns the PESEL. "
                "Bring a passport and a photo.", ()),
     }),
@@ -485,3 +485,9 @@ def test_skeleton_folds_spellings_together(variants: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(("a", "b"), [("praca", "prawo"), ("лікар", "лікарня"), ("800", "80")])
 def test_skeleton_keeps_different_words_apart(a: str, b: str) -> None:
     assert skeleton(a) != skeleton(b)
+
+
+@pytest.mark.parametrize("query", ["Дія", "Diia", "дія"])
+def test_a_name_that_folds_like_a_stop_word_is_still_found(index: SearchIndex, query: str) -> None:
+    # "Дія" and "Diia" fold to "da", the skeleton of Russian "да"; the stop list must not eat it.
+    assert first(index, query, "uk") == "legal-pesel"
