@@ -21,7 +21,7 @@ from bot.content.editor import EditError
 from bot.content.safe_yaml import MAX_DEPTH, MAX_LEVELS, MAX_NODES
 from bot.content.service import ContentError
 from bot.content.unpack import MAX_TOTAL_BYTES, MAX_ZIP_ENTRIES
-from bot.content.yaml_io import MAX_FILE_BYTES
+from bot.content.yaml_io import MAX_FILE_BYTES, MAX_FIRST_SCREEN
 from bot.db.models import FaqNode
 from tests.panel_client import build_env, post_form
 
@@ -250,12 +250,14 @@ async def test_the_cli_import_refuses_a_file_over_the_cap_before_reading_it(env,
 
 
 def large_topic(number: int, answers: int = 100) -> bytes:
-    """A valid topic of just under MAX_FILE_BYTES: `answers` answers with bodies near the
-    length limit in three languages."""
-    text = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 50)[:2900]
+    """A valid topic of just under MAX_FILE_BYTES: `answers` answers with a first screen and
+    details near their length limits in three languages."""
+    text = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 50)[:2300]
+    short = text[:MAX_FIRST_SCREEN]
     topic = {"slug": f"big{number}", "title": {"en": f"Big {number}"}, "children": [
         {"slug": f"big{number}-{i}", "title": {"en": f"Answer {i}"},
-         "body": {"pl": text, "uk": text, "en": text},
+         "body": {"pl": short, "uk": short, "en": short},
+         "details": {"pl": text, "uk": text, "en": text},
          "sources": ["https://example.org/"], "reviewed": "2026-01-10"}
         for i in range(answers)]}
     data = yaml.safe_dump(topic, allow_unicode=True, width=100).encode()
