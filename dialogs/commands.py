@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 DEEP_LINK = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # Select widgets whose items are FAQ slugs: topics, children, search results.
-NODE_BUTTON = re.compile(r"^(?:t|n|r):([a-z0-9][a-z0-9-]{0,63})$")
+NODE_BUTTON = re.compile(r"^(t|n|r|m):([a-z0-9][a-z0-9-]{0,63})$")  # m: "More" under an answer
 # "✍️ Write to us": in the menu ("write") and under an answer ("w:<slug>").
 WRITE_BUTTON = re.compile(r"^(?:write|w:([a-z0-9][a-z0-9-]{0,63}))$")
 
@@ -198,7 +198,8 @@ async def recover_button(callback: CallbackQuery, manager: DialogManager) -> Non
     match = NODE_BUTTON.match(data)
     content: ContentStore = manager.middleware_data["content"]
     catalog = await content.current()
-    slug = match.group(1) if match else None
+    slug = match.group(2) if match else None
+    more = bool(match and match.group(1) == "m")
     try:
         await callback.answer()
     except Exception:  # the query may be too old to answer; the screen below still helps
@@ -210,7 +211,7 @@ async def recover_button(callback: CallbackQuery, manager: DialogManager) -> Non
                             reset=True, show_mode=ShowMode.SEND)
         return
     if slug and catalog.get(slug) is not None:
-        await open_faq_node(manager, slug, show_mode=ShowMode.SEND)
+        await open_faq_node(manager, slug, show_mode=ShowMode.SEND, more=more)
     else:
         await open_menu(manager, show_mode=ShowMode.SEND)
 

@@ -245,3 +245,81 @@ def test_cli_import_export_search_json(tmp_path, cli_env):
 
     res = _cli("content", "export", str(tmp_path / "exp"), env=cli_env)
     assert res.returncode == 0 and (tmp_path / "exp" / "work.yaml").exists()
+
+
+def test_every_bundled_first_screen_fits_a_phone():
+    """Read the YAML itself (not through the importer, which refuses long bodies) so the
+    failure names every offending answer and language."""
+    from bot.content import safe_yaml
+    from bot.content.yaml_io import MAX_FIRST_SCREEN, visible_length
+
+    too_long: list[str] = []
+    answers = 0
+
+    def walk(raw: dict) -> None:
+        nonlocal answers
+        if raw.get("body") is not None:
+            answers += 1
+            for lang, body in raw["body"].items():
+                if (n := visible_length(str(body))) > MAX_FIRST_SCREEN:
+                    too_long.append(f"{raw['slug']} ({lang}): {n}")
+        for child in raw.get("children") or []:
+            walk(child)
+
+    for file in sorted(CONTENT.glob("*.yaml")):
+        walk(safe_yaml.load(file.read_text(encoding="utf-8")))
+    assert answers >= 60
+    print("\n".join(too_long))
+    assert too_long == [], f"first screen over {MAX_FIRST_SCREEN} characters: {too_long}"
+
+
+DETAILED = MINI.replace("""          en: Text <b>one</b>.
+        sources: [https://example.org/a]""", """          en: Text <b>one</b>.
+        details:
+          pl: Podstawa <b>prawna</b>, ul. Okopowa 21/27.
+          uk: Правова <b>підстава</b>, вул. Окопова 21/27.
+          en: Legal <b>basis</b>, Okopowa Street 21/27.
+        sources: [https://example.org/a]""")
+
+
+async def test_details_are_stored_exported_and_searchable(tmp_path, store):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "mini.yaml", DETAILED)
+    await store.import_dir(src)
+    node = store.catalog.get("mini-one")
+    assert node.details["uk"] == "Правова <b>підстава</b>, вул. Окопова 21/27."
+    assert node.more("uk").text.startswith("Правова")
+    assert [h.slug for h in await store.search("Okopowa", "en")] == ["mini-one"]
+    out = tmp_path / "out"
+    await store.export_dir(out)
+    roots, errors = load_dir(out)
+    assert errors == []
+    assert FaqCatalog.from_roots(0, roots).get("mini-one").details == node.details
+    # Changing only the details is a change (a new revision the translations follow).
+    _write(src, "mini.yaml", DETAILED.replace("Legal <b>basis</b>", "Legal <b>bases</b>"))
+    assert (await store.import_dir(src)).updated == 1
+
+
+def test_more_uses_the_language_of_the_body_shown():
+    from bot.content.model import Node
+
+    node = Node("a", "answer", {"pl": "A"}, bodies={"en": "Go."},
+                details={"pl": "Szczegóły.", "en": "Details."})
+    assert node.more("uk").text == "Details." and node.more("uk").fallback
+
+
+async def test_import_refuses_a_first_screen_longer_than_a_phone_screen(tmp_path, store):
+    from bot.content.yaml_io import MAX_FIRST_SCREEN
+
+    src = tmp_path / "src"
+    src.mkdir()
+    long = "<b>Słowo</b> " * (MAX_FIRST_SCREEN // 6 + 1)  # visible: 6 characters each
+    _write(src, "mini.yaml", MINI.replace("pl: Tekst <b>pierwszy</b>.", f"pl: {long}"))
+    with pytest.raises(ContentError) as info:
+        await store.import_dir(src)
+    assert "mini-one: pl body (the first screen) has" in str(info.value)
+    # Markup does not count: the same words without tags fit when they are short enough.
+    fits = "<b>Słowo</b> " * (MAX_FIRST_SCREEN // 6 - 1)
+    _write(src, "mini.yaml", MINI.replace("pl: Tekst <b>pierwszy</b>.", f"pl: {fits}"))
+    await store.import_dir(src)

@@ -211,3 +211,83 @@ def test_dialog_intent_ids_do_not_collide_within_a_second():
     ids = {stack.new_id() for _ in range(20_000)}
     assert len(ids) == 20_000
     assert max(len(i) for i in ids) <= 7
+
+
+MORE_TOPIC = {
+    "slug": "more", "title": {"pl": "Więcej", "uk": "Більше", "en": "More topic"},
+    "children": [{
+        "slug": "more-answer",
+        "title": {"pl": "Pytanie", "uk": "Питання", "en": "Question"},
+        "body": {"pl": "Idź do urzędu.", "uk": "Ідіть до управління.", "en": "Go to the office."},
+        "details": {"pl": "Podstawa prawna: art. 1.", "uk": "Правова підстава: ст. 1.",
+                    "en": "Legal basis: art. 1."},
+        "sources": ["https://example.org"], "reviewed": "2026-12-07"}],
+}
+
+
+def _write_topic(src, topic) -> None:
+    import yaml
+
+    (src / "more.yaml").write_text(yaml.safe_dump(topic, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+async def more_env(tmp_path):
+    src = tmp_path / "content"
+    src.mkdir()
+    _write_topic(src, MORE_TOPIC)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    content = ContentStore(sessions, refresh_seconds=60)
+    await content.import_dir(src)
+    mm = MockMessageManager()
+    dp = build_dispatcher(JsonMemoryStorage(), SimpleEventIsolation(), content, sessions,
+                          Settings(_env_file=None, database_url=url), message_manager=mm)
+    dp["bot_username"] = "belong_test_bot"
+    env = Env(dp, sessions, mm)
+    env.content, env.src = content, src
+    yield env
+    await engine.dispose()
+
+
+async def test_more_shows_details_and_back_returns_to_the_short_answer(more_env):
+    env = more_env
+    olena = env.client(OLENA, "uk")
+    await olena.send("/start")
+    await click(olena, env, "Більше")
+    await click(olena, env, "Питання")
+    short = env.last().text
+    assert "Ідіть до управління." in short and "Правова підстава" not in short
+    await click(olena, env, "ℹ️ Детальніше")
+    text = env.last().text
+    assert "Правова підстава: ст. 1." in text and "Ідіть до управління." not in text
+    assert "ℹ️ Детальніше" not in env.buttons()
+    await click(olena, env, "⬅️ Назад")
+    assert "Ідіть до управління." in env.last().text
+    assert "ℹ️ Детальніше" in env.buttons()
+    await click(olena, env, "⬅️ Назад")  # and on up to the section
+    assert "Питання" in env.buttons()
+
+
+async def test_an_old_more_button_opens_the_current_details(more_env):
+    env = more_env
+    adam = env.client(ADAM, "pl")
+    await adam.send("/start")
+    await click(adam, env, "Więcej")
+    await click(adam, env, "Pytanie")
+    old = env.last()
+    await click(adam, env, "🏠 Start")
+    changed = {**MORE_TOPIC, "children": [{**MORE_TOPIC["children"][0], "details": {
+        "pl": "Podstawa prawna: art. 2 (nowa).", "uk": "Правова підстава: ст. 2.",
+        "en": "Legal basis: art. 2."}}]}
+    _write_topic(env.src, changed)
+    await env.content.import_dir(env.src)
+    await adam.click(old, InlineButtonTextLocator("^" + _re("ℹ️ Więcej") + "$"))
+    text = env.last().text
+    assert "art. 2 (nowa)" in text and "art. 1." not in text
+    # A More button from before a restart of the dialog stack (/start) still opens it.
+    await adam.send("/start")
+    await adam.click(old, InlineButtonTextLocator("^" + _re("ℹ️ Więcej") + "$"))
+    assert "art. 2 (nowa)" in env.last().text

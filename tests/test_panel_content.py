@@ -32,6 +32,7 @@ def _texts_form(node, **changes) -> dict:
     for lang in ("pl", "uk", "en"):
         form[f"title_{lang}"] = node.titles.get(lang, "")
         form[f"body_{lang}"] = node.bodies.get(lang, "")
+        form[f"details_{lang}"] = node.details.get(lang, "")
         form[f"keywords_{lang}"] = ", ".join(node.keywords.get(lang, []))
     form.update(changes)
     return form
@@ -122,6 +123,31 @@ async def test_invalid_text_is_refused_with_clear_messages(env):
     assert "&lt;div&gt;x&lt;/div&gt;" in response.text  # what they typed is kept
     assert env.panel.content.catalog.get(ANSWER).bodies["uk"] == node.bodies["uk"]
     assert await _audit(env, "text.edit") == []
+
+
+async def test_details_are_edited_per_language_and_the_first_screen_is_limited(env):
+    from bot.content.yaml_io import MAX_FIRST_SCREEN
+
+    node = env.panel.content.catalog.get(ANSWER)
+    async with env.login("editor") as client:
+        page = await client.get(PAGE)
+        assert 'name="details_uk"' in page.text and "More" in page.text
+        too_long = "<b>Ważne.</b> " * (MAX_FIRST_SCREEN // 7 + 1)
+        refused = await post_form(client, f"{PAGE}/texts", _texts_form(
+            node, body_pl=too_long, details_en="<i>unclosed"), page=PAGE)
+        assert refused.status_code == 400
+        assert (f"Polish text (the first screen): {len(too_long.strip()) - 7 * (MAX_FIRST_SCREEN // 7 + 1)}"
+                in refused.text)
+        assert f"at most {MAX_FIRST_SCREEN} fit a phone screen" in refused.text
+        assert "English details (More): unclosed &lt;i&gt;" in refused.text
+        assert env.panel.content.catalog.get(ANSWER).bodies["pl"] == node.bodies["pl"]
+        saved = await post_form(client, f"{PAGE}/texts", _texts_form(
+            node, details_uk="<b>Адреса:</b> вул. Окопова 21/27, Гданськ."), page=PAGE)
+        assert saved.status_code == 303
+    assert env.panel.content.catalog.get(ANSWER).details["uk"].endswith("Окопова 21/27, Гданськ.")
+    assert ANSWER in [h.slug for h in await env.panel.content.search("Окопова", "uk")]
+    status = await _status(env, ANSWER)
+    assert status["uk"] in ("current", "outdated") and status["pl"] == "source"
 
 
 async def test_a_javascript_link_in_a_body_is_refused_web_phone_and_mail_links_saved(env):

@@ -25,6 +25,7 @@ from bot.content.service import ContentStore
 from bot.content.validation import (
     LANG_NAMES,
     body_problems,
+    details_problems,
     icon_problems,
     review_problems,
     slug_problems,
@@ -50,7 +51,9 @@ class NotFound(EditError):
 @dataclass
 class TextInput:
     title: str
-    body: str | None = None
+    body: str | None = None  # an answer's first screen
+    details: str | None = None  # behind the answer's "More" button
+    keep_details: bool = False  # the form had no details field: leave the stored ones
     keywords: list[str] = field(default_factory=list)
     # The translator checked it against the current source: up to date without a change.
     confirmed: bool = False
@@ -68,7 +71,8 @@ class NodeInput:
 
 
 def text_state(text: FaqText) -> dict:
-    return {"title": text.title, "body": text.body, "keywords": list(text.keywords or []),
+    return {"title": text.title, "body": text.body, "details": text.details,
+            "keywords": list(text.keywords or []),
             "revision": text.revision, "source_revision": text.source_revision}
 
 
@@ -150,7 +154,9 @@ class ContentEditor:
                 else:
                     problems += body_problems(lang, given.body)
                     bodies[lang] = given.body
-            elif given.body:
+                if given.details:
+                    problems += details_problems(lang, given.details)
+            elif given.body or given.details:
                 problems.append(f"{name}: a section has only a title, no text.")
         if node.kind == "answer" and not bodies:
             problems.append("An answer needs its text in at least one language.")
@@ -335,6 +341,9 @@ def _apply_text(node: FaqNode, texts: dict[str, FaqText], lang: str, given: Text
                 before: dict[str, dict | None]) -> bool:
     text = texts.get(lang)
     body = given.body if node.kind == "answer" else None
+    if given.keep_details and text is not None:
+        given.details = text.details
+    details = (given.details or None) if body else None
     if not given.title and not body:
         if text is None:
             return False
@@ -343,20 +352,21 @@ def _apply_text(node: FaqNode, texts: dict[str, FaqText], lang: str, given: Text
         del texts[lang]
         return True
     if text is None:
-        text = FaqText(lang=lang, title=given.title, body=body, keywords=given.keywords,
-                       revision=1)
+        text = FaqText(lang=lang, title=given.title, body=body, details=details,
+                       keywords=given.keywords, revision=1)
         node.texts.append(text)
         texts[lang] = text
         before[lang] = None
         content_changed = True
     else:
-        content_changed = (text.title, text.body) != (given.title, body)
+        content_changed = (text.title, text.body, text.details) != (given.title, body, details)
         keywords_changed = list(text.keywords or []) != given.keywords
         confirmed = given.confirmed and lang != node.source_lang
         if not (content_changed or keywords_changed or confirmed):
             return False
         before[lang] = text_state(text)
-        text.title, text.body, text.keywords = given.title, body, given.keywords
+        text.title, text.body, text.details = given.title, body, details
+        text.keywords = given.keywords
         if content_changed:
             text.revision += 1
         content_changed = content_changed or confirmed

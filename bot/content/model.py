@@ -31,7 +31,9 @@ class Node:
     slug: str
     kind: str  # "section" | "answer"
     titles: dict[str, str]
-    bodies: dict[str, str] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)  # the first screen of an answer
+    # What the "More" button shows: legal bases, citations, offices; optional per language.
+    details: dict[str, str] = field(default_factory=dict)
     keywords: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     reviewed: dt.date | None = None
@@ -51,6 +53,14 @@ class Node:
 
     def body(self, lang: str) -> Localized | None:
         return _pick(self.bodies, lang)
+
+    def more(self, lang: str) -> Localized | None:
+        """The details behind the "More" button, in the language the body is shown in (so
+        the two screens never mix languages), else by the usual fallbacks."""
+        body = self.body(lang)
+        if body is not None and self.details.get(body.lang):
+            return Localized(self.details[body.lang], body.lang, body.lang != lang)
+        return _pick(self.details, lang)
 
     def path(self) -> list[str]:
         out: list[str] = []

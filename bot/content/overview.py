@@ -3,7 +3,8 @@ everything needing translation, answers due for review, search gaps and ratings.
 
 Translation status of a language on a node:
 - "source": the language the node is written in;
-- "missing": no text (an answer also needs its body);
+- "missing": no text (an answer also needs its body, and its details when the source
+  language has them);
 - "outdated": the source text changed after the translation was made (its revision is newer
   than the revision the translation records);
 - "current": up to date.
@@ -33,6 +34,8 @@ def translation_status(node: FaqNode, lang: str) -> str:
     if lang == node.source_lang:
         return "source"
     source = texts.get(node.source_lang)
+    if node.kind == "answer" and source is not None and source.details and not text.details:
+        return "missing"
     if source is None:
         return "current"
     if text.source_revision is None or text.source_revision < source.revision:

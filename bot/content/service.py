@@ -84,6 +84,7 @@ async def import_roots(session: AsyncSession, roots: list[Node]) -> ImportResult
         for lang in LANGUAGES:
             title = node.titles.get(lang)
             body = node.bodies.get(lang) if node.is_answer else None
+            details = (node.details.get(lang) or None) if node.is_answer and body else None
             keywords = node.keywords.get(lang, [])
             text = texts.get(lang)
             if not title and not body:
@@ -96,8 +97,8 @@ async def import_roots(session: AsyncSession, roots: list[Node]) -> ImportResult
                 text = repo.new_text(row, lang)
                 text.revision = 1
                 changed = True
-            new = {"title": title or "", "body": body, "keywords": keywords}
-            if fresh or (text.title, text.body) != (new["title"], new["body"]):
+            new = {"title": title or "", "body": body, "details": details, "keywords": keywords}
+            if fresh or (text.title, text.body, text.details) != (title or "", body, details):
                 if not fresh:
                     text.revision = (text.revision or 1) + 1
                 retranslated.append(text)
@@ -133,6 +134,7 @@ def _node_from_row(row: FaqNode) -> Node:
         kind=row.kind,
         titles={lang: t.title for lang, t in texts.items() if t.title},
         bodies={lang: t.body for lang, t in texts.items() if t.body},
+        details={lang: t.details for lang, t in texts.items() if t.body and t.details},
         keywords={lang: list(t.keywords or []) for lang, t in texts.items()},
         sources=list(row.sources or []),
         reviewed=row.reviewed,
@@ -168,6 +170,10 @@ def build_index(catalog: FaqCatalog) -> SearchIndex:
             body = answer.body(lang)
             if body is None:
                 continue
+            more = answer.more(lang)
+            # Details are searchable too: a legal basis or an office's street is often
+            # what people type.
+            text = f"{body.text}\n{more.text}" if more is not None else body.text
             ancestors = []
             parent = answer.parent
             while parent is not None:
@@ -178,7 +184,7 @@ def build_index(catalog: FaqCatalog) -> SearchIndex:
                     slug=answer.slug,
                     lang=lang,
                     title=answer.title(lang).text,
-                    body=body.text,
+                    body=text,
                     keywords=tuple(answer.keywords.get(lang, [])),
                     path=path,
                     section_titles=tuple(ancestors),

@@ -11,11 +11,13 @@ import re
 
 from bot.content.yaml_io import (
     MAX_BODY,
+    MAX_FIRST_SCREEN,
     MAX_TITLE,
     REVIEW_STATUSES,
     SLUG_RE,
     html_problems,
     is_web_address,
+    visible_length,
 )
 from bot.sandbox.html_check import HtmlParseError, parse_html, utf16_len
 
@@ -38,12 +40,28 @@ def title_problems(lang: str, title: str) -> list[str]:
 
 
 def body_problems(lang: str, body: str) -> list[str]:
-    name = LANG_NAMES[lang]
+    """The first screen of an answer: Telegram-valid and short enough for a phone."""
+    problems = _text_problems(f"{LANG_NAMES[lang]} text", body)
+    shown = visible_length(body)
+    if shown > MAX_FIRST_SCREEN:
+        problems.append(f"{LANG_NAMES[lang]} text (the first screen): {shown} characters without "
+                        f"formatting, at most {MAX_FIRST_SCREEN} fit a phone screen. Keep what to "
+                        "do here and move the details, legal bases and citations to "
+                        f"\"{LANG_NAMES[lang]} details (More)\".")
+    return problems
+
+
+def details_problems(lang: str, details: str) -> list[str]:
+    """What the "More" button shows: Telegram-valid, at most one message."""
+    return _text_problems(f"{LANG_NAMES[lang]} details (More)", details)
+
+
+def _text_problems(name: str, body: str) -> list[str]:
     problems = []
     if len(body) > MAX_BODY:
-        problems.append(f"{name} text: {len(body)} characters, at most {MAX_BODY} allowed.")
+        problems.append(f"{name}: {len(body)} characters, at most {MAX_BODY} allowed.")
     html = html_problems(body)
-    problems.extend(f"{name} text: {problem}." for problem in html)
+    problems.extend(f"{name}: {problem}." for problem in html)
     if html:
         problems.append('Allowed formatting: <b>, <i>, <u>, <s>, <code>, <a href="https://...">; '
                         'links may also be tel: or mailto:.')
@@ -51,10 +69,10 @@ def body_problems(lang: str, body: str) -> list[str]:
         try:
             plain, _ = parse_html(body)
         except HtmlParseError as exc:
-            problems.append(f"{name} text: Telegram would refuse it: {exc}.")
+            problems.append(f"{name}: Telegram would refuse it: {exc}.")
         else:
             if utf16_len(plain) > TELEGRAM_LIMIT:
-                problems.append(f"{name} text is longer than one Telegram message "
+                problems.append(f"{name} is longer than one Telegram message "
                                 f"({TELEGRAM_LIMIT} characters).")
     return problems
 

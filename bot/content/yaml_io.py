@@ -21,7 +21,10 @@ from bot.content import safe_yaml
 from bot.content.model import Node
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-MAX_BODY = 3000
+MAX_BODY = 3000  # markup included; the same for an answer's details
+# The first screen of an answer (its body) fits a phone: at most this many visible
+# characters (markup stripped, entities counted as one). The rest goes into `details`.
+MAX_FIRST_SCREEN = 600
 MAX_TITLE = 60
 REVIEW_STATUSES = ("ok", "check")
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "s", "a", "code"}
@@ -93,6 +96,27 @@ def html_problems(text: str) -> list[str]:
     return checker.problems
 
 
+class _VisibleText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of a body: the text without its markup, entities decoded."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+def visible_length(html: str) -> int:
+    return len(visible_text(html))
+
+
 def _lang_map(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
@@ -151,6 +175,7 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
     )
     if has_body:
         node.bodies = _lang_map(raw.get("body"))
+        node.details = _lang_map(raw.get("details"))
         node.keywords = _keywords(raw.get("keywords"))
         sources = raw.get("sources") or []
         if isinstance(sources, str):
@@ -182,7 +207,21 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
                 errors.append(f"{here}: {lang} body longer than {MAX_BODY} characters")
             for problem in html_problems(body):
                 errors.append(f"{here}: {lang} body: {problem}")
-    elif isinstance(children_raw, list):
+            if (shown := visible_length(body)) > MAX_FIRST_SCREEN:
+                errors.append(f"{here}: {lang} body (the first screen) has {shown} visible "
+                              f"characters, at most {MAX_FIRST_SCREEN}; move the rest to details")
+        for lang, details in node.details.items():
+            if lang not in LANGUAGES:
+                errors.append(f"{here}: unknown language {lang!r} in details")
+            elif lang not in node.bodies:
+                errors.append(f"{here}: {lang} details without a {lang} body")
+            if len(details) > MAX_BODY:
+                errors.append(f"{here}: {lang} details longer than {MAX_BODY} characters")
+            for problem in html_problems(details):
+                errors.append(f"{here}: {lang} details: {problem}")
+    elif raw.get("details") is not None:
+        errors.append(f"{here}: only an answer (a node with a body) has details")
+    if not has_body and isinstance(children_raw, list):
         for i, child_raw in enumerate(children_raw):
             if not isinstance(child_raw, dict):
                 errors.append(f"{here}: child {i + 1} is not a mapping")
@@ -191,7 +230,7 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
             if child is not None:
                 child.parent = node
                 node.children.append(child)
-    elif children_raw is not None:
+    elif not has_body and children_raw is not None:
         errors.append(f"{here}: children must be a list")
     return node
 
@@ -274,6 +313,8 @@ def check(roots: list[Node], today: dt.date, errors: list[str] | None = None) ->
                 report.missing.append((node.slug, lang, "title"))
             if node.is_answer and lang not in node.bodies:
                 report.missing.append((node.slug, lang, "body"))
+            if node.is_answer and node.details and lang not in node.details:
+                report.missing.append((node.slug, lang, "details"))
         if node.is_answer:
             due = node.review_due(today)
             if due is not None and due <= today:
@@ -297,6 +338,9 @@ def node_to_dict(node: Node, position: int | None = None) -> dict[str, Any]:
     out["title"] = {lang: node.titles[lang] for lang in LANGUAGES if lang in node.titles}
     if node.is_answer:
         out["body"] = {lang: node.bodies[lang] for lang in LANGUAGES if lang in node.bodies}
+        if node.details:
+            out["details"] = {lang: node.details[lang] for lang in LANGUAGES
+                              if lang in node.details}
         if any(node.keywords.values()):
             out["keywords"] = {k: v for k, v in node.keywords.items() if v}
         out["sources"] = list(node.sources)

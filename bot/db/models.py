@@ -83,9 +83,10 @@ class FaqText(Base):
     lang: Mapped[str] = mapped_column(String(2))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)  # behind the answer's "More" button
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    # Bumped whenever title or body change. A translation records the revision of the
+    # Bumped whenever title, body or details change. A translation records the revision of the
     # source-language text it was made from: older than the source's now means outdated.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     source_revision: Mapped[int | None] = mapped_column(Integer)

@@ -17,6 +17,7 @@ class FaqView:
     results: list[str] = field(default_factory=list)
     rated: list[str] = field(default_factory=list)
     truncated: bool = False
+    more: bool = False  # the current answer's details (its "More" screen) are shown
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> FaqView:

@@ -32,6 +32,19 @@ def _nav() -> Row:
     )
 
 
+def _more(shown: bool = True) -> Select:
+    """ "More" under an answer. Callback data "m:<slug>": the slug rides in the button, and
+    the stale-button recovery in dialogs/commands.py knows it. Every window of the dialog
+    carries it (hidden where nothing shows it), because aiogram-dialog hands a button only
+    to the current window: an older answer's "More" pressed from the menu must still work."""
+    return Select(T("ℹ️ More"), id="m", item_id_getter=str, items="more",
+                  on_click=handlers.on_more, when=None if shown else _never)
+
+
+def _never(*_: object) -> bool:
+    return False
+
+
 def build_faq_dialog() -> Dialog:
     menu = Window(
         T("👋 <b>Belong</b>: help for people who moved to Pomorskie.\n\n"
@@ -53,6 +66,7 @@ def build_faq_dialog() -> Dialog:
             Start(T("🌐 Language"), id="lang", state=LanguageSG.pick),
             Start(T("🔒 Privacy"), id="priv", state=PrivacySG.info),
         ),
+        _more(shown=False),
         *_inputs(),
         state=FaqSG.menu,
         getter=getters.menu_getter,
@@ -64,6 +78,7 @@ def build_faq_dialog() -> Dialog:
                    on_click=handlers.on_pick_node),
             id="pages", width=1, height=PAGE, hide_on_single_page=True, when="is_section",
         ),
+        _more(),
         Row(
             Button(T("👍 Helpful"), id="up", on_click=handlers.on_rate),
             Button(T("👎 Not helpful"), id="down", on_click=handlers.on_rate),
@@ -94,6 +109,7 @@ def build_faq_dialog() -> Dialog:
             width=2, when="not_found",
         ),
         Row(Button(T("🏠 Home"), id="home", on_click=handlers.on_home), sos_button()),
+        _more(shown=False),
         *_inputs(),
         state=FaqSG.results,
         getter=getters.results_getter,

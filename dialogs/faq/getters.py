@@ -51,8 +51,11 @@ async def node_getter(
     if not node.is_answer:
         return _section_view(section_html(node, locale), node.children, locale)
     url = share_url(await _bot_username(kwargs), node, locale)
+    more = view.more and node.more(locale) is not None
     return {
-        "text": answer_html(node, locale),
+        "text": answer_html(node, locale, more=more),
+        # The slug rides in the button, so a "More" under an older answer opens that answer.
+        "more": [node.slug] if node.more(locale) is not None and not more else [],
         "children": [],
         "is_section": False,
         "is_answer": True,
@@ -69,6 +72,7 @@ def _section_view(text: str, children: list, locale: str) -> dict[str, Any]:
         "children": [(child.slug, label(child, locale)) for child in children],
         "is_section": True,
         "is_answer": False,
+        "more": [],
         "can_rate": False,
         "share_url": "",
         "has_share": False,

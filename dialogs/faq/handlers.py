@@ -28,6 +28,24 @@ async def show_node(manager: DialogManager, slug: str, *, remember: bool = True)
         elif view.current and view.current != slug:
             view.push(view.current)
     view.current = slug
+    view.more = False
+    view.save(manager.dialog_data)
+    await manager.switch_to(FaqSG.node)
+
+
+async def on_more(callback: CallbackQuery, _widget: Any, manager: DialogManager, slug: str):
+    """ "More" under an answer: its details, read from the current catalog (an old button
+    shows the current text); ⬅️ Back returns to the short screen."""
+    content: ContentStore = manager.middleware_data["content"]
+    node = (await content.current()).get(slug)
+    if node is None or not node.is_answer:
+        await callback.answer()
+        return
+    view = FaqView.load(manager.dialog_data)
+    if view.current and view.current != slug:
+        view.push(view.current)
+    view.current = slug
+    view.more = True
     view.save(manager.dialog_data)
     await manager.switch_to(FaqSG.node)
 
@@ -55,6 +73,11 @@ async def on_emergency(callback: CallbackQuery, _widget: Any, manager: DialogMan
 
 async def on_back(callback: CallbackQuery, _widget: Any, manager: DialogManager):
     view = FaqView.load(manager.dialog_data)
+    if view.more:
+        view.more = False
+        view.save(manager.dialog_data)
+        await manager.switch_to(FaqSG.node)
+        return
     content: ContentStore = manager.middleware_data["content"]
     catalog = await content.current()
     while view.history:
@@ -142,4 +165,4 @@ async def on_start(start_data: Any, manager: DialogManager):
     if data.get("query"):
         await run_search(manager, data["query"])
     elif data.get("slug"):
-        FaqView(current=data["slug"]).save(manager.dialog_data)
+        FaqView(current=data["slug"], more=bool(data.get("more"))).save(manager.dialog_data)

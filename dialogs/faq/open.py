@@ -12,11 +12,11 @@ async def open_menu(manager: DialogManager, show_mode: ShowMode | None = None) -
 
 
 async def open_faq_node(
-    manager: DialogManager, slug: str, show_mode: ShowMode | None = None
+    manager: DialogManager, slug: str, show_mode: ShowMode | None = None, *, more: bool = False
 ) -> None:
-    await manager.start(
-        FaqSG.node, data={"slug": slug}, mode=StartMode.RESET_STACK, show_mode=show_mode
-    )
+    """Open a node; `more`: an answer's details (its "More" screen)."""
+    data = {"slug": slug, "more": True} if more else {"slug": slug}
+    await manager.start(FaqSG.node, data=data, mode=StartMode.RESET_STACK, show_mode=show_mode)
 
 
 async def open_search(manager: DialogManager, query: str) -> None:

@@ -67,8 +67,11 @@ def _header(node: Node, lang: str, heading: str, shown: Localized | None) -> lis
     return lines
 
 
-def answer_html(node: Node, lang: str) -> str:
-    body = node.body(lang)
+def answer_html(node: Node, lang: str, more: bool = False) -> str:
+    """The answer's first screen, or with `more` the details behind its "More" button."""
+    body = node.more(lang) if more else None
+    if body is None:
+        body = node.body(lang)
     head = _header(node, lang, node.title(lang).text, body)
     tail = [""]
     if node.sources:

@@ -15,7 +15,7 @@ from bot.content import overview
 from bot.content.editor import EditError, NodeInput, NotFound, TextInput
 from bot.content.repository import ContentRepository
 from bot.content.validation import LANG_NAMES, split_keywords, split_lines
-from bot.content.yaml_io import REVIEW_STATUSES
+from bot.content.yaml_io import MAX_FIRST_SCREEN, REVIEW_STATUSES
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, flash, render
@@ -37,6 +37,7 @@ def _form_from_node(node, texts) -> dict[str, str]:
         text = texts.get(lang)
         values[f"title_{lang}"] = text.title if text else ""
         values[f"body_{lang}"] = (text.body or "") if text else ""
+        values[f"details_{lang}"] = (text.details or "") if text else ""
         values[f"keywords_{lang}"] = ", ".join(text.keywords or []) if text else ""
     return values
 
@@ -60,7 +61,7 @@ async def _page(request: Request, slug: str, *, form: FormData | None = None,
     return render(request, "content/node.html", {
         "row": row, "node": node, "texts": texts, "values": values, "errors": errors or [],
         "languages": LANGUAGES, "lang_names": LANG_NAMES, "statuses": overview.STATUS_LABELS,
-        "review_statuses": REVIEW_STATUSES, "parents": parents,
+        "review_statuses": REVIEW_STATUSES, "first_screen": MAX_FIRST_SCREEN, "parents": parents,
         "position": siblings.index(row) + 1 if row in siblings else 1,
         "up": up, "down": down, "children": [r for r in rows if r.parent_slug == slug],
     }, status_code=status_code)
@@ -79,6 +80,8 @@ def _text_inputs(form: FormData) -> dict[str, TextInput]:
         inputs[lang] = TextInput(
             title=str(form.get(f"title_{lang}", "")).strip(),
             body=str(form.get(f"body_{lang}", "")).replace("\r\n", "\n").strip() or None,
+            details=str(form.get(f"details_{lang}", "")).replace("\r\n", "\n").strip() or None,
+            keep_details=f"details_{lang}" not in form,
             keywords=split_keywords(str(form.get(f"keywords_{lang}", ""))),
             confirmed=form.get(f"confirm_{lang}") == "1",
         )
