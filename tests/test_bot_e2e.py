@@ -359,17 +359,20 @@ async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, t
 
 
 async def test_an_answer_at_the_length_limits_is_still_sent(bot, sandbox):
-    """Each part of an answer passes the panel's checks (a body of 3,000 characters, any
-    number of sources), but the screen was longer than a message and Telegram refused it:
-    the answer never showed. Found by tests/test_fuzz_panel.py."""
+    """Each part of an answer passes the panel's checks (a first screen of 600 visible
+    characters, details of 3,000 characters, any number of sources), but the screen was
+    longer than a message and Telegram refused it: the answer never showed. Found by
+    tests/test_fuzz_panel.py."""
     from bot.content.editor import ContentEditor, NodeInput, TextInput
+    from bot.content.yaml_io import MAX_FIRST_SCREEN
     from bot.sandbox.html_check import utf16_len
 
     slug = ROOT_NODES["housing"].answers()[0].slug
     node = bot.app.content.catalog.get(slug)
     editor = ContentEditor(bot.app.sessions, bot.app.content)
     await editor.save_texts("test", slug, {"pl": TextInput(
-        title=node.titles["pl"], body="<b>Ważne:</b> " + "ż" * 2980, confirmed=True)})
+        title=node.titles["pl"], body="<b>Ważne:</b> " + "ż" * (MAX_FIRST_SCREEN - 7),
+        details="<b>Szczegóły:</b> " + "ż" * 2980, confirmed=True)})
     await editor.save_node("test", slug, NodeInput(
         sources=[f"https://urzad-{i}.gdansk.gov.pl/meldunek" for i in range(60)],
         reviewed=node.reviewed, review_every_days=180, review_status="check",
@@ -377,7 +380,11 @@ async def test_an_answer_at_the_length_limits_is_still_sent(bot, sandbox):
     user = sandbox.user(1063, language_code="pl")
     await user.send_command("start", slug)
     text = last_text(user)
-    assert text.startswith("Mieszkanie") and "Ważne: żżż" in text and "…" in text
+    assert text.startswith("Mieszkanie") and "Ważne: żżż" in text and "…" not in text
+    assert SOURCE["pl"] in text
+    await user.press("ℹ️ Więcej")
+    text = last_text(user)
+    assert text.startswith("Mieszkanie") and "Szczegóły: żżż" in text and "…" in text
     assert utf16_len(text) <= 4096 and SOURCE["pl"] in text
     assert all(c.ok for c in sandbox.calls)
 

@@ -94,7 +94,8 @@ bodies = st.one_of(
               st.sampled_from([2040, 2990])))
 texts_form = form(**{f"{kind}_{lang}": s for lang in LANGUAGES for kind, s in (
     ("title", (words, fz.short_texts)), ("body", (bodies, fz.texts)),
-    ("keywords", (words, fz.short_texts)), ("confirm", (st.just("1"), st.just("0"))))})
+    ("details", (bodies, fz.texts)), ("keywords", (words, fz.short_texts)),
+    ("confirm", (st.just("1"), st.just("0"))))})
 details_form = form(
     sources=(st.sampled_from(["https://gov.pl/a", "\n".join(
         f"https://urzad-{i}.gdansk.gov.pl/{'x' * 60}" for i in range(80))]),
@@ -326,15 +327,17 @@ class PanelFuzz:
             self.problems.append("the bot's catalog has no topics")
         for node in catalog.by_slug.values():
             for lang in LANGUAGES:
-                html = answer_html(node, lang) if node.is_answer else section_html(node, lang)
-                try:
-                    plain, _ = parse_html(html)
-                except HtmlParseError as exc:
-                    self.problems.append(f"{node.slug} ({lang}): Telegram would refuse: {exc}")
-                    continue
-                if utf16_len(plain) > 4096:
-                    self.problems.append(f"{node.slug} ({lang}): {utf16_len(plain)} characters "
-                                         "on one screen, more than Telegram sends")
+                screens = ([answer_html(node, lang), answer_html(node, lang, more=True)]
+                           if node.is_answer else [section_html(node, lang)])
+                for html in screens:
+                    try:
+                        plain, _ = parse_html(html)
+                    except HtmlParseError as exc:
+                        self.problems.append(f"{node.slug} ({lang}): Telegram would refuse: {exc}")
+                        continue
+                    if utf16_len(plain) > 4096:
+                        self.problems.append(f"{node.slug} ({lang}): {utf16_len(plain)} characters"
+                                             " on one screen, more than Telegram sends")
 
     async def check_fresh_load(self) -> None:
         """Slower (a new store builds its search index; YAML is pure Python): not always.
