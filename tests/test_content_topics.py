@@ -89,6 +89,7 @@ QUERIES: list[tuple[str, str, str]] = [
     ("housing-winter-shelters", "uk", "нічліжка"),
     ("housing-winter-shelters", "uk", "где спать зимой ночлежка"),
     ("housing-winter-shelters", "en", "night shelter"),
+    ("housing-winter-shelters", "en", "homeless in winter"),
     ("work-non-ukrainian", "pl", "praca dla obywatela Gruzji"),
     ("work-non-ukrainian", "uk", "робота для громадян Молдови"),
     ("work-non-ukrainian", "uk", "работа для граждан Грузии"),
@@ -100,6 +101,9 @@ QUERIES: list[tuple[str, str, str]] = [
     ("social-help-free-legal-aid", "pl", "nieodpłatna pomoc prawna"),
     ("social-help-free-legal-aid", "uk", "безоплатна правнича допомога"),
     ("social-help-free-legal-aid", "en", "free state legal aid"),
+    ("social-help-free-legal-aid", "pl", "darmowy prawnik"),
+    ("social-help-free-legal-aid", "uk", "безкоштовний юрист"),
+    ("social-help-free-legal-aid", "en", "free lawyer"),
 ]
 TOPICS = sorted({slug for slug, _, _ in QUERIES})
 
