@@ -102,6 +102,30 @@ async def test_edited_ukrainian_answer_is_what_the_bot_sends(page, panel_bot):
     assert NEW_UK in user.chat.last_bot_message().text
 
 
+NEW_DETAILS_UK = "Деталі з панелі: диспетчер 112 запитає адресу."
+
+
+async def test_details_edited_in_the_panel_are_what_more_shows(page, panel_bot):
+    staff = await create_staff(panel_bot, "details.editor@example.org", "editor")
+    await login(page, panel_bot, staff)
+    await page.goto(panel_url(panel_bot, "/panel/content/node/emergency-numbers"))
+    await page.fill("textarea[name=body_en]", "Call 112. " * 70)
+    await page.locator("#save-texts").click()
+    await expect(page.get_by_text(re.compile(
+        r"English text \(the first screen\): 699 characters .* at most 600"))).to_be_visible()
+    await page.goto(panel_url(panel_bot, "/panel/content/node/emergency-numbers"))
+    await page.fill("textarea[name=details_uk]", NEW_DETAILS_UK)
+    await page.locator("#save-texts").click()
+    await expect(page.get_by_text("Saved (Ukrainian)")).to_be_visible()
+    user = panel_bot.sandbox.user(5002, language_code="uk")
+    await user.send_command("start")
+    await user.press("🆘 Екстрена допомога")
+    await user.press("🆘 Екстрені номери")
+    assert NEW_DETAILS_UK not in user.chat.last_bot_message().text
+    await user.press("ℹ️ Детальніше")
+    assert NEW_DETAILS_UK in user.chat.last_bot_message().text
+
+
 async def test_the_edit_is_in_the_audit_log(page, panel_bot):
     await _edit_ukrainian_answer(page, panel_bot)
     await page.goto(panel_url(panel_bot, "/panel/audit"))

@@ -148,6 +148,14 @@ async def test_details_are_edited_per_language_and_the_first_screen_is_limited(e
     assert ANSWER in [h.slug for h in await env.panel.content.search("Окопова", "uk")]
     status = await _status(env, ANSWER)
     assert status["uk"] in ("current", "outdated") and status["pl"] == "source"
+    # The Polish source has details: an English text without them is not a full translation.
+    node = env.panel.content.catalog.get(ANSWER)
+    async with env.login("editor") as client:
+        saved = await post_form(client, f"{PAGE}/texts", _texts_form(node, details_en=""),
+                                page=PAGE)
+        assert saved.status_code == 303
+    assert "en" not in env.panel.content.catalog.get(ANSWER).details
+    assert (await _status(env, ANSWER))["en"] == "missing"
 
 
 async def test_a_javascript_link_in_a_body_is_refused_web_phone_and_mail_links_saved(env):
