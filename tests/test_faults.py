@@ -51,6 +51,7 @@ from tests.fault_steps import (
     tickets,
     write_ticket_draft,
 )
+from tests.people import by_telegram
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE
 from tests.test_survey_bot import QUESTIONS
@@ -122,8 +123,8 @@ async def test_killed_mid_survey_keeps_the_answers_given(db_path, tmp_path, sand
         await bot.stop()
     assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
     async with database(db_path) as sessions, sessions() as session:
-        assert await session.scalar(select(User.survey_pushes).where(
-            User.tg_user_id == 6101)) is True  # the opt-in, too
+        assert await session.scalar(
+            by_telegram(6101, User.survey_pushes)) is True  # the opt-in, too
 
 
 async def test_killed_the_moment_the_next_question_shows(db_path, tmp_path, sandbox):
