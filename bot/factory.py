@@ -18,7 +18,9 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram_dialog import setup_dialogs
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.api_retry import BotApiRetry
+from bot.channels.telegram.api_retry import BotApiRetry
+from bot.channels.telegram.dialog_ids import install as install_dialog_ids
+from bot.channels.telegram.fsm_storage import SqlStorage
 from bot.channels.telegram.identity import dialog_state_eraser
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.channels.telegram.transport import TelegramTransport
@@ -26,8 +28,6 @@ from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.core.transport import TransportRegistry
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.fsm_storage import SqlStorage
-from bot.dialog_ids import install as install_dialog_ids
 from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import TicketLimits, TicketService
 from bot.privacy.erasure import UserErasure

@@ -205,7 +205,7 @@ async def test_missing_translation_falls_back_with_notice(big_env):
 def test_dialog_intent_ids_do_not_collide_within_a_second():
     from aiogram_dialog.api.entities import stack
 
-    from bot.dialog_ids import install
+    from bot.channels.telegram.dialog_ids import install
 
     install()
     ids = {stack.new_id() for _ in range(20_000)}

@@ -17,7 +17,7 @@ import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
 from sqlalchemy import func, select
 
-from bot.api_retry import BotApiRetry
+from bot.channels.telegram.api_retry import BotApiRetry
 from bot.db.models import Rating, User
 from bot.factory import build_bot
 from bot.sandbox import BotApiSandbox
@@ -292,7 +292,7 @@ async def test_bot_api_failing_longer_than_the_retries_send_again_is_one_ticket(
 
 
 async def test_bot_api_retry_repeats_only_what_cannot_double(db_path, sandbox):
-    """bot/api_retry.py on its own: what is retried, what is not, and the time bound."""
+    """bot/channels/telegram/api_retry.py on its own: what is retried, what is not, and the time bound."""
     bot = build_bot(make_settings(db_path, sandbox), TOKEN)
     user = sandbox.user(6303)
     try:

@@ -15,9 +15,9 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select, update
 
 from bot.broadcast.scheduler import daily_job
+from bot.channels.telegram.fsm_storage import SqlStorage
 from bot.channels.telegram.identity import dialog_state_eraser
 from bot.config import PROJECT_ROOT
-from bot.db.fsm_storage import SqlStorage
 from bot.db.models import (
     Delivery,
     FsmRecord,

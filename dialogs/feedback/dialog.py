@@ -30,13 +30,14 @@ from bot.feedback.service import (
     check_text,
     is_urgent,
 )
-from bot.i18n import T, ngettext_
 from bot.i18n import gettext_ as t
+from bot.i18n import ngettext_
 from dialogs.common import home_button, reply_unknown_command, search_inputs, sos_button
 from dialogs.faq.open import open_faq_node, open_menu
 from dialogs.feedback.data import FeedbackDraft
 from dialogs.people import current_user_id
 from dialogs.states import FeedbackSG
+from dialogs.widgets import T
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.config import Settings
 from bot.feedback.service import TicketService
-from bot.i18n import TP, T, _
+from bot.i18n import _
 from bot.i18n import gettext_ as t
 from bot.privacy.erasure import UserErasure
 from bot.surveys.store import SurveyService
@@ -21,6 +21,7 @@ from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.render import LANGUAGE_NAMES, format_date
 from dialogs.people import current_user_id
 from dialogs.states import PrivacySG
+from dialogs.widgets import TP, T
 
 PRIVACY_TEXT = _(
     "🔒 <b>Your privacy</b>\n\n"

@@ -11,13 +11,13 @@ from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from bot.content.service import ContentStore
-from bot.i18n import T
 from bot.i18n import gettext_ as t
 from bot.users_prefs import GENERAL, PushPreferences
 from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.render import label
 from dialogs.people import current_user_id
 from dialogs.states import SettingsSG
+from dialogs.widgets import T
 
 ON, OFF = "✅", "▫️"
 

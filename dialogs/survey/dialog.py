@@ -13,7 +13,6 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.i18n import T
 from bot.i18n import gettext_ as t
 from bot.surveys.definition import Question, Survey
 from bot.surveys.store import SurveyError, SurveyService
@@ -22,6 +21,7 @@ from dialogs.faq.open import open_menu
 from dialogs.people import current_user_id
 from dialogs.states import SurveySG
 from dialogs.survey.data import SurveyRun
+from dialogs.widgets import T
 
 log = logging.getLogger(__name__)
 
