@@ -13,6 +13,9 @@ answers with one of four outcomes, whatever the channel said:
 - `Failed(reason, temporary)`: not sent. `temporary` (server error, network) means a retry
   may succeed; otherwise (a malformed message, ...) retrying will not help.
 
+A reason is logged and stored in the delivery ledger: it must never contain the address,
+a name or the message text (the channel's error code and description are enough).
+
 `TransportRegistry` picks the transport by the contact's channel, so one campaign run or one
 reply courier round reaches people on every channel.
 """
