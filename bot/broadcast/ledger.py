@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.transport import Contact
 from bot.db.models import (
     Campaign,
     Delivery,
@@ -26,14 +27,16 @@ from bot.db.models import (
     TopicSubscription,
     User,
 )
+from bot.users import contacts_of
 
 OUTCOMES = ("sent", "failed", "blocked")
+NOWHERE = Contact("", "")
 
 
 @dataclass(frozen=True)
 class Recipient:
     user_id: int
-    tg_user_id: int
+    contact: Contact
     language: str | None
     attempts: int
 
@@ -124,12 +127,16 @@ class DeliveryLedger:
                     await session.commit()
                     continue
                 rows = (await session.execute(
-                    select(User.id, User.tg_user_id, User.language, Delivery.attempts)
+                    select(User.id, User.language, Delivery.attempts)
                     .join(Delivery, Delivery.user_id == User.id)
                     .where(Delivery.campaign_id == campaign_id,
                            Delivery.user_id.in_(ids)))).all()
+                contacts = await contacts_of(session, ids)
                 await session.commit()
-            return [Recipient(*row) for row in rows]
+            # A person with no contact left (a race with erasure) is reached on no channel:
+            # the registry answers Failed for the empty one.
+            return [Recipient(uid, contacts.get(uid, NOWHERE), lang, attempts)
+                    for uid, lang, attempts in rows]
 
     async def record(self, campaign_id: int, outcomes: list[Outcome]) -> None:
         """Write final outcomes; a blocked recipient is marked blocked in `users` as well."""

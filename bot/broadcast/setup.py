@@ -11,8 +11,9 @@ from bot.broadcast.campaigns import CampaignService
 from bot.broadcast.clock import Clock, QuietHours, system_clock
 from bot.broadcast.ledger import DeliveryLedger
 from bot.broadcast.scheduler import PushScheduler
-from bot.broadcast.sender import Broadcaster, PushTransport
+from bot.broadcast.sender import Broadcaster
 from bot.config import Settings
+from bot.core.transport import Transport
 
 
 def build_campaign_service(settings: Settings, sessions: async_sessionmaker, *,
@@ -23,7 +24,7 @@ def build_campaign_service(settings: Settings, sessions: async_sessionmaker, *,
                            timezone=settings.push_timezone, clock=clock)
 
 
-def build_broadcaster(settings: Settings, service: CampaignService, transport: PushTransport, *,
+def build_broadcaster(settings: Settings, service: CampaignService, transport: Transport, *,
                       on_blocked: Callable[[int], Awaitable[None]] | None = None,
                       clock: Clock = system_clock) -> Broadcaster:
     ledger = DeliveryLedger(service._sessions, settings.default_language)
@@ -35,15 +36,13 @@ def build_broadcaster(settings: Settings, service: CampaignService, transport: P
         reclaim_after=settings.push_reclaim_seconds, on_blocked=on_blocked, clock=clock)
 
 
-def build_push_scheduler(settings: Settings, sessions: async_sessionmaker, bot: Any, *,
+def build_push_scheduler(settings: Settings, sessions: async_sessionmaker, transport: Transport, *,
                          surveys: Any = None, content: Any = None,
                          on_blocked: Callable[[int], Awaitable[None]] | None = None,
                          clock: Clock = system_clock) -> PushScheduler:
-    from bot.broadcast.telegram import TelegramTransport
-
     service = build_campaign_service(settings, sessions, surveys=surveys, content=content,
                                      clock=clock)
-    broadcaster = build_broadcaster(settings, service, TelegramTransport(bot),
+    broadcaster = build_broadcaster(settings, service, transport,
                                     on_blocked=on_blocked, clock=clock)
     return PushScheduler(service, broadcaster, sync_seconds=settings.push_sync_seconds,
                          timezone=settings.push_timezone)

@@ -1,0 +1,1 @@
+"""Channel adapters: everything that knows a messenger's API lives below here."""
