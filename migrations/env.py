@@ -40,7 +40,7 @@ async def run_migrations_online() -> None:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
             await connection.commit()
-    finally:  # a migration that refuses (006_contacts' downgrade) must not leak the connection
+    finally:  # a migration that refuses (007_contacts' downgrade) must not leak the connection
         await engine.dispose()
 
 

@@ -87,13 +87,13 @@ def _sql(url: str, *statements: str) -> list[list[tuple]]:
 
 def _contacts_move(url: str) -> None:
     """Telegram ids move to contacts and back, and nothing else about the people changes."""
-    upgrade(url, "005")
+    upgrade(url, "006_answer_details")
     _sql(url, "INSERT INTO users (id, tg_user_id, language, created_on, last_seen_on, blocked, "
               "survey_pushes, pushes_muted) VALUES "
               "(1, 5000000001, 'uk', '2026-01-02', '2026-11-30', false, true, false), "
               "(2, 7123456789, NULL, '2026-03-04', '2026-12-01', true, false, false)",
          "INSERT INTO topic_subscriptions (user_id, topic) VALUES (2, 'general')")
-    upgrade(url, "006_contacts")
+    upgrade(url, "007_contacts")
     contacts, users, topics = _sql(
         url, "SELECT channel, address, user_id FROM contacts ORDER BY user_id",
         "SELECT id, language, blocked FROM users ORDER BY id",
@@ -101,7 +101,7 @@ def _contacts_move(url: str) -> None:
     assert topics == [(2, "general")]
     assert contacts == [("telegram", "5000000001", 1), ("telegram", "7123456789", 2)]
     assert [(i, lang, bool(b)) for i, lang, b in users] == [(1, "uk", False), (2, None, True)]
-    downgrade(url, "005")
+    downgrade(url, "006_answer_details")
     users, topics = _sql(url, "SELECT id, tg_user_id FROM users ORDER BY id",
                          "SELECT user_id, topic FROM topic_subscriptions")
     assert users == [(1, 5000000001), (2, 7123456789)]
@@ -114,7 +114,7 @@ def _contacts_move(url: str) -> None:
               "pushes_muted) VALUES (3, 'pl', '2026-12-07', '2026-12-07', false, false, false)",
          "INSERT INTO contacts (channel, address, user_id) VALUES ('signal', '+48500100200', 3)")
     with pytest.raises(RuntimeError, match="1 people"):
-        downgrade(url, "005")
+        downgrade(url, "006_answer_details")
     (count,) = _sql(url, "SELECT count(*) FROM contacts")
     assert count == [(3,)]
 

@@ -11,16 +11,16 @@ ticket, subscription, delivery and contact of everyone. SQLite 3.35+ drops and a
 in place instead; for the same reason a downgraded SQLite `users.tg_user_id` stays nullable
 (only a rebuild could change that), which the unique index and the code do not mind.
 
-Revision ID: 006_contacts
-Revises: 005
+Revision ID: 007_contacts
+Revises: 006_answer_details
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "006_contacts"
-down_revision = "005"
+revision = "007_contacts"
+down_revision = "006_answer_details"
 branch_labels = None
 depends_on = None
 
