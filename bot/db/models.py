@@ -401,3 +401,36 @@ class StaffPostRemoval(Base):
     kind: Mapped[str] = mapped_column(String(5))  # "text" | "photo" | "reply" (a staff member's)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# ---------------------------------------------------------------- Signal
+#
+# Until people become contacts (channel, address) behind an internal id (the core refactor),
+# a Signal person is a `users` row whose `tg_user_id` is the negative of their contact id:
+# Telegram user ids are positive, so the two never meet, and every service keyed by
+# `tg_user_id` (tickets, preferences, erasure, retention) serves Signal unchanged.
+
+
+class SignalContact(Base):
+    """A Signal address the bot talks to and where that person is in the conversation."""
+
+    __tablename__ = "signal_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The ACI (UUID) when Signal gave one, else the phone number: what `send` is addressed to.
+    address: Mapped[str] = mapped_column(String(64), unique=True)
+    screen: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The newest message handled (sender's timestamp, ms): a message replayed after a
+    # reconnect is not answered twice.
+    last_timestamp: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignalCursor(Base):
+    """The id of the last daemon event handled, sent back as Last-Event-ID to resume."""
+
+    __tablename__ = "signal_cursor"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

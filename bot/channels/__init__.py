@@ -1,0 +1,1 @@
+"""Channels other than Telegram. Each talks to the same domain services in bot/."""
