@@ -383,17 +383,20 @@ class TicketService:
                 .where(TicketMessage.staff_chat_message_id == staff_chat_message_id).limit(1))
 
     # ------------------------------------------------------------ delivery of replies
-    async def claim_pending(self, limit: int = 20) -> list[PendingReply]:
+    async def claim_pending(self, limit: int = 20, channel: str = "telegram") -> list[PendingReply]:
         """Claim staff replies waiting for delivery (pending -> sending), oldest first.
 
-        The claim is a conditional UPDATE, so two couriers never deliver the same reply."""
+        The claim is a conditional UPDATE, so two couriers never deliver the same reply.
+        Each channel's courier claims its own people's replies: Signal people have negative
+        keys (bot/db/models.py, SignalContact)."""
+        person = User.tg_user_id < 0 if channel == "signal" else User.tg_user_id > 0
         async with self._sessions() as session:
             rows = (await session.execute(
                 select(TicketMessage.id, Ticket.id, User.tg_user_id, Ticket.lang,
                        TicketMessage.text)
                 .join(Ticket, Ticket.id == TicketMessage.ticket_id)
                 .join(User, User.id == Ticket.user_id)
-                .where(TicketMessage.delivery == "pending")
+                .where(TicketMessage.delivery == "pending", person)
                 .order_by(TicketMessage.id).limit(limit))).all()
             claimed = []
             for message_id, number, tg_user_id, lang, text in rows:

@@ -1,0 +1,175 @@
+"""The Signal channel as a process (or a part of one): events in, replies and staff replies out.
+
+Events are handled one at a time, in the daemon's order, so one person's messages are
+answered in the order they were written; the id of each handled event is stored, so a
+restart resumes after it (Last-Event-ID) and nothing that arrived meanwhile is lost. A
+message the daemon replays anyway (an unknown id replays its whole buffer) is recognised
+by its timestamp and not answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.channels.signal import texts as tx
+from bot.channels.signal.contacts import SignalContacts
+from bot.channels.signal.conversation import Conversation
+from bot.channels.signal.conversation import Settings as ConversationSettings
+from bot.channels.signal.envelope import parse
+from bot.channels.signal.formatting import Styled
+from bot.channels.signal.rpc import (
+    RATE_LIMITED,
+    UNREGISTERED,
+    EventStream,
+    SignalRpc,
+    SseEvent,
+    decode_event,
+)
+from bot.channels.signal.transport import SignalTransport
+from bot.config import Settings
+from bot.content.service import ContentStore
+from bot.db.models import SignalContact, User, utcnow
+from bot.feedback.service import TicketLimits, TicketService
+from bot.privacy.erasure import UserErasure
+from bot.users import UserDirectory
+from bot.users_prefs import PushPreferences
+
+log = logging.getLogger(__name__)
+
+
+class SignalChannel:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker, content: ContentStore,
+                 *, rpc: SignalRpc | None = None, retry_min_delay: float = 1.0) -> None:
+        if not settings.signal_rpc_url and rpc is None:
+            raise ValueError("SIGNAL_RPC_URL is not set")
+        self.settings = settings
+        self.account = settings.signal_account or "default"
+        self.rpc = rpc or SignalRpc(settings.signal_rpc_url or "", settings.signal_account)
+        self.transport = SignalTransport(self.rpc, retry_seconds=settings.signal_retry_seconds,
+                                         max_attempts=settings.signal_max_attempts)
+        self.sessions = sessions
+        self.contacts = SignalContacts(sessions)
+        self.users = UserDirectory(sessions)
+        self.tickets = TicketService(sessions, TicketLimits(settings.tickets_per_hour,
+                                                            settings.tickets_per_day))
+        erasure = UserErasure(self.users, self.tickets, storage=self.contacts,
+                              staff_chat_id=settings.staff_chat_id)
+        self.conversation = Conversation(
+            self.contacts, self.users, content, self.tickets, PushPreferences(sessions), erasure,
+            ConversationSettings(account=settings.signal_account,
+                                 retention_months=settings.retention_inactive_months,
+                                 ticket_months=settings.ticket_retention_months))
+        self.retry_min_delay = retry_min_delay
+        self.stream: EventStream | None = None
+        self.handled = 0
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._reply_wait = 0.0
+
+    # ------------------------------------------------------------ life
+    async def start(self) -> None:
+        await self.tickets.requeue_interrupted()
+        await self.prune_orphans()
+        cursor = await self.contacts.cursor(self.account)
+        self.stream = EventStream(self.rpc, self._on_event, last_event_id=cursor,
+                                  min_delay=self.retry_min_delay)
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self.stream.run(self._stop), name="signal-events"),
+                       asyncio.create_task(self.transport.run(self._stop), name="signal-retries"),
+                       asyncio.create_task(self._courier(), name="signal-replies")]
+        log.info("signal channel started")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        await self.rpc.close()
+        log.info("signal channel stopped")
+
+    async def run_forever(self) -> None:
+        await self.start()
+        try:
+            await self._stop.wait()
+        finally:
+            await self.stop()
+
+    # ------------------------------------------------------------ incoming
+    async def _on_event(self, event: SseEvent) -> None:
+        payload = decode_event(event)
+        incoming = parse(payload) if payload else None
+        if incoming is not None:
+            try:
+                replies = await self.conversation.handle(incoming)
+            except Exception:
+                log.exception("signal message not handled")
+                replies = [Styled().add(tx.t(tx.SOMETHING_WRONG, "en"))]
+            for reply in replies:
+                await self.transport.send(incoming.address, reply)
+            if replies and incoming.kind == "text":
+                await self.rpc.send_receipt(incoming.address, incoming.timestamp)
+            self.handled += 1
+        if event.id is not None:
+            await self.contacts.set_cursor(self.account, event.id)
+
+    # ------------------------------------------------------------ staff replies
+    async def deliver_replies(self) -> int:
+        """Deliver the staff replies waiting for Signal people; how many went out."""
+        delivered = 0
+        for reply in await self.tickets.claim_pending(channel="signal"):
+            address = await self.contacts.address_of(reply.tg_user_id)
+            if address is None:
+                await self.tickets.mark_failed(reply.message_id)
+                continue
+            message = Styled().add(tx.t(tx.STAFF_REPLY, reply.lang, number=reply.ticket_number),
+                                   "BOLD").add("\n\n" + reply.text)
+            outcome = await self.transport.send(address, message, queue=False)
+            if outcome.ok:
+                await self.tickets.mark_delivered(reply.message_id)
+                delivered += 1
+            elif outcome.status == RATE_LIMITED or outcome.temporary:
+                await self.tickets.release(reply.message_id)
+                self._reply_wait = outcome.retry_after or self.settings.signal_retry_seconds
+                log.info("signal staff reply postponed: %s", outcome.status)
+                break
+            else:
+                await self.tickets.mark_failed(reply.message_id)
+                if outcome.status == UNREGISTERED:
+                    await self.users.set_blocked(reply.tg_user_id, True)
+                log.warning("signal staff reply not delivered: %s", outcome.status)
+        if delivered:
+            log.info("signal staff replies delivered: %s", delivered)
+        return delivered
+
+    async def _courier(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.deliver_replies()
+            except Exception:
+                log.exception("signal staff replies: delivery round failed")
+            wait, self._reply_wait = max(self.settings.feedback_poll_seconds, self._reply_wait), 0.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=wait)
+
+    # ------------------------------------------------------------ housekeeping
+    async def prune_orphans(self, grace: dt.timedelta = dt.timedelta(hours=1)) -> int:
+        """Contacts whose person was erased by another process (the retention purge of the
+        Telegram process erases the `users` row only): their address goes too."""
+        async with self.sessions() as session:
+            keys = set((await session.scalars(select(User.tg_user_id).where(User.tg_user_id < 0))).all())
+            rows = (await session.execute(select(SignalContact.id, SignalContact.updated_at))).all()
+            orphans = [cid for cid, updated in rows
+                       if -cid not in keys and updated < utcnow() - grace]
+            if orphans:
+                await session.execute(delete(SignalContact).where(SignalContact.id.in_(orphans)))
+                await session.commit()
+        return len(orphans)
