@@ -1,0 +1,242 @@
+"""The Signal channel end to end: the real conversation, database and HTTP client against the
+fake signal-cli daemon on 127.0.0.1 (bot/fake_signal)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels.signal.runner import SignalChannel
+from bot.config import PROJECT_ROOT, Settings
+from bot.content.service import ContentStore
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import SignalContact, User
+from bot.fake_signal import FakeSignalDaemon
+
+OLENA_NUMBER = "+48601234567"
+
+
+def make_settings(db_path, daemon: FakeSignalDaemon, **overrides) -> Settings:
+    values = {"database_url": f"sqlite+aiosqlite:///{db_path}",
+              "content_dir": PROJECT_ROOT / "content", "content_refresh_seconds": 0.0,
+              "signal_rpc_url": daemon.base_url, "signal_account": daemon.account,
+              "feedback_poll_seconds": 0.2, "signal_retry_seconds": 0.2, "log_level": "INFO"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+class Harness:
+    def __init__(self, daemon: FakeSignalDaemon, db_path) -> None:
+        self.daemon, self.db_path = daemon, db_path
+        self.engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
+        self.sessions = create_session_factory(self.engine)
+        self.channel: SignalChannel | None = None
+
+    async def start(self) -> SignalChannel:
+        content = ContentStore(self.sessions, refresh_seconds=0.0)
+        await content.reload()
+        self.channel = SignalChannel(make_settings(self.db_path, self.daemon), self.sessions,
+                                     content, retry_min_delay=0.05)
+        await self.channel.start()
+        return self.channel
+
+    async def stop(self) -> None:
+        if self.channel is not None:
+            await self.channel.stop()
+            self.channel = None
+
+    async def say(self, person, text: str) -> list[str]:
+        """Send `text` as `person`; the bot's replies to it, in order."""
+        assert self.channel is not None
+        before = len(self.daemon.sent_to(person.uuid))
+        target = self.channel.handled + 1
+        await self.daemon.inject(person, text)
+        async with asyncio.timeout(20):
+            while self.channel.handled < target:
+                await asyncio.sleep(0.01)
+        return [m.message for m in self.daemon.sent_to(person.uuid)[before:]]
+
+
+@pytest.fixture
+async def harness(db_path):
+    async with FakeSignalDaemon() as daemon:
+        h = Harness(daemon, db_path)
+        await h.start()
+        yield h
+        await h.stop()
+        await h.engine.dispose()
+
+
+def option(reply: str, label: str) -> str:
+    """The number in front of the line that contains `label`."""
+    for line in reply.splitlines():
+        found = re.match(r"^(\d+)\. (.*)$", line)
+        if found and label in found.group(2):
+            return found.group(1)
+    raise AssertionError(f"no option {label!r} in:\n{reply}")
+
+
+async def test_first_contact_offers_three_languages_then_the_menu(harness):
+    olena = harness.daemon.person(OLENA_NUMBER)
+    [picker] = await harness.say(olena, "Добрий день")
+    assert "1. polski" in picker and "2. українська" in picker and "3. English" in picker
+    [menu] = await harness.say(olena, "2")
+    assert "Робота" in menu and "Житло" in menu and "Напишіть нам" in menu
+    assert "0. 🏠" in menu
+    # The menu is in Ukrainian from now on, and so is /help.
+    [help_text, _menu] = await harness.say(olena, "/help")
+    assert "0" in help_text and "/privacy" in help_text
+
+
+async def test_menu_navigation_answer_and_home(harness):
+    person = harness.daemon.person("+48601000001")
+    await harness.say(person, "/start")
+    [menu] = await harness.say(person, "3")  # English
+    [section] = await harness.say(person, option(menu, "Work"))
+    assert "Work" in section and "Back" in section
+    [sub] = await harness.say(person, option(section, "Legal work"))
+    [answer] = await harness.say(person, option(sub, "Who may work"))
+    assert "praca.gov.pl" in answer and "Checked on" in answer and "Helpful" in answer
+    styles = harness.daemon.sent_to(person.uuid)[-1].text_style
+    assert any(s.endswith(":BOLD") for s in styles)
+    [thanks] = await harness.say(person, option(answer, "Helpful"))
+    assert "Thank you" in thanks
+    [share] = await harness.say(person, option(answer, "Share"))
+    assert "https://signal.me/#p/+48500000000" in share and "work-who-may-work" in share
+    [home] = await harness.say(person, "0")
+    assert "Work" in home and "Housing" in home
+    [unknown] = await harness.say(person, "77")
+    assert "no option 77" in unknown
+
+
+async def test_search_in_the_persons_words(harness):
+    person = harness.daemon.person("+48601000002")
+    await harness.say(person, "/start")
+    await harness.say(person, "1")  # polski
+    [results] = await harness.say(person, "karta pobytu")
+    assert "«karta pobytu»" in results
+    first = re.search(r"^1\. (.+)$", results, re.M)
+    assert first is not None
+    [answer] = await harness.say(person, "1")
+    assert first.group(1) in answer and "Sprawdzono" in answer
+
+
+async def test_crisis_message_gets_the_card_first_everywhere(harness):
+    person = harness.daemon.person("+48601000003")
+    # Before any language was chosen: the card first, in the language of the letters.
+    replies = await harness.say(person, "не хочу жити")
+    assert len(replies) == 2 and "116 123" in replies[0] and "1. polski" in replies[1]
+    await harness.say(person, "2")
+    replies = await harness.say(person, "я не хочу більше жити")
+    assert "116 123" in replies[0] and len(replies) == 2
+    # While writing to staff, too: the card, then the draft to check.
+    [menu] = await harness.say(person, "0")
+    await harness.say(person, option(menu, "Напишіть нам"))
+    replies = await harness.say(person, "чоловік мене б'є, що робити")
+    assert len(replies) == 2 and "112" in replies[0] and "🆘" in replies[0]
+    assert "чоловік мене б'є" in replies[1] and "🆘" not in replies[1]
+    # A crisis text is not recorded as a content gap.
+    async with harness.sessions() as session:
+        from bot.db.models import ContentGap
+        gaps = (await session.scalars(select(ContentGap.query))).all()
+    assert not any("жити" in gap for gap in gaps)
+
+
+async def test_ticket_and_staff_reply_come_back_in_signal(harness):
+    person = harness.daemon.person("+48601000004")
+    await harness.say(person, "/start")
+    [menu] = await harness.say(person, "3")
+    [prompt] = await harness.say(person, option(menu, "Write to us"))
+    assert "one message" in prompt
+    [check] = await harness.say(person, "My landlord keeps my deposit. What can I do?")
+    assert "landlord" in check
+    [done] = await harness.say(person, option(check, "Send"))
+    number = int(re.search(r"ticket #(\d+)", done).group(1))
+    ticket = await harness.channel.tickets.get(number)
+    assert ticket is not None and ticket.lang == "en"
+    sent_before = len(harness.daemon.sent_to(person.uuid))
+    await harness.channel.tickets.reply(number, "Please bring the contract to us.", "staff@example.org")
+    messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
+    assert f"ticket #{number}" in messages[-1].message
+    assert "bring the contract" in messages[-1].message
+    [mydata] = await harness.say(person, "/mydata")
+    assert f"ticket #{number}: staff replied" in mydata
+
+
+async def test_delete_erases_the_person_and_the_address(harness):
+    person = harness.daemon.person("+48601000005")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    [confirm] = await harness.say(person, "/delete")
+    [deleted] = await harness.say(person, option(confirm, "Yes, delete"))
+    assert "Deleted" in deleted
+    async with harness.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(SignalContact)
+                                    .where(SignalContact.address == person.uuid)) == 0
+        assert await session.scalar(select(func.count()).select_from(User)
+                                    .where(User.tg_user_id < 0)) == 0
+    # Writing again starts afresh: the language is asked again.
+    [picker] = await harness.say(person, "hello")
+    assert "1. polski" in picker
+
+
+async def test_restart_resumes_after_the_last_event(harness):
+    person = harness.daemon.person("+48601000006")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    [section] = await harness.say(person, "1")
+    await harness.stop()
+    # Written while the bot was down, and the daemon's stream dropped as in a restart.
+    await harness.daemon.inject(person, option(section, "Back"))
+    await harness.daemon.drop_connections()
+    sent_before = len(harness.daemon.sent_to(person.uuid))
+    channel = await harness.start()
+    messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
+    assert "Housing" in messages[-1].message  # the Back of the screen before the restart
+    assert harness.daemon.last_event_ids[-1] == "3"
+    await asyncio.sleep(0.3)
+    assert len(harness.daemon.sent_to(person.uuid)) == sent_before + 1  # nothing answered twice
+    # A daemon that forgot the id replays its buffer; nothing is answered again.
+    await harness.daemon.drop_connections()
+    async with asyncio.timeout(10):
+        while harness.daemon.connections < 3 or channel.stream is None or not channel.stream.connected.is_set():
+            await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)
+    assert len(harness.daemon.sent_to(person.uuid)) == sent_before + 1
+
+
+@pytest.mark.parametrize("kind", ["rate_limit", "captcha"])
+async def test_rate_limited_send_is_retried_later(harness, kind):
+    person = harness.daemon.person("+48601000007")
+    await harness.say(person, "/start")
+    harness.daemon.fail_next(person.uuid, 2, kind, retry_after=0.2)
+    assert await harness.say(person, "3") == []  # refused: nothing arrived yet
+    messages = await harness.daemon.wait_sent(person.uuid, 2)
+    assert "Work" in messages[-1].message
+    [section] = await harness.say(person, "1")
+    assert "Work" in section  # later messages still come, in order
+
+
+async def test_logs_hold_no_numbers_uuids_or_texts(harness, caplog):
+    caplog.set_level(logging.DEBUG)
+    person = harness.daemon.person("+48601000008")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    await harness.say(person, "I want to kill myself")
+    [menu] = await harness.say(person, "0")
+    await harness.say(person, option(menu, "Write to us"))
+    check = (await harness.say(person, "Secret question about rent"))[-1]
+    await harness.say(person, option(check, "Send"))
+    harness.daemon.fail_next(person.uuid, 1, "rate_limit", retry_after=0.1)
+    await harness.say(person, "karta pobytu")
+    await harness.daemon.wait_sent(person.uuid, len(harness.daemon.sent_to(person.uuid)) + 1)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "signal crisis card sent" in logged and "signal ticket opened" in logged
+    for secret in (person.number, person.uuid, "kill myself", "Secret question", "karta"):
+        assert secret not in logged
+    assert not re.search(r"\+?\d{9,}", logged)
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", logged)
