@@ -114,7 +114,7 @@ class SignalChannel:
                 log.exception("signal message not handled")
                 replies = [Styled().add(tx.t(tx.SOMETHING_WRONG, "en"))]
             for reply in replies:
-                await self.transport.send(incoming.address, reply)
+                await self.transport.send_styled(incoming.address, reply)
             if replies and incoming.kind == "text":
                 await self.rpc.send_receipt(incoming.address, incoming.timestamp)
             self.handled += 1
@@ -132,7 +132,7 @@ class SignalChannel:
                 continue
             message = Styled().add(tx.t(tx.STAFF_REPLY, reply.lang, number=reply.ticket_number),
                                    "BOLD").add("\n\n" + reply.text)
-            outcome = await self.transport.send(address, message, queue=False)
+            outcome = await self.transport.send_styled(address, message, queue=False)
             if outcome.ok:
                 await self.tickets.mark_delivered(reply.message_id)
                 delivered += 1

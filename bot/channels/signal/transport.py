@@ -1,7 +1,10 @@
 """Sending to Signal people, with an outcome and retries after Signal's rate limit.
 
-`Transport` is the small protocol the conversation and the staff-reply courier need; it is
-local until the core's transport protocol lands, and SignalTransport then implements that.
+SignalTransport implements the core's `Transport` (bot/core/transport.py): `send(contact,
+message)` renders the core markup and buttons as Signal text and numbered lines and answers
+with the core's outcome (Sent, Blocked, RetryAfter, Failed); campaigns and couriers that go
+through the TransportRegistry reach Signal people with it. The conversation uses
+`send_styled`, which also queues a refused message and retries it itself.
 
 A send refused by a rate limit (RateLimitException, or "proof required": a captcha the
 operator must solve) or by a network failure is queued and tried again after the time
@@ -19,15 +22,36 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.channels.signal.formatting import Styled
-from bot.channels.signal.rpc import FAILED, RATE_LIMITED, SendOutcome, SignalRpc
+from bot.channels.signal.formatting import Styled, from_html
+from bot.channels.signal.rpc import FAILED, RATE_LIMITED, SENT, UNREGISTERED, SendOutcome, SignalRpc
+from bot.core import transport as core
 
 log = logging.getLogger(__name__)
 QUEUED = "queued"
 
 
-class Transport(Protocol):
-    async def send(self, address: str, message: Styled, *, queue: bool = True) -> SendOutcome: ...
+class StyledTransport(Protocol):
+    async def send_styled(self, address: str, message: Styled, *,
+                          queue: bool = True) -> SendOutcome: ...
+
+
+def render(message: core.OutgoingMessage) -> Styled:
+    """Core markup as Signal text; buttons become numbered lines (Signal has none)."""
+    out = from_html(message.text)
+    for i, button in enumerate(message.buttons, 1):
+        out.line(f"{i}. {button.label}")
+    return out
+
+
+def to_core(outcome: SendOutcome, default_retry: float) -> core.SendOutcome:
+    if outcome.status == SENT:
+        return core.Sent()
+    if outcome.status == UNREGISTERED:
+        return core.Blocked("unregistered or blocked")
+    if outcome.status == RATE_LIMITED:
+        return core.RetryAfter(outcome.retry_after if outcome.retry_after is not None
+                               else default_retry, "rate limited")
+    return core.Failed("signal send failed", temporary=outcome.temporary)
 
 
 @dataclass
@@ -38,6 +62,8 @@ class _Pending:
 
 
 class SignalTransport:
+    channel = core.SIGNAL
+
     def __init__(self, rpc: SignalRpc, *, retry_seconds: float = 60.0, max_attempts: int = 8,
                  clock=time.monotonic) -> None:
         self.rpc = rpc
@@ -60,7 +86,16 @@ class SignalTransport:
     def _retryable(outcome: SendOutcome) -> bool:
         return outcome.status == RATE_LIMITED or (outcome.status == FAILED and outcome.temporary)
 
-    async def send(self, address: str, message: Styled, *, queue: bool = True) -> SendOutcome:
+    async def send(self, contact: core.Contact, message: core.OutgoingMessage) -> core.SendOutcome:
+        """The core protocol: one try, the outcome in the core's terms (the caller retries)."""
+        outcome = await self.send_styled(contact.address, render(message), queue=False)
+        return to_core(outcome, self.retry_seconds)
+
+    async def close(self) -> None:
+        await self.rpc.close()
+
+    async def send_styled(self, address: str, message: Styled, *,
+                          queue: bool = True) -> SendOutcome:
         """Send now; with `queue`, a retryable refusal is queued and QUEUED returned."""
         if queue and self._queues.get(address):
             self._queues[address].append(_Pending(message, 0, 0.0))

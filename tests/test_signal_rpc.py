@@ -1,0 +1,66 @@
+"""The signal-cli client and SignalTransport against the fake daemon: outcomes in the core's
+terms, SSE parsing and resume."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.channels.signal.rpc import EventStream, SignalRpc, decode_event
+from bot.channels.signal.transport import SignalTransport
+from bot.core.transport import Blocked, Button, Contact, OutgoingMessage, RetryAfter, Sent, Transport
+from bot.fake_signal import FakeSignalDaemon
+
+UUID = "0d6f3c1e-2b6a-4f43-9a59-2c1f1f0e8b11"
+
+
+async def test_core_transport_outcomes():
+    async with FakeSignalDaemon() as daemon:
+        transport = SignalTransport(SignalRpc(daemon.base_url, daemon.account), retry_seconds=30)
+        assert isinstance(transport, Transport)
+        contact = Contact("signal", UUID)
+        message = OutgoingMessage("<b>Nowe</b> informacje: <a href=\"https://gdansk.pl\">gdansk.pl</a>",
+                                  (Button("📖 Read more", "faq", "work"),))
+        assert await transport.send(contact, message) == Sent()
+        [sent] = daemon.sent_to(UUID)
+        assert sent.message == "Nowe informacje: https://gdansk.pl\n1. 📖 Read more"
+        assert sent.text_style == ["0:4:BOLD"]
+        daemon.fail_next(UUID, 1, "rate_limit", retry_after=12)
+        assert await transport.send(contact, message) == RetryAfter(12, "rate limited")
+        daemon.fail_next(UUID, 1, "captcha", retry_after=None)
+        assert await transport.send(contact, message) == RetryAfter(30, "rate limited")
+        daemon.fail_next(UUID, 1, "unregistered")
+        assert isinstance(await transport.send(contact, message), Blocked)
+        daemon.fail_next(UUID, 1, "network")
+        failed = await transport.send(contact, message)
+        assert failed.temporary
+        await transport.close()
+
+
+async def test_stream_resumes_with_last_event_id():
+    async with FakeSignalDaemon() as daemon:
+        person = daemon.person("+48601999999")
+        for text in ("one", "two", "three"):
+            await daemon.inject(person, text)
+        seen: list[str] = []
+        rpc = SignalRpc(daemon.base_url, daemon.account)
+
+        async def on_event(event):
+            seen.append(decode_event(event)["envelope"]["dataMessage"]["message"])
+
+        stream = EventStream(rpc, on_event, last_event_id="1", min_delay=0.05)
+        stop = asyncio.Event()
+        task = asyncio.create_task(stream.run(stop))
+        async with asyncio.timeout(10):
+            while len(seen) < 2:  # noqa: ASYNC110 - filled by the stream task
+                await asyncio.sleep(0.01)
+        assert seen == ["two", "three"] and daemon.last_event_ids == ["1"]
+        await daemon.drop_connections()
+        await daemon.inject(person, "four")
+        async with asyncio.timeout(10):
+            while len(seen) < 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert seen == ["two", "three", "four"] and daemon.last_event_ids[-1] == "3"
+        stop.set()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await rpc.close()
