@@ -64,3 +64,13 @@ async def test_stream_resumes_with_last_event_id():
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await rpc.close()
+
+
+def test_every_signal_string_is_translated():
+    from bot.channels.signal import texts as tx
+
+    msgids = [v for k, v in vars(tx).items() if k.isupper() and isinstance(v, str)
+              and k != "LOCALES_DIR" and v not in (tx.ON, tx.OFF)]
+    for lang in ("pl", "uk"):
+        missing = [m for m in msgids if tx.t(m, lang) == m]
+        assert not missing, (lang, missing)
