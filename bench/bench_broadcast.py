@@ -83,7 +83,7 @@ async def prepare_db(path: Path, recipients: int) -> str:
 
 async def send_once(url: str, api_base: str, rate: float) -> tuple[float, int]:
     from bot.broadcast.setup import build_broadcaster, build_campaign_service
-    from bot.broadcast.telegram import TelegramTransport
+    from bot.channels.telegram.transport import TelegramTransport
     from bot.config import Settings
     from bot.db.engine import create_engine, create_session_factory
     from bot.factory import build_bot

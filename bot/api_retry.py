@@ -15,7 +15,8 @@ queries older than about 15 s); after that the error goes to the caller as befor
   aiogram-dialog takes as done.
 - getUpdates is left alone: aiogram's polling has its own backoff.
 
-Pushes (bot/broadcast/telegram.py) do not go through aiogram and have their own retries.
+Pushes and staff replies (bot/channels/telegram/transport.py) do not go through aiogram and
+have their own retries.
 """
 
 from __future__ import annotations

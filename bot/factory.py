@@ -204,8 +204,8 @@ def build_pushes(settings: Settings, sessions: async_sessionmaker, content: Cont
     directory, which also drops its cached copy."""
     from bot.broadcast.setup import build_push_scheduler
 
-    async def on_blocked(tg_user_id: int) -> None:
-        await users.set_blocked(tg_user_id, True)
+    async def on_blocked(user_id: int) -> None:
+        await users.mark_blocked(user_id)
 
     return build_push_scheduler(settings, sessions, bot, surveys=surveys, content=content,
                                 on_blocked=on_blocked)

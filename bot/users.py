@@ -36,6 +36,7 @@ def _today() -> dt.date:
 @dataclass(frozen=True)
 class UserInfo:
     tg_user_id: int
+    user_id: int
     language: str | None  # None until chosen (or settled by a pl/uk/en client)
     first_contact: dt.date
     last_contact: dt.date
@@ -52,7 +53,7 @@ def client_language(code: str | None) -> str | None:
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.tg_user_id, user.language, user.created_on, user.last_seen_on,
+    return UserInfo(user.tg_user_id, user.id, user.language, user.created_on, user.last_seen_on,
                     user.blocked, bool(user.survey_pushes))
 
 
@@ -127,6 +128,17 @@ class UserDirectory:
             user = await self._get(session, tg_user_id)
             if user is not None and user.blocked != blocked:
                 user.blocked = blocked
+                await session.commit()
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """A channel said this person (by internal id) blocked the bot."""
+        for key, info in list(self._cache.items()):
+            if info.user_id == user_id:
+                self._cache.pop(key, None)
+        async with self._sessions() as session:
+            user = await session.get(User, user_id)
+            if user is not None and not user.blocked:
+                user.blocked = True
                 await session.commit()
 
     async def describe(self, tg_user_id: int) -> UserInfo | None:

@@ -1,4 +1,4 @@
-"""Buttons inside scheduled pushes ("push:<action>:<value>", see bot/broadcast/telegram.py).
+"""Buttons inside scheduled pushes ("push:<action>:<value>", see bot/channels/telegram/transport.py).
 
 A push is not a dialog message, so its buttons carry no dialog intent: this router, included
 before the dialogs, opens the right dialog whatever state the person's stack is in. The push
@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 
 from bot.broadcast.render import ACTION_FAQ, ACTION_SURVEY
-from bot.broadcast.telegram import CALLBACK_PREFIX
+from bot.channels.telegram.transport import CALLBACK_PREFIX
 from bot.content.service import ContentStore
 from dialogs.faq.open import open_faq_node, open_menu
 from dialogs.survey.dialog import open_survey_wave, parse_wave_id

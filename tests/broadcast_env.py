@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.broadcast.campaigns import CampaignService
 from bot.broadcast.sender import Broadcaster
 from bot.broadcast.setup import build_broadcaster, build_campaign_service
-from bot.broadcast.telegram import TelegramTransport
+from bot.channels.telegram.transport import TelegramTransport
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Delivery, TopicSubscription, User

@@ -53,7 +53,7 @@ texts = st.one_of(
 )
 junk_args = st.one_of(short_texts, st.sampled_from(["work", "../../etc", "w:housing", "t:x"]),
                       long_texts)
-# Push buttons carry "push:<action>:<value>" (bot/broadcast/telegram.py).
+# Push buttons carry "push:<action>:<value>" (bot/channels/telegram/transport.py).
 push_junk = st.builds(
     lambda action, value: f"push:{action}:{value}",
     st.sampled_from(["survey", "faq", "", "x"]),

@@ -23,6 +23,7 @@ Exactly-once policy:
 * On PostgreSQL rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, so two processes
   working one campaign split it without duplicates. SQLite serialises writers.
 
-The domain side (this package, except `telegram.py`) knows nothing about Telegram: it renders
-`Push` objects (text and buttons as plain data) and hands them to a `PushTransport`.
+This package knows nothing about Telegram: it renders `Push` objects (core `OutgoingMessage`s:
+text and buttons as plain data) and hands them to a core `Transport`, which the composition
+root picks per channel (bot/channels/telegram/transport.py for Telegram).
 """

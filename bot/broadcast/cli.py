@@ -124,7 +124,7 @@ class _Env:
     async def send(self, campaign_id: int, reclaim_after: float | None) -> int:
         from bot.broadcast.clock import system_clock, to_utc_naive
         from bot.broadcast.setup import build_broadcaster
-        from bot.broadcast.telegram import TelegramTransport
+        from bot.channels.telegram.transport import TelegramTransport
         from bot.factory import build_bot
 
         assert self.settings.bot_token is not None

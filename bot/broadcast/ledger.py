@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.transport import TELEGRAM, Contact
 from bot.db.models import (
     Campaign,
     Delivery,
@@ -33,7 +34,7 @@ OUTCOMES = ("sent", "failed", "blocked")
 @dataclass(frozen=True)
 class Recipient:
     user_id: int
-    tg_user_id: int
+    contact: Contact
     language: str | None
     attempts: int
 
@@ -129,7 +130,8 @@ class DeliveryLedger:
                     .where(Delivery.campaign_id == campaign_id,
                            Delivery.user_id.in_(ids)))).all()
                 await session.commit()
-            return [Recipient(*row) for row in rows]
+            return [Recipient(uid, Contact(TELEGRAM, str(tg)), lang, attempts)
+                    for uid, tg, lang, attempts in rows]
 
     async def record(self, campaign_id: int, outcomes: list[Outcome]) -> None:
         """Write final outcomes; a blocked recipient is marked blocked in `users` as well."""

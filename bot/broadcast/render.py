@@ -2,16 +2,17 @@
 
 Survey invitation and reminder texts are gettext msgids (translated in locales/*/bot.po);
 an announcement's text is given by staff per language and sent as plain text (escaped).
-Buttons carry an action and a value; the Telegram edge turns them into callback data.
+Buttons carry an action and a value; each channel shows them its own way (Telegram: inline
+buttons with callback data). A push is a core `OutgoingMessage` (bot/core/transport.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from bot.config import LANGUAGES
+from bot.core.transport import Button, OutgoingMessage
 from bot.i18n import _
 from bot.i18n import gettext_ as t
 
@@ -36,17 +37,9 @@ ACTION_SURVEY = "survey"
 ACTION_FAQ = "faq"
 
 
-@dataclass(frozen=True)
-class PushButton:
-    label: str
-    action: str  # ACTION_SURVEY (value: wave id) | ACTION_FAQ (value: FAQ slug)
-    value: str
-
-
-@dataclass(frozen=True)
-class Push:
-    text: str  # HTML, ready to send
-    buttons: tuple[PushButton, ...] = ()
+# A push button's action is ACTION_SURVEY (value: wave id) or ACTION_FAQ (value: FAQ slug).
+PushButton = Button
+Push = OutgoingMessage
 
 
 def pick_text(values: dict[str, str], lang: str, default: str) -> str:

@@ -1,13 +1,14 @@
-"""The rate-limited sender: works one campaign's ledger through a `PushTransport`.
+"""The rate-limited sender: works one campaign's ledger through a core `Transport`
+(bot/core/transport.py; a `TransportRegistry` when people are reached on several channels).
 
 Limits: one global rate (messages per second, shared by every campaign this process sends)
-and at most one message per second per chat. Outcomes of a send:
-- "retry_after" (HTTP 429): wait that long, then retry the same message;
-- "retry" (5xx, network): retry with exponential backoff, at most `max_attempts` tries,
-  then the delivery is "failed" with the error;
-- "blocked" (403, chat gone): the delivery is "blocked" and the user is marked blocked, so
+and at most one message per second per person. Outcomes of a send:
+- RetryAfter (Telegram's 429): wait that long, then retry the same message;
+- Failed(temporary=True) (5xx, network): retry with exponential backoff, at most
+  `max_attempts` tries, then the delivery is "failed" with the error;
+- Blocked (403, chat gone): the delivery is "blocked" and the user is marked blocked, so
   nothing more is pushed until they write again;
-- "failed" (any other error): recorded, not retried.
+- Failed (any other error): recorded, not retried.
 The claim/send/record protocol and what survives a crash: see the package docstring.
 """
 
@@ -20,27 +21,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from bot.broadcast.campaigns import CampaignInfo, CampaignService
 from bot.broadcast.clock import Clock, QuietHours, as_aware_utc, system_clock, to_utc_naive
 from bot.broadcast.ledger import DeliveryLedger, Outcome, Recipient
 from bot.broadcast.render import Push
+from bot.core.transport import Blocked, Failed, RetryAfter, Sent, Transport
 
 log = logging.getLogger(__name__)
 
 MAX_THROTTLED = 10  # 429s in a row for one message before it counts as failed
-
-
-@dataclass(frozen=True)
-class SendResult:
-    kind: str  # "sent" | "retry_after" | "retry" | "blocked" | "failed"
-    retry_after: float = 0.0
-    error: str | None = None
-
-
-class PushTransport(Protocol):
-    async def send(self, chat_id: int, push: Push) -> SendResult: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +61,7 @@ class RateLimiter:
 
 
 class ChatGate:
-    """At most one message per second to one chat (retries included)."""
+    """At most one message per second to one person (retries included)."""
 
     def __init__(self, spacing: float = 1.0) -> None:
         self.spacing = spacing
@@ -140,7 +130,7 @@ class _Recorder:
 class Broadcaster:
     """Sends campaigns. One per process; every campaign it sends shares its rate limit."""
 
-    def __init__(self, service: CampaignService, ledger: DeliveryLedger, transport: PushTransport,
+    def __init__(self, service: CampaignService, ledger: DeliveryLedger, transport: Transport,
                  *, rate: float = 25.0, concurrency: int = 0, max_attempts: int = 5,
                  backoff: float = 1.0, quiet: QuietHours | None = None,
                  reclaim_after: float = 300.0, chat_spacing: float = 1.0,
@@ -165,27 +155,27 @@ class Broadcaster:
     async def deliver(self, recipient: Recipient, push: Push) -> Outcome:
         transient = throttled = 0
         while True:
-            await self.gate.wait(recipient.tg_user_id)
+            await self.gate.wait(recipient.user_id)
             await self.limiter.acquire()
-            result = await self.transport.send(recipient.tg_user_id, push)
-            if result.kind == "sent":
+            result = await self.transport.send(recipient.contact, push)
+            if isinstance(result, Sent):
                 return Outcome(recipient.user_id, "sent", to_utc_naive(self.clock()))
-            if result.kind == "blocked":
+            if isinstance(result, Blocked):
                 if self.on_blocked is not None:
                     with contextlib.suppress(Exception):
-                        await self.on_blocked(recipient.tg_user_id)
+                        await self.on_blocked(recipient.user_id)
                 return Outcome(recipient.user_id, "blocked", to_utc_naive(self.clock()),
-                               result.error)
-            if result.kind == "retry_after" and throttled < MAX_THROTTLED:
+                               result.reason or None)
+            if isinstance(result, RetryAfter) and throttled < MAX_THROTTLED:
                 throttled += 1
-                await asyncio.sleep(max(result.retry_after, 0.0))
+                await asyncio.sleep(max(result.seconds, 0.0))
                 continue
-            if result.kind == "retry":
+            if isinstance(result, Failed) and result.temporary:
                 transient += 1
                 if transient < self.max_attempts:
                     await asyncio.sleep(min(self.backoff * 2 ** (transient - 1), 60.0))
                     continue
-            error = result.error or result.kind
+            error = result.reason or type(result).__name__
             return Outcome(recipient.user_id, "failed", to_utc_naive(self.clock()),
                            f"{error} (after {transient + throttled + 1} tries)")
 

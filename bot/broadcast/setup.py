@@ -11,8 +11,9 @@ from bot.broadcast.campaigns import CampaignService
 from bot.broadcast.clock import Clock, QuietHours, system_clock
 from bot.broadcast.ledger import DeliveryLedger
 from bot.broadcast.scheduler import PushScheduler
-from bot.broadcast.sender import Broadcaster, PushTransport
+from bot.broadcast.sender import Broadcaster
 from bot.config import Settings
+from bot.core.transport import Transport
 
 
 def build_campaign_service(settings: Settings, sessions: async_sessionmaker, *,
@@ -23,7 +24,7 @@ def build_campaign_service(settings: Settings, sessions: async_sessionmaker, *,
                            timezone=settings.push_timezone, clock=clock)
 
 
-def build_broadcaster(settings: Settings, service: CampaignService, transport: PushTransport, *,
+def build_broadcaster(settings: Settings, service: CampaignService, transport: Transport, *,
                       on_blocked: Callable[[int], Awaitable[None]] | None = None,
                       clock: Clock = system_clock) -> Broadcaster:
     ledger = DeliveryLedger(service._sessions, settings.default_language)
@@ -39,7 +40,7 @@ def build_push_scheduler(settings: Settings, sessions: async_sessionmaker, bot: 
                          surveys: Any = None, content: Any = None,
                          on_blocked: Callable[[int], Awaitable[None]] | None = None,
                          clock: Clock = system_clock) -> PushScheduler:
-    from bot.broadcast.telegram import TelegramTransport
+    from bot.channels.telegram.transport import TelegramTransport
 
     service = build_campaign_service(settings, sessions, surveys=surveys, content=content,
                                      clock=clock)

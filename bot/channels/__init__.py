@@ -1,1 +1,1 @@
-"""Channels other than Telegram. Each talks to the same domain services in bot/."""
+"""Channel adapters: everything that knows a messenger's API lives below here."""

@@ -1,18 +1,15 @@
-"""Telegram-flavoured HTML (FAQ bodies, the crisis card) as Signal text with `textStyle`.
+"""Signal messages built piece by piece: plain text plus `textStyle` ranges.
 
 Signal has no markup: a message is plain text plus style ranges "start:length:STYLE", counted
-in UTF-16 code units. Links become "text (url)" (Signal turns the url into a link), or the
-bare url when the text is the url.
+in UTF-16 code units. Markup (FAQ bodies, the crisis card's translated words) is rendered by
+the core's renderer (bot/core/markup.py) and appended with `from_html`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
-STYLES = {"b": "BOLD", "strong": "BOLD", "i": "ITALIC", "em": "ITALIC", "s": "STRIKETHROUGH",
-          "strike": "STRIKETHROUGH", "del": "STRIKETHROUGH", "code": "MONOSPACE",
-          "pre": "MONOSPACE", "tg-spoiler": "SPOILER"}
+from bot.core.markup import render_signal
 
 
 def utf16_len(text: str) -> int:
@@ -47,49 +44,11 @@ class Styled:
         return [f"{start}:{length}:{style}" for start, length, style in self.styles if length]
 
 
-class _Converter(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out = Styled()
-        self.open: list[tuple[str, int]] = []  # (style, UTF-16 start)
-        self.href: str | None = None
-        self.link_start = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self.out.add("\n")
-        elif tag == "a":
-            self.href = dict(attrs).get("href")
-            self.link_start = len(self.out.text)
-        elif tag in STYLES:
-            self.open.append((STYLES[tag], utf16_len(self.out.text)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            shown = self.out.text[self.link_start:].strip()
-            href = self.href or ""
-            if href and href.rstrip("/") not in (shown.rstrip("/"), "https://" + shown.rstrip("/"),
-                                                 "http://" + shown.rstrip("/")):
-                self.out.add(f" ({href})")
-            elif href and shown != href:
-                self.out.text = self.out.text[:self.link_start] + href
-            self.href = None
-        elif tag in STYLES:
-            style = STYLES[tag]
-            for i in range(len(self.open) - 1, -1, -1):
-                if self.open[i][0] == style:
-                    _, start = self.open.pop(i)
-                    self.out.styles.append((start, utf16_len(self.out.text) - start, style))
-                    break
-
-    def handle_data(self, data: str) -> None:
-        self.out.add(data)
-
-
 def from_html(html: str) -> Styled:
-    converter = _Converter()
-    converter.feed(html)
-    converter.close()
-    out = converter.out
-    out.styles.sort()
+    """The core markup (bot/core/markup.py renders it for Signal) as a Styled piece."""
+    rendered = render_signal(html)
+    out = Styled(rendered.text)
+    for spec in rendered.styles:
+        start, length, style = spec.split(":")
+        out.styles.append((int(start), int(length), style))
     return out

@@ -1,14 +1,16 @@
-"""The Telegram edge of the sender: one sendMessage per push, Bot API answers mapped to send
-outcomes, buttons to callback data (handled by dialogs/pushes.py).
+"""The Telegram transport: one sendMessage per message, every Bot API answer mapped to one
+core send outcome (bot/core/transport.py). Pushes and staff replies both go through here, so
+Telegram's errors are read in this one place.
 
-Pushes bypass aiogram's request path on purpose: it builds a multipart form and validates the
+Sends bypass aiogram's request path on purpose: it builds a multipart form and validates the
 full Message model of every answer, about 1.1 ms of CPU per message against 0.4 ms for a
 JSON POST on the same aiohttp stack (measured on the 2-core machine), which decides whether a
 paid broadcast reaches 500/s. The URL, token and defaults (HTML, no link previews) come
 from the bot's own configuration, and the outcomes follow aiogram's reading of the answer:
-429 with retry_after (TelegramRetryAfter) -> wait; 403 (TelegramForbiddenError) and 400
-"chat not found"/"user is deactivated" -> blocked; 5xx (TelegramServerError) and network
-errors (TelegramNetworkError) -> retry; any other error (TelegramBadRequest, ...) -> failed.
+429 with retry_after (TelegramRetryAfter) -> RetryAfter; 403 (TelegramForbiddenError) and
+400 "chat not found"/"user is deactivated" -> Blocked; 5xx (TelegramServerError) and network
+errors (TelegramNetworkError) -> Failed(temporary=True); any other error (TelegramBadRequest,
+...) -> Failed. Buttons become callback data "push:<action>:<value>" (dialogs/pushes.py).
 """
 
 from __future__ import annotations
@@ -19,8 +21,17 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 
-from bot.broadcast.render import Push
-from bot.broadcast.sender import SendResult
+from bot.core.markup import render_telegram
+from bot.core.transport import (
+    TELEGRAM,
+    Blocked,
+    Contact,
+    Failed,
+    OutgoingMessage,
+    RetryAfter,
+    SendOutcome,
+    Sent,
+)
 
 CALLBACK_PREFIX = "push"
 # Telegram answers 400 with these when the person deleted their account or never started.
@@ -31,33 +42,35 @@ def callback_data(action: str, value: str) -> str:
     return f"{CALLBACK_PREFIX}:{action}:{value}"
 
 
-def reply_markup(push: Push) -> dict[str, Any] | None:
-    if not push.buttons:
+def reply_markup(message: OutgoingMessage) -> dict[str, Any] | None:
+    if not message.buttons:
         return None
     return {"inline_keyboard": [[{"text": b.label, "callback_data": callback_data(b.action, b.value)}]
-                                for b in push.buttons]}
+                                for b in message.buttons]}
 
 
-def outcome(status: int, answer: dict[str, Any]) -> SendResult:
+def outcome(status: int, answer: dict[str, Any]) -> SendOutcome:
     """A Bot API answer (HTTP status and JSON body) as a send outcome."""
     if answer.get("ok") and 200 <= status < 300:
-        return SendResult("sent")
+        return Sent()
     code = int(answer.get("error_code") or status)
     description = str(answer.get("description") or f"HTTP {status}")
     error = f"{code} {description}"[:200]
     retry_after = (answer.get("parameters") or {}).get("retry_after")
     if retry_after is not None:
-        return SendResult("retry_after", retry_after=float(retry_after), error=error)
+        return RetryAfter(float(retry_after), error)
     if code == 403:
-        return SendResult("blocked", error=error)
+        return Blocked(error)
     if code == 400 and any(marker in description.lower() for marker in _GONE):
-        return SendResult("blocked", error=error)
+        return Blocked(error)
     if code >= 500:
-        return SendResult("retry", error=error)
-    return SendResult("failed", error=error)
+        return Failed(error, temporary=True)
+    return Failed(error)
 
 
 class TelegramTransport:
+    channel = TELEGRAM
+
     def __init__(self, bot: Bot, request_timeout: float = 20.0, connections: int = 200) -> None:
         self.url = bot.session.api.api_url(token=bot.token, method="sendMessage")
         self.timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -71,10 +84,13 @@ class TelegramTransport:
                 headers={"Content-Type": "application/json"})
         return self._session
 
-    async def send(self, chat_id: int, push: Push) -> SendResult:
-        body: dict[str, Any] = {"chat_id": chat_id, "text": push.text, "parse_mode": "HTML",
+    async def send(self, contact: Contact, message: OutgoingMessage) -> SendOutcome:
+        if contact.channel != TELEGRAM:
+            return Failed(f"not a Telegram contact: {contact.channel!r}")
+        body: dict[str, Any] = {"chat_id": int(contact.address),
+                                "text": render_telegram(message.text), "parse_mode": "HTML",
                                 "link_preview_options": {"is_disabled": True}}
-        markup = reply_markup(push)
+        markup = reply_markup(message)
         if markup is not None:
             body["reply_markup"] = markup
         try:
@@ -82,7 +98,7 @@ class TelegramTransport:
                 raw = await response.read()
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as exc:
-            return SendResult("retry", error=f"network: {type(exc).__name__}"[:200])
+            return Failed(f"network: {type(exc).__name__}"[:200], temporary=True)
         try:
             answer = json.loads(raw)
         except ValueError:

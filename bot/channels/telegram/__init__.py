@@ -1,0 +1,1 @@
+"""The Telegram channel: Bot API transport, staff group, identity of Telegram people."""
