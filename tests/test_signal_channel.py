@@ -240,3 +240,55 @@ async def test_logs_hold_no_numbers_uuids_or_texts(harness, caplog):
         assert secret not in logged
     assert not re.search(r"\+?\d{9,}", logged)
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", logged)
+
+
+async def test_survey_with_numbered_options_is_stored_anonymously(harness):
+    from bot.channels.signal.runner import survey_service
+    from bot.db.models import SurveyAnswer, SurveyParticipation
+
+    service = survey_service(harness.channel.settings, harness.sessions)
+    wave = await service.open_wave("belonging", code="2026-Q4", k=1)
+    harness.channel.conversation._survey_running = (False, 0.0)  # the menu checks again now
+    person = harness.daemon.person("+48601000009")
+    await harness.say(person, "/start")
+    [menu] = await harness.say(person, "2")
+    [surveys] = await harness.say(person, option(menu, "Опитування"))
+    [consent] = await harness.say(person, option(surveys, "📝"))
+    assert "Signal" in consent and "Telegram" not in consent and "анонімні" in consent
+    [question] = await harness.say(person, option(consent, "Погоджуюся"))
+    for _ in range(40):
+        assert question.startswith(re.match(r"\d+/\d+", question).group(0))
+        if "✔️" in question:  # several numbers at once, then Done
+            reply = await harness.say(person, f"1 2 {option(question, '✔️')}")
+        else:
+            reply = await harness.say(person, "1")
+        question = reply[-1]
+        if "Дякуємо" in question:
+            break
+    else:
+        raise AssertionError("the survey did not end")
+    async with harness.sessions() as session:
+        [answers] = (await session.scalars(select(SurveyAnswer.answers)
+                                           .where(SurveyAnswer.wave_id == wave.id))).all()
+        done = await session.scalar(select(SurveyParticipation.completed)
+                                    .where(SurveyParticipation.wave_id == wave.id))
+        [contact] = (await session.scalars(select(SignalContact.screen)
+                                           .where(SignalContact.address == person.uuid))).all()
+    assert answers and done is True
+    assert "answers" not in contact  # nothing of the answers stays with the person
+
+    # A second person stops half-way: nothing of their survey is kept, not even the start.
+    other = harness.daemon.person("+48601000010")
+    await harness.say(other, "/start")
+    [menu] = await harness.say(other, "3")
+    [surveys] = await harness.say(other, option(menu, "Surveys"))
+    [consent] = await harness.say(other, option(surveys, "📝"))
+    [question] = await harness.say(other, option(consent, "I agree"))
+    [hint] = await harness.say(other, "what is this?")
+    assert "number" in hint
+    stopped, home = await harness.say(other, "0")
+    assert "Nothing of your answers was kept" in stopped and "Work" in home
+    async with harness.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(SurveyParticipation)
+                                     .where(SurveyParticipation.wave_id == wave.id))
+    assert count == 1

@@ -67,10 +67,11 @@ async def test_stream_resumes_with_last_event_id():
 
 
 def test_every_signal_string_is_translated():
+    from bot.channels.signal import survey as sv
     from bot.channels.signal import texts as tx
 
-    msgids = [v for k, v in vars(tx).items() if k.isupper() and isinstance(v, str)
-              and k != "LOCALES_DIR" and v not in (tx.ON, tx.OFF)]
+    msgids = [v for module in (tx, sv) for k, v in vars(module).items()
+              if k.isupper() and isinstance(v, str) and k != "LOCALES_DIR" and v not in (tx.ON, tx.OFF)]
     for lang in ("pl", "uk"):
         missing = [m for m in msgids if tx.t(m, lang) == m]
         assert not missing, (lang, missing)

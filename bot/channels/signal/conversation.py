@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from bot.channels.signal.contacts import Contact, SignalContacts
 from bot.channels.signal.crisis_card import crisis_message, guess_language
 from bot.channels.signal.envelope import Incoming
 from bot.channels.signal.formatting import Styled, from_html
+from bot.channels.signal.survey import SURVEYS, SignalSurveys
 from bot.config import LANGUAGES
 from bot.content.model import Node
 from bot.content.service import ContentStore
@@ -61,10 +63,23 @@ def _label(node: Node, lang: str) -> str:
 class Conversation:
     def __init__(self, contacts: SignalContacts, users: UserDirectory, content: ContentStore,
                  tickets: TicketService, prefs: PushPreferences, erasure: UserErasure,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, surveys: SignalSurveys | None = None) -> None:
         self.contacts, self.users, self.content = contacts, users, content
         self.tickets, self.prefs, self.erasure = tickets, prefs, erasure
         self.settings = settings or Settings()
+        self.surveys = surveys
+        self._survey_running = (False, 0.0)  # (answer, when checked)
+        self._menu_survey = False
+
+    async def _surveys_running(self) -> bool:
+        """Whether a survey is open (the menu offers 📊 Surveys then); checked every few seconds."""
+        if self.surveys is None:
+            return False
+        running, checked = self._survey_running
+        if time.monotonic() - checked > 5.0:
+            running = await self.surveys.running()
+            self._survey_running = (running, time.monotonic())
+        return running
 
     # ------------------------------------------------------------ entry
     async def handle(self, incoming: Incoming) -> list[Styled]:
@@ -74,6 +89,7 @@ class Conversation:
         contact.last_timestamp = incoming.timestamp
         info = await self.users.seen(contact.user_key, None)
         lang = info.language
+        self._menu_survey = await self._surveys_running()
         out: list[Styled] = []
         erased = False
         try:
@@ -139,6 +155,18 @@ class Conversation:
                     signal: CrisisSignal) -> tuple[list[Styled], bool]:
         lowered = text.lower()
         command = lowered.split()[0] if lowered.startswith("/") else None
+        out: list[Styled] = []
+        if contact.screen.get("name") == "survey_q" and self.surveys is not None:
+            if command is None and lowered not in ("0", "#"):
+                return [await self.surveys.answer(contact, text, lang, self._options)], False
+            out.append(await self.surveys.stop(contact, lang))  # leaving keeps nothing of it
+        replies, erased = await self._command_or_text(contact, text, lowered, command, lang, signal)
+        return out + replies, erased
+
+    async def _command_or_text(self, contact: Contact, text: str, lowered: str, command: str | None,
+                               lang: str, signal: CrisisSignal) -> tuple[list[Styled], bool]:
+        if command == "/surveys" and self.surveys is not None:
+            return [await self.surveys.list_screen(contact, lang, self._options)], False
         if command in ("/start", "/menu") or lowered in ("0", "menu", "menu."):
             return [self._menu(contact, lang)], False
         if command == "/language" or lowered == "#":
@@ -203,6 +231,12 @@ class Conversation:
             return [await self._settings(contact, lang)], False
         if action == "privacy":
             return [self._privacy(lang)], False
+        if action == "surveys" and self.surveys is not None:
+            return [await self.surveys.list_screen(contact, lang, self._options)], False
+        if action == "survey" and self.surveys is not None:
+            return [await self.surveys.pick(contact, int(arg), lang, self._options)], False
+        if action == "survey_agree" and self.surveys is not None:
+            return [await self.surveys.agree(contact, lang, self._options)], False
         if action == "lang_screen":
             return [self._language_screen(contact, back=True)], False
         if action == "delete":
@@ -231,8 +265,10 @@ class Conversation:
 
     def _menu_options(self, roots: list[Node], lang: str) -> list[tuple[str, list]]:
         options = [(_label(node, lang), ["node", node.slug]) for node in roots]
-        options += [(t(tx.EMERGENCY, lang), ["sos"]), (t(tx.WRITE_TO_US, lang), ["write", None]),
-                    (t(tx.SETTINGS, lang), ["settings"]), (t(tx.PRIVACY, lang), ["privacy"])]
+        options += [(t(tx.EMERGENCY, lang), ["sos"]), (t(tx.WRITE_TO_US, lang), ["write", None])]
+        if self._menu_survey:
+            options.append((t(SURVEYS, lang), ["surveys"]))
+        options += [(t(tx.SETTINGS, lang), ["settings"]), (t(tx.PRIVACY, lang), ["privacy"])]
         return options
 
     def _menu(self, contact: Contact, lang: str) -> Styled:

@@ -31,16 +31,24 @@ from bot.channels.signal.rpc import (
     SseEvent,
     decode_event,
 )
+from bot.channels.signal.survey import SignalSurveys
 from bot.channels.signal.transport import SignalTransport
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.models import SignalContact, User, utcnow
 from bot.feedback.service import TicketLimits, TicketService
 from bot.privacy.erasure import UserErasure
+from bot.surveys.definition import load_surveys
+from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
 
 log = logging.getLogger(__name__)
+
+
+def survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
+    surveys_dir = settings.content_dir / "surveys"
+    return SurveyService(sessions, load_surveys(surveys_dir) if surveys_dir.is_dir() else {})
 
 
 class SignalChannel:
@@ -64,7 +72,8 @@ class SignalChannel:
             self.contacts, self.users, content, self.tickets, PushPreferences(sessions), erasure,
             ConversationSettings(account=settings.signal_account,
                                  retention_months=settings.retention_inactive_months,
-                                 ticket_months=settings.ticket_retention_months))
+                                 ticket_months=settings.ticket_retention_months),
+            surveys=SignalSurveys(survey_service(settings, sessions)))
         self.retry_min_delay = retry_min_delay
         self.stream: EventStream | None = None
         self.handled = 0
