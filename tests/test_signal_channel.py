@@ -24,7 +24,8 @@ def make_settings(db_path, daemon: FakeSignalDaemon, **overrides) -> Settings:
     values = {"database_url": f"sqlite+aiosqlite:///{db_path}",
               "content_dir": PROJECT_ROOT / "content", "content_refresh_seconds": 0.0,
               "signal_rpc_url": daemon.base_url, "signal_account": daemon.account,
-              "feedback_poll_seconds": 0.2, "signal_retry_seconds": 0.2, "log_level": "INFO"}
+              "feedback_poll_seconds": 0.2, "signal_retry_seconds": 0.2, "log_level": "INFO",
+              "flood_burst": 0}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -36,11 +37,11 @@ class Harness:
         self.sessions = create_session_factory(self.engine)
         self.channel: SignalChannel | None = None
 
-    async def start(self) -> SignalChannel:
+    async def start(self, **overrides) -> SignalChannel:
         content = ContentStore(self.sessions, refresh_seconds=0.0)
         await content.reload()
-        self.channel = SignalChannel(make_settings(self.db_path, self.daemon), self.sessions,
-                                     content, retry_min_delay=0.05)
+        self.channel = SignalChannel(make_settings(self.db_path, self.daemon, **overrides),
+                                     self.sessions, content, retry_min_delay=0.05)
         await self.channel.start()
         return self.channel
 
@@ -292,3 +293,17 @@ async def test_survey_with_numbered_options_is_stored_anonymously(harness):
         count = await session.scalar(select(func.count()).select_from(SurveyParticipation)
                                      .where(SurveyParticipation.wave_id == wave.id))
     assert count == 1
+
+
+async def test_flood_is_told_once_and_a_crisis_message_still_gets_through(harness):
+    await harness.stop()
+    await harness.start(flood_burst=3, flood_per_minute=1)
+    person = harness.daemon.person("+48601000011")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    await harness.say(person, "1")
+    [notice] = await harness.say(person, "2")
+    assert "Too many messages" in notice
+    assert await harness.say(person, "3") == []  # dropped, and not told again
+    replies = await harness.say(person, "I want to kill myself")
+    assert replies and "116 123" in replies[0]

@@ -38,6 +38,8 @@ from bot.content.service import ContentStore
 from bot.db.models import SignalContact, User, utcnow
 from bot.feedback.service import TicketLimits, TicketService
 from bot.privacy.erasure import UserErasure
+from bot.ratelimit import RateLimiter, TokenBuckets
+from bot.safety.crisis import classify
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -74,6 +76,11 @@ class SignalChannel:
                                  retention_months=settings.retention_inactive_months,
                                  ticket_months=settings.ticket_retention_months),
             surveys=SignalSurveys(survey_service(settings, sessions)))
+        # The flood guard: as on Telegram (FLOOD_BURST, FLOOD_PER_MINUTE), one notice per
+        # flood, the rest dropped until the bucket refills; a crisis message always passes.
+        self.flood: RateLimiter | None = (
+            TokenBuckets(settings.flood_burst, settings.flood_per_minute)
+            if settings.flood_burst else None)
         self.retry_min_delay = retry_min_delay
         self.stream: EventStream | None = None
         self.handled = 0
@@ -118,7 +125,9 @@ class SignalChannel:
         incoming = parse(payload) if payload else None
         if incoming is not None:
             try:
-                replies = await self.conversation.handle(incoming)
+                replies = await self._flood_notice(incoming)
+                if replies is None:
+                    replies = await self.conversation.handle(incoming)
             except Exception:
                 log.exception("signal message not handled")
                 replies = [Styled().add(tx.t(tx.SOMETHING_WRONG, "en"))]
@@ -129,6 +138,23 @@ class SignalChannel:
             self.handled += 1
         if event.id is not None:
             await self.contacts.set_cursor(self.account, event.id)
+
+    async def _flood_notice(self, incoming) -> list[Styled] | None:
+        """None: handle the message; else what to send instead (the notice, or nothing)."""
+        if self.flood is None:
+            return None
+        if incoming.kind == "text" and not incoming.text.startswith("/") and classify(incoming.text):
+            return None
+        decision = await self.flood.take(incoming.address)
+        if decision.allowed:
+            return None
+        log.info("signal flood guard: message dropped")
+        if not decision.notify:
+            return []
+        contact = await self.contacts.find(incoming.address)
+        info = await self.users.describe(contact.user_key) if contact else None
+        lang = (info.language if info else None) or self.settings.default_language
+        return [Styled().add(tx.t(tx.TOO_MANY, lang))]
 
     # ------------------------------------------------------------ staff replies
     async def deliver_replies(self) -> int:
