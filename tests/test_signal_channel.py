@@ -195,19 +195,18 @@ async def test_restart_resumes_after_the_last_event(harness):
     await harness.daemon.inject(person, option(section, "Back"))
     await harness.daemon.drop_connections()
     sent_before = len(harness.daemon.sent_to(person.uuid))
-    await harness.start()
+    channel = await harness.start()
     messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
     assert "Housing" in messages[-1].message  # the Back of the screen before the restart
-    assert harness.daemon.last_event_ids[-1] == "3"
-    await asyncio.sleep(0.3)
-    assert len(harness.daemon.sent_to(person.uuid)) == sent_before + 1  # nothing answered twice
-    # A daemon that forgot the id replays its buffer; nothing is answered again.
-    await harness.daemon.drop_connections()
+    assert harness.daemon.last_event_ids[-1] == "3"  # resumed after the last event handled
     async with asyncio.timeout(10):
-        while harness.daemon.connections < 3:  # noqa: ASYNC110 - the daemon's counter
+        while channel.stream.last_event_id != "4":  # noqa: ASYNC110 - the stream task's progress
             await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)
-    assert len(harness.daemon.sent_to(person.uuid)) == sent_before + 1
+    assert len(harness.daemon.sent_to(person.uuid)) == sent_before + 1  # nothing answered twice
+    # The daemon restarts while the bot runs: the stream is reopened after event 4.
+    await harness.daemon.drop_connections()
+    [menu] = await harness.say(person, "0")
+    assert "Housing" in menu and harness.daemon.last_event_ids[-1] == "4"
 
 
 @pytest.mark.parametrize("kind", ["rate_limit", "captcha"])
@@ -307,3 +306,51 @@ async def test_flood_is_told_once_and_a_crisis_message_still_gets_through(harnes
     assert await harness.say(person, "3") == []  # dropped, and not told again
     replies = await harness.say(person, "I want to kill myself")
     assert replies and "116 123" in replies[0]
+
+
+async def test_the_telegram_courier_leaves_signal_replies_alone(harness):
+    person = harness.daemon.person("+48601000012")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    await harness.stop()  # no Signal courier now: the reply stays pending
+    async with harness.sessions() as session:
+        key = -(await session.scalar(select(SignalContact.id)
+                                     .where(SignalContact.address == person.uuid)))
+    ticket = await harness_tickets(harness).open(key, "en", "Where do I register?")
+    await harness_tickets(harness).reply(ticket.number, "At the town hall.", "staff@example.org")
+    assert await harness_tickets(harness).claim_pending() == []  # Telegram's claim
+    sent_before = len(harness.daemon.sent_to(person.uuid))
+    await harness.start()
+    messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
+    assert "town hall" in messages[-1].message and f"#{ticket.number}" in messages[-1].message
+
+
+def harness_tickets(harness):
+    from bot.feedback.service import TicketService
+
+    return TicketService(harness.sessions)
+
+
+async def test_a_daemon_that_forgot_the_event_ids_replays_nothing_twice(harness):
+    person = harness.daemon.person("+48601000013")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    await harness.say(person, "1")
+    sent = len(harness.daemon.sent_to(person.uuid))
+    await harness.stop()
+    # signal-cli restarted: its ids begin again and the bot's stored id is unknown to it, so
+    # the whole buffer comes again.
+    async with harness.sessions() as session:
+        from bot.db.models import SignalCursor
+        cursor = await session.get(SignalCursor, harness.daemon.account)
+        cursor.last_event_id = "999"
+        await session.commit()
+    await harness.daemon.inject(person, "0")
+    channel = await harness.start()
+    messages = await harness.daemon.wait_sent(person.uuid, sent + 1)
+    async with asyncio.timeout(10):
+        while channel.stream.last_event_id != "4":  # noqa: ASYNC110 - the stream task's progress
+            await asyncio.sleep(0.02)
+    assert harness.daemon.last_event_ids[-1] == "999"
+    assert len(harness.daemon.sent_to(person.uuid)) == sent + 1  # only the new "0" answered
+    assert "Work" in messages[-1].message
