@@ -354,3 +354,28 @@ async def test_a_daemon_that_forgot_the_event_ids_replays_nothing_twice(harness)
     assert harness.daemon.last_event_ids[-1] == "999"
     assert len(harness.daemon.sent_to(person.uuid)) == sent + 1  # only the new "0" answered
     assert "Work" in messages[-1].message
+
+
+async def test_a_photo_gets_a_hint_and_a_reaction_rates_the_answer(harness):
+    person = harness.daemon.person("+48601000014")
+    target = harness.channel.handled + 1
+    await harness.daemon.inject(person, data={"timestamp": 1, "message": None,
+                                              "attachments": [{"contentType": "image/jpeg"}]})
+    hint, picker = await harness.daemon.wait_sent(person.uuid, 2)
+    assert "only read text" in hint.message and "1. polski" in picker.message
+    async with asyncio.timeout(10):
+        while harness.channel.handled < target:  # noqa: ASYNC110 - a counter of another task
+            await asyncio.sleep(0.01)
+    await harness.say(person, "3")
+    await harness.say(person, "work-who-may-work")  # a shared answer's code opens it
+    async with harness.sessions() as session:
+        from bot.db.models import Rating
+        before = await session.scalar(select(func.count()).select_from(Rating))
+    reaction = {"timestamp": 2, "reaction": {"emoji": "👍", "targetAuthor": harness.daemon.account,
+                                             "targetSentTimestamp": 1, "isRemove": False}}
+    sent = len(harness.daemon.sent_to(person.uuid))
+    await harness.daemon.inject(person, data=reaction)
+    [*_, thanks] = await harness.daemon.wait_sent(person.uuid, sent + 1)
+    assert "Thank you" in thanks.message
+    async with harness.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Rating)) == before + 1

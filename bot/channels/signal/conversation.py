@@ -97,6 +97,8 @@ class Conversation:
                 out += await self._reaction(contact, incoming, lang)
             elif incoming.kind == "attachment":
                 out.append(Styled().add(t(tx.ONLY_TEXT, lang or "en")))
+                if lang is None:
+                    out.append(self._language_screen(contact, back=False))
             else:
                 text = incoming.text.strip()
                 signal = CrisisSignal()

@@ -46,6 +46,7 @@ from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY = 3600.0  # seconds between looks for contacts erased by the retention purge
 
 
 def survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
@@ -186,9 +187,13 @@ class SignalChannel:
         return delivered
 
     async def _courier(self) -> None:
+        pruned_at = asyncio.get_running_loop().time()
         while not self._stop.is_set():
             try:
                 await self.deliver_replies()
+                if asyncio.get_running_loop().time() - pruned_at > PRUNE_EVERY:
+                    pruned_at = asyncio.get_running_loop().time()
+                    await self.prune_orphans()
             except Exception:
                 log.exception("signal staff replies: delivery round failed")
             wait, self._reply_wait = max(self.settings.feedback_poll_seconds, self._reply_wait), 0.0
