@@ -72,6 +72,16 @@ async def harness(db_path):
         await h.engine.dispose()
 
 
+async def wait_cursor(harness, event_id: str) -> None:
+    """Until the stored event id (the one a restart resumes after) is `event_id`."""
+    from bot.channels.signal.contacts import SignalContacts
+
+    contacts = SignalContacts(harness.sessions)
+    async with asyncio.timeout(10):
+        while await contacts.cursor(harness.daemon.account) != event_id:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
 def option(reply: str, label: str) -> str:
     """The number in front of the line that contains `label`."""
     for line in reply.splitlines():
@@ -195,13 +205,11 @@ async def test_restart_resumes_after_the_last_event(harness):
     await harness.daemon.inject(person, option(section, "Back"))
     await harness.daemon.drop_connections()
     sent_before = len(harness.daemon.sent_to(person.uuid))
-    channel = await harness.start()
+    await harness.start()
     messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
     assert "Housing" in messages[-1].message  # the Back of the screen before the restart
     assert harness.daemon.last_event_ids[-1] == "3"  # resumed after the last event handled
-    async with asyncio.timeout(10):
-        while channel.stream.last_event_id != "4":  # noqa: ASYNC110 - the stream task's progress
-            await asyncio.sleep(0.02)
+    await wait_cursor(harness, "4")
     assert len(harness.daemon.sent_to(person.uuid)) == sent_before + 1  # nothing answered twice
     # The daemon restarts while the bot runs: the stream is reopened after event 4.
     await harness.daemon.drop_connections()
@@ -346,11 +354,9 @@ async def test_a_daemon_that_forgot_the_event_ids_replays_nothing_twice(harness)
         cursor.last_event_id = "999"
         await session.commit()
     await harness.daemon.inject(person, "0")
-    channel = await harness.start()
+    await harness.start()
     messages = await harness.daemon.wait_sent(person.uuid, sent + 1)
-    async with asyncio.timeout(10):
-        while channel.stream.last_event_id != "4":  # noqa: ASYNC110 - the stream task's progress
-            await asyncio.sleep(0.02)
+    await wait_cursor(harness, "4")
     assert harness.daemon.last_event_ids[-1] == "999"
     assert len(harness.daemon.sent_to(person.uuid)) == sent + 1  # only the new "0" answered
     assert "Work" in messages[-1].message
@@ -379,3 +385,22 @@ async def test_a_photo_gets_a_hint_and_a_reaction_rates_the_answer(harness):
     assert "Thank you" in thanks.message
     async with harness.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Rating)) == before + 1
+
+
+async def test_people_are_served_side_by_side_and_the_cursor_waits_for_the_slow_one(harness):
+    from bot.channels.signal.contacts import SignalContacts
+
+    slow, quick = harness.daemon.person("+48601000015"), harness.daemon.person("+48601000016")
+    await harness.say(slow, "/start")
+    await harness.say(quick, "/start")
+    await wait_cursor(harness, "2")
+    release = harness.daemon.hold(slow.uuid)
+    await harness.daemon.inject(slow, "3")
+    [*_, menu] = await harness.say(quick, "3")  # answered while the other send hangs
+    assert "Work" in menu and len(harness.daemon.sent_to(slow.uuid)) == 1
+    # The stored id does not pass the unfinished event: a restart now would handle it again.
+    assert await SignalContacts(harness.sessions).cursor(harness.daemon.account) == "2"
+    release.set()
+    messages = await harness.daemon.wait_sent(slow.uuid, 2)
+    assert "Work" in messages[-1].message
+    await wait_cursor(harness, "4")

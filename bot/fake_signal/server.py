@@ -53,6 +53,7 @@ class FakeSignalDaemon:
         self._next_id = 1
         self._clock = int(time.time() * 1000)
         self._failures: dict[str, deque[tuple[str, float | None]]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
         self._changed = asyncio.Condition()
         self._streams: set[web.StreamResponse] = set()
         self._runner: web.AppRunner | None = None
@@ -126,6 +127,11 @@ class FakeSignalDaemon:
         queue = self._failures.setdefault(recipient, deque())
         queue.extend([(kind, retry_after)] * count)
 
+    def hold(self, recipient: str) -> asyncio.Event:
+        """Sends to `recipient` wait (as a slow send does) until the returned event is set."""
+        self._holds[recipient] = asyncio.Event()
+        return self._holds[recipient]
+
     async def drop_connections(self) -> None:
         """End every event stream, as a daemon restart does."""
         for stream in list(self._streams):
@@ -187,6 +193,9 @@ class FakeSignalDaemon:
         if len(recipients) != 1 or not isinstance(params.get("message"), str):
             return {"error": {"code": -32602, "message": "one recipient and a message, please"}}
         recipient = recipients[0]
+        held = self._holds.get(recipient)
+        if held is not None:
+            await held.wait()
         ts = self._timestamp()
         address = {"uuid": recipient if "-" in recipient else None,
                    "number": recipient if recipient.startswith("+") else None}
