@@ -404,3 +404,58 @@ async def test_people_are_served_side_by_side_and_the_cursor_waits_for_the_slow_
     messages = await harness.daemon.wait_sent(slow.uuid, 2)
     assert "Work" in messages[-1].message
     await wait_cursor(harness, "4")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    from tests.botenv import free_port
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed (CI installs it)")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+async def test_with_redis_the_screen_lives_there_and_survives_a_restart(harness, redis_url):
+    from redis.asyncio import Redis
+
+    await harness.stop()
+    await harness.start(redis_url=redis_url)
+    person = harness.daemon.person("+48601000017")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    [section] = await harness.say(person, "2")  # Housing
+    await harness.stop()
+    await harness.start(redis_url=redis_url)
+    [back] = await harness.say(person, option(section, "Back"))
+    assert "Work" in back and "Housing" in back
+    async with harness.sessions() as session:
+        [(contact_id, screen)] = (await session.execute(
+            select(SignalContact.id, SignalContact.screen)
+            .where(SignalContact.address == person.uuid))).all()
+    assert screen == {}  # not in the database
+    redis = Redis.from_url(redis_url)
+    try:
+        assert await redis.exists(f"belong:signal:screen:{contact_id}")
+        [confirm] = await harness.say(person, "/delete")
+        await harness.say(person, option(confirm, "Yes, delete"))
+        assert not await redis.exists(f"belong:signal:screen:{contact_id}")
+    finally:
+        await redis.aclose()

@@ -68,7 +68,12 @@ class SignalChannel:
         self.transport = SignalTransport(self.rpc, retry_seconds=settings.signal_retry_seconds,
                                          max_attempts=settings.signal_max_attempts)
         self.sessions = sessions
-        self.contacts = SignalContacts(sessions)
+        self._redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            self._redis = Redis.from_url(settings.redis_url)
+        self.contacts = SignalContacts(sessions, self._redis)
         self.users = UserDirectory(sessions)
         self.tickets = TicketService(sessions, TicketLimits(settings.tickets_per_hour,
                                                             settings.tickets_per_day))
@@ -119,6 +124,8 @@ class SignalChannel:
                 await task
         self._tasks, self._workers, self._people, self._order = [], set(), {}, []
         await self.rpc.close()
+        if self._redis is not None:
+            await self._redis.aclose()
         log.info("signal channel stopped")
 
     async def run_forever(self) -> None:
@@ -254,4 +261,5 @@ class SignalChannel:
             if orphans:
                 await session.execute(delete(SignalContact).where(SignalContact.id.in_(orphans)))
                 await session.commit()
+        await self.contacts.forget_ids(orphans)
         return len(orphans)
