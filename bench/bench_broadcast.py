@@ -63,7 +63,7 @@ async def serve(recipients: int, latency: float) -> None:
 async def prepare_db(path: Path, recipients: int) -> str:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
-    from bot.db.models import TopicSubscription, User
+    from bot.db.models import TopicSubscription, User, UserContact
 
     url = f"sqlite+aiosqlite:///{path}"
     await upgrade_async(url)
@@ -71,10 +71,12 @@ async def prepare_db(path: Path, recipients: int) -> str:
     sessions = create_session_factory(engine)
     today = dt.date.today()
     async with sessions() as session:
-        users = [User(tg_user_id=FIRST_ID + i, language=("pl", "uk", "en")[i % 3],
+        users = [User(language=("pl", "uk", "en")[i % 3],
                       created_on=today, last_seen_on=today) for i in range(recipients)]
         session.add_all(users)
         await session.flush()
+        session.add_all(UserContact(channel="telegram", address=str(FIRST_ID + i), user_id=u.id)
+                        for i, u in enumerate(users))
         session.add_all(TopicSubscription(user_id=u.id, topic="general") for u in users)
         await session.commit()
     await engine.dispose()

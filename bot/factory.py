@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
@@ -17,14 +18,18 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram_dialog import setup_dialogs
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.api_retry import BotApiRetry
+from bot.channels.telegram.api_retry import BotApiRetry
+from bot.channels.telegram.dialog_ids import install as install_dialog_ids
+from bot.channels.telegram.fsm_storage import SqlStorage
+from bot.channels.telegram.identity import dialog_state_eraser
+from bot.channels.telegram.staff_chat import StaffChat
+from bot.channels.telegram.transport import TelegramTransport
 from bot.config import Settings
 from bot.content.service import ContentStore
+from bot.core.transport import TransportRegistry
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.fsm_storage import SqlStorage
-from bot.dialog_ids import install as install_dialog_ids
+from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import TicketLimits, TicketService
-from bot.feedback.telegram import ReplyCourier, StaffChat
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
 from bot.ratelimit import TokenBuckets
@@ -53,8 +58,11 @@ class App:
     courier: ReplyCourier | None = None
     pushes: PushScheduler | None = None  # scheduled pushes; started by the runner
     retention: Retention | None = None  # the nightly purge, run by `pushes`
+    transports: TransportRegistry | None = None  # every channel's sender, shared
 
     async def close(self) -> None:
+        if self.transports is not None:
+            await self.transports.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()
@@ -128,8 +136,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
                   if settings.staff_chat_id else None)
     dp["staff_chat"] = staff_chat
     # /delete and the retention purge erase a person the same way.
-    dp["erasure"] = UserErasure(directory, dp["tickets"], storage,
-                                staff_chat_id=settings.staff_chat_id if staff_chat else None)
+    dp["erasure"] = build_erasure(settings, directory, dp["tickets"], storage)
 
     # Services open their own short sessions (the user directory, the content store, the
     # FSM storage), so no session is held open across a handler's API calls.
@@ -182,15 +189,31 @@ def build_app(settings: Settings, token: str) -> App:
     dp = build_dispatcher(storage, isolation, content, sessions, settings, surveys=surveys)
     # Staff replies go out right after they are saved here, and every few seconds for
     # replies saved by another process.
-    courier = ReplyCourier(bot, dp["tickets"], dp["users"],
-                           interval=settings.feedback_poll_seconds, staff_chat=dp["staff_chat"])
+    staff_chat: StaffChat | None = dp["staff_chat"]
+    chores = [partial(staff_chat.remove_pending, bot)] if staff_chat is not None else []
+    transports = build_transports(bot)
+    courier = ReplyCourier(transports, dp["tickets"], dp["users"],
+                           interval=settings.feedback_poll_seconds, chores=chores)
     dp["courier"] = courier
+    # The staff-group copies of an erased person's tickets go now, not at the next round.
+    dp["erasure"].on_staff_posts_queued = courier.kick
     app = App(settings, engine, sessions, content, surveys, storage, bot, dp,
-              tickets=dp["tickets"], courier=courier)
-    app.pushes = build_pushes(settings, sessions, content, surveys, bot, dp["users"])
+              tickets=dp["tickets"], courier=courier, transports=transports)
+    app.pushes = build_pushes(settings, sessions, content, surveys, transports, dp["users"])
     app.retention = build_retention(settings, dp["erasure"])
     app.pushes.add_daily("retention", PURGE_AT, app.retention.purge)
     return app
+
+
+def build_transports(bot: Bot) -> TransportRegistry:
+    """The channels this process sends on. Signal joins here when its adapter is configured."""
+    return TransportRegistry([TelegramTransport(bot)])
+
+
+def build_erasure(settings: Settings, users: UserDirectory, tickets: TicketService,
+                  storage: BaseStorage) -> UserErasure:
+    return UserErasure(users, tickets, contact_erasers=[dialog_state_eraser(storage)],
+                       staff_chat_id=settings.staff_chat_id)
 
 
 def build_retention(settings: Settings, erasure: UserErasure) -> Retention:
@@ -199,7 +222,8 @@ def build_retention(settings: Settings, erasure: UserErasure) -> Retention:
 
 
 def build_pushes(settings: Settings, sessions: async_sessionmaker, content: ContentStore,
-                 surveys: SurveyService, bot: Bot, users: UserDirectory) -> PushScheduler:
+                 surveys: SurveyService, transports: TransportRegistry,
+                 users: UserDirectory) -> PushScheduler:
     """The push scheduler of the bot process. A 403 marks the user blocked through the user
     directory, which also drops its cached copy."""
     from bot.broadcast.setup import build_push_scheduler
@@ -207,8 +231,8 @@ def build_pushes(settings: Settings, sessions: async_sessionmaker, content: Cont
     async def on_blocked(user_id: int) -> None:
         await users.mark_blocked(user_id)
 
-    return build_push_scheduler(settings, sessions, bot, surveys=surveys, content=content,
-                                on_blocked=on_blocked)
+    return build_push_scheduler(settings, sessions, transports, surveys=surveys,
+                                content=content, on_blocked=on_blocked)
 
 
 def build_panel(settings: Settings, sessions: async_sessionmaker, content: ContentStore,

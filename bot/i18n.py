@@ -1,9 +1,10 @@
 """gettext for UI strings, chosen per update from the user's stored language.
 
 Catalogs live in `locales/<lang>/LC_MESSAGES/bot.po`; the `.mo` files are compiled from them
-at start (`compile_catalogs`), so no generated file is kept in git. Dialog windows use the
-render-time widgets `T` and `TP`, which translate when the window renders: a background
-update renders in the language the middleware put in place for that user.
+at start (`compile_catalogs`), so no generated file is kept in git. Telegram dialog windows
+use the render-time widgets `T` and `TP` (dialogs/widgets.py), which translate when the
+window renders: a background update renders in the language the middleware put in place for
+that user. Nothing here knows a channel.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from aiogram_dialog.api.protocols import DialogManager
-from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.text import Text
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -88,32 +86,3 @@ def ngettext_(singular: str, plural: str, n: int, lang: str | None = None, **val
 # (the translation happens at render time through T or gettext_).
 def _(msgid: str) -> str:
     return msgid
-
-
-def _locale_of(manager: DialogManager) -> str:
-    return manager.middleware_data.get("locale") or current_locale.get()
-
-
-class T(Text):
-    """Translated text, rendered at render time; `{name}` placeholders take getter data."""
-
-    def __init__(self, text: str, when: WhenCondition = None) -> None:
-        super().__init__(when=when)
-        self.text = text
-
-    async def _render_text(self, data: dict, manager: DialogManager) -> str:
-        text = get_translator().gettext(_locale_of(manager), self.text)
-        return text.format_map(data) if "{" in text else text
-
-
-class TP(Text):
-    """Translated plural text: picks the form by the number in `data[count_key]`."""
-
-    def __init__(self, singular: str, plural: str, count_key: str, when: WhenCondition = None):
-        super().__init__(when=when)
-        self.singular, self.plural, self.count_key = singular, plural, count_key
-
-    async def _render_text(self, data: dict, manager: DialogManager) -> str:
-        n = int(data.get(self.count_key, 0))
-        text = get_translator().ngettext(_locale_of(manager), self.singular, self.plural, n)
-        return text.format_map({**data, "n": n})

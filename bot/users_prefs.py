@@ -30,44 +30,43 @@ class PushPreferences:
         self._sessions = sessions
 
     @staticmethod
-    async def _user(session: AsyncSession, tg_user_id: int) -> User | None:
-        return await session.scalar(select(User).where(User.tg_user_id == tg_user_id))
+    async def _user(session: AsyncSession, user_id: int) -> User | None:
+        return await session.get(User, user_id)
 
-    async def get(self, tg_user_id: int) -> PushPrefs:
+    async def get(self, user_id: int) -> PushPrefs:
         async with self._sessions() as session:
-            user = await self._user(session, tg_user_id)
+            user = await self._user(session, user_id)
             if user is None:
                 return PushPrefs()
             topics = (await session.scalars(select(TopicSubscription.topic).where(
                 TopicSubscription.user_id == user.id))).all()
             return PushPrefs(bool(user.survey_pushes), bool(user.pushes_muted), frozenset(topics))
 
-    async def pushes_received(self, tg_user_id: int) -> tuple[int, dt.date | None]:
+    async def pushes_received(self, user_id: int) -> tuple[int, dt.date | None]:
         """How many pushes reached the person, and the day of the last (from the ledger)."""
         async with self._sessions() as session:
             count, last = (await session.execute(
                 select(func.count(), func.max(Delivery.sent_at))
-                .join(User, User.id == Delivery.user_id)
-                .where(User.tg_user_id == tg_user_id, Delivery.status == "sent"))).one()
+                .where(Delivery.user_id == user_id, Delivery.status == "sent"))).one()
         return int(count or 0), (last.date() if last is not None else None)
 
-    async def set_survey_invites(self, tg_user_id: int, on: bool) -> None:
-        await self._set_flags(tg_user_id, survey_pushes=on)
+    async def set_survey_invites(self, user_id: int, on: bool) -> None:
+        await self._set_flags(user_id, survey_pushes=on)
 
-    async def set_muted(self, tg_user_id: int, muted: bool) -> None:
-        await self._set_flags(tg_user_id, pushes_muted=muted)
+    async def set_muted(self, user_id: int, muted: bool) -> None:
+        await self._set_flags(user_id, pushes_muted=muted)
 
-    async def _set_flags(self, tg_user_id: int, **flags: bool) -> None:
+    async def _set_flags(self, user_id: int, **flags: bool) -> None:
         async with self._sessions() as session:
-            user = await self._user(session, tg_user_id)
+            user = await self._user(session, user_id)
             if user is not None:
                 for name, value in flags.items():
                     setattr(user, name, value)
                 await session.commit()
 
-    async def set_topic(self, tg_user_id: int, topic: str, on: bool) -> None:
+    async def set_topic(self, user_id: int, topic: str, on: bool) -> None:
         async with self._sessions() as session:
-            user = await self._user(session, tg_user_id)
+            user = await self._user(session, user_id)
             if user is None:
                 return
             exists = await session.scalar(select(TopicSubscription.id).where(

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.i18n import _
 from bot.i18n import gettext_ as t
-from bot.users import UserDirectory
+from bot.users import UserDirectory, UserInfo
 from dialogs.common import reply_hint, reply_unknown_command
 from dialogs.crisis.open import open_crisis
 from dialogs.faq.open import open_faq_node, open_menu, open_search
@@ -181,13 +181,13 @@ def build_fallback_router() -> Router:
         await recover_button(callback, dialog_manager)
 
     @router.my_chat_member(ChatMemberUpdatedFilter(KICKED))
-    async def blocked(event: ChatMemberUpdated, users: UserDirectory) -> None:
-        await users.set_blocked(event.from_user.id, True)
+    async def blocked(event: ChatMemberUpdated, users: UserDirectory, user: UserInfo) -> None:
+        await users.set_blocked(user.user_id, True)
         log.info("a user blocked the bot")
 
     @router.my_chat_member(ChatMemberUpdatedFilter(MEMBER))
-    async def unblocked(event: ChatMemberUpdated, users: UserDirectory) -> None:
-        await users.set_blocked(event.from_user.id, False)
+    async def unblocked(event: ChatMemberUpdated, users: UserDirectory, user: UserInfo) -> None:
+        await users.set_blocked(user.user_id, False)
 
     return router
 

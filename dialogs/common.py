@@ -10,10 +10,10 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
-from bot.i18n import T
 from bot.i18n import gettext_ as t
 from dialogs.crisis.open import open_crisis
 from dialogs.faq.open import open_menu, open_search
+from dialogs.widgets import T
 
 
 def hint_for(message: Message, lang: str) -> str:

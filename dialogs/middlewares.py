@@ -19,6 +19,7 @@ from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
+from bot.channels.telegram.identity import telegram_contact
 from bot.i18n import _, current_locale
 from bot.i18n import gettext_ as t
 from bot.ratelimit import RateLimiter
@@ -117,7 +118,7 @@ class FloodGuardMiddleware(BaseMiddleware):
     async def _language(self, tg_user: User) -> str:
         lang = self._languages.get(tg_user.id)
         if lang is None:
-            info = await self.directory.describe(tg_user.id)
+            info = await self.directory.lookup(telegram_contact(tg_user.id))
             lang = ((info.language if info else None) or client_language(tg_user.language_code)
                     or self.default)
             self._languages[tg_user.id] = lang
@@ -167,7 +168,7 @@ class UserLocaleMiddleware(BaseMiddleware):
                 return await handler(event, data)
             finally:
                 current_locale.reset(token)
-        user = await self.directory.seen(tg_user.id, tg_user.language_code)
+        user = await self.directory.seen(telegram_contact(tg_user.id), tg_user.language_code)
         data["user"] = user
         data["needs_language"] = user.language is None
         data["locale"] = user.language or self.default

@@ -36,10 +36,12 @@ def _run(connection: Connection) -> None:
 
 async def run_migrations_online() -> None:
     engine = create_engine(_url())
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:  # a migration that refuses (006_contacts' downgrade) must not leak the connection
+        await engine.dispose()
 
 
 if context.is_offline_mode():

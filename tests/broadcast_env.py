@@ -17,10 +17,11 @@ from bot.broadcast.setup import build_broadcaster, build_campaign_service
 from bot.channels.telegram.transport import TelegramTransport
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Delivery, TopicSubscription, User
+from bot.db.models import Delivery, TopicSubscription, User, UserContact
 from bot.factory import build_bot, build_survey_service
 from bot.sandbox import BotApiSandbox
 from tests.botenv import make_settings
+from tests.people import by_telegram, user_id
 
 TOKEN = "123456789:push-test-token"
 NOON = dt.datetime(2026, 11, 26, 11, 0, tzinfo=dt.UTC)  # 12:00 in Warsaw
@@ -80,11 +81,13 @@ async def add_users(env: PushEnv, sandbox: BotApiSandbox | None, count: int, *, 
     ids = list(range(start, start + count))
     today = NOON.date()
     async with env.sessions() as session:
-        users = [User(tg_user_id=i, language=language, created_on=today, last_seen_on=today,
+        users = [User(language=language, created_on=today, last_seen_on=today,
                       blocked=blocked, survey_pushes=survey_pushes, pushes_muted=muted)
                  for i in ids]
         session.add_all(users)
         await session.flush()
+        session.add_all(UserContact(channel="telegram", address=str(i), user_id=u.id)
+                        for i, u in zip(ids, users, strict=True))
         session.add_all(TopicSubscription(user_id=u.id, topic=t) for u in users for t in topics)
         await session.commit()
     if sandbox is not None:
@@ -101,12 +104,20 @@ def sent_counts(sandbox: BotApiSandbox) -> Counter:
 async def ledger(env: PushEnv, campaign_id: int) -> dict[int, str]:
     async with env.sessions() as session:
         rows = (await session.execute(
-            select(User.tg_user_id, Delivery.status).join(Delivery, Delivery.user_id == User.id)
+            select(UserContact.address, Delivery.status)
+            .join(Delivery, Delivery.user_id == UserContact.user_id)
             .where(Delivery.campaign_id == campaign_id))).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return {int(address): status for address, status in rows}
 
 
 async def is_blocked(env: PushEnv, tg_user_id: int) -> bool:
     async with env.sessions() as session:
-        return bool(await session.scalar(select(User.blocked).where(
-            User.tg_user_id == tg_user_id)))
+        return bool(await session.scalar(by_telegram(tg_user_id, User.blocked)))
+
+
+async def internal_id(env: PushEnv, tg_user_id: int) -> int:
+    """The user id services take, for a person the test knows by Telegram id."""
+    async with env.sessions() as session:
+        found = await user_id(session, tg_user_id)
+    assert found is not None
+    return found

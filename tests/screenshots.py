@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.channels.telegram.identity import telegram_contact
 from bot.config import PROJECT_ROOT
 from tests.browser import (
     create_staff,
@@ -46,9 +47,10 @@ async def seed(running, page) -> int:
     from bot.users_prefs import PushPreferences
 
     prefs = PushPreferences(app.sessions)
-    for uid, lang in ((6001, "uk"), (6002, "pl"), (6003, "en"), (6005, "uk"), (6006, "uk")):
-        await running.sandbox.user(uid, language_code=lang).send_command("start")
-        await prefs.set_topic(uid, "general", True)
+    for tg_id, lang in ((6001, "uk"), (6002, "pl"), (6003, "en"), (6005, "uk"), (6006, "uk")):
+        await running.sandbox.user(tg_id, language_code=lang).send_command("start")
+        person = await running.app.dispatcher["users"].lookup(telegram_contact(tg_id))
+        await prefs.set_topic(person.user_id, "general", True)
     await running.sandbox.user(6006).block()  # shows up as "blocked" in the campaign status
     writer = running.sandbox.user(6004, language_code="uk")
     await writer.send_command("start")

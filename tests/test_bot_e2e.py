@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.config import PROJECT_ROOT
 from bot.content.yaml_io import load_dir
 from bot.db.models import ContentGap, FsmRecord, User
+from tests.people import by_telegram
 
 ROOTS = ["work", "housing", "health", "language", "education", "legal-stay", "social-help",
          "emergency"]
@@ -35,7 +36,7 @@ def last_text(user) -> str:
 
 async def users_row(bot, tg_id: int) -> User | None:
     async with bot.app.sessions() as session:
-        return await session.scalar(select(User).where(User.tg_user_id == tg_id))
+        return await session.scalar(by_telegram(tg_id))
 
 
 # ---------------------------------------------------------------- language on first contact

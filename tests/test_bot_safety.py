@@ -8,12 +8,13 @@ import time
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
+from bot.channels.telegram.identity import telegram_contact
 from bot.content.service import normalise_gap
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.db.models import ContentGap, User
+from bot.db.models import ContentGap, User, UserContact
 from bot.users import UserDirectory
 from tests import pg
 from tests.botenv import RunningBot, make_settings
@@ -62,9 +63,13 @@ async def test_first_two_updates_together_both_answered_one_user_row(sandbox, db
             assert any("«housing»" in t for t in texts), texts
         async with workers[0].app.sessions() as session:
             counts = (await session.execute(
-                select(User.tg_user_id, func.count()).where(User.tg_user_id.between(4240, 4242))
-                .group_by(User.tg_user_id))).all()
-        assert sorted(counts) == [(4240, 1), (4241, 1), (4242, 1)]
+                select(UserContact.address, func.count())
+                .where(UserContact.address.in_(["4240", "4241", "4242"]))
+                .group_by(UserContact.address))).all()
+            orphans = await session.scalar(select(func.count()).select_from(User).where(
+                ~exists().where(UserContact.user_id == User.id)))
+        assert sorted(counts) == [("4240", 1), ("4241", 1), ("4242", 1)]
+        assert orphans == 0  # the worker that lost a race left no user of its own behind
     finally:
         for worker in workers:
             await worker.stop()
@@ -128,13 +133,19 @@ async def test_user_upsert_on_postgresql_two_workers_at_once():
             sessions = create_session_factory(engine)
             workers = [UserDirectory(sessions), UserDirectory(sessions)]
             ids = range(6000, 6020)
-            seen = await asyncio.gather(*(w.seen(i, "uk") for i in ids for w in workers))
-            assert {(s.tg_user_id, s.language) for s in seen} == {(i, "uk") for i in ids}
-            await asyncio.gather(*(w.set_language(i, "pl") for i in range(6020, 6025)
-                                   for w in workers))
+            seen = await asyncio.gather(*(w.seen(telegram_contact(i), "uk")
+                                          for i in ids for w in workers))
+            assert {s.language for s in seen} == {"uk"}
+            # Both workers got the same person for each contact, twenty people in all.
+            assert all(seen[k].user_id == seen[k + 1].user_id for k in range(0, 40, 2))
+            assert len({s.user_id for s in seen}) == 20
+            await asyncio.gather(*(w.set_language(seen[0].user_id, "pl") for w in workers))
             async with sessions() as session:
+                users = await session.scalar(select(func.count()).select_from(User))
                 counts = (await session.execute(
-                    select(User.tg_user_id, func.count()).group_by(User.tg_user_id))).all()
-            assert sorted(counts) == [(i, 1) for i in range(6000, 6025)]
+                    select(UserContact.address, func.count()).group_by(UserContact.address))).all()
+            assert users == 20  # the loser of each race rolled its new user back
+            assert sorted(counts) == [(str(i), 1) for i in ids]
+            assert (await workers[1].describe(seen[0].user_id)).language == "pl"
         finally:
             await engine.dispose()

@@ -13,6 +13,7 @@ from tests.broadcast_env import (
     NIGHT,
     NOON,
     add_users,
+    internal_id,
     is_blocked,
     ledger,
     push_env,
@@ -139,8 +140,8 @@ async def test_reminder_only_to_those_who_have_not_completed(env, sandbox):
 
     survey = env.surveys.surveys["belonging"]
     answers = {q.key: q.options[0].id for q in survey.questions if q.kind != "multi"}
-    await env.surveys.complete(done, launch.wave_id, answers)
-    await env.surveys.set_pushes(opted_out, False)
+    await env.surveys.complete(await internal_id(env, done), launch.wave_id, answers)
+    await env.surveys.set_pushes(await internal_id(env, opted_out), False)
     late = await add_users(env, sandbox, 1, start=900, survey_pushes=True)  # joined later
     env.clock.now = NOON + dt.timedelta(days=3, minutes=1)
     assert (await env.broadcaster.run_campaign(reminder.id)).status == "done"

@@ -12,6 +12,7 @@ from bot.broadcast.scheduler import PushScheduler
 from bot.db.models import Campaign, Schedule, SurveyWave
 from tests.botenv import RunningBot, make_settings
 from tests.broadcast_env import NOON, add_users, push_env, sent_counts
+from tests.people import by_telegram, telegram_user
 
 
 async def _until(predicate, limit: float = 30.0) -> None:
@@ -105,7 +106,7 @@ async def test_push_buttons_open_the_survey_and_the_answer_in_any_state(db_path,
         app = running.app
         olena = sandbox.user(4242, language_code="uk")
         await olena.send_command("start")
-        await app.surveys.set_pushes(olena.id, True)
+        await app.surveys.set_pushes((await telegram_user(app.sessions, olena.id)).id, True)
         await _subscribe(app, olena.id, "general")
         await olena.send_text("pesel")  # some dialog is open when the push arrives
         service = app.pushes.service
@@ -141,7 +142,7 @@ async def _subscribe(app, tg_user_id: int, topic: str) -> None:
     from bot.db.models import TopicSubscription, User
 
     async with app.sessions() as session:
-        user_id = await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
+        user_id = await session.scalar(by_telegram(tg_user_id, User.id))
         session.add(TopicSubscription(user_id=user_id, topic=topic))
         await session.commit()
 
@@ -162,15 +163,16 @@ async def test_blocked_in_the_bot_process_goes_through_the_user_directory(db_pat
         app = running.app
         user = sandbox.user(5151, language_code="pl")
         await user.send_command("start")
-        await app.surveys.set_pushes(user.id, True)
+        uid = (await telegram_user(app.sessions, user.id)).id
+        await app.surveys.set_pushes(uid, True)
         sandbox.inject("sendMessage", 403, chat_id=user.id, times=1)
         launch = await app.pushes.service.launch_survey("belonging", remind_after_days=0)
         result = await app.pushes.broadcaster.run_campaign(launch.invitation.id)
         assert (result.status, result.blocked) == ("done", 1)
         users = app.dispatcher["users"]
-        assert (await users.describe(user.id)).blocked
+        assert (await users.describe(uid)).blocked
         await user.send_text("hej")  # writing again undoes the block, cache or not
-        assert not (await users.describe(user.id)).blocked
+        assert not (await users.describe(uid)).blocked
     finally:
         await running.stop()
 

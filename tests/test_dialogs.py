@@ -18,8 +18,8 @@ from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
 from bot.db.models import Rating
-from bot.db.models import User as UserRow
 from bot.factory import build_dispatcher
+from tests.people import by_telegram
 
 OLENA = 501  # a Ukrainian-speaking user
 ADAM = 502  # a Polish-speaking user
@@ -77,7 +77,7 @@ async def test_start_in_ukrainian_shows_translated_topics(env):
     assert any("Робота" in b for b in labels)
     assert any("Житло" in b for b in labels)
     async with env.sessions() as session:
-        row = await session.scalar(select(UserRow).where(UserRow.tg_user_id == OLENA))
+        row = await session.scalar(by_telegram(OLENA))
     assert row.language == "uk"
 
 
@@ -205,7 +205,7 @@ async def test_missing_translation_falls_back_with_notice(big_env):
 def test_dialog_intent_ids_do_not_collide_within_a_second():
     from aiogram_dialog.api.entities import stack
 
-    from bot.dialog_ids import install
+    from bot.channels.telegram.dialog_ids import install
 
     install()
     ids = {stack.new_id() for _ in range(20_000)}

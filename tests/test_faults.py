@@ -17,7 +17,7 @@ import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
 from sqlalchemy import func, select
 
-from bot.api_retry import BotApiRetry
+from bot.channels.telegram.api_retry import BotApiRetry
 from bot.db.models import Rating, User
 from bot.factory import build_bot
 from bot.sandbox import BotApiSandbox
@@ -51,6 +51,7 @@ from tests.fault_steps import (
     tickets,
     write_ticket_draft,
 )
+from tests.people import by_telegram
 from tests.test_bot_e2e import BACK, SOURCE, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE
 from tests.test_survey_bot import QUESTIONS
@@ -122,8 +123,8 @@ async def test_killed_mid_survey_keeps_the_answers_given(db_path, tmp_path, sand
         await bot.stop()
     assert await released_responses(db_path, "2026-FAULT") == [EXPECTED]
     async with database(db_path) as sessions, sessions() as session:
-        assert await session.scalar(select(User.survey_pushes).where(
-            User.tg_user_id == 6101)) is True  # the opt-in, too
+        assert await session.scalar(
+            by_telegram(6101, User.survey_pushes)) is True  # the opt-in, too
 
 
 async def test_killed_the_moment_the_next_question_shows(db_path, tmp_path, sandbox):
@@ -291,7 +292,7 @@ async def test_bot_api_failing_longer_than_the_retries_send_again_is_one_ticket(
 
 
 async def test_bot_api_retry_repeats_only_what_cannot_double(db_path, sandbox):
-    """bot/api_retry.py on its own: what is retried, what is not, and the time bound."""
+    """bot/channels/telegram/api_retry.py on its own: what is retried, what is not, and the time bound."""
     bot = build_bot(make_settings(db_path, sandbox), TOKEN)
     user = sandbox.user(6303)
     try:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Ticket, TicketMessage, User
+from tests.people import by_telegram
 from tests.test_bot_e2e import ROOT_NODES, SOURCE, flat, last_text, topic_label
 
 WRITE = {"pl": "✍️ Napisz do nas", "uk": "✍️ Напишіть нам", "en": "✍️ Write to us"}
@@ -30,8 +31,8 @@ async def open_answer(user, lang: str, root: str = "housing") -> str:
 
 async def tickets_of(bot, tg_id: int) -> list[Ticket]:
     async with bot.app.sessions() as session:
-        rows = await session.scalars(select(Ticket).join(User, User.id == Ticket.user_id)
-                                     .where(User.tg_user_id == tg_id).order_by(Ticket.id))
+        rows = await session.scalars(by_telegram(tg_id, Ticket)
+                                     .join(Ticket, Ticket.user_id == User.id).order_by(Ticket.id))
         return list(rows.all())
 
 
@@ -196,7 +197,7 @@ async def test_reply_to_a_user_who_blocked_the_bot_fails_and_marks_them(bot, san
     view = await bot.app.tickets.get(ticket.id)
     assert view.messages[-1].delivery == "failed"
     async with bot.app.sessions() as session:
-        row = await session.scalar(select(User).where(User.tg_user_id == 3012))
+        row = await session.scalar(by_telegram(3012))
         assert row.blocked
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User
 from bot.sandbox.models import SimChat, SimMessage
 from tests.botenv import RunningBot, make_settings
+from tests.people import by_telegram
 from tests.test_feedback_bot import SEND, WRITE, last_text, tickets_of
 
 GROUP = -1001234567890
@@ -97,7 +98,7 @@ async def test_ticket_posted_to_the_group_and_reply_relayed_back(group_bot, sand
         assert staff_row.staff_email == "telegram-group" and staff_row.delivery == "sent"
         assert (await session.get(Ticket, ticket.id)).status == "answered"
         # The staff member is not a user of the bot: no row, no name, no id anywhere.
-        assert await session.scalar(select(User).where(User.tg_user_id == STAFF["id"])) is None
+        assert await session.scalar(by_telegram(STAFF["id"])) is None
         texts = " ".join(m.text + (m.staff_email or "") for m in
                          (await session.scalars(select(TicketMessage))).all())
         assert "Magda" not in texts and "magda_urzad" not in texts
@@ -156,8 +157,7 @@ async def test_other_group_messages_are_ignored(group_bot, sandbox):
     assert len(group.posts()) == posts  # the bot said nothing in the group
     assert len(user.chat.messages) == user_messages
     async with bot.app.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(User).where(
-            User.tg_user_id == STAFF["id"])) == 0
+        assert await session.scalar(by_telegram(STAFF["id"], func.count(User.id))) == 0
         assert await session.scalar(select(func.count()).select_from(TicketMessage).where(
             TicketMessage.author == "staff")) == 0
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.core.transport import Contact
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.db.models import AuditEntry, User
+from bot.db.models import AuditEntry, User, UserContact
 from bot.feedback.service import MAX_TEXT, TicketError, TicketService
 
 
@@ -18,7 +19,11 @@ async def service(tmp_path):
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     async with sessions() as session:
-        session.add_all([User(tg_user_id=9001, language="uk"), User(tg_user_id=9002, language="pl")])
+        # Internal ids 9001 and 9002, reached on Telegram as 7009001 and 7009002.
+        session.add_all([User(id=9001, language="uk"), User(id=9002, language="pl")])
+        await session.flush()
+        session.add_all([UserContact(channel="telegram", address="7009001", user_id=9001),
+                         UserContact(channel="telegram", address="7009002", user_id=9002)])
         await session.commit()
     yield TicketService(sessions), sessions
     await engine.dispose()
@@ -71,8 +76,8 @@ async def test_staff_views_hold_no_telegram_id(service):
     tickets, _ = service
     ticket = await tickets.open(9001, "uk", "text")
     for shown in (await tickets.inbox(), await tickets.get(ticket.number)):
-        assert "9001" not in repr(shown)
-        assert "tg_user_id" not in repr(shown)
+        assert "7009001" not in repr(shown)
+        assert "contact" not in repr(shown) and "telegram" not in repr(shown)
 
 
 async def test_a_reply_is_claimed_once(service):
@@ -80,7 +85,8 @@ async def test_a_reply_is_claimed_once(service):
     ticket = await tickets.open(9001, "uk", "text")
     await tickets.reply(ticket.number, "answer", "ed@example.org")
     [claimed] = await tickets.claim_pending()
-    assert claimed.tg_user_id == 9001 and claimed.lang == "uk"
+    assert claimed.user_id == 9001 and claimed.lang == "uk"
+    assert claimed.contact == Contact("telegram", "7009001")  # for the courier only
     assert await tickets.claim_pending() == []  # a second courier gets nothing
     assert await tickets.requeue_interrupted() == 1  # a restart gives it back once
     [again] = await tickets.claim_pending()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiogram.fsm.storage.base import StorageKey
 
+from bot.channels.telegram.fsm_storage import SqlStorage
 from bot.db.engine import create_engine
-from bot.db.fsm_storage import SqlStorage
 from bot.db.migrate import upgrade_async
 
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42, destiny="aiogd:context")

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.channels.telegram.identity import telegram_contact
 from bot.config import LANGUAGES
 from bot.content.model import FaqCatalog
 from bot.content.service import ContentStore
@@ -358,8 +359,8 @@ async def env(db_path, tmp_path):
     env = await build_env(db_path, tmp_path)
     directory = UserDirectory(env.panel.sessions)
     for tg_id, lang in ((501, "uk"), (502, "pl"), (503, "en")):
-        await directory.seen(tg_id, lang)
-        await env.panel.extra["tickets"].open(tg_id, lang, f"Pytanie {tg_id} <b>?</b>")
+        person = await directory.seen(telegram_contact(tg_id), lang)
+        await env.panel.extra["tickets"].open(person.user_id, lang, f"Pytanie {tg_id} <b>?</b>")
     for role in ("editor", "analyst"):
         await env.account(f"{role}@example.org", role)
     yield env

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.db.engine import create_engine
 from bot.db.migrate import alembic_config, downgrade, upgrade
@@ -69,3 +69,61 @@ def test_stairway_sqlite(tmp_path):
 def test_stairway_postgresql():
     with pg.postgres_server() as url:
         _stairway(url)
+
+
+def _sql(url: str, *statements: str) -> list[list[tuple]]:
+    async def go() -> list[list[tuple]]:
+        engine = create_engine(url)
+        results = []
+        async with engine.begin() as conn:
+            for statement in statements:
+                result = await conn.execute(text(statement))
+                results.append([tuple(row) for row in result] if result.returns_rows else [])
+        await engine.dispose()
+        return results
+
+    return asyncio.run(go())
+
+
+def _contacts_move(url: str) -> None:
+    """Telegram ids move to contacts and back, and nothing else about the people changes."""
+    upgrade(url, "005")
+    _sql(url, "INSERT INTO users (id, tg_user_id, language, created_on, last_seen_on, blocked, "
+              "survey_pushes, pushes_muted) VALUES "
+              "(1, 5000000001, 'uk', '2026-01-02', '2026-11-30', false, true, false), "
+              "(2, 7123456789, NULL, '2026-03-04', '2026-12-01', true, false, false)",
+         "INSERT INTO topic_subscriptions (user_id, topic) VALUES (2, 'general')")
+    upgrade(url, "006_contacts")
+    contacts, users, topics = _sql(
+        url, "SELECT channel, address, user_id FROM contacts ORDER BY user_id",
+        "SELECT id, language, blocked FROM users ORDER BY id",
+        "SELECT user_id, topic FROM topic_subscriptions")
+    assert topics == [(2, "general")]
+    assert contacts == [("telegram", "5000000001", 1), ("telegram", "7123456789", 2)]
+    assert [(i, lang, bool(b)) for i, lang, b in users] == [(1, "uk", False), (2, None, True)]
+    downgrade(url, "005")
+    users, topics = _sql(url, "SELECT id, tg_user_id FROM users ORDER BY id",
+                         "SELECT user_id, topic FROM topic_subscriptions")
+    assert users == [(1, 5000000001), (2, 7123456789)]
+    assert topics == [(2, "general")]  # what hangs off a person survives both ways
+    upgrade(url, "head")
+    (contacts,) = _sql(url, "SELECT channel, address, user_id FROM contacts ORDER BY user_id")
+    assert contacts == [("telegram", "5000000001", 1), ("telegram", "7123456789", 2)]
+    # Someone reachable only on Signal cannot go back to a schema without contacts.
+    _sql(url, "INSERT INTO users (id, language, created_on, last_seen_on, blocked, survey_pushes, "
+              "pushes_muted) VALUES (3, 'pl', '2026-12-07', '2026-12-07', false, false, false)",
+         "INSERT INTO contacts (channel, address, user_id) VALUES ('signal', '+48500100200', 3)")
+    with pytest.raises(RuntimeError, match="1 people"):
+        downgrade(url, "005")
+    (count,) = _sql(url, "SELECT count(*) FROM contacts")
+    assert count == [(3,)]
+
+
+def test_contacts_move_sqlite(tmp_path):
+    _contacts_move(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+
+
+@pytest.mark.skipif(not pg.available(), reason="no PostgreSQL server binaries (CI installs them)")
+def test_contacts_move_postgresql():
+    with pg.postgres_server() as url:
+        _contacts_move(url)

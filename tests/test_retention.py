@@ -15,8 +15,9 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select, update
 
 from bot.broadcast.scheduler import daily_job
+from bot.channels.telegram.fsm_storage import SqlStorage
+from bot.channels.telegram.identity import dialog_state_eraser
 from bot.config import PROJECT_ROOT
-from bot.db.fsm_storage import SqlStorage
 from bot.db.models import (
     Delivery,
     FsmRecord,
@@ -26,13 +27,14 @@ from bot.db.models import (
     Ticket,
     TopicSubscription,
     User,
+    UserContact,
 )
 from bot.feedback.service import TicketService
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import Retention, months_before
 from bot.users import UserDirectory
 from tests.botenv import RunningBot, make_settings
-from tests.broadcast_env import NOON, add_users, push_env
+from tests.broadcast_env import NOON, add_users, internal_id, push_env
 
 STAFF_CHAT = -1001234567890
 TODAY = NOON.date()  # 2026-11-26
@@ -45,7 +47,7 @@ async def env(db_path, sandbox):
     environment = await push_env(db_path, sandbox)
     storage = SqlStorage(environment.engine)
     erasure = UserErasure(UserDirectory(environment.sessions), TicketService(environment.sessions),
-                          storage, staff_chat_id=STAFF_CHAT)
+                          contact_erasers=[dialog_state_eraser(storage)], staff_chat_id=STAFF_CHAT)
     environment.retention = Retention(erasure, clock=environment.clock)  # type: ignore[attr-defined]
     environment.storage = storage  # type: ignore[attr-defined]
     yield environment
@@ -55,7 +57,8 @@ async def env(db_path, sandbox):
 
 async def _last_seen(env, tg_user_ids: list[int], day: dt.date) -> None:
     async with env.sessions() as session:
-        await session.execute(update(User).where(User.tg_user_id.in_(tg_user_ids))
+        await session.execute(update(User).where(User.id.in_(
+            select(UserContact.user_id).where(UserContact.address.in_(map(str, tg_user_ids)))))
                               .values(last_seen_on=day))
         await session.commit()
 
@@ -67,7 +70,7 @@ async def _count(env, model, *where) -> int:
 
 async def _tg_ids(env) -> set[int]:
     async with env.sessions() as session:
-        return set((await session.scalars(select(User.tg_user_id))).all())
+        return {int(a) for a in (await session.scalars(select(UserContact.address))).all()}
 
 
 def test_months_before_keeps_the_day_or_takes_the_months_last():
@@ -89,13 +92,14 @@ async def test_only_people_inactive_beyond_the_limit_are_erased(env, sandbox):
     survey = env.surveys.surveys["belonging"]
     answers = {q.key: q.options[0].id for q in survey.questions if q.kind != "multi"}
     for person in (*old, *edge, *young):
-        assert (await env.surveys.complete(person, wave.id, answers)).accepted
+        assert (await env.surveys.complete(await internal_id(env, person), wave.id,
+                                           answers)).accepted
     news = await env.service.create_announcement("news", {"uk": "Новини"})
     await env.broadcaster.run_campaign(news.id)
     for person in (old[0], young[0]):
         await env.storage.set_state(StorageKey(bot_id=1, chat_id=person, user_id=person), "SG:x")
     tickets = TicketService(env.sessions)
-    await tickets.open(old[0], "uk", "Питання про карту побуту")
+    await tickets.open(await internal_id(env, old[0]), "uk", "Питання про карту побуту")
     assert await _count(env, SurveyAnswer) == 5
 
     dry = await env.retention.purge(dry_run=True)
@@ -117,7 +121,8 @@ async def test_only_people_inactive_beyond_the_limit_are_erased(env, sandbox):
 
 
 async def test_old_answered_or_closed_tickets_go_with_their_staff_group_copies(env, sandbox):
-    [person] = await add_users(env, sandbox, 1, start=400)  # active: only tickets expire
+    [tg_person] = await add_users(env, sandbox, 1, start=400)  # active: only tickets expire
+    person = await internal_id(env, tg_person)
     tickets = TicketService(env.sessions)
     numbers = {}
     for name, status, age in (("old_answered", "answered", 400), ("old_closed", "closed", 366),
@@ -213,12 +218,13 @@ async def test_the_bot_purges_every_night(sandbox, db_path):
         await gone.send_command("start")
         await stays.send_command("start")
         async with app.sessions() as session:
-            await session.execute(update(User).where(User.tg_user_id == 1091).values(
+            await session.execute(update(User).where(User.id == select(
+                UserContact.user_id).where(UserContact.address == "1091").scalar_subquery()).values(
                 last_seen_on=dt.date.today() - dt.timedelta(days=800)))
             await session.commit()
         await daily_job(*job.args)
         async with app.sessions() as session:
-            left = set((await session.scalars(select(User.tg_user_id))).all())
+            left = {int(a) for a in (await session.scalars(select(UserContact.address))).all()}
             dialogs = await session.scalar(select(func.count()).select_from(FsmRecord).where(
                 FsmRecord.key.like("%:1091:%")))
         assert left == {1092} and dialogs == 0

@@ -7,19 +7,20 @@ import json
 from sqlalchemy import func, select
 
 from bot.db.models import Ticket, TicketMessage, TopicSubscription, User
+from tests.people import by_telegram
 from tests.test_bot_e2e import flat, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE, sandbox_wait_for
 
 
 async def user_row(bot, tg_id: int) -> User | None:
     async with bot.app.sessions() as session:
-        return await session.scalar(select(User).where(User.tg_user_id == tg_id))
+        return await session.scalar(by_telegram(tg_id))
 
 
 async def topics_of(bot, tg_id: int) -> set[str]:
     async with bot.app.sessions() as session:
-        rows = await session.scalars(select(TopicSubscription.topic).join(
-            User, User.id == TopicSubscription.user_id).where(User.tg_user_id == tg_id))
+        rows = await session.scalars(by_telegram(tg_id, TopicSubscription.topic).join(
+            TopicSubscription, TopicSubscription.user_id == User.id))
         return set(rows.all())
 
 
@@ -108,6 +109,8 @@ async def test_mydata_shows_tickets_and_delete_removes_them(bot, sandbox):
     assert f"ticket #{number}: staff replied" in text
     assert "“Write to us”" in text
 
+    row = await user_row(bot, 5004)
+    assert row is not None
     await user.send_command("delete")
     assert "tickets" in last_text(user)
     await user.press("Yes, delete")
@@ -115,4 +118,4 @@ async def test_mydata_shows_tickets_and_delete_removes_them(bot, sandbox):
     async with bot.app.sessions() as session:
         for table in (Ticket, TicketMessage, TopicSubscription):
             assert await session.scalar(select(func.count()).select_from(table)) == 0
-    assert await bot.app.tickets.for_user(5004) == []
+    assert await bot.app.tickets.for_user(row.id) == []

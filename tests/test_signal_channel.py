@@ -14,7 +14,7 @@ from bot.channels.signal.runner import SignalChannel
 from bot.config import PROJECT_ROOT, Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import SignalContact, User
+from bot.db.models import SignalScreen, User, UserContact
 from bot.fake_signal import FakeSignalDaemon
 
 OLENA_NUMBER = "+48601234567"
@@ -50,15 +50,20 @@ class Harness:
             await self.channel.stop()
             self.channel = None
 
-    async def say(self, person, text: str) -> list[str]:
-        """Send `text` as `person`; the bot's replies to it, in order."""
+    async def say(self, person, text: str, *, until_stored: bool = True) -> list[str]:
+        """Send `text` as `person`; the bot's replies to it, in order. Returns once the bot
+        stored the event as handled (or, with until_stored=False, once it handled it while
+        an earlier event is still in the works)."""
         assert self.channel is not None
         before = len(self.daemon.sent_to(person.uuid))
         target = self.channel.handled + 1
         await self.daemon.inject(person, text)
-        async with asyncio.timeout(20):
-            while self.channel.handled < target:  # noqa: ASYNC110 - a counter of another task
-                await asyncio.sleep(0.01)
+        if until_stored:
+            await wait_cursor(self, str(self.daemon.last_event_id))
+        else:
+            async with asyncio.timeout(20):
+                while self.channel.handled < target:  # noqa: ASYNC110 - a counter of another task
+                    await asyncio.sleep(0.01)
         return [m.message for m in self.daemon.sent_to(person.uuid)[before:]]
 
 
@@ -74,10 +79,10 @@ async def harness(db_path):
 
 async def wait_cursor(harness, event_id: str) -> None:
     """Until the stored event id (the one a restart resumes after) is `event_id`."""
-    from bot.channels.signal.contacts import SignalContacts
+    from bot.channels.signal.contacts import SignalPeople
 
-    contacts = SignalContacts(harness.sessions)
-    async with asyncio.timeout(10):
+    contacts = SignalPeople(harness.sessions, None)
+    async with asyncio.timeout(20):
         while await contacts.cursor(harness.daemon.account) != event_id:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
@@ -180,16 +185,18 @@ async def test_ticket_and_staff_reply_come_back_in_signal(harness):
 
 async def test_delete_erases_the_person_and_the_address(harness):
     person = harness.daemon.person("+48601000005")
+    async with harness.sessions() as session:
+        users_before = await session.scalar(select(func.count()).select_from(User))
     await harness.say(person, "/start")
     await harness.say(person, "3")
     [confirm] = await harness.say(person, "/delete")
     [deleted] = await harness.say(person, option(confirm, "Yes, delete"))
     assert "Deleted" in deleted
     async with harness.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(SignalContact)
-                                    .where(SignalContact.address == person.uuid)) == 0
-        assert await session.scalar(select(func.count()).select_from(User)
-                                    .where(User.tg_user_id < 0)) == 0
+        assert await session.scalar(select(func.count()).select_from(UserContact)
+                                    .where(UserContact.address == person.uuid)) == 0
+        assert await session.scalar(select(func.count()).select_from(SignalScreen)) == 0
+        assert await session.scalar(select(func.count()).select_from(User)) == users_before
     # Writing again starts afresh: the language is asked again.
     [picker] = await harness.say(person, "hello")
     assert "1. polski" in picker
@@ -280,8 +287,9 @@ async def test_survey_with_numbered_options_is_stored_anonymously(harness):
                                            .where(SurveyAnswer.wave_id == wave.id))).all()
         done = await session.scalar(select(SurveyParticipation.completed)
                                     .where(SurveyParticipation.wave_id == wave.id))
-        [contact] = (await session.scalars(select(SignalContact.screen)
-                                           .where(SignalContact.address == person.uuid))).all()
+        [contact] = (await session.scalars(
+            select(SignalScreen.screen).join(UserContact, UserContact.user_id == SignalScreen.user_id)
+            .where(UserContact.address == person.uuid))).all()
     assert answers and done is True
     assert "answers" not in contact  # nothing of the answers stays with the person
 
@@ -322,11 +330,11 @@ async def test_the_telegram_courier_leaves_signal_replies_alone(harness):
     await harness.say(person, "3")
     await harness.stop()  # no Signal courier now: the reply stays pending
     async with harness.sessions() as session:
-        key = -(await session.scalar(select(SignalContact.id)
-                                     .where(SignalContact.address == person.uuid)))
+        key = await session.scalar(select(UserContact.user_id)
+                                   .where(UserContact.address == person.uuid))
     ticket = await harness_tickets(harness).open(key, "en", "Where do I register?")
     await harness_tickets(harness).reply(ticket.number, "At the town hall.", "staff@example.org")
-    assert await harness_tickets(harness).claim_pending() == []  # Telegram's claim
+    assert await harness_tickets(harness).claim_pending(channels=("telegram",)) == []
     sent_before = len(harness.daemon.sent_to(person.uuid))
     await harness.start()
     messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
@@ -388,7 +396,7 @@ async def test_a_photo_gets_a_hint_and_a_reaction_rates_the_answer(harness):
 
 
 async def test_people_are_served_side_by_side_and_the_cursor_waits_for_the_slow_one(harness):
-    from bot.channels.signal.contacts import SignalContacts
+    from bot.channels.signal.contacts import SignalPeople
 
     slow, quick = harness.daemon.person("+48601000015"), harness.daemon.person("+48601000016")
     await harness.say(slow, "/start")
@@ -396,10 +404,10 @@ async def test_people_are_served_side_by_side_and_the_cursor_waits_for_the_slow_
     await wait_cursor(harness, "2")
     release = harness.daemon.hold(slow.uuid)
     await harness.daemon.inject(slow, "3")
-    [*_, menu] = await harness.say(quick, "3")  # answered while the other send hangs
+    [*_, menu] = await harness.say(quick, "3", until_stored=False)  # answered while the other hangs
     assert "Work" in menu and len(harness.daemon.sent_to(slow.uuid)) == 1
     # The stored id does not pass the unfinished event: a restart now would handle it again.
-    assert await SignalContacts(harness.sessions).cursor(harness.daemon.account) == "2"
+    assert await SignalPeople(harness.sessions, None).cursor(harness.daemon.account) == "2"
     release.set()
     messages = await harness.daemon.wait_sent(slow.uuid, 2)
     assert "Work" in messages[-1].message
@@ -447,15 +455,13 @@ async def test_with_redis_the_screen_lives_there_and_survives_a_restart(harness,
     [back] = await harness.say(person, option(section, "Back"))
     assert "Work" in back and "Housing" in back
     async with harness.sessions() as session:
-        [(contact_id, screen)] = (await session.execute(
-            select(SignalContact.id, SignalContact.screen)
-            .where(SignalContact.address == person.uuid))).all()
-    assert screen == {}  # not in the database
+        screens = await session.scalar(select(func.count()).select_from(SignalScreen))
+    assert screens == 0  # not in the database
     redis = Redis.from_url(redis_url)
     try:
-        assert await redis.exists(f"belong:signal:screen:{contact_id}")
+        assert await redis.exists(f"belong:signal:screen:{person.uuid}")
         [confirm] = await harness.say(person, "/delete")
         await harness.say(person, option(confirm, "Yes, delete"))
-        assert not await redis.exists(f"belong:signal:screen:{contact_id}")
+        assert not await redis.exists(f"belong:signal:screen:{person.uuid}")
     finally:
         await redis.aclose()

@@ -15,9 +15,9 @@ from bot.db.models import (
     SurveyHolding,
     SurveyParticipation,
     SurveyWave,
-    User,
 )
 from bot.surveys.definition import load_survey
+from tests.people import telegram_user
 
 SURVEY = load_survey(PROJECT_ROOT / "content" / "surveys" / "belonging.yaml")
 QUESTIONS = [*SURVEY.core(), *SURVEY.profile()]
@@ -215,7 +215,7 @@ async def test_delete_erases_participation_but_not_released_answers(bot, sandbox
     await user.press("Yes, delete")
     assert await rows(bot, SurveyParticipation) == []
     assert len(await rows(bot, SurveyAnswer)) == 1
-    assert not any(u.tg_user_id == 4200 for u in await rows(bot, User))
+    assert await telegram_user(bot.app.sessions, 4200) is None
 
 
 async def test_push_opt_in_toggle(bot, sandbox):
@@ -223,7 +223,7 @@ async def test_push_opt_in_toggle(bot, sandbox):
     await user.send_command("surveys")
     await user.press("🔕 Survey invitations: off (tap to turn on)")
     assert "🔔 Survey invitations: on (tap to turn off)" in [b for r in user.chat.buttons() for b in r]
-    (row,) = [u for u in await rows(bot, User) if u.tg_user_id == 4300]
+    row = await telegram_user(bot.app.sessions, 4300)
     assert row.survey_pushes is True
 
 

@@ -10,8 +10,8 @@ import sys
 from bot.config import PROJECT_ROOT, Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.db.models import User
 from bot.factory import build_survey_service
+from tests.people import add_telegram_user
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -32,12 +32,12 @@ async def test_open_close_and_report(tmp_path):
     survey = service.surveys["belonging"]
     (wave,) = await service.open_waves()
     async with create_session_factory(engine)() as session:
-        session.add_all(User(tg_user_id=900 + i, language="uk") for i in range(7))
+        people = [await add_telegram_user(session, 900 + i, language="uk") for i in range(7)]
         await session.commit()
     for i in range(7):
         answers = {q.key: ([q.options[0].id] if q.kind == "multi" else q.options[i % 2].id)
                    for q in survey.questions}
-        await service.complete(900 + i, wave.id, answers)
+        await service.complete(people[i].id, wave.id, answers)
     await engine.dispose()
 
     res = _cli("waves", "belonging", env=env)

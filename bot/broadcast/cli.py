@@ -124,12 +124,12 @@ class _Env:
     async def send(self, campaign_id: int, reclaim_after: float | None) -> int:
         from bot.broadcast.clock import system_clock, to_utc_naive
         from bot.broadcast.setup import build_broadcaster
-        from bot.channels.telegram.transport import TelegramTransport
-        from bot.factory import build_bot
+        from bot.factory import build_bot, build_transports
 
         assert self.settings.bot_token is not None
         self.bot = build_bot(self.settings, self.settings.bot_token.get_secret_value())
-        broadcaster = build_broadcaster(self.settings, self.service, TelegramTransport(self.bot))
+        broadcaster = build_broadcaster(self.settings, self.service,
+                                        build_transports(self.bot))
         self.broadcaster = broadcaster
         info = await self.service.get(campaign_id)
         if info is None:

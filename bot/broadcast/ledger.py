@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.transport import TELEGRAM, Contact
+from bot.core.transport import Contact
 from bot.db.models import (
     Campaign,
     Delivery,
@@ -27,8 +27,10 @@ from bot.db.models import (
     TopicSubscription,
     User,
 )
+from bot.users import contacts_of
 
 OUTCOMES = ("sent", "failed", "blocked")
+NOWHERE = Contact("", "")
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,16 @@ class DeliveryLedger:
                     await session.commit()
                     continue
                 rows = (await session.execute(
-                    select(User.id, User.tg_user_id, User.language, Delivery.attempts)
+                    select(User.id, User.language, Delivery.attempts)
                     .join(Delivery, Delivery.user_id == User.id)
                     .where(Delivery.campaign_id == campaign_id,
                            Delivery.user_id.in_(ids)))).all()
+                contacts = await contacts_of(session, ids)
                 await session.commit()
-            return [Recipient(uid, Contact(TELEGRAM, str(tg)), lang, attempts)
-                    for uid, tg, lang, attempts in rows]
+            # A person with no contact left (a race with erasure) is reached on no channel:
+            # the registry answers Failed for the empty one.
+            return [Recipient(uid, contacts.get(uid, NOWHERE), lang, attempts)
+                    for uid, lang, attempts in rows]
 
     async def record(self, campaign_id: int, outcomes: list[Outcome]) -> None:
         """Write final outcomes; a blocked recipient is marked blocked in `users` as well."""

@@ -67,12 +67,12 @@ class ChatGate:
         self.spacing = spacing
         self._next: dict[int, float] = {}
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, user_id: int) -> None:
         now = time.monotonic()
         if len(self._next) > 50_000:
             self._next = {c: t for c, t in self._next.items() if t > now}
-        slot = max(now, self._next.get(chat_id, 0.0))
-        self._next[chat_id] = slot + self.spacing
+        slot = max(now, self._next.get(user_id, 0.0))
+        self._next[user_id] = slot + self.spacing
         if slot > now:
             await asyncio.sleep(slot - now)
 

@@ -36,15 +36,13 @@ def build_broadcaster(settings: Settings, service: CampaignService, transport: T
         reclaim_after=settings.push_reclaim_seconds, on_blocked=on_blocked, clock=clock)
 
 
-def build_push_scheduler(settings: Settings, sessions: async_sessionmaker, bot: Any, *,
+def build_push_scheduler(settings: Settings, sessions: async_sessionmaker, transport: Transport, *,
                          surveys: Any = None, content: Any = None,
                          on_blocked: Callable[[int], Awaitable[None]] | None = None,
                          clock: Clock = system_clock) -> PushScheduler:
-    from bot.channels.telegram.transport import TelegramTransport
-
     service = build_campaign_service(settings, sessions, surveys=surveys, content=content,
                                      clock=clock)
-    broadcaster = build_broadcaster(settings, service, TelegramTransport(bot),
+    broadcaster = build_broadcaster(settings, service, transport,
                                     on_blocked=on_blocked, clock=clock)
     return PushScheduler(service, broadcaster, sync_seconds=settings.push_sync_seconds,
                          timezone=settings.push_timezone)

@@ -34,10 +34,12 @@ def utcnow() -> dt.datetime:
 
 
 class User(Base):
+    """A person, whatever channel they write from. The internal id is what every service
+    and table refers to; how to reach them is in `contacts`."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
     # None until the person has chosen (or their client language settled it).
     language: Mapped[str | None] = mapped_column(String(2))
     created_on: Mapped[dt.date] = mapped_column(Date, default=lambda: utcnow().date())
@@ -48,6 +50,20 @@ class User(Base):
     survey_pushes: Mapped[bool] = mapped_column(Boolean, default=False)
     # Silences every scheduled push (survey invitations and news) at once.
     pushes_muted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UserContact(Base):
+    """Where a person is reached: a channel ("telegram" | "signal") and their address there
+    (the Telegram user id as text, a Signal number or account UUID). Only the channel
+    adapters read the address (bot/channels); one address belongs to one person."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_contacts_channel_address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
 class FaqNode(Base):
@@ -348,7 +364,7 @@ class AuditEntry(Base):
 # ---------------------------------------------------------------- feedback
 #
 # A ticket links to the user only so the bot can deliver staff replies. Staff see the ticket
-# number and language, never the Telegram id, name or username.
+# number and language, never the person's address (Telegram id, Signal number), name or username.
 
 
 class Ticket(Base):
@@ -404,24 +420,17 @@ class StaffPostRemoval(Base):
 
 
 # ---------------------------------------------------------------- Signal
-#
-# Until people become contacts (channel, address) behind an internal id (the core refactor),
-# a Signal person is a `users` row whose `tg_user_id` is the negative of their contact id:
-# Telegram user ids are positive, so the two never meet, and every service keyed by
-# `tg_user_id` (tickets, preferences, erasure, retention) serves Signal unchanged.
 
 
-class SignalContact(Base):
-    """A Signal address the bot talks to and where that person is in the conversation."""
+class SignalScreen(Base):
+    """Where a Signal person is in the conversation (the numbered options of their screen),
+    and the newest message handled (the sender's timestamp, ms), so a message replayed after
+    a reconnect is not answered twice. Goes with the user row."""
 
-    __tablename__ = "signal_contacts"
+    __tablename__ = "signal_screens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # The ACI (UUID) when Signal gave one, else the phone number: what `send` is addressed to.
-    address: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     screen: Mapped[dict] = mapped_column(JSON, default=dict)
-    # The newest message handled (sender's timestamp, ms): a message replayed after a
-    # reconnect is not answered twice.
     last_timestamp: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -88,6 +88,11 @@ class FakeSignalDaemon:
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
 
+    @property
+    def last_event_id(self) -> int:
+        """The id of the newest event (0: none yet)."""
+        return self._next_id - 1
+
     def _timestamp(self) -> int:
         self._clock = max(self._clock + 1, int(time.time() * 1000))
         return self._clock

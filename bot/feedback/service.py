@@ -2,10 +2,12 @@
 
 A ticket links to its user only so the reply can be delivered. Everything staff see
 (`TicketSummary`, `TicketView`) carries the ticket number, language, status, times and
-messages, never the Telegram id, name or username. Only `PendingReply`, which the delivery
-side needs to find the chat, holds the Telegram id; it is never shown to staff.
+messages, never the person's address (Telegram id, Signal number), name or username. Only
+`PendingReply`, which the delivery side needs to reach the person, holds their contact; it is
+never shown to staff.
 
-No Telegram here: the Telegram edge (delivery, the staff group) lives in bot/feedback/telegram.py.
+No channel here: replies go out through the core transport (bot/feedback/courier.py); the
+Telegram staff group lives in bot/channels/telegram/staff_chat.py.
 
 A ticket is urgent when the person's first message signals a crisis (bot/safety/crisis.py).
 That is derived from the stored text whenever a ticket is read, so no column holds it and
@@ -15,14 +17,17 @@ the rules of the day apply to old tickets too.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, utcnow
+from bot.core.transport import Contact
+from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, UserContact, utcnow
 from bot.safety.crisis import classify
 from bot.staff import audit
+from bot.users import contacts_of
 
 MAX_TEXT = 3000
 # Sending the same message again within this time opens no second ticket (TicketService.open).
@@ -107,11 +112,13 @@ class TicketView:
 
 @dataclass(frozen=True)
 class PendingReply:
-    """A staff reply waiting for delivery. Holds the chat id: for the delivery side only."""
+    """A staff reply waiting for delivery. Holds the person's contact: for the delivery
+    side only (no contact: they were reached on no channel any more)."""
 
     message_id: int
     ticket_number: int
-    tg_user_id: int
+    user_id: int
+    contact: Contact | None
     lang: str
     text: str
 
@@ -184,7 +191,7 @@ class TicketService:
         self.limits = limits or TicketLimits()
 
     # ------------------------------------------------------------ the user side
-    async def open(self, tg_user_id: int, lang: str, text: str | None,
+    async def open(self, user_id: int, lang: str, text: str | None,
                    photo_file_id: str | None = None, faq_slug: str | None = None) -> TicketView:
         """A new ticket with the person's first message.
 
@@ -194,8 +201,7 @@ class TicketService:
         failed, the process was killed before the dialog state was saved) comes again."""
         text = check_text(text, photo=bool(photo_file_id))
         async with self._sessions() as session:
-            user_id = await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
-            if user_id is None:
+            if await session.get(User, user_id) is None:
                 raise TicketError("unknown", "no such user")
             same = await self._same_open(session, user_id, text, photo_file_id, faq_slug)
             if same is not None:
@@ -243,12 +249,12 @@ class TicketService:
         if reached is not None:
             raise reached
 
-    async def for_user(self, tg_user_id: int) -> list[tuple[int, str]]:
+    async def for_user(self, user_id: int) -> list[tuple[int, str]]:
         """(number, status) of a person's tickets, oldest first: for /mydata."""
         async with self._sessions() as session:
             rows = (await session.execute(
-                select(Ticket.id, Ticket.status).join(User, User.id == Ticket.user_id)
-                .where(User.tg_user_id == tg_user_id).order_by(Ticket.id))).all()
+                select(Ticket.id, Ticket.status)
+                .where(Ticket.user_id == user_id).order_by(Ticket.id))).all()
         return [(number, status) for number, status in rows]
 
     # ------------------------------------------------------------ the staff side
@@ -328,12 +334,11 @@ class TicketService:
                                           staff_chat_photo_id=photo_post_id))
             await session.commit()
 
-    async def queue_staff_post_removals(self, tg_user_id: int, chat_id: int) -> int:
+    async def queue_staff_post_removals(self, user_id: int, chat_id: int) -> int:
         """Before a person's tickets are deleted: queue their copies in the staff group for
         removal (the posts of their messages, and staff replies made there). Returns how many."""
         async with self._sessions() as session:
-            mine = select(Ticket.id).join(User, User.id == Ticket.user_id).where(
-                User.tg_user_id == tg_user_id)
+            mine = select(Ticket.id).where(Ticket.user_id == user_id)
             count = await _queue_removals(session, Ticket.id.in_(mine), chat_id)
             await session.commit()
         return count
@@ -383,29 +388,36 @@ class TicketService:
                 .where(TicketMessage.staff_chat_message_id == staff_chat_message_id).limit(1))
 
     # ------------------------------------------------------------ delivery of replies
-    async def claim_pending(self, limit: int = 20, channel: str = "telegram") -> list[PendingReply]:
+    async def claim_pending(self, limit: int = 20,
+                            channels: Collection[str] | None = None) -> list[PendingReply]:
         """Claim staff replies waiting for delivery (pending -> sending), oldest first.
 
         The claim is a conditional UPDATE, so two couriers never deliver the same reply.
-        Each channel's courier claims its own people's replies: Signal people have negative
-        keys (bot/db/models.py, SignalContact)."""
-        person = User.tg_user_id < 0 if channel == "signal" else User.tg_user_id > 0
+        `channels`: only replies to people reached on one of these (a process that serves
+        Telegram alone must leave Signal people's replies to the Signal process, rather than
+        fail them for want of a transport)."""
         async with self._sessions() as session:
-            rows = (await session.execute(
-                select(TicketMessage.id, Ticket.id, User.tg_user_id, Ticket.lang,
-                       TicketMessage.text)
-                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-                .join(User, User.id == Ticket.user_id)
-                .where(TicketMessage.delivery == "pending", person)
-                .order_by(TicketMessage.id).limit(limit))).all()
+            stmt = (select(TicketMessage.id, Ticket.id, Ticket.user_id, Ticket.lang,
+                           TicketMessage.text)
+                    .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+                    .where(TicketMessage.delivery == "pending"))
+            if channels is not None:
+                stmt = stmt.where(Ticket.user_id.in_(
+                    select(UserContact.user_id).where(UserContact.channel.in_(list(channels)))))
+            rows = (await session.execute(stmt.order_by(TicketMessage.id).limit(limit))).all()
+            contacts = await contacts_of(session, {row[2] for row in rows})
+            if channels is not None:  # the person's own channel (their first contact) decides
+                rows = [row for row in rows
+                        if row[2] not in contacts or contacts[row[2]].channel in channels]
             claimed = []
-            for message_id, number, tg_user_id, lang, text in rows:
+            for message_id, number, user_id, lang, text in rows:
                 result = await session.execute(
                     update(TicketMessage)
                     .where(TicketMessage.id == message_id, TicketMessage.delivery == "pending")
                     .values(delivery=SENDING))
                 if result.rowcount:
-                    claimed.append(PendingReply(message_id, number, tg_user_id, lang, text))
+                    claimed.append(PendingReply(message_id, number, user_id,
+                                                contacts.get(user_id), lang, text))
             await session.commit()
         return claimed
 

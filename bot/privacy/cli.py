@@ -42,17 +42,15 @@ class _Progress:
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
-    from bot.factory import build_retention, build_storage
+    from bot.factory import build_erasure, build_retention, build_storage
     from bot.feedback.service import TicketService
-    from bot.privacy.erasure import UserErasure
     from bot.users import UserDirectory
 
     await upgrade_async(settings.db_url)
     engine = create_engine(settings.db_url)
     sessions = create_session_factory(engine)
     storage, _isolation = build_storage(settings, engine)
-    erasure = UserErasure(UserDirectory(sessions), TicketService(sessions), storage,
-                          staff_chat_id=settings.staff_chat_id)
+    erasure = build_erasure(settings, UserDirectory(sessions), TicketService(sessions), storage)
     try:
         progress = _Progress()
         report = await build_retention(settings, erasure).purge(dry_run=args.dry_run,

@@ -70,8 +70,8 @@ class Retention:
             return PurgeReport(people_before, tickets_before, len(people), len(tickets), True)
         deleted = await self.erasure.tickets.delete(tickets, self.erasure.staff_chat_id)
         erased = 0
-        for done, tg_user_id in enumerate(people, 1):
-            erased += await self.erasure.erase(tg_user_id)
+        for done, user_id in enumerate(people, 1):
+            erased += await self.erasure.erase(user_id)
             if progress is not None:
                 progress(done, len(people))
         if erased or deleted:

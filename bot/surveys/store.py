@@ -139,21 +139,22 @@ class SurveyService:
 
     # ------------------------------------------------------------ people
     @staticmethod
-    async def _user_id(session: AsyncSession, tg_user_id: int) -> int | None:
-        return await session.scalar(select(User.id).where(User.tg_user_id == tg_user_id))
+    async def _user_id(session: AsyncSession, user_id: int) -> int | None:
+        """The id if such a person exists (they may have been erased meanwhile)."""
+        return await session.scalar(select(User.id).where(User.id == user_id))
 
-    async def completed(self, tg_user_id: int, wave_id: int) -> bool:
+    async def completed(self, user_id: int, wave_id: int) -> bool:
         async with self._sessions() as session:
-            uid = await self._user_id(session, tg_user_id)
+            uid = await self._user_id(session, user_id)
             if uid is None:
                 return False
             return bool(await session.scalar(select(SurveyParticipation.completed).where(
                 SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid)))
 
-    async def consent(self, tg_user_id: int, wave_id: int) -> bool:
+    async def consent(self, user_id: int, wave_id: int) -> bool:
         """Record that the person agreed and started. False if they already completed."""
         async with self._sessions() as session:
-            uid = await self._user_id(session, tg_user_id)
+            uid = await self._user_id(session, user_id)
             if uid is None:
                 raise SurveyError("unknown user")
             row = await session.scalar(select(SurveyParticipation).where(
@@ -164,10 +165,10 @@ class SurveyService:
             await session.commit()
             return True
 
-    async def abandon(self, tg_user_id: int, wave_id: int) -> None:
+    async def abandon(self, user_id: int, wave_id: int) -> None:
         """Stop: nothing of an unfinished survey is kept, not even that it was started."""
         async with self._sessions() as session:
-            uid = await self._user_id(session, tg_user_id)
+            uid = await self._user_id(session, user_id)
             if uid is None:
                 return
             await session.execute(delete(SurveyParticipation).where(
@@ -175,11 +176,11 @@ class SurveyService:
                 SurveyParticipation.completed.is_(False)))
             await session.commit()
 
-    async def complete(self, tg_user_id: int, wave_id: int, answers: dict[str, Any]) -> Completion:
+    async def complete(self, user_id: int, wave_id: int, answers: dict[str, Any]) -> Completion:
         async with self._sessions() as session:
             wave = await session.scalar(
                 select(SurveyWave).where(SurveyWave.id == wave_id).with_for_update())
-            uid = await self._user_id(session, tg_user_id)
+            uid = await self._user_id(session, user_id)
             if wave is None or uid is None:
                 raise SurveyError("unknown wave or user")
             if wave.closed:
@@ -212,24 +213,23 @@ class SurveyService:
             SurveyHolding.holding_key.in_([h.holding_key for h in waiting])))
         return len(waiting)
 
-    async def set_pushes(self, tg_user_id: int, on: bool) -> None:
+    async def set_pushes(self, user_id: int, on: bool) -> None:
         # One owner for every push opt-in: /surveys and /settings change the same flag.
         from bot.users_prefs import PushPreferences
 
-        await PushPreferences(self._sessions).set_survey_invites(tg_user_id, on)
+        await PushPreferences(self._sessions).set_survey_invites(user_id, on)
 
-    async def pushes(self, tg_user_id: int) -> bool:
+    async def pushes(self, user_id: int) -> bool:
         async with self._sessions() as session:
             return bool(await session.scalar(select(User.survey_pushes).where(
-                User.tg_user_id == tg_user_id)))
+                User.id == user_id)))
 
-    async def participations(self, tg_user_id: int) -> list[tuple[str, str, bool]]:
+    async def participations(self, user_id: int) -> list[tuple[str, str, bool]]:
         async with self._sessions() as session:
             rows = (await session.execute(
                 select(SurveyWave.survey, SurveyWave.code, SurveyParticipation.completed)
                 .join(SurveyParticipation, SurveyParticipation.wave_id == SurveyWave.id)
-                .join(User, User.id == SurveyParticipation.user_id)
-                .where(User.tg_user_id == tg_user_id))).all()
+                .where(SurveyParticipation.user_id == user_id))).all()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
     # ------------------------------------------------------------ results

@@ -11,11 +11,11 @@ from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
 from bot.content.service import ContentStore
-from bot.i18n import T
 from dialogs.common import home_button, search_inputs
 from dialogs.crisis.card import crisis_card
 from dialogs.faq.open import open_faq_node, open_menu
 from dialogs.states import CrisisSG
+from dialogs.widgets import T
 
 EMERGENCY_ANSWER = "emergency-numbers"  # the FAQ answer with 999, 998, 997 and what to say
 

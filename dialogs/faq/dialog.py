@@ -10,10 +10,10 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Select, Start, Url
 from aiogram_dialog.widgets.text import Format
 
-from bot.i18n import T
 from dialogs.common import on_other_content, sos_button
 from dialogs.faq import getters, handlers
 from dialogs.states import FaqSG, LanguageSG, PrivacySG, SurveySG
+from dialogs.widgets import T
 
 PAGE = 8
 

@@ -20,6 +20,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row
 from aiogram_dialog.widgets.text import Format
 
+from bot.channels.telegram.staff_chat import StaffChat
 from bot.config import Settings
 from bot.feedback.service import (
     MAX_TEXT,
@@ -29,13 +30,14 @@ from bot.feedback.service import (
     check_text,
     is_urgent,
 )
-from bot.feedback.telegram import StaffChat
-from bot.i18n import T, ngettext_
 from bot.i18n import gettext_ as t
+from bot.i18n import ngettext_
 from dialogs.common import home_button, reply_unknown_command, search_inputs, sos_button
 from dialogs.faq.open import open_faq_node, open_menu
 from dialogs.feedback.data import FeedbackDraft
+from dialogs.people import current_user_id
 from dialogs.states import FeedbackSG
+from dialogs.widgets import T
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,7 @@ async def on_send(callback: CallbackQuery, _w: Any, manager: DialogManager) -> N
         return
     tickets: TicketService = manager.middleware_data["tickets"]
     try:
-        ticket = await tickets.open(callback.from_user.id, _locale(manager), draft.text,
+        ticket = await tickets.open(current_user_id(manager), _locale(manager), draft.text,
                                     draft.photo_file_id, draft.faq_slug)
     except TicketLimitReached as exc:
         # The draft stays on the screen below the notice: Send works again from that time.

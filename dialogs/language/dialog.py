@@ -19,6 +19,7 @@ from bot.users import UserDirectory
 from dialogs.commands_menu import set_chat_commands
 from dialogs.faq.open import open_faq_node, open_menu, open_search
 from dialogs.faq.render import language_names
+from dialogs.people import current_user_id
 from dialogs.states import LanguageSG
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ async def on_pick(callback: CallbackQuery, _widget: Any, manager: DialogManager,
         await callback.answer()
         return
     users: UserDirectory = manager.middleware_data["users"]
-    await users.set_language(callback.from_user.id, lang)
+    await users.set_language(current_user_id(manager), lang)
     # The middleware chose a locale before this choice; re-render in the new one.
     manager.middleware_data["locale"] = lang
     current_locale.set(lang)

@@ -11,7 +11,7 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.config import Settings
 from bot.feedback.service import TicketService
-from bot.i18n import TP, T, _
+from bot.i18n import _
 from bot.i18n import gettext_ as t
 from bot.privacy.erasure import UserErasure
 from bot.surveys.store import SurveyService
@@ -19,7 +19,9 @@ from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
 from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.render import LANGUAGE_NAMES, format_date
+from dialogs.people import current_user_id
 from dialogs.states import PrivacySG
+from dialogs.widgets import TP, T
 
 PRIVACY_TEXT = _(
     "🔒 <b>Your privacy</b>\n\n"
@@ -58,7 +60,7 @@ async def data_getter(dialog_manager: DialogManager, users: UserDirectory, local
                       tickets: TicketService | None = None, **_: Any):
     periods = {"inactive_months": settings.retention_inactive_months,
                "ticket_months": settings.ticket_retention_months}
-    user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
+    user_id = current_user_id(dialog_manager)
     info = await users.describe(user_id)
     if info is None:
         return {**periods, "summary": t("The bot holds nothing about you.", locale)}
@@ -105,11 +107,8 @@ async def on_delete(callback: CallbackQuery, _widget: Any, manager: DialogManage
     locale = manager.middleware_data["locale"]
     # Close every dialog first, so nothing of this chat is written back afterwards.
     await manager.reset_stack()
-    await erasure.erase(callback.from_user.id)
+    await erasure.erase(current_user_id(manager))
     manager.middleware_data["forgotten"] = True
-    courier = manager.middleware_data.get("courier")
-    if erasure.staff_chat_id is not None and courier is not None:
-        courier.kick()  # the staff-group copies go now, not at the next round
     await callback.message.answer(  # type: ignore[union-attr]
         t("✅ Done. Everything the bot held about you has been deleted. "
           "If you write again, the bot starts fresh.", locale)

@@ -11,12 +11,13 @@ from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from bot.content.service import ContentStore
-from bot.i18n import T
 from bot.i18n import gettext_ as t
 from bot.users_prefs import GENERAL, PushPreferences
 from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.render import label
+from dialogs.people import current_user_id
 from dialogs.states import SettingsSG
+from dialogs.widgets import T
 
 ON, OFF = "✅", "▫️"
 
@@ -30,7 +31,7 @@ async def topic_choices(content: ContentStore, lang: str) -> list[tuple[str, str
 
 async def settings_getter(dialog_manager: DialogManager, prefs: PushPreferences,
                           content: ContentStore, locale: str, **_: Any) -> dict[str, Any]:
-    user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
+    user_id = current_user_id(dialog_manager)
     mine = await prefs.get(user_id)
     topics = [(slug, title, ON if slug in mine.topics else OFF)
               for slug, title in await topic_choices(content, locale)]
@@ -48,17 +49,17 @@ def _prefs(manager: DialogManager) -> PushPreferences:
 
 
 async def on_invites(callback: CallbackQuery, widget: Any, manager: DialogManager) -> None:
-    await _prefs(manager).set_survey_invites(callback.from_user.id, widget.widget_id == "inv_on")
+    await _prefs(manager).set_survey_invites(current_user_id(manager), widget.widget_id == "inv_on")
 
 
 async def on_mute(callback: CallbackQuery, widget: Any, manager: DialogManager) -> None:
-    await _prefs(manager).set_muted(callback.from_user.id, widget.widget_id == "mute")
+    await _prefs(manager).set_muted(current_user_id(manager), widget.widget_id == "mute")
 
 
 async def on_topic(callback: CallbackQuery, _w: Any, manager: DialogManager, topic: str) -> None:
     prefs = _prefs(manager)
-    mine = await prefs.get(callback.from_user.id)
-    await prefs.set_topic(callback.from_user.id, topic, topic not in mine.topics)
+    mine = await prefs.get(current_user_id(manager))
+    await prefs.set_topic(current_user_id(manager), topic, topic not in mine.topics)
 
 
 def build_settings_dialog() -> Dialog:

@@ -13,14 +13,15 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.i18n import T
 from bot.i18n import gettext_ as t
 from bot.surveys.definition import Question, Survey
 from bot.surveys.store import SurveyError, SurveyService
 from dialogs.common import home_button, search_inputs, sos_button
 from dialogs.faq.open import open_menu
+from dialogs.people import current_user_id
 from dialogs.states import SurveySG
 from dialogs.survey.data import SurveyRun
+from dialogs.widgets import T
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def parse_wave_id(value: str) -> int | None:
 # ---------------------------------------------------------------- list
 
 async def list_getter(dialog_manager: DialogManager, surveys: SurveyService, locale: str, **_: Any):
-    user_id = dialog_manager.event.from_user.id  # type: ignore[union-attr]
+    user_id = current_user_id(dialog_manager)
     items = []
     for wave in await surveys.open_waves():
         survey = surveys.surveys[wave.survey]
@@ -74,7 +75,7 @@ async def on_pick_wave(callback: CallbackQuery, _w: Any, manager: DialogManager,
         await callback.answer(t("This survey is closed.", manager.middleware_data["locale"]))
         return
     SurveyRun(wave_id=wave.id, survey=wave.survey).save(manager.dialog_data)
-    if await service.completed(callback.from_user.id, wave.id):
+    if await service.completed(current_user_id(manager), wave.id):
         await manager.switch_to(SurveySG.already)
     else:
         await manager.switch_to(SurveySG.consent)
@@ -82,8 +83,8 @@ async def on_pick_wave(callback: CallbackQuery, _w: Any, manager: DialogManager,
 
 async def on_toggle_pushes(callback: CallbackQuery, _w: Any, manager: DialogManager):
     service = _service(manager)
-    now = await service.pushes(callback.from_user.id)
-    await service.set_pushes(callback.from_user.id, not now)
+    now = await service.pushes(current_user_id(manager))
+    await service.set_pushes(current_user_id(manager), not now)
 
 
 # ---------------------------------------------------------------- consent
@@ -97,7 +98,7 @@ async def consent_getter(dialog_manager: DialogManager, surveys: SurveyService, 
 
 async def on_agree(callback: CallbackQuery, _w: Any, manager: DialogManager):
     run = SurveyRun.load(manager.dialog_data)
-    if not await _service(manager).consent(callback.from_user.id, run.wave_id):
+    if not await _service(manager).consent(current_user_id(manager), run.wave_id):
         await manager.switch_to(SurveySG.already)
         return
     run.index, run.answers = 0, {}
@@ -143,7 +144,7 @@ async def _finish(manager: DialogManager, run: SurveyRun, questions: list[Questi
     by_id = {q.id: q for q in questions}
     answers = {by_id[qid].key: value for qid, value in run.answers.items()
                if qid in by_id and value not in (None, [], "")}
-    user_id = manager.event.from_user.id  # type: ignore[union-attr]
+    user_id = current_user_id(manager)
     try:
         result = await service.complete(user_id, run.wave_id, answers)
     except SurveyError:  # the wave closed while this person was answering
@@ -238,7 +239,7 @@ async def on_back(callback: CallbackQuery, _w: Any, manager: DialogManager, step
 
 async def on_stop(callback: CallbackQuery, _w: Any, manager: DialogManager):
     run = SurveyRun.load(manager.dialog_data)
-    await _service(manager).abandon(callback.from_user.id, run.wave_id)
+    await _service(manager).abandon(current_user_id(manager), run.wave_id)
     run.forget_answers(manager.dialog_data)
     await manager.switch_to(SurveySG.stopped)
 
@@ -269,7 +270,7 @@ async def on_survey_start(start_data: Any, manager: DialogManager) -> None:
     if wave is None or wave.closed or wave.survey not in service.surveys:
         return  # the list says what is open now
     SurveyRun(wave_id=wave.id, survey=wave.survey).save(manager.dialog_data)
-    user_id = manager.event.from_user.id  # type: ignore[union-attr]
+    user_id = current_user_id(manager)
     done = await service.completed(user_id, wave.id)
     await manager.switch_to(SurveySG.already if done else SurveySG.consent)
 

@@ -1,11 +1,11 @@
-"""Signal people in the database: address -> contact row -> the `users` row the services know.
+"""Signal people: a Signal address is a core contact ("signal", ACI or number) of a user;
+this adds where the person is in the conversation.
 
-A contact's `users.tg_user_id` is the negative of the contact id (bot/db/models.py says why):
-tickets, preferences, /mydata, /delete and the retention purge all work on that key. The
-screen (where the person is in the menus) is kept on the contact row, so a restart of the
-bot continues the conversation where it was. With REDIS_URL set, the screen and the newest
-message's timestamp live in Redis instead (one key per contact), as the Telegram dialogs'
-state does; the address mapping stays in the database.
+The screen (what each number means on the person's current screen) is kept per user in the
+database, so a restart of the bot continues the conversation where it was; it goes with the
+user row (/delete, the retention purge). With REDIS_URL set, the screen lives in Redis
+instead (one key per address, expiring with the retention period, removed by /delete), as
+the Telegram dialogs' state does.
 """
 
 from __future__ import annotations
@@ -14,96 +14,77 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.db.models import SignalContact, SignalCursor, utcnow
-
-
-def user_key(contact_id: int) -> int:
-    return -contact_id
+from bot.core.transport import SIGNAL, Contact
+from bot.db.models import SignalCursor, SignalScreen, User
+from bot.users import UserDirectory, UserInfo
 
 
 @dataclass
-class Contact:
-    id: int
+class Person:
+    user_id: int
     address: str
+    language: str | None
     screen: dict = field(default_factory=dict)
     last_timestamp: int = 0
 
-    @property
-    def user_key(self) -> int:
-        return user_key(self.id)
 
-
-class SignalContacts:
-    def __init__(self, sessions: async_sessionmaker, redis: Any = None) -> None:
+class SignalPeople:
+    def __init__(self, sessions: async_sessionmaker, users: UserDirectory, redis: Any = None,
+                 redis_ttl_seconds: int | None = None) -> None:
         self._sessions = sessions
+        self.users = users
         self._redis = redis  # a redis.asyncio.Redis, or None: the screen stays in the database
+        self._ttl = redis_ttl_seconds
 
     @staticmethod
-    def _key(contact_id: int) -> str:
-        return f"belong:signal:screen:{contact_id}"
+    def _key(address: str) -> str:
+        return f"belong:signal:screen:{address}"
 
-    async def _contact(self, row: SignalContact) -> Contact:
-        contact = Contact(row.id, row.address, dict(row.screen or {}), int(row.last_timestamp or 0))
+    async def _state(self, user_id: int, address: str) -> tuple[dict, int]:
         if self._redis is not None:
-            raw = await self._redis.get(self._key(row.id))
+            raw = await self._redis.get(self._key(address))
             state = json.loads(raw) if raw else {}
-            contact.screen = dict(state.get("screen") or {})
-            contact.last_timestamp = int(state.get("ts") or 0)
-        return contact
-
-    async def get_or_create(self, address: str) -> Contact:
+            return dict(state.get("screen") or {}), int(state.get("ts") or 0)
         async with self._sessions() as session:
-            row = await session.scalar(select(SignalContact).where(SignalContact.address == address))
-            if row is None:
-                row = SignalContact(address=address, screen={}, last_timestamp=0)
-                session.add(row)
-                await session.commit()
-            return await self._contact(row)
+            row = await session.get(SignalScreen, user_id)
+            return (dict(row.screen or {}), int(row.last_timestamp or 0)) if row else ({}, 0)
 
-    async def find(self, address: str) -> Contact | None:
-        async with self._sessions() as session:
-            row = await session.scalar(select(SignalContact).where(SignalContact.address == address))
-            return await self._contact(row) if row else None
+    async def seen(self, address: str) -> Person:
+        """The person writing from `address` (created on first contact), with their screen."""
+        info: UserInfo = await self.users.seen(Contact(SIGNAL, address))
+        screen, ts = await self._state(info.user_id, address)
+        return Person(info.user_id, address, info.language, screen, ts)
 
-    async def address_of(self, key: int) -> str | None:
-        """The Signal address of a `users.tg_user_id` key, None when it is not a Signal one."""
-        if key >= 0:
+    async def find(self, address: str) -> Person | None:
+        info = await self.users.lookup(Contact(SIGNAL, address))
+        if info is None:
             return None
-        async with self._sessions() as session:
-            return await session.scalar(select(SignalContact.address).where(SignalContact.id == -key))
+        screen, ts = await self._state(info.user_id, address)
+        return Person(info.user_id, address, info.language, screen, ts)
 
-    async def save(self, contact: Contact) -> None:
-        async with self._sessions() as session:
-            row = await session.get(SignalContact, contact.id)
-            if row is None:
-                return  # deleted meanwhile (/delete, the retention purge)
-            if self._redis is not None:
-                await self._redis.set(self._key(contact.id), json.dumps(
-                    {"screen": contact.screen, "ts": contact.last_timestamp}))
-                row.updated_at = utcnow()  # the row still tells the prune the contact is alive
-                await session.commit()
-                return
-            row.screen = contact.screen
-            row.last_timestamp = max(int(row.last_timestamp or 0), contact.last_timestamp)
-            await session.commit()
-
-    async def forget(self, key: int) -> None:
-        """Remove the contact of a `users` key (the erasure's storage hook)."""
-        if key >= 0:
+    async def save(self, person: Person) -> None:
+        if self._redis is not None:
+            await self._redis.set(self._key(person.address), json.dumps(
+                {"screen": person.screen, "ts": person.last_timestamp}), ex=self._ttl)
             return
         async with self._sessions() as session:
-            await session.execute(delete(SignalContact).where(SignalContact.id == -key))
+            if await session.get(User, person.user_id) is None:
+                return  # erased meanwhile (/delete, the retention purge)
+            row = await session.get(SignalScreen, person.user_id)
+            if row is None:
+                row = SignalScreen(user_id=person.user_id, screen={}, last_timestamp=0)
+                session.add(row)
+            row.screen = person.screen
+            row.last_timestamp = max(int(row.last_timestamp or 0), person.last_timestamp)
             await session.commit()
-        if self._redis is not None:
-            await self._redis.delete(self._key(-key))
 
-    async def forget_ids(self, contact_ids: list[int]) -> None:
-        """The Redis side of contacts deleted elsewhere (the prune)."""
-        if self._redis is not None and contact_ids:
-            await self._redis.delete(*(self._key(cid) for cid in contact_ids))
+    async def forget(self, contact: Contact) -> None:
+        """The erasure's hook for a Signal contact: the database row went with the user."""
+        if contact.channel == SIGNAL and self._redis is not None:
+            await self._redis.delete(self._key(contact.address))
 
     async def cursor(self, account: str) -> str | None:
         async with self._sessions() as session:

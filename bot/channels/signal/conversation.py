@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.channels.signal import texts as tx
-from bot.channels.signal.contacts import Contact, SignalContacts
+from bot.channels.signal.contacts import Person, SignalPeople
 from bot.channels.signal.crisis_card import crisis_message, guess_language
 from bot.channels.signal.envelope import Incoming
 from bot.channels.signal.formatting import Styled, from_html
@@ -61,10 +61,10 @@ def _label(node: Node, lang: str) -> str:
 
 
 class Conversation:
-    def __init__(self, contacts: SignalContacts, users: UserDirectory, content: ContentStore,
+    def __init__(self, people: SignalPeople, users: UserDirectory, content: ContentStore,
                  tickets: TicketService, prefs: PushPreferences, erasure: UserErasure,
                  settings: Settings | None = None, surveys: SignalSurveys | None = None) -> None:
-        self.contacts, self.users, self.content = contacts, users, content
+        self.people, self.users, self.content = people, users, content
         self.tickets, self.prefs, self.erasure = tickets, prefs, erasure
         self.settings = settings or Settings()
         self.surveys = surveys
@@ -83,12 +83,11 @@ class Conversation:
 
     # ------------------------------------------------------------ entry
     async def handle(self, incoming: Incoming) -> list[Styled]:
-        contact = await self.contacts.get_or_create(incoming.address)
+        contact = await self.people.seen(incoming.address)
         if incoming.timestamp and incoming.timestamp <= contact.last_timestamp:
             return []  # replayed after a reconnect: answered already
         contact.last_timestamp = incoming.timestamp
-        info = await self.users.seen(contact.user_key, None)
-        lang = info.language
+        lang = contact.language
         self._menu_survey = await self._surveys_running()
         out: list[Styled] = []
         erased = False
@@ -115,11 +114,11 @@ class Conversation:
                     out += replies
         finally:
             if not erased:
-                await self.contacts.save(contact)
+                await self.people.save(contact)
         return out
 
     # ------------------------------------------------------------ language
-    def _language_screen(self, contact: Contact, back: bool) -> Styled:
+    def _language_screen(self, contact: Person, back: bool) -> Styled:
         contact.screen = {"name": "lang", "options": [["lang", code] for code in LANGUAGES]}
         out = Styled()
         for code in LANGUAGES:
@@ -131,14 +130,14 @@ class Conversation:
             out.line("0. 🏠")
         return out
 
-    async def _first_contact(self, contact: Contact, text: str, signal: CrisisSignal) -> list[Styled]:
+    async def _first_contact(self, contact: Person, text: str, signal: CrisisSignal) -> list[Styled]:
         screen = contact.screen
         match = _CHOICE.match(text)
         if screen.get("name") == "lang" and match and match.group(1).isdigit():
             number = int(match.group(1))
             if 1 <= number <= len(LANGUAGES):
                 lang = LANGUAGES[number - 1]
-                await self.users.set_language(contact.user_key, lang)
+                await self.users.set_language(contact.user_id, lang)
                 pending = screen.get("pending")
                 if pending:
                     return await self._search(contact, pending, lang, CrisisSignal())
@@ -153,7 +152,7 @@ class Conversation:
         return [reply]
 
     # ------------------------------------------------------------ typed text
-    async def _text(self, contact: Contact, text: str, lang: str,
+    async def _text(self, contact: Person, text: str, lang: str,
                     signal: CrisisSignal) -> tuple[list[Styled], bool]:
         lowered = text.lower()
         command = lowered.split()[0] if lowered.startswith("/") else None
@@ -165,7 +164,7 @@ class Conversation:
         replies, erased = await self._command_or_text(contact, text, lowered, command, lang, signal)
         return out + replies, erased
 
-    async def _command_or_text(self, contact: Contact, text: str, lowered: str, command: str | None,
+    async def _command_or_text(self, contact: Person, text: str, lowered: str, command: str | None,
                                lang: str, signal: CrisisSignal) -> tuple[list[Styled], bool]:
         if command == "/surveys" and self.surveys is not None:
             return [await self.surveys.list_screen(contact, lang, self._options)], False
@@ -194,7 +193,7 @@ class Conversation:
             return [self._check_draft(contact, text, lang)], False
         return await self._search(contact, text, lang, signal), False
 
-    async def _choose(self, contact: Contact, number: int, lang: str) -> tuple[list[Styled], bool]:
+    async def _choose(self, contact: Person, number: int, lang: str) -> tuple[list[Styled], bool]:
         options = contact.screen.get("options") or []
         if not 1 <= number <= len(options):
             reply = Styled().add(t(tx.UNKNOWN_CHOICE, lang, number=number))
@@ -203,7 +202,7 @@ class Conversation:
         arg = args[0] if args else None
         catalog = await self.content.current()
         if action == "lang":
-            await self.users.set_language(contact.user_key, arg)
+            await self.users.set_language(contact.user_id, arg)
             back = contact.screen.get("back")
             node = catalog.get(back) if back else None
             return [self._node(contact, node, arg) if node else self._menu(contact, arg)], False
@@ -225,11 +224,11 @@ class Conversation:
         if action == "settings":
             return [await self._settings(contact, lang)], False
         if action == "toggle":
-            prefs = await self.prefs.get(contact.user_key)
+            prefs = await self.prefs.get(contact.user_id)
             if arg == "surveys":
-                await self.prefs.set_survey_invites(contact.user_key, not prefs.survey_invites)
+                await self.prefs.set_survey_invites(contact.user_id, not prefs.survey_invites)
             else:
-                await self.prefs.set_muted(contact.user_key, not prefs.muted)
+                await self.prefs.set_muted(contact.user_id, not prefs.muted)
             return [await self._settings(contact, lang)], False
         if action == "privacy":
             return [self._privacy(lang)], False
@@ -242,17 +241,14 @@ class Conversation:
         if action == "lang_screen":
             return [self._language_screen(contact, back=True)], False
         if action == "delete":
-            address = contact.address
-            await self.erasure.erase(contact.user_key)
-            await self.contacts.forget(contact.user_key)
+            await self.erasure.erase(contact.user_id)
             log.info("signal person erased")
-            contact.screen = {"erased": address}
             return [Styled().add(t(tx.DELETED, lang))], True
         return [self._menu(contact, lang)], False
 
     # ------------------------------------------------------------ screens
     @staticmethod
-    def _options(out: Styled, contact: Contact, options: list[tuple[str, list]]) -> None:
+    def _options(out: Styled, contact: Person, options: list[tuple[str, list]]) -> None:
         """Numbered lines; their actions become the screen's options."""
         actions = []
         for i, (label, action) in enumerate(options[:MAX_OPTIONS], 1):
@@ -273,7 +269,7 @@ class Conversation:
         options += [(t(tx.SETTINGS, lang), ["settings"]), (t(tx.PRIVACY, lang), ["privacy"])]
         return options
 
-    def _menu(self, contact: Contact, lang: str) -> Styled:
+    def _menu(self, contact: Person, lang: str) -> Styled:
         catalog = self.content.catalog
         contact.screen = {"name": "menu"}
         out = Styled().add(t(tx.MAIN_MENU, lang), "BOLD")
@@ -296,7 +292,7 @@ class Conversation:
             out.line("ℹ️ " + t(tx.FALLBACK, lang, language=tx.LANGUAGE_NAMES.get(shown.lang, shown.lang)))
         return out
 
-    def _node(self, contact: Contact, node: Node, lang: str) -> Styled:
+    def _node(self, contact: Person, node: Node, lang: str) -> Styled:
         if node.is_answer:
             return self._answer(contact, node, lang)
         contact.screen = {"name": "node", "slug": node.slug, "back": node.slug}
@@ -309,7 +305,7 @@ class Conversation:
         self._footer(out, lang)
         return out
 
-    def _answer(self, contact: Contact, node: Node, lang: str) -> Styled:
+    def _answer(self, contact: Person, node: Node, lang: str) -> Styled:
         contact.screen = {"name": "answer", "slug": node.slug, "back": node.slug}
         out = self._header(node, lang)
         out.line()
@@ -333,14 +329,14 @@ class Conversation:
         self._footer(out, lang)
         return out
 
-    async def _rate(self, contact: Contact, sign: str, lang: str) -> Styled:
+    async def _rate(self, contact: Person, sign: str, lang: str) -> Styled:
         slug = contact.screen.get("slug")
         if slug and slug not in (contact.screen.get("rated") or []):
             if await self.content.record_rating(slug, 1 if sign == "+" else -1):
                 contact.screen.setdefault("rated", []).append(slug)
         return Styled().add(t(tx.THANKS_RATING, lang))
 
-    async def _reaction(self, contact: Contact, incoming: Incoming, lang: str | None) -> list[Styled]:
+    async def _reaction(self, contact: Person, incoming: Incoming, lang: str | None) -> list[Styled]:
         """👍/👎 as a Signal reaction on an answer counts as the rating buttons would."""
         if lang is None or incoming.removed or contact.screen.get("name") != "answer":
             return []
@@ -350,7 +346,7 @@ class Conversation:
             return [await self._rate(contact, "-", lang)]
         return []
 
-    def _share(self, contact: Contact, lang: str) -> Styled:
+    def _share(self, contact: Person, lang: str) -> Styled:
         node = self.content.catalog.get(contact.screen.get("slug"))
         if node is None:
             return self._menu(contact, lang)
@@ -359,7 +355,7 @@ class Conversation:
         return Styled().add(t(tx.SHARE_TEXT, lang, title=node.title(lang).text, code=node.slug,
                               link=link))
 
-    async def _search(self, contact: Contact, text: str, lang: str,
+    async def _search(self, contact: Person, text: str, lang: str,
                       signal: CrisisSignal) -> list[Styled]:
         catalog = await self.content.current()
         exact = catalog.get(text.strip().lower())
@@ -389,11 +385,11 @@ class Conversation:
         return [out]
 
     # ------------------------------------------------------------ write to staff
-    def _write_screen(self, contact: Contact, slug: str | None, lang: str) -> Styled:
+    def _write_screen(self, contact: Person, slug: str | None, lang: str) -> Styled:
         contact.screen = {"name": "write", "about": slug, "options": []}
         return Styled().add(t(tx.WRITE_PROMPT, lang))
 
-    def _check_draft(self, contact: Contact, text: str, lang: str) -> Styled:
+    def _check_draft(self, contact: Person, text: str, lang: str) -> Styled:
         if len(text) > MAX_TEXT:
             return Styled().add(t(tx.TICKET_TOO_LONG, lang, limit=MAX_TEXT))
         contact.screen = {"name": "write_check", "about": contact.screen.get("about"),
@@ -404,13 +400,13 @@ class Conversation:
                                      (t(tx.CANCEL, lang), ["home"])])
         return out
 
-    async def _send_ticket(self, contact: Contact, lang: str) -> Styled:
+    async def _send_ticket(self, contact: Person, lang: str) -> Styled:
         draft = contact.screen.get("draft")
         about = contact.screen.get("about")
         if not draft:
             return self._menu(contact, lang)
         try:
-            ticket = await self.tickets.open(contact.user_key, lang, draft, faq_slug=about)
+            ticket = await self.tickets.open(contact.user_id, lang, draft, faq_slug=about)
         except TicketLimitReached as exc:
             local = exc.retry_at.replace(tzinfo=dt.UTC).astimezone(WARSAW)
             return Styled().add(t(tx.TICKET_LIMIT, lang, time=local.strftime("%d.%m.%Y %H:%M")))
@@ -431,11 +427,11 @@ class Conversation:
         return Styled().add(t(tx.PRIVACY_TEXT, lang, months=self.settings.retention_months,
                               ticket_months=self.settings.ticket_months))
 
-    async def _mydata(self, contact: Contact, lang: str) -> Styled:
-        info = await self.users.describe(contact.user_key)
+    async def _mydata(self, contact: Person, lang: str) -> Styled:
+        info = await self.users.describe(contact.user_id)
         if info is None:
             return Styled().add(t(tx.NOTHING_HELD, lang))
-        prefs = await self.prefs.get(contact.user_key)
+        prefs = await self.prefs.get(contact.user_id)
         on_off = {True: t(tx.ON, lang), False: t(tx.OFF, lang)}
         out = Styled().add(t(tx.MYDATA_TITLE, lang), "BOLD")
         out.line(t(tx.LANGUAGE_LINE, lang, language=tx.LANGUAGE_NAMES.get(info.language or "", "-")))
@@ -443,14 +439,14 @@ class Conversation:
         out.line(t(tx.LAST_MESSAGE, lang, date=_date(info.last_contact)))
         out.line(t(tx.SURVEY_INVITES, lang, state=on_off[prefs.survey_invites]))
         out.line(t(tx.MUTED, lang, state=on_off[prefs.muted]))
-        for number, status in await self.tickets.for_user(contact.user_key):
+        for number, status in await self.tickets.for_user(contact.user_id):
             state = t(tx.TICKET_STATES.get(status, status), lang)
             out.line(t(tx.TICKET_LINE, lang, number=number, state=state))
         out.line()
         out.line("/delete: " + t(tx.DELETE_MY_DATA, lang))
         return out
 
-    def _delete_screen(self, contact: Contact, lang: str) -> Styled:
+    def _delete_screen(self, contact: Person, lang: str) -> Styled:
         contact.screen = {"name": "delete"}
         out = Styled().add(t(tx.DELETE_CONFIRM, lang))
         out.line()
@@ -458,8 +454,8 @@ class Conversation:
                                      (t(tx.CANCEL, lang), ["home"])])
         return out
 
-    async def _settings(self, contact: Contact, lang: str) -> Styled:
-        prefs = await self.prefs.get(contact.user_key)
+    async def _settings(self, contact: Person, lang: str) -> Styled:
+        prefs = await self.prefs.get(contact.user_id)
         on_off = {True: t(tx.ON, lang), False: t(tx.OFF, lang)}
         contact.screen = {"name": "settings"}
         out = Styled().add(t(tx.SETTINGS_TITLE, lang), "BOLD")

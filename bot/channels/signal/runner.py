@@ -13,31 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.channels.signal import texts as tx
-from bot.channels.signal.contacts import SignalContacts
+from bot.channels.signal.contacts import SignalPeople
 from bot.channels.signal.conversation import Conversation
 from bot.channels.signal.conversation import Settings as ConversationSettings
 from bot.channels.signal.envelope import parse
 from bot.channels.signal.formatting import Styled
-from bot.channels.signal.rpc import (
-    RATE_LIMITED,
-    UNREGISTERED,
-    EventStream,
-    SignalRpc,
-    SseEvent,
-    decode_event,
-)
+from bot.channels.signal.rpc import EventStream, SignalRpc, SseEvent, decode_event
 from bot.channels.signal.survey import SignalSurveys
 from bot.channels.signal.transport import SignalTransport
 from bot.config import Settings
 from bot.content.service import ContentStore
-from bot.db.models import SignalContact, User, utcnow
+from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import TicketLimits, TicketService
 from bot.privacy.erasure import UserErasure
 from bot.ratelimit import RateLimiter, TokenBuckets
@@ -49,7 +40,6 @@ from bot.users_prefs import PushPreferences
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 8  # people handled at once
-PRUNE_EVERY = 3600.0  # seconds between looks for contacts erased by the retention purge
 
 
 def survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
@@ -73,14 +63,22 @@ class SignalChannel:
             from redis.asyncio import Redis
 
             self._redis = Redis.from_url(settings.redis_url)
-        self.contacts = SignalContacts(sessions, self._redis)
         self.users = UserDirectory(sessions)
+        # A screen in Redis lives no longer than the retention period of its person.
+        self.people = SignalPeople(sessions, self.users, self._redis,
+                                   redis_ttl_seconds=settings.retention_inactive_months * 31 * 86400)
         self.tickets = TicketService(sessions, TicketLimits(settings.tickets_per_hour,
                                                             settings.tickets_per_day))
-        erasure = UserErasure(self.users, self.tickets, storage=self.contacts,
+        # Staff-group copies of an erased person's tickets are queued here and removed by
+        # the Telegram process's courier round.
+        erasure = UserErasure(self.users, self.tickets, contact_erasers=[self.people.forget],
                               staff_chat_id=settings.staff_chat_id)
+        # Staff replies to Signal people: the core courier, through this transport only (it
+        # claims only Signal people's replies).
+        self.courier = ReplyCourier(self.transport, self.tickets, self.users,
+                                    interval=settings.feedback_poll_seconds)
         self.conversation = Conversation(
-            self.contacts, self.users, content, self.tickets, PushPreferences(sessions), erasure,
+            self.people, self.users, content, self.tickets, PushPreferences(sessions), erasure,
             ConversationSettings(account=settings.signal_account,
                                  retention_months=settings.retention_inactive_months,
                                  ticket_months=settings.ticket_retention_months),
@@ -95,7 +93,6 @@ class SignalChannel:
         self.handled = 0
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        self._reply_wait = 0.0
         self._people: dict[str, asyncio.Queue] = {}  # address -> its events waiting
         self._workers: set[asyncio.Task] = set()
         self._order: list[list] = []  # [event id, done] in arrival order, for the cursor
@@ -103,15 +100,13 @@ class SignalChannel:
 
     # ------------------------------------------------------------ life
     async def start(self) -> None:
-        await self.tickets.requeue_interrupted()
-        await self.prune_orphans()
-        cursor = await self.contacts.cursor(self.account)
+        cursor = await self.people.cursor(self.account)
         self.stream = EventStream(self.rpc, self._on_event, last_event_id=cursor,
                                   min_delay=self.retry_min_delay)
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.stream.run(self._stop), name="signal-events"),
                        asyncio.create_task(self.transport.run(self._stop), name="signal-retries"),
-                       asyncio.create_task(self._courier(), name="signal-replies")]
+                       asyncio.create_task(self.courier.run(self._stop), name="signal-replies")]
         log.info("signal channel started")
 
     async def stop(self) -> None:
@@ -172,7 +167,7 @@ class SignalChannel:
             event_id = self._order.pop(0)[0]
             last = event_id if event_id is not None else last
         if last is not None:
-            await self.contacts.set_cursor(self.account, last)
+            await self.people.set_cursor(self.account, last)
 
     async def _handle(self, incoming) -> None:
         if incoming is not None:
@@ -201,65 +196,6 @@ class SignalChannel:
         log.info("signal flood guard: message dropped")
         if not decision.notify:
             return []
-        contact = await self.contacts.find(incoming.address)
-        info = await self.users.describe(contact.user_key) if contact else None
-        lang = (info.language if info else None) or self.settings.default_language
+        person = await self.people.find(incoming.address)
+        lang = (person.language if person else None) or self.settings.default_language
         return [Styled().add(tx.t(tx.TOO_MANY, lang))]
-
-    # ------------------------------------------------------------ staff replies
-    async def deliver_replies(self) -> int:
-        """Deliver the staff replies waiting for Signal people; how many went out."""
-        delivered = 0
-        for reply in await self.tickets.claim_pending(channel="signal"):
-            address = await self.contacts.address_of(reply.tg_user_id)
-            if address is None:
-                await self.tickets.mark_failed(reply.message_id)
-                continue
-            message = Styled().add(tx.t(tx.STAFF_REPLY, reply.lang, number=reply.ticket_number),
-                                   "BOLD").add("\n\n" + reply.text)
-            outcome = await self.transport.send_styled(address, message, queue=False)
-            if outcome.ok:
-                await self.tickets.mark_delivered(reply.message_id)
-                delivered += 1
-            elif outcome.status == RATE_LIMITED or outcome.temporary:
-                await self.tickets.release(reply.message_id)
-                self._reply_wait = outcome.retry_after or self.settings.signal_retry_seconds
-                log.info("signal staff reply postponed: %s", outcome.status)
-                break
-            else:
-                await self.tickets.mark_failed(reply.message_id)
-                if outcome.status == UNREGISTERED:
-                    await self.users.set_blocked(reply.tg_user_id, True)
-                log.warning("signal staff reply not delivered: %s", outcome.status)
-        if delivered:
-            log.info("signal staff replies delivered: %s", delivered)
-        return delivered
-
-    async def _courier(self) -> None:
-        pruned_at = asyncio.get_running_loop().time()
-        while not self._stop.is_set():
-            try:
-                await self.deliver_replies()
-                if asyncio.get_running_loop().time() - pruned_at > PRUNE_EVERY:
-                    pruned_at = asyncio.get_running_loop().time()
-                    await self.prune_orphans()
-            except Exception:
-                log.exception("signal staff replies: delivery round failed")
-            wait, self._reply_wait = max(self.settings.feedback_poll_seconds, self._reply_wait), 0.0
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=wait)
-
-    # ------------------------------------------------------------ housekeeping
-    async def prune_orphans(self, grace: dt.timedelta = dt.timedelta(hours=1)) -> int:
-        """Contacts whose person was erased by another process (the retention purge of the
-        Telegram process erases the `users` row only): their address goes too."""
-        async with self.sessions() as session:
-            keys = set((await session.scalars(select(User.tg_user_id).where(User.tg_user_id < 0))).all())
-            rows = (await session.execute(select(SignalContact.id, SignalContact.updated_at))).all()
-            orphans = [cid for cid, updated in rows
-                       if -cid not in keys and updated < utcnow() - grace]
-            if orphans:
-                await session.execute(delete(SignalContact).where(SignalContact.id.in_(orphans)))
-                await session.commit()
-        await self.contacts.forget_ids(orphans)
-        return len(orphans)

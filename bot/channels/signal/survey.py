@@ -19,7 +19,7 @@ from bot.surveys.definition import Question, Survey
 from bot.surveys.store import SurveyError, SurveyService
 
 if TYPE_CHECKING:
-    from bot.channels.signal.contacts import Contact
+    from bot.channels.signal.contacts import Person
 
 log = logging.getLogger(__name__)
 t = tx.t
@@ -74,7 +74,7 @@ class SignalSurveys:
     async def running(self) -> bool:
         return any(w.survey in self.service.surveys for w in await self.service.open_waves())
 
-    async def list_screen(self, contact: Contact, lang: str, options) -> Styled:
+    async def list_screen(self, contact: Person, lang: str, options) -> Styled:
         out = from_html(t(SURVEYS_INTRO, lang))
         waves = [w for w in await self.service.open_waves() if w.survey in self.service.surveys]
         if not waves:
@@ -83,17 +83,17 @@ class SignalSurveys:
         out.line()
         items = []
         for wave in waves:
-            done = await self.service.completed(contact.user_key, wave.id)
+            done = await self.service.completed(contact.user_id, wave.id)
             title = _text(self.service.surveys[wave.survey].title, lang)
             items.append((("✅ " if done else "📝 ") + title, ["survey", wave.id]))
         options(out, contact, items)
         return out
 
-    async def pick(self, contact: Contact, wave_id: int, lang: str, options) -> Styled:
+    async def pick(self, contact: Person, wave_id: int, lang: str, options) -> Styled:
         wave = await self.service.wave(wave_id)
         if wave is None or wave.closed or wave.survey not in self.service.surveys:
             return Styled().add(t(CLOSED, lang))
-        if await self.service.completed(contact.user_key, wave.id):
+        if await self.service.completed(contact.user_id, wave.id):
             return Styled().add(t(ALREADY, lang))
         survey = self.service.surveys[wave.survey]
         contact.screen = {"name": "survey_consent", "wave": wave.id, "survey": wave.survey}
@@ -106,17 +106,17 @@ class SignalSurveys:
         options(out, contact, [(t(AGREE, lang), ["survey_agree"]), (t(NOT_NOW, lang), ["surveys"])])
         return out
 
-    async def agree(self, contact: Contact, lang: str, options) -> Styled:
+    async def agree(self, contact: Person, lang: str, options) -> Styled:
         wave_id, slug = contact.screen.get("wave"), contact.screen.get("survey")
         if wave_id is None or slug not in self.service.surveys:
             return Styled().add(t(CLOSED, lang))
-        if not await self.service.consent(contact.user_key, wave_id):
+        if not await self.service.consent(contact.user_id, wave_id):
             return Styled().add(t(ALREADY, lang))
         contact.screen = {"name": "survey_q", "wave": wave_id, "survey": slug, "index": 0,
                           "answers": {}}
         return self.question(contact, lang, options)
 
-    def question(self, contact: Contact, lang: str, options) -> Styled:
+    def question(self, contact: Person, lang: str, options) -> Styled:
         screen = contact.screen
         qs = questions(self.service.surveys[screen["survey"]])
         q = qs[screen["index"]]
@@ -139,7 +139,7 @@ class SignalSurveys:
         options(out, contact, items)
         return out
 
-    async def answer(self, contact: Contact, text: str, lang: str, options) -> Styled:
+    async def answer(self, contact: Person, text: str, lang: str, options) -> Styled:
         """A typed reply on a question screen: one number, or several for a multi question."""
         screen = contact.screen
         if not _NUMBERS.match(text):
@@ -177,7 +177,7 @@ class SignalSurveys:
             return self.question(contact, lang, options)
         return await self.stop(contact, lang)
 
-    async def _advance(self, contact: Contact, lang: str, options) -> Styled:
+    async def _advance(self, contact: Person, lang: str, options) -> Styled:
         screen = contact.screen
         qs = questions(self.service.surveys[screen["survey"]])
         screen["index"] += 1
@@ -189,7 +189,7 @@ class SignalSurveys:
         wave_id = screen["wave"]
         contact.screen = {"name": "menu"}  # the answers leave the person's screen now
         try:
-            result = await self.service.complete(contact.user_key, wave_id, answers)
+            result = await self.service.complete(contact.user_id, wave_id, answers)
         except SurveyError:
             return Styled().add(t(CLOSED, lang))
         if not result.accepted:
@@ -197,9 +197,9 @@ class SignalSurveys:
         log.info("signal survey response completed: released=%d", result.released)
         return from_html(t(THANKS, lang))
 
-    async def stop(self, contact: Contact, lang: str) -> Styled:
+    async def stop(self, contact: Person, lang: str) -> Styled:
         wave_id = contact.screen.get("wave")
         if wave_id is not None:
-            await self.service.abandon(contact.user_key, wave_id)
+            await self.service.abandon(contact.user_id, wave_id)
         contact.screen = {"name": "menu"}
         return Styled().add(t(STOPPED, lang))

@@ -93,7 +93,6 @@ TICKET_AGAIN = _("This message is already ticket #{number}; it is waiting for a 
 TICKET_LIMIT = _("You have sent many messages to staff recently. You can write again from "
                  "{time} (Polish time).")
 TICKET_TOO_LONG = _("Your message is too long: at most {limit} characters, please.")
-STAFF_REPLY = _("💬 Reply to your ticket #{number}:")
 ONLY_TEXT = _("I can only read text here. Type your question in words.")
 DELETE_CONFIRM = _("🗑 Delete everything the bot holds about you: your language, settings and "
                    "messages to staff? This cannot be undone.")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 if TYPE_CHECKING:
-    from aiogram import Bot
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from bot.config import Settings
@@ -28,7 +27,9 @@ class PanelContext:
     staff: StaffService
     editor: ContentEditor
     transfer: ContentTransfer
-    bot: Bot | None = None
+    # The Telegram bot (an aiogram Bot) for the panel's preview, which is Telegram's own
+    # (bot/web/panel/preview_bot.py); the panel itself does not depend on a channel.
+    bot: Any = None
     # Services other features add in bot/factory.py build_panel, e.g. extra["feedback"].
     extra: dict[str, Any] = field(default_factory=dict)
 

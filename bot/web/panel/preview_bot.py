@@ -23,10 +23,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.telegram.fsm_storage import SqlStorage
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.fsm_storage import SqlStorage
 from bot.db.migrate import upgrade_async
 from bot.sandbox import BotApiSandbox, ButtonNotFound, SimUser
 from bot.surveys.store import SurveyService

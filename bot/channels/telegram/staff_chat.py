@@ -1,18 +1,12 @@
-"""The Telegram edge of feedback: delivering staff replies, and the optional staff group.
-
-`ReplyCourier` sends staff replies saved by the panel or the staff group to the person's chat,
-in their language, with the ticket number. It runs right after a reply is saved in this
-process and every few seconds in the background, which picks up replies another process
-saved (a second worker, the CLI).
-
-`StaffChat` posts each new ticket to the staff group (`STAFF_CHAT_ID`) and turns a staff
-member's reply to such a post into a staff reply. Only the reply text is kept, with the
-author recorded as "telegram-group": never the staff member's Telegram name or id.
+"""The Telegram staff group: each new ticket is posted to `STAFF_CHAT_ID`, and a staff
+member's reply to such a post becomes a staff reply. Only the reply text is kept, with the
+author recorded as "telegram-group": never the staff member's Telegram name or id. Copies of
+deleted tickets are removed from the group by `remove_pending`, which the reply courier runs
+after each of its rounds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -33,9 +27,8 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
 from bot.db.models import utcnow
+from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView
-from bot.i18n import gettext_ as t
-from bot.users import UserDirectory
 
 log = logging.getLogger(__name__)
 
@@ -45,84 +38,6 @@ _POST_NUMBER = re.compile(r"#(\d+)")
 # A removal that keeps failing for temporary reasons (Telegram unreachable) is retried every
 # round for this long, then given up.
 REMOVAL_RETRY_FOR = dt.timedelta(days=7)
-
-
-def reply_text(number: int, text: str, lang: str) -> str:
-    return (t("💬 <b>Reply to your ticket #{number}</b>", lang, number=number) + "\n\n"
-            + escape(text) + "\n\n"
-            + t("To write again, use the ✍️ Write to us button.", lang))
-
-
-class ReplyCourier:
-    def __init__(self, bot: Bot, tickets: TicketService, users: UserDirectory,
-                 interval: float = 3.0, staff_chat: StaffChat | None = None) -> None:
-        self.bot, self.tickets, self.users, self.interval = bot, tickets, users, interval
-        self.staff_chat = staff_chat  # its copies of deleted tickets are removed each round
-        self._lock = asyncio.Lock()
-        self._wake = asyncio.Event()
-
-    def kick(self) -> None:
-        """Deliver soon, without waiting for the next round."""
-        self._wake.set()
-
-    async def deliver_pending(self) -> int:
-        """Send every pending reply now; returns how many were delivered."""
-        delivered = 0
-        async with self._lock:
-            while True:
-                batch = await self.tickets.claim_pending()
-                if not batch:
-                    return delivered
-                for i, reply in enumerate(batch):
-                    outcome = await self._send(reply.tg_user_id, reply.ticket_number,
-                                               reply.text, reply.lang)
-                    if outcome == "sent":
-                        await self.tickets.mark_delivered(reply.message_id)
-                        delivered += 1
-                    elif outcome == "failed":
-                        await self.tickets.mark_failed(reply.message_id)
-                    else:  # temporary: give back this one and the rest, try next round
-                        for left in batch[i:]:
-                            await self.tickets.release(left.message_id)
-                        return delivered
-
-    async def _send(self, chat_id: int, number: int, text: str, lang: str) -> str:
-        try:
-            await self.bot.send_message(chat_id, reply_text(number, text, lang))
-        except TelegramForbiddenError:
-            await self.users.set_blocked(chat_id, True)
-            log.info("reply to ticket #%s not delivered: the user blocked the bot", number)
-            return "failed"
-        except TelegramBadRequest as exc:
-            log.warning("reply to ticket #%s not delivered: %s", number, exc.message)
-            return "failed"
-        except TelegramRetryAfter as exc:
-            log.info("reply delivery paused for %ss (flood control)", exc.retry_after)
-            return "later"
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            log.warning("reply delivery failed for now: %s", type(exc).__name__)
-            return "later"
-        log.info("reply to ticket #%s delivered", number)
-        return "sent"
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver in the background until `stop` is set."""
-        await self.tickets.requeue_interrupted()
-        while not stop.is_set():
-            try:
-                await self.deliver_pending()
-                if self.staff_chat is not None:
-                    await self.staff_chat.remove_pending(self.bot)
-            except Exception:  # the database may be busy; the next round tries again
-                log.exception("reply delivery round failed")
-            self._wake.clear()
-            waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())}
-            _done, pending = await asyncio.wait(waiters, timeout=self.interval,
-                                                return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
 
 class StaffChat:

@@ -1,0 +1,127 @@
+"""Delivery of staff replies, on whatever channel the person is reached.
+
+`ReplyCourier` sends staff replies saved by the panel or the staff group to the person, in
+their language, with the ticket number, through the core transport (a `TransportRegistry`
+picks the channel by the person's contact). It runs right after a reply is saved in this
+process and every few seconds in the background, which picks up replies another process
+saved (a second worker, the CLI). Channel chores that belong to the same rhythm (removing
+staff-group copies of deleted tickets on Telegram) run after each round.
+
+Outcomes: Sent -> delivered; Blocked -> failed, and the person is marked blocked; Failed ->
+failed; RetryAfter or a temporary failure -> this reply and the rest of the batch go back to
+pending for the next round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from html import escape
+from typing import Any
+
+from bot.core.transport import (
+    Blocked,
+    Failed,
+    OutgoingMessage,
+    RetryAfter,
+    SendOutcome,
+    Sent,
+    Transport,
+)
+from bot.feedback.service import PendingReply, TicketService
+from bot.i18n import gettext_ as t
+from bot.users import UserDirectory
+
+log = logging.getLogger(__name__)
+
+
+def reply_text(number: int, text: str, lang: str) -> str:
+    return (t("💬 <b>Reply to your ticket #{number}</b>", lang, number=number) + "\n\n"
+            + escape(text) + "\n\n"
+            + t("To write again, use the ✍️ Write to us button.", lang))
+
+
+class ReplyCourier:
+    def __init__(self, transport: Transport, tickets: TicketService, users: UserDirectory,
+                 interval: float = 3.0,
+                 chores: Sequence[Callable[[], Awaitable[Any]]] = ()) -> None:
+        self.transport, self.tickets, self.users, self.interval = (transport, tickets, users,
+                                                                   interval)
+        self.chores = list(chores)  # run after each background round
+        # Only the replies this process can deliver: the Telegram bot leaves Signal people's
+        # replies to the Signal process (a missing transport would fail them).
+        channels = getattr(transport, "channels", None)
+        self.channels: tuple[str, ...] = (tuple(channels) if channels is not None
+                                          else (transport.channel,))
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def kick(self) -> None:
+        """Deliver soon, without waiting for the next round."""
+        self._wake.set()
+
+    async def deliver_pending(self) -> int:
+        """Send every pending reply now; returns how many were delivered."""
+        delivered = 0
+        async with self._lock:
+            while True:
+                batch = await self.tickets.claim_pending(channels=self.channels)
+                if not batch:
+                    return delivered
+                for i, reply in enumerate(batch):
+                    outcome = await self._send(reply)
+                    if outcome == "sent":
+                        await self.tickets.mark_delivered(reply.message_id)
+                        delivered += 1
+                    elif outcome == "failed":
+                        await self.tickets.mark_failed(reply.message_id)
+                    else:  # temporary: give back this one and the rest, try next round
+                        for left in batch[i:]:
+                            await self.tickets.release(left.message_id)
+                        return delivered
+
+    async def _send(self, reply: PendingReply) -> str:
+        """"sent", "failed" or "later"."""
+        number = reply.ticket_number
+        if reply.contact is None:
+            log.warning("reply to ticket #%s not delivered: the person has no contact", number)
+            return "failed"
+        message = OutgoingMessage(reply_text(number, reply.text, reply.lang))
+        outcome: SendOutcome = await self.transport.send(reply.contact, message)
+        if isinstance(outcome, Sent):
+            log.info("reply to ticket #%s delivered", number)
+            return "sent"
+        if isinstance(outcome, Blocked):
+            await self.users.mark_blocked(reply.user_id)
+            log.info("reply to ticket #%s not delivered: the person blocked the bot", number)
+            return "failed"
+        if isinstance(outcome, RetryAfter):
+            log.info("reply delivery paused for %ss (flood control)", outcome.seconds)
+            return "later"
+        assert isinstance(outcome, Failed)
+        if outcome.temporary:
+            log.warning("reply delivery failed for now: %s", outcome.reason)
+            return "later"
+        log.warning("reply to ticket #%s not delivered: %s", number, outcome.reason)
+        return "failed"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver in the background until `stop` is set."""
+        await self.tickets.requeue_interrupted()
+        while not stop.is_set():
+            try:
+                await self.deliver_pending()
+                for chore in self.chores:
+                    await chore()
+            except Exception:  # the database may be busy; the next round tries again
+                log.exception("reply delivery round failed")
+            self._wake.clear()
+            waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())}
+            _done, pending = await asyncio.wait(waiters, timeout=self.interval,
+                                                return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
