@@ -75,3 +75,26 @@ def test_every_signal_string_is_translated():
     for lang in ("pl", "uk"):
         missing = [m for m in msgids if tx.t(m, lang) == m]
         assert not missing, (lang, missing)
+
+
+async def test_the_bot_process_registry_reaches_signal_people_when_configured(tmp_path):
+    from bot.config import Settings
+    from bot.factory import build_bot, build_transports
+
+    async with FakeSignalDaemon() as daemon:
+        settings = Settings(_env_file=None, data_dir=tmp_path, signal_rpc_url=daemon.base_url,
+                            signal_account=daemon.account)
+        bot = build_bot(settings, "100000001:sandbox-token")
+        registry = build_transports(bot, settings)
+        try:
+            assert set(registry.channels) == {"telegram", "signal"}
+            outcome = await registry.send(Contact("signal", UUID), OutgoingMessage("<b>News</b>"))
+            assert outcome == Sent() and daemon.sent_to(UUID)[0].message == "News"
+        finally:
+            await registry.close()
+            await bot.session.close()
+        plain = build_bot(Settings(_env_file=None, data_dir=tmp_path), "100000001:sandbox-token")
+        try:
+            assert build_transports(plain, Settings(_env_file=None)).channels == ("telegram",)
+        finally:
+            await plain.session.close()
