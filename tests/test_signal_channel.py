@@ -465,3 +465,15 @@ async def test_with_redis_the_screen_lives_there_and_survives_a_restart(harness,
         assert not await redis.exists(f"belong:signal:screen:{person.uuid}")
     finally:
         await redis.aclose()
+
+
+async def test_the_longest_answer_arrives_whole_in_pieces_signal_accepts(harness):
+    catalog = harness.channel.conversation.content.catalog
+    longest = max(catalog.answers(), key=lambda n: len((n.body("uk").text if n.body("uk") else "").encode()))
+    assert len(longest.body("uk").text.encode()) > 2000  # the case this is about
+    person = harness.daemon.person("+48601000018")
+    await harness.say(person, "/start")
+    await harness.say(person, "2")
+    pieces = await harness.say(person, longest.slug)
+    assert len(pieces) > 1 and all(len(p.encode()) <= 2000 for p in pieces)
+    assert longest.title("uk").text in pieces[0] and "Головна" in pieces[-1]

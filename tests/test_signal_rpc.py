@@ -98,3 +98,23 @@ async def test_the_bot_process_registry_reaches_signal_people_when_configured(tm
             assert build_transports(plain, Settings(_env_file=None)).channels == ("telegram",)
         finally:
             await plain.session.close()
+
+
+def test_a_long_message_is_split_where_signal_shows_it_whole():
+    from bot.channels.signal.formatting import Styled, split, utf16_len
+
+    message = Styled()
+    for i in range(60):
+        message.line(f"Рядок {i} 👍 ", None).add("жирний текст тут", "BOLD")
+    pieces = split(message, limit=500)
+    assert len(pieces) > 1
+    assert "\n".join(p.text for p in pieces) == message.text
+    for piece in pieces:
+        assert len(piece.text.encode()) <= 500
+        assert piece.styles and all(s + n <= utf16_len(piece.text) for s, n, _ in piece.styles)
+        for start, length, _style in piece.styles:
+            # every bold range still covers exactly the bold words
+            units = piece.text.encode("utf-16-le")[start * 2:(start + length) * 2].decode("utf-16-le")
+            assert units == "жирний текст тут"
+    one_line = Styled("слово " * 300)
+    assert all(len(p.text.encode()) <= 500 for p in split(one_line, limit=500))

@@ -52,3 +52,56 @@ def from_html(html: str) -> Styled:
         start, length, style = spec.split(":")
         out.styles.append((int(start), int(length), style))
     return out
+
+
+# Signal clients drop or clip a message body over 2 KiB of UTF-8 (longer texts travel as a
+# "long text" attachment, which signal-cli's send does not make): a longer message goes out
+# as several, cut at line ends (at spaces within an overlong line).
+MAX_BODY_BYTES = 2000
+
+
+def _cut_points(text: str, limit: int) -> list[int]:
+    """End indexes of pieces of `text` of at most `limit` UTF-8 bytes each."""
+    ends: list[int] = []
+    start = 0
+    while len(text[start:].encode()) > limit:
+        size, best, i = 0, None, start
+        while i < len(text):
+            size += len(text[i].encode())
+            if size > limit:
+                break
+            if text[i] == "\n":
+                best = i + 1
+            i += 1
+        if best is None:  # no line end: the last space, else a hard cut
+            space = text.rfind(" ", start, i)
+            best = space + 1 if space > start else i
+        ends.append(best)
+        start = best
+    ends.append(len(text))
+    return ends
+
+
+def split(message: Styled, limit: int = MAX_BODY_BYTES) -> list[Styled]:
+    """The message as pieces Signal shows whole, each with its share of the styles."""
+    if len(message.text.encode()) <= limit:
+        return [message]
+    pieces: list[Styled] = []
+    start = 0
+    for end in _cut_points(message.text, limit):
+        a, b = start, end
+        while a < b and message.text[a] == "\n":
+            a += 1
+        while b > a and message.text[b - 1] == "\n":
+            b -= 1
+        start = end
+        if a >= b:
+            continue
+        ua, ub = utf16_len(message.text[:a]), utf16_len(message.text[:b])
+        piece = Styled(message.text[a:b])
+        for s, length, style in message.styles:
+            lo, hi = max(s, ua), min(s + length, ub)
+            if hi > lo:
+                piece.styles.append((lo - ua, hi - lo, style))
+        pieces.append(piece)
+    return pieces

@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.channels.signal.formatting import Styled, from_html
+from bot.channels.signal.formatting import Styled, from_html, split
 from bot.channels.signal.rpc import FAILED, RATE_LIMITED, SENT, UNREGISTERED, SendOutcome, SignalRpc
 from bot.core import transport as core
 
@@ -87,8 +87,13 @@ class SignalTransport:
         return outcome.status == RATE_LIMITED or (outcome.status == FAILED and outcome.temporary)
 
     async def send(self, contact: core.Contact, message: core.OutgoingMessage) -> core.SendOutcome:
-        """The core protocol: one try, the outcome in the core's terms (the caller retries)."""
-        outcome = await self.send_styled(contact.address, render(message), queue=False)
+        """The core protocol: one try, the outcome in the core's terms (the caller retries).
+        A message longer than Signal shows whole goes as several; the first refusal stops."""
+        outcome = SendOutcome(SENT)
+        for piece in split(render(message)):
+            outcome = await self.send_styled(contact.address, piece, queue=False)
+            if not outcome.ok:
+                break
         return to_core(outcome, self.retry_seconds)
 
     async def close(self) -> None:
@@ -96,7 +101,16 @@ class SignalTransport:
 
     async def send_styled(self, address: str, message: Styled, *,
                           queue: bool = True) -> SendOutcome:
-        """Send now; with `queue`, a retryable refusal is queued and QUEUED returned."""
+        """Send now; with `queue`, a retryable refusal is queued and QUEUED returned. A
+        message longer than Signal shows whole goes as several, in order."""
+        pieces = split(message)
+        if len(pieces) > 1:
+            outcome = SendOutcome(SENT)
+            for piece in pieces:
+                outcome = await self.send_styled(address, piece, queue=queue)
+                if not queue and not outcome.ok:
+                    break
+            return outcome
         if queue and self._queues.get(address):
             self._queues[address].append(_Pending(message, 0, 0.0))
             return SendOutcome(QUEUED)
