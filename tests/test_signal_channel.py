@@ -477,3 +477,21 @@ async def test_the_longest_answer_arrives_whole_in_pieces_signal_accepts(harness
     pieces = await harness.say(person, longest.slug)
     assert len(pieces) > 1 and all(len(p.encode()) <= 2000 for p in pieces)
     assert longest.title("uk").text in pieces[0] and "Головна" in pieces[-1]
+
+
+async def test_a_push_with_an_answer_button_tells_what_to_write_and_that_opens_it(harness):
+    from bot.broadcast.render import render_push
+    from bot.core.transport import Contact
+
+    person = harness.daemon.person("+48601000019")
+    await harness.say(person, "/start")
+    await harness.say(person, "3")
+    push = render_push("announcement", "en", default_language="en",
+                       texts={"en": "New rules for work permits."}, faq_slug="work-who-may-work",
+                       faq_title={"en": "Who may work"})
+    outcome = await harness.channel.transport.send(Contact("signal", person.uuid), push)
+    assert type(outcome).__name__ == "Sent"
+    text = harness.daemon.sent_to(person.uuid)[-1].message
+    code = re.search(r"→ (\S+)$", text, re.M).group(1)
+    [answer] = await harness.say(person, code)
+    assert "Who may work" in answer and "praca.gov.pl" in answer

@@ -22,7 +22,7 @@ async def test_core_transport_outcomes():
                                   (Button("📖 Read more", "faq", "work"),))
         assert await transport.send(contact, message) == Sent()
         [sent] = daemon.sent_to(UUID)
-        assert sent.message == "Nowe informacje: gdansk.pl (https://gdansk.pl)\n1. 📖 Read more"
+        assert sent.message == "Nowe informacje: gdansk.pl (https://gdansk.pl)\n\n📖 Read more → work"
         assert sent.text_style == ["0:4:BOLD"]
         daemon.fail_next(UUID, 1, "rate_limit", retry_after=12)
         assert await transport.send(contact, message) == RetryAfter(12, "rate limited")

@@ -36,10 +36,20 @@ class StyledTransport(Protocol):
 
 
 def render(message: core.OutgoingMessage) -> Styled:
-    """Core markup as Signal text; buttons become numbered lines (Signal has none)."""
+    """Core markup as Signal text. Signal has no buttons, and a push's numbers would clash
+    with the numbers of the screen the person is on, so a button becomes its label and what
+    to write for it: an answer's code (the conversation opens an answer by its code) or
+    /surveys."""
     out = from_html(message.text)
-    for i, button in enumerate(message.buttons, 1):
-        out.line(f"{i}. {button.label}")
+    if message.buttons:
+        out.line()
+    for button in message.buttons:
+        if button.action == "faq" and button.value:
+            out.line(f"{button.label} → {button.value}")
+        elif button.action == "survey":
+            out.line(f"{button.label} → /surveys")
+        else:
+            out.line(button.label)
     return out
 
 
