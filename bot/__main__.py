@@ -242,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--revision", default="head")
     chat = sub.add_parser("chat", help="chat with the bot in this terminal (local sandbox)")
+    chat.add_argument("--channel", choices=("telegram", "signal"), default="telegram",
+                      help="signal: through a local fake signal-cli daemon")
+    sub.add_parser("signal", help="serve Signal through signal-cli's daemon (SIGNAL_RPC_URL)")
     chat.add_argument("--lang", choices=LANGUAGES, default=None,
                       help="your client language; leave out to be asked")
     content = sub.add_parser("content", help="FAQ content")
@@ -308,8 +311,16 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.db_url, args.revision)
         print(f"database at {args.revision}")
         return 0
+    if args.command == "chat" and args.channel == "signal":
+        from bot.channels.signal.cli import chat_signal
+
+        return asyncio.run(chat_signal(settings))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.lang))
+    if args.command == "signal":
+        from bot.channels.signal.cli import run_signal
+
+        return asyncio.run(run_signal(settings))
     if args.command == "content":
         return asyncio.run(_content(settings, args))
     if args.command == "survey" and args.action == "launch":

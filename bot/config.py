@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     # answered or closed tickets are deleted this many months after their last change.
     retention_inactive_months: int = 24
     ticket_retention_months: int = 12
+    # Signal (bot/channels/signal): the signal-cli JSON-RPC daemon
+    # (`signal-cli -a +48... daemon --http 127.0.0.1:8090`) and the account (number) it serves.
+    # Empty SIGNAL_RPC_URL: no Signal channel. How long a send refused by Signal's rate limit
+    # waits when the daemon names no time, and how many tries a message gets.
+    signal_rpc_url: str | None = None
+    signal_account: str | None = None
+    signal_retry_seconds: float = 60.0
+    signal_max_attempts: int = 8
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -175,6 +183,11 @@ class Settings(BaseSettings):
         if not 1 <= value <= 120:
             raise ValueError("a retention period is from 1 to 120 months")
         return value
+
+    @field_validator("signal_rpc_url")
+    @classmethod
+    def _signal_url(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @field_validator("log_level")
     @classmethod

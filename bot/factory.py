@@ -191,7 +191,7 @@ def build_app(settings: Settings, token: str) -> App:
     # replies saved by another process.
     staff_chat: StaffChat | None = dp["staff_chat"]
     chores = [partial(staff_chat.remove_pending, bot)] if staff_chat is not None else []
-    transports = build_transports(bot)
+    transports = build_transports(bot, settings)
     courier = ReplyCourier(transports, dp["tickets"], dp["users"],
                            interval=settings.feedback_poll_seconds, chores=chores)
     dp["courier"] = courier
@@ -205,9 +205,18 @@ def build_app(settings: Settings, token: str) -> App:
     return app
 
 
-def build_transports(bot: Bot) -> TransportRegistry:
-    """The channels this process sends on. Signal joins here when its adapter is configured."""
-    return TransportRegistry([TelegramTransport(bot)])
+def build_transports(bot: Bot, settings: Settings | None = None) -> TransportRegistry:
+    """The channels this process sends on: Telegram, and Signal when SIGNAL_RPC_URL names a
+    signal-cli daemon (pushes and staff replies then reach Signal people from here too)."""
+    registry = TransportRegistry([TelegramTransport(bot)])
+    if settings is not None and settings.signal_rpc_url:
+        from bot.channels.signal.rpc import SignalRpc
+        from bot.channels.signal.transport import SignalTransport
+
+        registry.register(SignalTransport(SignalRpc(settings.signal_rpc_url, settings.signal_account),
+                                          retry_seconds=settings.signal_retry_seconds,
+                                          max_attempts=settings.signal_max_attempts))
+    return registry
 
 
 def build_erasure(settings: Settings, users: UserDirectory, tickets: TicketService,

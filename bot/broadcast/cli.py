@@ -129,7 +129,7 @@ class _Env:
         assert self.settings.bot_token is not None
         self.bot = build_bot(self.settings, self.settings.bot_token.get_secret_value())
         broadcaster = build_broadcaster(self.settings, self.service,
-                                        build_transports(self.bot))
+                                        build_transports(self.bot, self.settings))
         self.broadcaster = broadcaster
         info = await self.service.get(campaign_id)
         if info is None:

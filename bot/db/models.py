@@ -418,3 +418,29 @@ class StaffPostRemoval(Base):
     kind: Mapped[str] = mapped_column(String(5))  # "text" | "photo" | "reply" (a staff member's)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# ---------------------------------------------------------------- Signal
+
+
+class SignalScreen(Base):
+    """Where a Signal person is in the conversation (the numbered options of their screen),
+    and the newest message handled (the sender's timestamp, ms), so a message replayed after
+    a reconnect is not answered twice. Goes with the user row."""
+
+    __tablename__ = "signal_screens"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    screen: Mapped[dict] = mapped_column(JSON, default=dict)
+    last_timestamp: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignalCursor(Base):
+    """The id of the last daemon event handled, sent back as Last-Event-ID to resume."""
+
+    __tablename__ = "signal_cursor"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

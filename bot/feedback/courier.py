@@ -50,6 +50,11 @@ class ReplyCourier:
         self.transport, self.tickets, self.users, self.interval = (transport, tickets, users,
                                                                    interval)
         self.chores = list(chores)  # run after each background round
+        # Only the replies this process can deliver: the Telegram bot leaves Signal people's
+        # replies to the Signal process (a missing transport would fail them).
+        channels = getattr(transport, "channels", None)
+        self.channels: tuple[str, ...] = (tuple(channels) if channels is not None
+                                          else (transport.channel,))
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
@@ -62,7 +67,7 @@ class ReplyCourier:
         delivered = 0
         async with self._lock:
             while True:
-                batch = await self.tickets.claim_pending()
+                batch = await self.tickets.claim_pending(channels=self.channels)
                 if not batch:
                     return delivered
                 for i, reply in enumerate(batch):

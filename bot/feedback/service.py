@@ -17,13 +17,14 @@ the rules of the day apply to old tickets too.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.transport import Contact
-from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, utcnow
+from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, UserContact, utcnow
 from bot.safety.crisis import classify
 from bot.staff import audit
 from bot.users import contacts_of
@@ -387,18 +388,27 @@ class TicketService:
                 .where(TicketMessage.staff_chat_message_id == staff_chat_message_id).limit(1))
 
     # ------------------------------------------------------------ delivery of replies
-    async def claim_pending(self, limit: int = 20) -> list[PendingReply]:
+    async def claim_pending(self, limit: int = 20,
+                            channels: Collection[str] | None = None) -> list[PendingReply]:
         """Claim staff replies waiting for delivery (pending -> sending), oldest first.
 
-        The claim is a conditional UPDATE, so two couriers never deliver the same reply."""
+        The claim is a conditional UPDATE, so two couriers never deliver the same reply.
+        `channels`: only replies to people reached on one of these (a process that serves
+        Telegram alone must leave Signal people's replies to the Signal process, rather than
+        fail them for want of a transport)."""
         async with self._sessions() as session:
-            rows = (await session.execute(
-                select(TicketMessage.id, Ticket.id, Ticket.user_id, Ticket.lang,
-                       TicketMessage.text)
-                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-                .where(TicketMessage.delivery == "pending")
-                .order_by(TicketMessage.id).limit(limit))).all()
+            stmt = (select(TicketMessage.id, Ticket.id, Ticket.user_id, Ticket.lang,
+                           TicketMessage.text)
+                    .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+                    .where(TicketMessage.delivery == "pending"))
+            if channels is not None:
+                stmt = stmt.where(Ticket.user_id.in_(
+                    select(UserContact.user_id).where(UserContact.channel.in_(list(channels)))))
+            rows = (await session.execute(stmt.order_by(TicketMessage.id).limit(limit))).all()
             contacts = await contacts_of(session, {row[2] for row in rows})
+            if channels is not None:  # the person's own channel (their first contact) decides
+                rows = [row for row in rows
+                        if row[2] not in contacts or contacts[row[2]].channel in channels]
             claimed = []
             for message_id, number, user_id, lang, text in rows:
                 result = await session.execute(
