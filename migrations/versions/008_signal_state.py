@@ -1,22 +1,19 @@
 """Signal channel: each person's conversation screen and the daemon's event cursor.
 
-People and their Signal addresses are contacts (006_contacts); this adds only what the
+People and their Signal addresses are contacts (007_contacts); this adds only what the
 Signal conversation keeps: the screen per user (deleted with the user) and the id of the
 last event handled, to resume the event stream after a restart.
 
-Named 006_ as the branch rules ask; it follows 006_contacts, which it needs (the lead
-relinks the chain when merging).
-
-Revision ID: 006_signal_state
-Revises: 006_contacts
+Revision ID: 008_signal_state
+Revises: 007_contacts
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "006_signal_state"
-down_revision = "006_contacts"
+revision = "008_signal_state"
+down_revision = "007_contacts"
 branch_labels = None
 depends_on = None
 
