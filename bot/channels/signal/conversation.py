@@ -215,6 +215,9 @@ class Conversation:
             return [await self._rate(contact, arg, lang)], False
         if action == "share":
             return [self._share(contact, lang)], False
+        if action == "more":
+            node = catalog.get(arg)
+            return [self._details(contact, node, lang) if node else self._menu(contact, lang)], False
         if action == "write":
             return [self._write_screen(contact, arg, lang)], False
         if action == "send":
@@ -322,10 +325,26 @@ class Conversation:
             out.line("⚠️ " + t(tx.RECHECK, lang))
         out.line()
         back = ["node", node.parent.slug] if node.parent else ["home"]
-        self._options(out, contact, [
+        more = [(t(tx.MORE, lang), ["more", node.slug])] if node.more(lang) else []
+        self._options(out, contact, [*more,
             (t(tx.HELPFUL, lang), ["rate", "+"]), (t(tx.NOT_HELPFUL, lang), ["rate", "-"]),
             (t(tx.SHARE, lang), ["share"]), (t(tx.WRITE_TO_US, lang), ["write", node.slug]),
             (t(tx.BACK, lang), back)])
+        self._footer(out, lang)
+        return out
+
+    def _details(self, contact: Person, node: Node, lang: str) -> Styled:
+        """The answer's details (the Telegram "More" button's screen); Back shows the answer."""
+        details = node.more(lang)
+        if details is None:  # an old "More" whose answer no longer has details
+            return self._answer(contact, node, lang)
+        contact.screen = {"name": "details", "slug": node.slug, "back": node.slug}
+        out = self._header(node, lang)
+        out.line()
+        out.line()
+        out.extend(from_html(details.text.strip()))
+        out.line()
+        self._options(out, contact, [(t(tx.BACK, lang), ["node", node.slug])])
         self._footer(out, lang)
         return out
 
