@@ -38,6 +38,7 @@ FILLER = "FILLER"  # words that may stand between a negation and what it negates
 BREAK = frozenset({"_BREAK"})  # the end of a clause: a negation does not reach past it
 _CLAUSES = re.compile(r"[.!?;,:()\n…]+")
 TYPO_MIN = 6  # vocabulary words (skeletons) this long match with one typo
+SWAP_MIN = 4  # words this long also match a vocabulary word with two letters swapped
 _CACHE_LIMIT = 50_000
 
 
@@ -94,6 +95,7 @@ class Vocabulary:
         self.exact: dict[str, set[str]] = defaultdict(set)
         self.prefix: dict[str, set[str]] = defaultdict(set)
         self.strict: set[tuple[str, bool]] = set()  # entries without typo tolerance
+        self.no_swap: set[tuple[str, bool]] = set()  # "=" entries: no swap either
         self._typo: dict[str, set[tuple[str, bool]]] = defaultdict(set)
         self._cache: dict[str, frozenset[str]] = {}
         self._prefix_lengths: list[int] = []
@@ -106,6 +108,8 @@ class Vocabulary:
         (self.prefix if is_prefix else self.exact)[key].add(concept)
         if strict or len(key) < TYPO_MIN:
             self.strict.add((key, is_prefix))
+        if strict:
+            self.no_swap.add((key, is_prefix))
 
     def freeze(self) -> None:
         self._prefix_lengths = sorted({len(k) for k in self.prefix})
@@ -128,10 +132,23 @@ class Vocabulary:
             out.update(self.prefix.get(word[:n], ()))
         if not out and len(word) >= TYPO_MIN - 1 and word.isalpha():
             out = self._typos(word)
+        if not out and len(word) >= SWAP_MIN and word.isalpha():
+            out = self._swaps(word)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = found = frozenset(out)
         return found
+
+    def _swaps(self, word: str) -> set[str]:
+        """Concepts of whole words two neighbouring letters apart ("wnat" for "want"): the
+        commonest slip of fast typing, and too rare between real short words to mislead."""
+        out: set[str] = set()
+        for i in range(len(word) - 1):
+            if word[i] != word[i + 1]:
+                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+                if (swapped, False) not in self.no_swap:
+                    out.update(self.exact.get(swapped, ()))
+        return out
 
     def _typos(self, word: str) -> set[str]:
         """Concepts of entries one edit away: whole words against the word, stem prefixes

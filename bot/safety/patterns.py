@@ -46,14 +46,15 @@ _SL: dict[str, str] = {
     "VEINS": "вени вены żyły вени",
     "MEANING": "сенс* смысл* sens",
     "TIRED": "втомилася втомився втомилась устала устал zmęczona zmęczony dość",
-    "BETTER": "краще лучше lepiej",
+    "BETTER": "краще лучше lepiej легше легче łatwiej простіше проще",
     "WITHOUT_ME": "мене меня mnie",
     # -- violence at home, sexual violence
     "ABUSER": """чоловік чоловіка чоловіком муж мужа мужем mąż męża mężem партнер* partner*
         хлопець хлопця парень парня chłopak* бойфренд* співмешкан* сожител* konkubent*
         колишній колишнього бывший бывшего były byłego вітчим* отчим* ojczym* свекор свекруха
         свекр* teść teściowa батько тато отец папа ojciec tata мама мати матір mama matka
-        брат brat син сын syn дружина жена żona""",
+        брат brat син сын syn дружина жена żona батьки родители rodzice""",
+    "PARENTS": "батьки батько мати родители rodzice ojciec matka вітчим* отчим* ojczym*",
     "HE": "він він он on вона она ona вони они oni",
     "ME": "мене меня mnie нас nas мені мне mi",
     "HIT": """б'є б'ють бьет бьют бил била бив побив побила побил избил избила избива*
@@ -113,6 +114,34 @@ _SL: dict[str, str] = {
     "LOST": "втратив втратила втратили потерял потеряла stracił straciła",
     "RESPOND": "реагує реагирует reaguje реагують",
     "WAKE": "прокидається прокидаеться просыпается budzi",
+    "WAKE_UP": """прокидатися прокидатись прокинутися прокинутись просыпаться проснуться
+        budzić obudzić""",
+    "EARLY": """рано ранку утра rano школ* szkoł* робот* работ* prac* будильник* budzik*
+        годин* часов godzin*""",
+    "GO_LEAVE": "піти уйти odejść піду уйду odejdę",
+    "FROM": "з із зі из z ze",
+    "OUT_GO": "виходити выходить wychodzić виїжджати выезжать wyjeżdżać",
+    "ALLOWED": "можна можно wolno",
+    "FACE": "обличчя обличчям лице лицо twarz twarzy",
+    "DROOP": "перекосило перекосилось перекосило перекошене перекошено опустилося опустилась skrzywiła skrzywiło opadła opadł",
+    "CHRONIC": """тиждень тижня тижні тижнів неделю недели недель tydzień tygodnia tygodni
+        місяць місяця місяців месяц месяца месяцев miesiąc miesiąca miesięcy днів дней dni
+        давно dawno часто często іноді иногда czasem кашл* kaszl* кашл*""",
+    "DOCTOR": "лікар* врач* lekarz* записат* записа* zapis* прийом* прием* wizyt* терапевт*",
+    "ACUTE": """сильн* silny silne онімі* оніміл* онемел* drętwie* задиха* задыха* дихати дышать oddychać
+        швидк* скор* karetk* pogotowi* 112""",
+    "IDIOM_OF": "від від от od з зі із со с z ze",
+    "SELFHURT": """вдарився вдарилася вдарилась вдарилося вдарилось ударился ударилась ударилось
+        забився забилася забилась ушибся ушиблась упав упала упал впав впала uderzył uderzyła
+        uderzyło przewrócił przewróciła""",
+    # Words one typo away from a crisis word that mean something ordinary: listed exactly, so
+    # they are never read as the crisis word ("поміняти" is not "померти", "робити" is not
+    # "побити", "забрати документи" is the asker taking their own papers).
+    "PLAIN": """поміняти поменять поміняю поменяю змінити изменить робити делать zrobić robić
+        забрати забрать zabrać odebrać виселити выселить виселяють выселяют""",
+    "THEY_WILL": "стане станет",
+    "HOUSING": """речі вещи rzeczy житл* жиль* кімнат* комнат* pokój pokoju оренд* аренд* czynsz*
+        najem najmu wynajm* квартир* mieszkan* виселит* выселит* eksmi*""",
     "BLOOD": "кров кров'ю крові кровь кровью крови krew krwi кровотеч* кровоточ* krwawi*",
     "STRONG": "сильн* багато много dużo silne silnie мнoго",
     "STOPS": "зупиня* зупин* останавлива* остановить przestaje ustaje zatrzyma*",
@@ -171,7 +200,7 @@ _EN: dict[str, str] = {
     "NEG": "not never dont don't doesnt didnt isnt arent wasnt wont no cant cannot",
     "FILLER": FILLERS_EN,
     "WANT": "want wanna wish",
-    "LIVE": "live living exist",
+    "LIVE": "live living exist alive",
     "DIE": "die dead disappear",
     "KILL": "kill killing end ending hurt hurting harm harming cut cutting",
     "MYSELF": "myself",
@@ -195,6 +224,15 @@ _EN: dict[str, str] = {
     "MISSING": "missing disappeared kidnapped abducted",
     "ALONE": "alone",
     "TOOK": "took taken takes keeps kept holding holds confiscated",
+    "THEY_KEEP": "keep keeps kept hold holds holding took take taken confiscated",
+    "THEY": "they he she employer boss agency manager owner supervisor",
+    "WILL": "will ll gonna going wants",
+    "LOCK": "lock locks locking",
+    "DROOPING": "drooping droopy",
+    "FACE": "face mouth",
+    "FOR_A": "week weeks month months days often sometimes since cough doctor appointment gp",
+    "ACUTE": "severe strong terrible crushing numb breathe breathing ambulance 112 999",
+    "IDIOM_OF": "to for of from",
     "GIVE": "give",
     "BACK": "back",
     "DOCS": "passport passports documents document papers id",
@@ -311,12 +349,20 @@ RULES: list[dict] = [
     seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
     seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
     seq("sl.sleep_forever", "suicide", "sl", "засн*|усн*|zasn* ~3 NEG ~1 прокин*|просн*|obudz*"),
+    # "не хочу прокидатися завтра", not "не хочу прокидатися о 5 ранку на роботу"
+    seq("sl.no_will_to_wake", "suicide", "sl", "NEG ~2 WANT ~2 WAKE_UP",
+        unless=[unless("EARLY", "after", 4)]),
+    seq("sl.leave_life", "suicide", "sl", "GO_LEAVE ~1 FROM ~0 LIFE|світу|мира|świata"),
+    seq("sl.when_im_gone", "suicide", "sl", "WITHOUT_ME ~0 NEG ~0 THEY_WILL", neg=False),
     seq("sl.death_thoughts", "suicide", "sl", "думк*|мысл*|myśl* ~2 смерт*|śmier*"),
     # ------------------------------------------------------------ violence, sexual violence
     near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
          unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4)]),
     near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3),
     seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT"),
+    # Parents who beat: a child in danger, whoever writes about it.
+    near("sl.parents_hit", "child,violence", "sl", "PARENTS HIT", window=3,
+         unless=[unless("ME", window=1)]),
     # "bjot" (бьёт) folds to "bot", as "бот" does: only right between abuser and victim.
     seq("sl.translit_beats", "violence", "sl", "ABUSER ~0 bjot|biot ~1 ME"),
     near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT", window=4),
@@ -332,7 +378,7 @@ RULES: list[dict] = [
     seq("sl.lunges", "violence", "sl", "кидається|бросается|rzuca ~1 на|na ~0 ME"),
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
-         unless=[unless("OTHER_CHILD", window=3), unless("SELF", "after", 1)]),
+         unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1)]),
     near("sl.child_missing", "child", "sl", "CHILD MISSING", window=4,
          unless=[unless("DOCS|APPETITE", window=3)]),
     near("sl.child_left_alone", "child", "sl", "CHILD LEFT ALONE", window=5),
@@ -349,6 +395,13 @@ RULES: list[dict] = [
     seq("sl.not_allowed_leave", "trafficking", "sl", "NEG ~1 ALLOW ~2 LEAVE",
         unless=[unless("VACATION", "after", 3)]),
     seq("sl.locked_in", "trafficking", "sl", "LOCKED ~2 ME|в|у|w|на"),
+    # "виходити не можна", "нельзя выходить": kept in (a place to live and work)
+    seq("sl.not_allowed_out", "trafficking", "sl", "OUT_GO ~1 NEG ~0 ALLOWED", neg=False,
+        unless=[unless("VACATION|OVERTIME|FIRE", window=4)]),
+    seq("sl.not_allowed_out2", "trafficking", "sl", "NEG ~0 ALLOWED ~1 OUT_GO", neg=False,
+        unless=[unless("VACATION|OVERTIME|FIRE", window=4)]),
+    seq("sl.not_allowed_out3", "trafficking", "sl", "нельзя|zakaz* ~1 OUT_GO",
+        unless=[unless("VACATION|OVERTIME|FIRE", window=4)]),
     near("sl.kept_locked", "trafficking", "sl", "ME zamknię*|замкнен*|заперт*", window=2),
     near("sl.forced_work", "trafficking", "sl", "FORCE WORK", window=3,
          unless=[unless("OVERTIME", window=3)]),
@@ -359,7 +412,7 @@ RULES: list[dict] = [
     seq("sl.forced_labour_word2", "trafficking", "sl", "prac* ~0 przymusow*"),
     near("sl.debt_bondage", "trafficking", "sl", "WORKOFF DEBT", window=3),
     near("sl.employer_threat", "trafficking", "sl", "EMPLOYER THREATEN", window=6,
-         unless=[unless("FIRE", window=5)]),
+         unless=[unless("FIRE|HOUSING", window=5)]),
     # ------------------------------------------------------------ medical emergency
     seq("sl.not_breathing", "medical", "sl", "NEG ~1 BREATHE", neg=False,
         unless=[unless("NOSE", "after", 2)]),
@@ -387,13 +440,19 @@ RULES: list[dict] = [
         unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
     seq("sl.heart_attack", "medical", "sl", "HEART",
         unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
+    # Chest pain for a week, asked about to find a doctor, is not an emergency; sudden or
+    # severe pain, or pain with breathlessness or numbness, is.
     near("sl.chest_pain", "medical", "sl", "PAIN CHEST", window=3,
-         unless=[unless("NURSING", window=5)]),
+         unless=[unless("NURSING", window=5),
+                 unless("CHRONIC|DOCTOR", window=8, but="ACUTE")]),
+    near("sl.face_droop", "medical", "sl", "DROOP FACE", window=2),
     seq("sl.seizure", "medical", "sl", "SEIZURE", unless=[unless("CRAMP", window=3)]),
     seq("sl.epilepsy_fit", "medical", "sl", "епілепт*|эпилепт*|padacz* ~1 напад*|приступ*|atak*|napad*"),
     near("sl.throat_swelling", "medical", "sl", "SWELL THROAT", window=3),
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
-    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), _IDIOM]),
+    # "umieram ze zmęczenia", "вмираю від втоми": dying *of* something is an idiom.
+    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), _IDIOM,
+                                                     unless("IDIOM_OF", "after", 1)]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3)]),
@@ -408,7 +467,7 @@ RULES: list[dict] = [
     seq("en.kill_myself", "suicide", "en", "KILL ~2 MYSELF"),
     seq("en.end_my_life", "suicide", "en", "end|ending|take|taking ~3 MYLIFE",
         unless=[unless("insurance|policy|care", "after", 2)]),
-    seq("en.end_it_all", "suicide", "en", "end ~1 it ~0 all"),
+    seq("en.end_it_all", "suicide", "en", "end|ending ~1 it ~0 all"),
     seq("en.suicide", "suicide", "en", "SUICIDE"),
     seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
     seq("en.no_will_to_live", "suicide", "en", "NEG ~2 WANT ~2 LIVE", unless=[_LIVING_PLACE]),
@@ -428,6 +487,7 @@ RULES: list[dict] = [
     seq("en.sexual_assault", "violence", "en", "SEXUAL ~1 abuse|assault|assaulted|harassment|harassed"),
     seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N"),
     near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
+    seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
     seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[unless("ABROAD", window=5)]),
     near("en.abuser_locks", "violence", "en", "ABUSER LOCKED", window=4),
     near("en.child_hit", "child,violence", "en", "CHILD HIT|HIT_STRONG|RAPE", window=4,
@@ -446,8 +506,12 @@ RULES: list[dict] = [
     seq("en.not_let_leave", "trafficking", "en", "NEG ~1 LET ~2 LEAVE", neg=False,
         unless=[unless("VACATION", "after", 3)]),
     seq("en.locked_in", "trafficking", "en", "LOCKED ~2 IN"),
+    seq("en.lock_us_in", "trafficking", "en", "LOCK ~0 ME ~1 IN"),
+    seq("en.they_keep_documents", "trafficking", "en", "THEY ~1 THEY_KEEP ~2 DOCS",
+        unless=[unless("OFFICE|THEFT", window=5)]),
     seq("en.forced_work", "trafficking", "en", "FORCED ~2 WORK|PROSTITUTION",
         unless=[unless("OVERTIME", "after", 3)]),
+    near("en.forced_sex", "trafficking,violence", "en", "FORCED PROSTITUTION|clients", window=5),
     seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
     near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
     near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
@@ -472,11 +536,14 @@ RULES: list[dict] = [
         unless=[unless("PAST|luck|heat", window=5), unless("SIGNS", "before", 3)]),
     seq("en.heart_attack", "medical", "en", "HEART ~0 ATTACK",
         unless=[unless("PAST", window=5), unless("SIGNS", "before", 3)]),
-    seq("en.chest_pain", "medical", "en", "CHEST ~1 PAIN", unless=[unless("NURSING", window=5)]),
+    seq("en.chest_pain", "medical", "en", "CHEST ~1 PAIN",
+        unless=[unless("NURSING", window=5), unless("FOR_A", window=6, but="ACUTE")]),
+    near("en.face_droop", "medical", "en", "DROOPING FACE", window=2),
     seq("en.seizure", "medical", "en", "SEIZURE", unless=[unless("CRAMP", window=3)]),
     near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
     seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
-    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), _IDIOM]),
+    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), _IDIOM,
+                                                     unless("IDIOM_OF", "after", 1)]),
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3), unless("AFTER_CALL", "after", 3)]),
 ]
