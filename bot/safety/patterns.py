@@ -37,7 +37,7 @@ _SL: dict[str, str] = {
     "DIED": "помер померла умер умерла umarł umarła умерла вмер вмерла",
     "SELF": "себе себя się",
     "SELF2": "собою собой sobą сабой собой",
-    "KILL": """вбити убити убить вбивати убивать вб'ю убью zabić zabije zabiję zabijam
+    "KILL": """вбити убити убить вбивати убивать вб'ю убью вб'є убьет zabić zabije zabiję zabijam
         застрелитися застрелиться повіситися повеситься powiesić""",
     "FINISH": "покінчити покончить покінчу покончу skończyć skończę закінчити покончила",
     "SUICIDE": """суїцид* суицид* самогубств* самогуб* самоубийств* samobój* suicyd*
@@ -68,7 +68,8 @@ _SL: dict[str, str] = {
     "HOME": "додому домой domu вдома дома",
     "RAPE": """зґвалтув* згвалтув* ґвалтує гвалтує изнасил* насилует насилувал zgwałc* zgwalc*
         gwałci* =gwałt""",
-    "MOLEST": "molestuje molestował molestowanie молестує домагається домогается домогательств*",
+    "MOLEST": """molestuje molestował molestowanie молестує домагається домогается домогательств*
+        пристає пристает пристают приставав приставал приставала""",
     "DV": "домашн* domow*",
     "VIOLENCE_N": "насильств* насили* przemoc*",
     "KNIFE": "ніж ножем нож ножом nóż nożem сокир* топор* siekier* пістолет* пистолет* broń",
@@ -100,7 +101,7 @@ _SL: dict[str, str] = {
     "FORCE": """змушують змушує змусили змусив примушують примушує заставляют заставляет
         заставили заставил zmuszają zmusza zmusili zmusił""",
     "WORK": "працювати работать pracować pracy роботу работу працювать",
-    "PROSTITUTION": "проститу* prostytu* секс seks",
+    "PROSTITUTION": "проститу* prostytu* секс* seks*",
     "EMPLOYER": """роботодав* работодател* pracodaw* бос босс шеф szef* бригадир* brygadzist*
         хазяїн хозяин власник agencj* агентств* агенці* координатор* koordynator* менеджер*""",
     "DEBT": "борг* долг* dług*",
@@ -140,6 +141,15 @@ _SL: dict[str, str] = {
     "PLAIN": """поміняти поменять поміняю поменяю змінити изменить робити делать zrobić robić
         забрати забрать zabrać odebrać виселити выселить виселяють выселяют""",
     "THEY_WILL": "стане станет",
+    "WAS": "було было było існувало существовало istniało",
+    "ENDING": "покінчити покончить покінчу покончу skończyć skończę",
+    "EVERYTHING": "всім усім всем wszystkim этим цим тим tym",
+    "FAREWELL": "попрощалася попрощався попрощалась попрощался попрощалась прощайте прощавайте żegnajcie",
+    "ALL_PEOPLE": "всіма усіма всеми wszystkimi",
+    "BRUISES": "синці синцями синців синяки синяках синяками siniaki siniakami siniaków",
+    "NUMB": "оніміла онімів оніміло онемела онемел онемело zdrętwiała zdrętwiał drętwieje",
+    "HALF": "половина половину пів пол połowa połowę бік бок strona стороною",
+    "GULPED": "напилась напился напилася напився наїлася наелась наелся объелась",
     "HOUSING": """речі вещи rzeczy житл* жиль* кімнат* комнат* pokój pokoju оренд* аренд* czynsz*
         najem najmu wynajm* квартир* mieszkan* виселит* выселит* eksmi*""",
     "BLOOD": "кров кров'ю крові кровь кровью крови krew krwi кровотеч* кровоточ* krwawi*",
@@ -150,6 +160,7 @@ _SL: dict[str, str] = {
     "ALL": "всі все всю цілу целую wszystkie całą całe пачку упаковку opakowanie багато много dużo",
     "PILLS": "таблет* пігул* tablet* ліки ліків лекарств* leki leków пачку opakowanie",
     "POISON": """отрут* яд отраву trucizn* оцет уксус хлорк* хлор chlor* domestos чищення миття
+        naczyń посуду посуды
         чистки мытья czyszczenia mycia хімі* химич* chemi* бензин антифриз кислот* kwas*""",
     "STROKE": "інсульт* инсульт* udar udaru удар",
     "HEART": "інфаркт* инфаркт* zawał*",
@@ -207,7 +218,7 @@ _EN: dict[str, str] = {
     "MYLIFE": "life",
     "SUICIDE": "suicide suicidal",
     "REASON": "reason point",
-    "ABUSER": """husband wife partner boyfriend girlfriend ex father dad stepfather mother mom
+    "ABUSER": """husband wife partner boyfriend girlfriend ex father dad stepfather stepdad mother mom
         mum brother he she they""",
     "HIT": "hits hit hitting beats beat beating punch* kick* slap* chok* strangl* abus* hurts hurting",
     "HIT_STRONG": "beats beating punch* kick* slap* chok* strangl* abuses abused abusing abusive",
@@ -325,6 +336,8 @@ def unless(words: str, where: str = "around", window: int = 3, but: str | None =
 _LIVING_PLACE = unless("LOC", "after", 2, but="WORLD")  # "не хочу жити в гуртожитку"
 # "хочу померти від сміху", "umieram z nudów", "dying of boredom"
 _IDIOM = unless("сміх*|смех*|śmiech*|nud*|нудьг*|нудн*|скук*|laugh*|boredom|bored", "after", 3)
+# "умираю как хочу в отпуск", "вмираю як хочу спати": dying *how much* I want
+_DYING_TO = unless("IDIOM_OF|как|як|jak|так|tak", "after", 1)
 
 RULES: list[dict] = [
     # ------------------------------------------------------------ suicide, self-harm
@@ -354,6 +367,11 @@ RULES: list[dict] = [
         unless=[unless("EARLY", "after", 4)]),
     seq("sl.leave_life", "suicide", "sl", "GO_LEAVE ~1 FROM ~0 LIFE|світу|мира|świata"),
     seq("sl.when_im_gone", "suicide", "sl", "WITHOUT_ME ~0 NEG ~0 THEY_WILL", neg=False),
+    seq("sl.want_not_exist", "suicide", "sl", "WANT ~2 WITHOUT_ME ~0 NEG ~1 WAS", neg=False),
+    seq("sl.end_with_it_all", "suicide", "sl", "ENDING ~1 з|із|со|с|ze|z ~1 EVERYTHING"),
+    # "попрощалася з усіма", "прощайте": a farewell to everyone
+    seq("sl.farewell_all", "suicide", "sl", "FAREWELL ~1 з|із|со|с|ze|z ~0 ALL_PEOPLE"),
+    seq("sl.farewell", "suicide", "sl", "прощайте|прощавайте|żegnajcie"),
     seq("sl.death_thoughts", "suicide", "sl", "думк*|мысл*|myśl* ~2 смерт*|śmier*"),
     # ------------------------------------------------------------ violence, sexual violence
     near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
@@ -379,6 +397,8 @@ RULES: list[dict] = [
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
          unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1)]),
+    near("sl.child_bruised", "child", "sl", "CHILD BRUISES", window=6,
+         unless=[unless("SELFHURT", window=6)]),
     near("sl.child_missing", "child", "sl", "CHILD MISSING", window=4,
          unless=[unless("DOCS|APPETITE", window=3)]),
     near("sl.child_left_alone", "child", "sl", "CHILD LEFT ALONE", window=5),
@@ -433,7 +453,9 @@ RULES: list[dict] = [
     seq("sl.haemorrhage", "medical", "sl", "krwotok*|wykrwawia*|стікає|истекает"),
     seq("sl.overdose", "medical,suicide", "sl", "передозув*|передозир*|przedawkow*"),
     near("sl.took_all_pills", "medical,suicide", "sl", "TOOK ALL PILLS", window=4),
-    near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka* PILLS", window=3),
+    near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka*|GULPED PILLS",
+         window=3),
+    near("sl.numb_half", "medical", "sl", "NUMB HALF|FACE", window=3),
     near("sl.poison", "medical", "sl", "TOOK POISON", window=4),
     seq("sl.poisoned", "medical", "sl", "POISONED"),
     seq("sl.stroke", "medical", "sl", "STROKE",
@@ -452,7 +474,7 @@ RULES: list[dict] = [
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
     # "umieram ze zmęczenia", "вмираю від втоми": dying *of* something is an idiom.
     seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), _IDIOM,
-                                                     unless("IDIOM_OF", "after", 1)]),
+                                                     _DYING_TO]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3)]),
@@ -490,8 +512,15 @@ RULES: list[dict] = [
     seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
     seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[unless("ABROAD", window=5)]),
     near("en.abuser_locks", "violence", "en", "ABUSER LOCKED", window=4),
+    seq("en.touches_me", "child,violence", "en",
+        "stepdad|stepfather|dad|father|uncle|teacher|coach ~1 touches|touched|touching ~0 me"),
+    seq("en.work_off_debt", "trafficking", "en", "must|have|forced|make|makes ~2 WORK ~3 pay|off ~3 DEBT"),
+    seq("en.not_allowed_leave", "trafficking", "en", "NEG ~0 allowed|permitted ~1 LEAVE",
+        neg=False, unless=[unless("VACATION|ABROAD|OFFICE|poland|country|card|work|job", "after", 3)]),
+    # "my kid hit his head": hurt themselves, not hurt by someone
     near("en.child_hit", "child,violence", "en", "CHILD HIT|HIT_STRONG|RAPE", window=4,
-         unless=[unless("OTHER_CHILD|CAR", window=3)]),
+         unless=[unless("OTHER_CHILD|CAR", window=3),
+                 unless("his|her|their|himself|herself|fell|bumped", "after", 1)]),
     near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
          unless=[unless("DOCS", window=3)]),
     near("en.child_alone", "child", "en", "CHILD ALONE", window=4,
@@ -543,7 +572,7 @@ RULES: list[dict] = [
     near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
     seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
     seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), _IDIOM,
-                                                     unless("IDIOM_OF", "after", 1)]),
+                                                     _DYING_TO]),
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3), unless("AFTER_CALL", "after", 3)]),
 ]
