@@ -40,6 +40,7 @@ _CLAUSES = re.compile(r"[.!?;,:()\n…]+")
 TYPO_MIN = 6  # vocabulary words (skeletons) this long match with one typo
 SWAP_MIN = 4  # words this long also match a vocabulary word with two letters swapped
 _CACHE_LIMIT = 50_000
+_ENGLISH_ONLY = frozenset("be my i'm im the an is are of when will".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +288,12 @@ class RuleBook:
         if found is not None:
             return found
         vocab = self.vocab[kind]
+        if kind == "sl" and word in _ENGLISH_ONLY:
+            # English words whose skeleton is a Slavic one ("be" ~ "б'є", "my" ~ "mi"): in
+            # an English message they must not build Slavic rules.
+            found = (frozenset(),)
+            self._words[key] = found
+            return found
         s = skeleton(word, "en" if kind == "en" else "uk")
         concepts = vocab.concepts(s)
         found = (concepts,)
