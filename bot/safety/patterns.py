@@ -125,7 +125,8 @@ _SL: dict[str, str] = {
     "OUT_GO": "виходити выходить wychodzić виїжджати выезжать wyjeżdżać",
     "ALLOWED": "можна можно wolno",
     "FACE": "обличчя обличчям лице лицо twarz twarzy",
-    "DROOP": "перекосило перекосилось перекосило перекошене перекошено опустилося опустилась skrzywiła skrzywiło opadła opadł",
+    "DROOP": """перекосило перекосилось перекошене перекошено опустилося опустилась skrzywiła
+        skrzywiło opadła opadł""",
     "CHRONIC": """тиждень тижня тижні тижнів неделю недели недель tydzień tygodnia tygodni
         місяць місяця місяців месяц месяца месяцев miesiąc miesiąca miesięcy днів дней dni
         давно dawno часто często іноді иногда czasem кашл* kaszl* кашл*""",
@@ -146,7 +147,8 @@ _SL: dict[str, str] = {
         проглотило połknął połknęła połknęło""",
     "OBJECT": "батарейк* bateri* магніт* магнит* magnes* монет* moneta monetę",
     "JUMP": "стрибнути стрибну прыгнуть прыгну skoczyć skoczę вистрибнути выпрыгнуть wyskoczyć",
-    "HEIGHT": "мосту мост моста mostu даху крыши крыша dachu вікна окна okna балкону балкона balkonu висоти высоты",
+    "HEIGHT": """мосту мост моста mostu даху крыши крыша dachu вікна окна okna балкону балкона
+        balkonu висоти высоты""",
     "FOREVER": "назавжди навсегда zawsze навіки навеки",
     "SORRY": "вибачте пробачте простите przepraszam прощавайте",
     "EVERYONE": "всім усім всех wszystkich",
@@ -155,7 +157,8 @@ _SL: dict[str, str] = {
     "RETURN": "повертатися вертатися повернутися возвращаться вернуться wracać wrócić",
     "RETURNED": "повернулася повернувся повернулись вернулась вернулся вернулись wróciła wrócił wrócili",
     "DANGER_PLACE": "балкон* balkon* підвіконн* подоконник* parapet* дах* крыш* dach* трас* шосе",
-    "SAYS": "каже сказав сказала говорить говорит сказал сказала mówi powiedział powiedziała пише пишет pisze",
+    "SAYS": """каже сказав сказала говорить говорит сказал сказала mówi powiedział powiedziała
+        пише пишет pisze""",
     "KILL_FUT": "вб'є вбʼє уб'є убьет убъет zabije",
     "WAS": "було было było існувало существовало istniało",
     "ENDING": "покінчити покончить покінчу покончу skończyć skończę",
@@ -554,7 +557,8 @@ RULES: list[dict] = [
     near("en.abuser_locks", "violence", "en", "ABUSER LOCKED", window=4),
     seq("en.touches_me", "child,violence", "en",
         "stepdad|stepfather|dad|father|uncle|teacher|coach ~1 touches|touched|touching ~0 me"),
-    seq("en.cant_quit_until_pay", "trafficking", "en", "cant|can't|cannot|not ~1 quit|leave|go ~2 until ~2 pay|paid"),
+    seq("en.cant_quit_until_pay", "trafficking", "en",
+        "cant|can't|cannot|not ~1 quit|leave|go ~2 until ~2 pay|paid"),
     seq("en.age_missing", "child", "en", "year|years|yo ~1 old ~2 MISSING"),
     near("en.swallowed", "medical", "en", "SWALLOWED_X OBJECT", window=3),
     seq("en.work_off_debt", "trafficking", "en", "must|have|forced|make|makes ~2 WORK ~3 pay|off ~3 DEBT"),

@@ -1,11 +1,12 @@
 """Crisis routing: before any handler sees a person's text, a message that signals a crisis
 gets the 🆘 card, then whatever the handler does (a search, a ticket draft, a hint).
 
-It is an outer middleware on messages, so it covers every state of every dialog (search,
-"Write to us", a survey, the language choice) and text outside any dialog alike, and the
-card always comes first. Only private chats with people; commands are not read. The text is
-never logged; the signal is handed on as `crisis` for handlers that want it (the search does
-not record a crisis message as a content gap).
+It is an outer middleware on messages and on edited messages, so it covers every state of
+every dialog (search, "Write to us", a survey, the language choice), text outside any dialog
+and a message edited later alike, and the card always comes first. Only private chats with
+people; commands are not read. The text is never logged; the signal is handed on as
+`crisis` for handlers that want it (the search does not record a crisis message as a
+content gap).
 """
 
 from __future__ import annotations
