@@ -95,6 +95,9 @@ class Vocabulary:
         self.kind = kind
         self.exact: dict[str, set[str]] = defaultdict(set)
         self.prefix: dict[str, set[str]] = defaultdict(set)
+        # Words that fold to the skeleton of another, crisis word ("біля", near, folds as
+        # "била", beat): matched as typed, and then only as what they are.
+        self.raw: dict[str, set[str]] = defaultdict(set)
         self.strict: set[tuple[str, bool]] = set()  # entries without typo tolerance
         self.no_swap: set[tuple[str, bool]] = set()  # "=" entries: no swap either
         self._typo: dict[str, set[tuple[str, bool]]] = defaultdict(set)
@@ -102,6 +105,9 @@ class Vocabulary:
         self._prefix_lengths: list[int] = []
 
     def add(self, concept: str, word: str) -> None:
+        if word.startswith("!"):  # a word as typed, before folding (see RuleBook._word)
+            self.raw[word[1:].lower()].add(concept)
+            return
         strict = word.startswith("=")
         key, is_prefix = _key(word.lstrip("="), self.kind)
         if not key:
@@ -294,10 +300,14 @@ class RuleBook:
             found = (frozenset(),)
             self._words[key] = found
             return found
+        if word in vocab.raw:
+            found = (frozenset(vocab.raw[word]),)
+            self._words[key] = found
+            return found
         s = skeleton(word, "en" if kind == "en" else "uk")
         concepts = vocab.concepts(s)
         found = (concepts,)
-        if not concepts and kind == "sl" and s.startswith("ne") and len(s) >= 5:
+        if not concepts and kind == "sl" and s.startswith("ne") and len(s) >= 4:
             rest = vocab.concepts(s[2:])
             if rest:
                 found = (frozenset({NEG}), rest)

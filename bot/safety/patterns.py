@@ -158,8 +158,21 @@ _SL: dict[str, str] = {
     "RETURNED": "повернулася повернувся повернулись вернулась вернулся вернулись wróciła wrócił wrócili",
     "DANGER_PLACE": "балкон* balkon* підвіконн* подоконник* parapet* дах* крыш* dach* трас* шосе",
     "SAYS": """каже сказав сказала говорить говорит сказал сказала mówi powiedział powiedziała
+        кричить кричит krzyczy грозиться грозится
         пише пишет pisze""",
-    "KILL_FUT": "вб'є вбʼє уб'є убьет убъет zabije",
+    "KILL_FUT": "вб'є вбʼє уб'є убьет убъет zabije задушить задушит udusi заріже зарежет zarżnie",
+    "BURDEN": "тягар тягарем обуза обузой ciężar ciężarem",
+    "FOR_ALL": "всіх усіх всех wszystkich",
+    "DRINK_INF": "випити выпить wypić проковтнути проглотить połknąć наковтатися наглотаться",
+    "PAIN_DO": "боляче больно krzywdę",
+    "DOES": "робить делает robi роблять делают robią",
+    "FAREWELL_ADJ": "прощальн* pożegnaln*",
+    "LETTER": "лист листа листи письм* записк* list listy liścik*",
+    "PLAN": "план plan планую планирую planuję",
+    "END_IT": "покінчити покончить закінчити закончить zakończyć skończyć",
+    "DURATION": """вчора учора вчера wczoraj днів дні дня дней dni doby доби суток годин часов
+        godzin ночі ночь noc""",
+    "MAY": "можна можно można wolno",
     "WAS": "було было było існувало существовало istniało",
     "ENDING": "покінчити покончить покінчу покончу skończyć skończę",
     "EVERYTHING": "всім усім всем wszystkim этим цим тим tym",
@@ -195,7 +208,7 @@ _SL: dict[str, str] = {
     "URGENT": "терміново срочно pilnie негайно",
     "POISONED": "отруївся отруїлася отруїлась отравился отравилась zatruł zatruła",
     # -- guard words
-    "LOC": """в у во з із зі с со w we z ze u na на тут там tu tam разом вместе razem поруч
+    "LOC": """!біля в у во з із зі с со w we z ze u na на тут там tu tam разом вместе razem поруч
         рядом obok під під біля около""",
     "WORLD": "світ* мир* мире мира świat* світі",
     "ABROAD": """україн* украин* ukrain* кордон* границ* granic* поїзд* поезд* pociąg* літак*
@@ -231,7 +244,7 @@ _EN: dict[str, str] = {
     "FILLER": FILLERS_EN,
     "WANT": "want wanna wish",
     "LIVE": "live living exist alive",
-    "DIE": "die dead disappear",
+    "DIE": "die dead disappear dye",  # "dye": a homophone typed for "die"
     "KILL": "kill killing end ending hurt hurting harm harming cut cutting",
     "MYSELF": "myself",
     "MYLIFE": "life",
@@ -385,6 +398,10 @@ RULES: list[dict] = [
     seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
     seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
     seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
+    seq("sl.without_me_better", "suicide", "sl", "без|bez|beze ~0 WITHOUT_ME ~3 BETTER"),
+    seq("sl.burden", "suicide", "sl", "BURDEN ~1 для|dla ~0 FOR_ALL"),
+    seq("sl.farewell_letter", "suicide", "sl", "FAREWELL_ADJ ~1 LETTER"),
+    seq("sl.plan_to_end", "suicide", "sl", "PLAN ~3 END_IT"),
     seq("sl.sleep_forever", "suicide", "sl", "засн*|усн*|zasn* ~3 NEG ~1 прокин*|просн*|obudz*"),
     # "не хочу прокидатися завтра", not "не хочу прокидатися о 5 ранку на роботу"
     seq("sl.no_will_to_wake", "suicide", "sl", "NEG ~2 WANT ~2 WAKE_UP",
@@ -401,18 +418,23 @@ RULES: list[dict] = [
     seq("sl.sleep_forever2", "suicide", "sl", "засн*|усн*|zasn* ~2 FOREVER"),
     seq("sl.death_thoughts", "suicide", "sl", "думк*|мысл*|myśl* ~2 смерт*|śmier*"),
     # ------------------------------------------------------------ violence, sexual violence
-    # A clause with the writer and a beating in it ("mąż mnie wyzywa i bije"): wider than the
-    # tight rules below, still one clause (a BREAK ends the window).
+    # The writer and a beating close together ("mąż mnie wyzywa i bije"): wider than the
+    # tight rules below. A beating followed by "się"/"себе" is done to oneself.
     near("sl.me_and_hit", "violence", "sl", "ME HIT", window=5,
-         unless=[unless("OTHER_CHILD|SELFHURT|школ*|szkoł*|szkole", window=4)]),
+         unless=[unless("OTHER_CHILD|SELFHURT|школ*|szkoł*|szkole", window=4),
+                 unless("SELF", "after", 1)]),
+    near("sl.hurts_me", "violence", "sl", "ABUSER|HE DOES PAIN_DO", window=4),
+    near("sl.hurts_child", "child,violence", "sl", "CHILD ABUSER|HE DOES PAIN_DO", window=6),
     near("sl.abuser_touches", "violence", "sl", "ABUSER|HE TOUCH ME|CHILD", window=4),
     near("sl.abuser_touches_child", "child,violence", "sl", "ABUSER|HE TOUCH CHILD", window=4),
     seq("sl.says_will_kill", "violence", "sl", "SAYS ~2 KILL_FUT"),
     seq("sl.afraid_to_return", "violence", "sl", "FEAR ~2 RETURN ~2 HOME|FLAT|до|do|w|в|на",
         unless=[unless("ABROAD|OFFICE", window=5)]),
     near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
-         unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4)]),
-    near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3),
+         unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4),
+                 unless("SELF", "after", 1)]),
+    near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3,
+         unless=[unless("SELF", "after", 1)]),
     seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT"),
     # Parents who beat: a child in danger, whoever writes about it.
     near("sl.parents_hit", "child,violence", "sl", "PARENTS HIT", window=3,
@@ -433,6 +455,8 @@ RULES: list[dict] = [
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
          unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1)]),
+    near("sl.child_alone_long", "child", "sl", "CHILD ALONE DURATION", window=8,
+         unless=[unless("MAY|ASK", window=6)]),
     near("sl.child_bruised", "child", "sl", "CHILD BRUISES", window=6,
          unless=[unless("SELFHURT", window=6)]),
     seq("sl.child_not_back", "child", "sl", "CHILD ~3 NEG ~0 RETURNED", neg=False),
@@ -492,7 +516,7 @@ RULES: list[dict] = [
     seq("sl.bleeding_wont_stop", "medical", "sl", "BLOOD ~3 NEG ~1 STOPS", neg=False),
     seq("sl.haemorrhage", "medical", "sl", "krwotok*|wykrwawia*|стікає|истекает"),
     seq("sl.overdose", "medical,suicide", "sl", "передозув*|передозир*|przedawkow*"),
-    near("sl.took_all_pills", "medical,suicide", "sl", "TOOK ALL PILLS", window=4),
+    near("sl.took_all_pills", "medical,suicide", "sl", "TOOK|DRINK_INF ALL PILLS", window=4),
     near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka*|GULPED PILLS",
          window=3),
     near("sl.numb_half", "medical", "sl", "NUMB HALF|FACE", window=3),
@@ -523,7 +547,8 @@ RULES: list[dict] = [
         unless=[unless("ASK", "before", 3)]),
 
     # ------------------------------------------------------------ English
-    seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL", unless=[_IDIOM]),
+    seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL",
+        unless=[_IDIOM, unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2)]),
     seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[_LIVING_PLACE]),
     seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
     seq("en.wish_dead", "suicide", "en", "wish ~3 dead|die|born"),
@@ -536,6 +561,9 @@ RULES: list[dict] = [
     seq("en.suicide", "suicide", "en", "SUICIDE"),
     seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
     seq("en.no_will_to_live", "suicide", "en", "NEG ~2 WANT ~2 LIVE", unless=[_LIVING_PLACE]),
+    seq("en.no_reason_to_go_on", "suicide", "en",
+        "no|any|the|what ~2 REASON ~4 keep|go|carry ~0 going|on"),
+    seq("en.goodbye_letters", "suicide", "en", "goodbye|farewell|suicide ~0 letter|letters|note|notes"),
     seq("en.no_reason_to_live", "suicide", "en", "no|any|the|what ~2 REASON ~3 LIVE|MYLIFE",
         unless=[_LIVING_PLACE]),
     seq("en.life_meaningless", "suicide", "en", "MYLIFE ~3 meaningless|pointless|worthless|worth",
@@ -549,7 +577,8 @@ RULES: list[dict] = [
     near("en.abuser_beats", "violence", "en", "ABUSER HIT_STRONG", window=3,
          unless=[unless("CAR", window=3)]),
     seq("en.rape", "violence", "en", "RAPE"),
-    seq("en.sexual_assault", "violence", "en", "SEXUAL ~1 abuse|assault|assaulted|harassment|harassed"),
+    seq("en.sexual_assault", "violence", "en",
+        "SEXUAL ~1 abuse|abused|assault|assaulted|harassment|harassed|molested|exploited"),
     seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N"),
     near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
     seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
@@ -591,6 +620,7 @@ RULES: list[dict] = [
     seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
     near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
     near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
+    near("en.owe_cant_leave", "trafficking", "en", "owe|owes|debt NEG LEAVE", window=8, neg=False),
     near("en.weapon", "violence", "en", "ABUSER|THREATEN knife|gun|axe", window=5),
     near("en.employer_threat", "trafficking", "en", "EMPLOYER THREATEN", window=6,
          unless=[unless("FIRE", window=5)]),
