@@ -77,3 +77,13 @@ def test_fast_and_bounded_on_long_text():
     per_pair = (time.perf_counter() - started) / 20
     assert per_pair < 0.02  # generous for a shared CI machine; ~1 ms measured
     assert classify(ticket + " хочу померти").categories == {"suicide"} or len(ticket) > 4000
+
+
+@pytest.mark.parametrize(("one_hint", "two_hints"), [
+    ("I'm tired of everything at work", "I'm tired of everything. I can't take it anymore"),
+    ("не можу більше чекати на карту", "не можу більше, набридло все"),
+    ("rozdałam rzeczy po dzieciach", "rozdałam swoje rzeczy, dziś wszystko się skończy"),
+])
+def test_one_hint_is_no_crisis_two_different_hints_are(one_hint, two_hints):
+    assert not classify(one_hint)
+    assert "suicide" in classify(two_hints).categories

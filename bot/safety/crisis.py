@@ -197,6 +197,7 @@ class Rule:
     window: int = 4  # `near` rules: how far the elements may be from the first one
     negatable: bool = True
     guards: list[Guard] = field(default_factory=list)
+    cue: bool = False  # a cue alone signals nothing; two different cues of a category do
 
 
 _CONCEPT_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -266,6 +267,7 @@ class RuleBook:
         negatable = spec.get("neg", not any(NEG in e for e in elements))
         return Rule(spec["name"], tuple(spec["categories"]), kind, elements, gaps,
                     ordered=spec.get("ordered", True), window=spec.get("window", 4),
+                    cue=spec.get("cue", False),
                     negatable=negatable, guards=guards)
 
     # ------------------------------------------------------------ matching
@@ -323,6 +325,7 @@ class RuleBook:
         present = {kind: _positions(seq) for kind, seq in streams.items()}
         cats: set[str] = set()
         fired: list[str] = []
+        cues: dict[str, list[str]] = defaultdict(list)
         candidates = sorted({i for kind, pos in present.items() for c in pos
                              for i in self._trigger.get((kind, c), ())})
         for i in candidates:
@@ -333,7 +336,17 @@ class RuleBook:
             if not all(any(c in pos for c in el) for el in rule.elements):
                 continue
             span = _find(rule, pos, streams[rule.kind])
-            if span is not None:
+            if span is None:
+                continue
+            if rule.cue:
+                # Indirect messages rarely hold one decisive phrase but often two hints
+                # ("I can't do this anymore" + "I want it all to stop").
+                for c in rule.categories:
+                    cues[c].append(rule.name)
+                    if len(cues[c]) == 2:
+                        cats.add(c)
+                        fired.extend(cues[c])
+            else:
                 cats.update(rule.categories)
                 fired.append(rule.name)
         return CrisisSignal(frozenset(cats), tuple(fired))

@@ -57,7 +57,8 @@ _SL: dict[str, str] = {
     "PARENTS": "батьки батько мати родители rodzice ojciec matka вітчим* отчим* ojczym*",
     "HE": "він він он on вона она ona вони они oni",
     "ME": "мене меня mnie нас nas мені мне mi",
-    "HIT": """б'є б'ють бьет бьют бил била бив побив побила побил избил избила избива*
+    "HIT": """б'є б'ють бьет бьют бил била бив побив побила побил избил избила избива* skopał
+        kopnął
         збива* бити бить bije biją bił biła pobił pobiła uderz* вдарив вдарила ударил ударила
         штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
         znęca* кривдить krzywdzi лупить лупит катує пытает""",
@@ -101,7 +102,8 @@ _SL: dict[str, str] = {
     "LEAVE": "піти уйти вийти выйти wyjść wyjechać поїхати уехать виїхати выехать odejść",
     "FORCE": """змушують змушує змусили змусив примушують примушує заставляют заставляет
         заставили заставил zmuszają zmusza zmusili zmusił""",
-    "WORK": "працювати работать pracować pracy роботу работу працювать",
+    "WORK": """працювати работать pracować pracy роботу работу працювать жебрак* попрошайн*
+        żebra*""",
     "PROSTITUTION": "проститу* prostytu* секс* seks*",
     "EMPLOYER": """роботодав* работодател* pracodaw* бос босс шеф szef* бригадир* brygadzist*
         хазяїн хозяин власник agencj* агентств* агенці* координатор* koordynator* менеджер*""",
@@ -173,6 +175,23 @@ _SL: dict[str, str] = {
     "DURATION": """вчора учора вчера wczoraj днів дні дня дней dni doby доби суток годин часов
         godzin ночі ночь noc""",
     "MAY": "можна можно można wolno",
+    "ANYMORE": "більше больше dłużej już",
+    "CANT": "можу могу mogę витримую выдерживаю wytrzymuję wytrzymam dam",
+    "EVERYTHING_ALL": "все всього всего wszystkiego wszystko всім",
+    "DECIDED": "вирішила вирішив решила решил zdecydowałam zdecydowałem",
+    "TONIGHT": "сьогодні сегодня dziś dzisiaj вночі ночью nocą",
+    "WILL_END": "закінчиться закончится skończy закінчу закончу skończę",
+    "NOBODY": "ніхто никто nikt",
+    "MISS_ME": """сумуватиме сумуватимуть скучать скучает tęsknił tęskniłby потрібна потрібен
+        нужна нужен potrzebuje""",
+    "GAVE_AWAY": "роздала роздав раздала раздал rozdałam rozdałem",
+    "THINGS": "речі вещи rzeczy",
+    "NOT_NEEDED": "знадобляться понадобятся potrzebne",
+    "IF_GONE": "якби если gdyby",
+    "HAPPIER": "щасливіші счастливее szczęśliwsi краще лучше lepiej легше легче łatwiej",
+    "RAISED": "підняв підняла поднял подняла podniósł podniosła",
+    "HAND": "руку rękę",
+    "KICKED": "skopał skopała kopnął kopnęła копнув копнула пнул пнула побив",
     "WAS": "було было było існувало существовало istniało",
     "ENDING": "покінчити покончить покінчу покончу skończyć skończę",
     "EVERYTHING": "всім усім всем wszystkim этим цим тим tym",
@@ -192,6 +211,7 @@ _SL: dict[str, str] = {
     "ALL": "всі все всю цілу целую wszystkie całą całe пачку упаковку opakowanie багато много dużo",
     "PILLS": "таблет* пігул* tablet* ліки ліків лекарств* leki leków пачку opakowanie",
     "POISON": """отрут* яд отраву trucizn* оцет уксус хлорк* хлор chlor* domestos чищення миття
+        отбеливател* відбілювач* wybielacz* белизн*
         naczyń посуду посуды
         чистки мытья czyszczenia mycia хімі* химич* chemi* бензин антифриз кислот* kwas*""",
     "STROKE": "інсульт* инсульт* udar udaru удар",
@@ -280,6 +300,7 @@ _EN: dict[str, str] = {
     "BACK": "back",
     "DOCS": "passport passports documents document papers id ids",
     "JUMP": "jump jumping",
+    "CHILD_OF": "son's daughter's kid's child's",
     "HEIGHT": "bridge roof window balcony building",
     "SWALLOWED_X": "swallowed",
     "OBJECT": "battery batteries magnet magnets coin pills tablets bleach poison",
@@ -288,7 +309,7 @@ _EN: dict[str, str] = {
     "LOCKED": "locked",
     "IN": "in inside up",
     "FORCED": "forced forcing force forces",
-    "WORK": "work working labour labor",
+    "WORK": "work working labour labor beg begging",
     "PROSTITUTION": "prostitution sex",
     "TRAFFICKING": "trafficking trafficked",
     "DEBT": "debt",
@@ -365,6 +386,11 @@ def near(name: str, cats: str, kind: str, pattern: str, window: int = 4, **optio
     return _rule(name, cats, kind, pattern, ordered=False, window=window, **options)
 
 
+def cue(name: str, cats: str, kind: str, pattern: str, **options) -> dict:
+    """A hint that signals its categories only together with another, different cue."""
+    return _rule(name, cats, kind, pattern, cue=True, **options)
+
+
 def unless(words: str, where: str = "around", window: int = 3, but: str | None = None) -> dict:
     return {"words": words, "where": where, "window": window, "but": but}
 
@@ -402,6 +428,20 @@ RULES: list[dict] = [
     seq("sl.burden", "suicide", "sl", "BURDEN ~1 для|dla ~0 FOR_ALL"),
     seq("sl.farewell_letter", "suicide", "sl", "FAREWELL_ADJ ~1 LETTER"),
     seq("sl.plan_to_end", "suicide", "sl", "PLAN ~3 END_IT"),
+    # cues: each a hint only; two different ones in one message signal suicide
+    cue("sl.cue_cant_anymore", "suicide", "sl", "NEG ~1 CANT ~2 ANYMORE", neg=False),
+    cue("sl.cue_tired_of_all", "suicide", "sl", "TIRED ~2 EVERYTHING_ALL|від|от|od"),
+    cue("sl.cue_fed_up", "suicide", "sl", "набридло|надоело ~1 EVERYTHING_ALL"),
+    cue("sl.cue_decided", "suicide", "sl", "EVERYTHING_ALL ~1 DECIDED"),
+    cue("sl.cue_decided2", "suicide", "sl", "DECIDED ~1 EVERYTHING_ALL"),
+    cue("sl.cue_ends_tonight", "suicide", "sl", "TONIGHT ~3 WILL_END"),
+    cue("sl.cue_ends_tonight2", "suicide", "sl", "WILL_END ~3 TONIGHT"),
+    seq("sl.nobody_misses_me", "suicide", "sl", "NOBODY ~2 NEG ~1 MISS_ME", neg=False),
+    cue("sl.cue_gave_away", "suicide", "sl", "GAVE_AWAY ~2 THINGS"),
+    cue("sl.cue_not_needed", "suicide", "sl", "ANYMORE ~3 NEG ~0 NOT_NEEDED", neg=False),
+    cue("sl.cue_if_gone", "suicide", "sl", "IF_GONE ~1 WITHOUT_ME ~0 NEG ~1 WAS", neg=False),
+    cue("sl.cue_happier", "suicide", "sl", "всі|усі|все|всем|всім|wszyscy|wszystkim HAPPIER",
+        ordered=False, window=3),
     seq("sl.sleep_forever", "suicide", "sl", "засн*|усн*|zasn* ~3 NEG ~1 прокин*|просн*|obudz*"),
     # "не хочу прокидатися завтра", not "не хочу прокидатися о 5 ранку на роботу"
     seq("sl.no_will_to_wake", "suicide", "sl", "NEG ~2 WANT ~2 WAKE_UP",
@@ -424,6 +464,12 @@ RULES: list[dict] = [
          unless=[unless("OTHER_CHILD|SELFHURT|школ*|szkoł*|szkole", window=4),
                  unless("SELF", "after", 1)]),
     near("sl.hurts_me", "violence", "sl", "ABUSER|HE DOES PAIN_DO", window=4),
+    seq("sl.raised_hand", "violence", "sl", "RAISED ~2 HAND ~1 на|na ~0 ME"),
+    seq("sl.raised_hand2", "violence", "sl", "RAISED ~1 на|na ~0 ME ~1 HAND"),
+    seq("sl.he_will_kill_me", "violence", "sl", "HE|ABUSER ~1 ME ~0 KILL_FUT"),
+    seq("sl.afraid_to_return_alone", "violence", "sl", "FEAR ~1 RETURN",
+        unless=[unless("ABROAD|OFFICE", window=5)]),
+    near("sl.holds_me_in", "violence", "sl", "HE|ABUSER NEG LETGO ME", window=7, neg=False),
     near("sl.hurts_child", "child,violence", "sl", "CHILD ABUSER|HE DOES PAIN_DO", window=6),
     near("sl.abuser_touches", "violence", "sl", "ABUSER|HE TOUCH ME|CHILD", window=4),
     near("sl.abuser_touches_child", "child,violence", "sl", "ABUSER|HE TOUCH CHILD", window=4),
@@ -454,7 +500,10 @@ RULES: list[dict] = [
     seq("sl.lunges", "violence", "sl", "кидається|бросается|rzuca ~1 на|na ~0 ME"),
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
-         unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1)]),
+         unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1),
+                 unless("SELF", "before", 1)]),
+    seq("sl.choking_self", "medical", "sl", "SELF ~0 dusi|душит|душиться|душится"),
+    seq("sl.choking_self2", "medical", "sl", "dusi|душит ~0 SELF"),
     near("sl.child_alone_long", "child", "sl", "CHILD ALONE DURATION", window=8,
          unless=[unless("MAY|ASK", window=6)]),
     near("sl.child_bruised", "child", "sl", "CHILD BRUISES", window=6,
@@ -557,6 +606,14 @@ RULES: list[dict] = [
         unless=[unless("insurance|policy|care", "after", 2)]),
     seq("en.end_it_all", "suicide", "en", "end|ending ~1 it ~0 all"),
     seq("en.jump_off", "suicide", "en", "JUMP ~1 off|from ~1 HEIGHT"),
+    seq("en.kms", "suicide", "en", "=kms|=kys"),
+    seq("en.end_everything", "suicide", "en", "end|ending ~0 everything|myself"),
+    seq("en.nobody_would_miss", "suicide", "en", "nobody|noone ~2 miss|care ~0 me|if"),
+    cue("en.cue_cant_anymore", "suicide", "en", "NEG ~3 anymore", neg=False),
+    cue("en.cue_all_stop", "suicide", "en", "it|everything ~1 all ~1 to ~0 stop"),
+    cue("en.cue_all_stop2", "suicide", "en", "want|need ~2 everything ~1 to ~0 stop"),
+    cue("en.cue_tired_of_all", "suicide", "en", "tired|sick ~1 of ~0 everything|life|living"),
+    cue("en.cue_if_gone", "suicide", "en", "if ~1 i ~0 was|were|am ~0 gone|dead"),
     seq("en.sleep_forever", "suicide", "en", "sleep ~1 forever"),
     seq("en.suicide", "suicide", "en", "SUICIDE"),
     seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
@@ -573,6 +630,8 @@ RULES: list[dict] = [
         unless=[unless("WITH|holiday|trip|vacation|strike", "after", 2)]),
     seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake", neg=False),
     near("en.abuser_hits_me", "violence", "en", "ABUSER HIT ME", window=4,
+         unless=[unless("CAR", window=3)]),
+    near("en.abuser_hits_them", "violence", "en", "ABUSER HIT him|her|them", window=3,
          unless=[unless("CAR", window=3)]),
     near("en.abuser_beats", "violence", "en", "ABUSER HIT_STRONG", window=3,
          unless=[unless("CAR", window=3)]),
@@ -594,7 +653,7 @@ RULES: list[dict] = [
     seq("en.not_allowed_leave", "trafficking", "en", "NEG ~0 allowed|permitted ~1 LEAVE",
         neg=False, unless=[unless("VACATION|ABROAD|OFFICE|poland|country|card|work|job", "after", 3)]),
     # "my kid hit his head": hurt themselves, not hurt by someone
-    near("en.child_hit", "child,violence", "en", "CHILD HIT|HIT_STRONG|RAPE", window=4,
+    near("en.child_hit", "child,violence", "en", "CHILD|CHILD_OF HIT|HIT_STRONG|RAPE", window=4,
          unless=[unless("OTHER_CHILD|CAR", window=3),
                  unless("his|her|their|himself|herself|fell|bumped", "after", 1)]),
     near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
@@ -620,6 +679,8 @@ RULES: list[dict] = [
     seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
     near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
     near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
+    near("en.work_free_pay_back", "trafficking", "en", "WORK free|nothing pay|paying back|off",
+         window=6),
     near("en.owe_cant_leave", "trafficking", "en", "owe|owes|debt NEG LEAVE", window=8, neg=False),
     near("en.weapon", "violence", "en", "ABUSER|THREATEN knife|gun|axe", window=5),
     near("en.employer_threat", "trafficking", "en", "EMPLOYER THREATEN", window=6,
