@@ -26,7 +26,8 @@ _SL: dict[str, str] = {
     "NONE": "нема немає нету нет brak без bez ma",  # "nie ma" = NEG + ma
     "FILLER": FILLERS_SL,
     # -- suicide and self-harm
-    "WANT": """хочу хочеться хочется хотілося хотілось хотелось хотів хотіла хотел хотела
+    "WANT": """хочу хочеться хочется хотілося хотілось хотелось хотів хотіла хотел хотела хачу
+        хочю хачю
         хочемо прагну мрію мечтаю marzę chcę chce chciałabym chciałbym chciałam chciałem
         hochu hocu""",
     "CAN": "можу могу mogę moge можемо можу могу",
@@ -148,7 +149,22 @@ _SL: dict[str, str] = {
     "SWALLOWED": """проковтнув проковтнула проковтнуло ковтнув ковтнула проглотил проглотила
         проглотило połknął połknęła połknęło""",
     "OBJECT": "батарейк* bateri* магніт* магнит* magnes* монет* moneta monetę",
-    "JUMP": "стрибнути стрибну прыгнуть прыгну skoczyć skoczę вистрибнути выпрыгнуть wyskoczyć",
+    "JUMP": """стрибнути стрибну прыгнуть прыгну skoczyć skoczę вистрибнути выпрыгнуть wyskoczyć
+        стрибати прыгать skakać""",
+    "WHY": "навіщо нащо зачем",
+    "STILL_HERE": "тут здесь живу живий живой",
+    "USELESS": "користі толку пользы pożytku",
+    "NOBODY_SEES": "помітить помітять заметит заметят zauważy zauważą",
+    "GONE_FUT": "zabraknie",
+    "BURN": """обпікся обпеклася обпеклась обпекся обжегся обжеглась обжёгся oparzył oparzyła
+        oparzyło oparzenie опік ожог""",
+    "BIG": "велик* больш* сильн* duż* silne окроп* кипят* wrzątk*",
+    "COVERED": "весь вся все cały cała całe",
+    "FELL": "впав впала упал упала spadł spadła",
+    "SCAFFOLD": "лесов риштуван* rusztowani* драбин* лестниц* drabin* даху крыши dachu висоти высоты",
+    "STRENGTH": "сил сили силы siły",
+    "CANT_PL": "możemy mogę можемо можем можу могу",
+    "UNPAID": "darmo бесплатно безкоштовно грошей денег",
     "HEIGHT": """мосту мост моста mostu даху крыши крыша dachu вікна окна okna балкону балкона
         balkonu висоти высоты""",
     "FOREVER": "назавжди навсегда zawsze навіки навеки",
@@ -455,6 +471,13 @@ RULES: list[dict] = [
     seq("sl.farewell", "suicide", "sl", "прощайте|прощавайте|żegnajcie"),
     seq("sl.sorry_everyone", "suicide", "sl", "SORRY ~1 EVERYONE", unless=[unless("за|za", "after", 1)]),
     seq("sl.jump_from_height", "suicide", "sl", "JUMP ~2 HEIGHT"),
+    near("sl.on_height_jump", "suicide", "sl", "HEIGHT JUMP", window=5),
+    seq("sl.why_still_here", "suicide", "sl", "WHY ~2 я|ja ~1 ще|еще|ещё|jeszcze ~0 STILL_HERE"),
+    seq("sl.no_strength_to_live", "suicide", "sl", "STRENGTH ~1 LIVE", neg=False),
+    cue("sl.cue_useless", "suicide", "sl", "NOBODY ~2 NEG|NONE ~1 USELESS", neg=False),
+    cue("sl.cue_useless2", "suicide", "sl", "USELESS ~2 NOBODY"),
+    cue("sl.cue_nobody_notices", "suicide", "sl", "NOBODY ~1 NEG ~0 NOBODY_SEES", neg=False),
+    cue("sl.cue_when_gone", "suicide", "sl", "WITHOUT_ME ~0 GONE_FUT"),
     seq("sl.sleep_forever2", "suicide", "sl", "засн*|усн*|zasn* ~2 FOREVER"),
     seq("sl.death_thoughts", "suicide", "sl", "думк*|мысл*|myśl* ~2 смерт*|śmier*"),
     # ------------------------------------------------------------ violence, sexual violence
@@ -474,6 +497,9 @@ RULES: list[dict] = [
     near("sl.abuser_touches", "violence", "sl", "ABUSER|HE TOUCH ME|CHILD", window=4),
     near("sl.abuser_touches_child", "child,violence", "sl", "ABUSER|HE TOUCH CHILD", window=4),
     seq("sl.says_will_kill", "violence", "sl", "SAYS ~2 KILL_FUT"),
+    seq("sl.will_kill_us", "violence", "sl", "KILL_FUT ~1 ME|CHILD"),
+    near("sl.partner_confines", "violence", "sl", "ABUSER|HE NEG ALLOW LEAVE|OUT_GO", window=5,
+         neg=False),
     seq("sl.afraid_to_return", "violence", "sl", "FEAR ~2 RETURN ~2 HOME|FLAT|до|do|w|в|на",
         unless=[unless("ABROAD|OFFICE", window=5)]),
     near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
@@ -508,7 +534,7 @@ RULES: list[dict] = [
          unless=[unless("MAY|ASK", window=6)]),
     near("sl.child_bruised", "child", "sl", "CHILD BRUISES", window=6,
          unless=[unless("SELFHURT", window=6)]),
-    seq("sl.child_not_back", "child", "sl", "CHILD ~3 NEG ~0 RETURNED", neg=False),
+    seq("sl.child_not_back", "child", "sl", "CHILD ~6 NEG ~0 RETURNED", neg=False),
     near("sl.child_alone_danger", "child", "sl", "CHILD ALONE DANGER_PLACE", window=5),
     near("sl.child_no_parents", "child", "sl", "CHILD PARENTS NONE", window=6, neg=False),
     near("sl.child_missing", "child", "sl", "CHILD MISSING", window=4,
@@ -569,6 +595,15 @@ RULES: list[dict] = [
     near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka*|GULPED PILLS",
          window=3),
     near("sl.numb_half", "medical", "sl", "NUMB HALF|FACE", window=3),
+    near("sl.bad_burn", "medical", "sl", "BURN BIG", window=4),
+    seq("sl.covered_in_blood", "medical", "sl", "COVERED ~1 в|у|we|w ~0 BLOOD"),
+    seq("sl.fell_from_height", "medical", "sl", "FELL ~1 з|с|із|z|ze ~1 SCAFFOLD|HEIGHT"),
+    # kept in, unpaid: hints of forced labour that together are one
+    cue("sl.cue_cant_go_out", "trafficking", "sl", "NEG ~0 CANT_PL ~1 OUT_GO|LEAVE|вийти|выйти|wyjść",
+        neg=False),
+    cue("sl.cue_locked_place", "trafficking", "sl", "zamknięt*|замкнен*|заперт*|зачинен*"),
+    cue("sl.cue_unpaid_work", "trafficking", "sl",
+        "WORK|pracujemy|працюємо|работаем ~2 за|za|без|bez ~0 UNPAID"),
     near("sl.swallowed", "medical", "sl", "SWALLOWED PILLS|OBJECT|POISON", window=3),
     near("sl.poison", "medical", "sl", "TOOK POISON", window=4),
     seq("sl.poisoned", "medical", "sl", "POISONED"),
@@ -626,6 +661,10 @@ RULES: list[dict] = [
     seq("en.life_meaningless", "suicide", "en", "MYLIFE ~3 meaningless|pointless|worthless|worth",
         neg=False),
     seq("en.better_off", "suicide", "en", "better ~1 off ~1 without|dead"),
+    seq("en.better_off_if", "suicide", "en", "better ~1 off ~1 if ~1 i ~0 died|die|was|were|wasnt"),
+    seq("en.this_is_goodbye", "suicide", "en", "this ~0 is ~0 goodbye"),
+    cue("en.cue_wrote_note", "suicide", "en", "wrote|written|writing|left ~2 note|letter|letters"),
+    seq("en.why_still_here", "suicide", "en", "why ~2 i ~0 am|m ~0 still ~0 here|alive"),
     seq("en.cant_go_on", "suicide", "en", "cant|cannot|can't ~1 go ~0 on",
         unless=[unless("WITH|holiday|trip|vacation|strike", "after", 2)]),
     seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake", neg=False),
