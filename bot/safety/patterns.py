@@ -8,7 +8,10 @@ pracodawca"), and the folded forms of the three rarely clash. English has its ow
 
 Rule fields: pattern (concepts in CAPS or inline words a|b|c*; "~N" before an element: at
 most N words before it; default `gap`), ordered (False: all within `window` words of the
-first element, any order), unless (guards that cancel the match), categories.
+first element, any order), unless (guards that cancel the match), categories; cue (a hint:
+two different cues of a category are needed), fixed_order (a two-word Slavic rule that must
+not also match reversed, see _reversed at the end). A word written "!word" is matched as
+typed, before folding.
 Measured on bench/crisis_set (see bench/bench_crisis.py); the comments say which mistakes a
 guard is there for.
 """
@@ -118,6 +121,15 @@ _SL: dict[str, str] = {
     "CONSCIOUS": "свідом* сознани* przytomn*",
     "LOST": "втратив втратила втратили потерял потеряла stracił straciła",
     "RESPOND": "реагує реагирует reaguje реагують",
+    "ANSWERS": "відповідає отвечает odpowiada",
+    "CANT_GET_UP": "встати встать wstać підвестися подняться",
+    "FELL_DOWN": "впала впав упала упал upadła upadł przewróciła przewrócił",
+    "ENDED": "скінчилося закінчилося закончилось закончилося skończyło прекратилось",
+    "BLUE": "посинів посиніла синіє синеет посинел посинела sinieje zsiniał zsiniała",
+    "STAND": "стою стоїть стоит stoję stoi сиджу сижу siedzę",
+    "WILL_BE": "буде будет będzie",
+    "NO_POINT": "незачем",
+    "ATE": "з'їв з'їла зʼїв зʼїла съел съела zjadł zjadła zjadło наївся наелся",
     "WAKE": "прокидається прокидаеться просыпается budzi",
     "WAKE_UP": """прокидатися прокидатись прокинутися прокинутись просыпаться проснуться
         budzić obudzić""",
@@ -150,7 +162,7 @@ _SL: dict[str, str] = {
         проглотило połknął połknęła połknęło""",
     "OBJECT": "батарейк* bateri* магніт* магнит* magnes* монет* moneta monetę",
     "JUMP": """стрибнути стрибну прыгнуть прыгну skoczyć skoczę вистрибнути выпрыгнуть wyskoczyć
-        стрибати прыгать skakać""",
+        стрибати прыгать skakać skok skoku стрибок стрибка прыжок прыжке""",
     "WHY": "навіщо нащо зачем",
     "STILL_HERE": "тут здесь живу живий живой",
     "USELESS": "користі толку пользы pożytku",
@@ -165,8 +177,8 @@ _SL: dict[str, str] = {
     "STRENGTH": "сил сили силы siły",
     "CANT_PL": "możemy mogę можемо можем можу могу",
     "UNPAID": "darmo бесплатно безкоштовно грошей денег",
-    "HEIGHT": """мосту мост моста mostu даху крыши крыша dachu вікна окна okna балкону балкона
-        balkonu висоти высоты""",
+    "HEIGHT": """мосту мост моста mostu moście мосте даху крыши крыше крыша dachu вікна окна okna
+        балкону балкона balkonu висоти высоты""",
     "FOREVER": "назавжди навсегда zawsze навіки навеки",
     "SORRY": "вибачте пробачте простите przepraszam прощавайте",
     "EVERYONE": "всім усім всех wszystkich",
@@ -212,14 +224,15 @@ _SL: dict[str, str] = {
     "ENDING": "покінчити покончить покінчу покончу skończyć skończę",
     "EVERYTHING": "всім усім всем wszystkim этим цим тим tym",
     "FAREWELL": "попрощалася попрощався попрощалась попрощался попрощалась прощайте прощавайте żegnajcie",
-    "ALL_PEOPLE": "всіма усіма всеми wszystkimi",
+    "ALL_PEOPLE": "всіма усіма всеми wszystkimi сім'єю семьей семьёй rodziną родиною рідними близкими",
     "BRUISES": "синці синцями синців синяки синяках синяками siniaki siniakami siniaków",
     "NUMB": "оніміла онімів оніміло онемела онемел онемело zdrętwiała zdrętwiał drętwieje",
     "HALF": "половина половину пів пол połowa połowę бік бок strona стороною",
     "GULPED": "напилась напился напилася напився наїлася наелась наелся объелась",
     "HOUSING": """речі вещи rzeczy житл* жиль* кімнат* комнат* pokój pokoju оренд* аренд* czynsz*
         najem najmu wynajm* квартир* mieszkan* виселит* выселит* eksmi*""",
-    "BLOOD": "кров кров'ю крові кровь кровью крови krew krwi кровотеч* кровоточ* krwawi*",
+    "BLOOD": """кров кров'ю крові кровь кровью крови krew krwi кровотеч* кровоточ* krwawi*
+        кровит кровить""",
     "STRONG": "сильн* багато много dużo silne silnie мнoго",
     "STOPS": "зупиня* зупин* останавлива* остановить przestaje ustaje zatrzyma*",
     "TOOK": """випила випив выпила выпил wypiła wypił зʼїла з'їла з'їв съела съел zjadła zjadł
@@ -421,7 +434,14 @@ RULES: list[dict] = [
     # ------------------------------------------------------------ suicide, self-harm
     seq("sl.no_will_to_live", "suicide", "sl", "NEG ~2 WANT|CAN ~3 LIVE",
         unless=[_LIVING_PLACE, unless("тут|там|tu|tam", "around", 0)]),
-    seq("sl.why_live", "suicide", "sl", "навіщо|нащо|зачем|защо ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.why_live", "suicide", "sl", "навіщо|нащо|зачем|защо|NO_POINT ~2 LIVE|LIFE",
+        unless=[_LIVING_PLACE]),
+    seq("sl.wont_be_here", "suicide", "sl", "WITHOUT_ME ~1 вже|уже|już|больше|більше ~0 NEG ~0 WILL_BE",
+        neg=False),
+    seq("sl.on_the_edge", "suicide", "sl", "STAND ~0 на|na ~0 HEIGHT",
+        unless=[unless("ASK|як|как|jak|де|где|gdzie", "after", 6)]),
+    cue("sl.cue_want_it_over", "suicide", "sl", "WANT ~4 ENDED"),
+    cue("sl.cue_no_strength", "suicide", "sl", "STRENGTH ~2 NONE|NEG", neg=False),
     seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
     seq("sl.better_not_exist", "suicide", "sl", "BETTER ~2 WITHOUT_ME ~1 NEG ~1 було|было|było", neg=False),
     seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[_LIVING_PLACE]),
@@ -497,7 +517,8 @@ RULES: list[dict] = [
     near("sl.abuser_touches", "violence", "sl", "ABUSER|HE TOUCH ME|CHILD", window=4),
     near("sl.abuser_touches_child", "child,violence", "sl", "ABUSER|HE TOUCH CHILD", window=4),
     seq("sl.says_will_kill", "violence", "sl", "SAYS ~2 KILL_FUT"),
-    seq("sl.will_kill_us", "violence", "sl", "KILL_FUT ~1 ME|CHILD"),
+    # one way only: "ta kolejka mnie zabije" (this queue will kill me) is an idiom
+    seq("sl.will_kill_us", "violence", "sl", "KILL_FUT ~1 ME|CHILD", fixed_order=True),
     near("sl.partner_confines", "violence", "sl", "ABUSER|HE NEG ALLOW LEAVE|OUT_GO", window=5,
          neg=False),
     seq("sl.afraid_to_return", "violence", "sl", "FEAR ~2 RETURN ~2 HOME|FLAT|до|do|w|в|на",
@@ -581,7 +602,14 @@ RULES: list[dict] = [
     seq("sl.unconscious", "medical", "sl", "без|bez|LOST ~1 CONSCIOUS"),
     seq("sl.unconscious2", "medical", "sl", "nieprzytomn*|знепритомн*|зомлі*|zemdla*|zemdlał*"),
     seq("sl.not_coming_to", "medical", "sl", "NEG ~2 тями|чувство|чувства", neg=False),
-    seq("sl.not_coming_to2", "medical", "sl", "NEG ~1 приход* ~1 в ~0 себя", neg=False),
+    seq("sl.not_coming_to2", "medical", "sl", "NEG ~1 приход* ~1 в ~0 себя|CONSCIOUS",
+        neg=False),
+    seq("sl.turned_blue", "medical", "sl", "BLUE"),
+    near("sl.child_ate_pills", "medical", "sl", "CHILD TOOK|ATE|SWALLOWED PILLS", window=4),
+    cue("sl.cue_fell", "medical", "sl", "FELL_DOWN"),
+    cue("sl.cue_cant_get_up", "medical", "sl", "NEG ~1 CANT_GET_UP", neg=False),
+    cue("sl.cue_not_answering", "medical", "sl", "NEG ~0 ANSWERS|RESPOND", neg=False,
+        unless=[unless("на|na|ON", "after", 1)]),
     seq("sl.not_responding", "medical", "sl", "NEG ~0 RESPOND", neg=False,
         unless=[unless("ON", "after", 1)]),
     seq("sl.not_waking", "medical", "sl", "NEG ~1 WAKE", neg=False,
@@ -641,6 +669,11 @@ RULES: list[dict] = [
         unless=[unless("insurance|policy|care", "after", 2)]),
     seq("en.end_it_all", "suicide", "en", "end|ending ~1 it ~0 all"),
     seq("en.jump_off", "suicide", "en", "JUMP ~1 off|from ~1 HEIGHT"),
+    near("en.going_to_jump", "suicide", "en", "HEIGHT going|gonna|want|about JUMP", window=8),
+    seq("en.cant_keep_living", "suicide", "en", "NEG ~1 keep|go ~0 living|on ~1 like"),
+    cue("en.cue_done", "suicide", "en", "i ~0 m|am ~0 done"),
+    cue("en.cue_gave_away", "suicide", "en", "given|gave ~0 away ~2 things|stuff|belongings"),
+    cue("en.cue_wont_need", "suicide", "en", "wont|won't ~0 need ~0 them|it|anything"),
     seq("en.kms", "suicide", "en", "=kms|=kys"),
     seq("en.end_everything", "suicide", "en", "end|ending ~0 everything|myself"),
     seq("en.nobody_would_miss", "suicide", "en", "nobody|noone ~2 miss|care ~0 me|if"),
@@ -681,7 +714,9 @@ RULES: list[dict] = [
     near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
     seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
     seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[unless("ABROAD", window=5)]),
-    near("en.abuser_locks", "violence", "en", "ABUSER LOCKED", window=4),
+    near("en.abuser_locks", "violence", "en", "ABUSER LOCKED|LOCK", window=4),
+    near("en.threat_immigration", "trafficking", "en", "THREATEN immigration|deport|deported|deportation",
+         window=6),
     seq("en.touches_me", "child,violence", "en",
         "stepdad|stepfather|dad|father|uncle|teacher|coach ~1 touches|touched|touching ~0 me"),
     seq("en.cant_quit_until_pay", "trafficking", "en",
@@ -739,9 +774,12 @@ RULES: list[dict] = [
     near("en.took_all_pills", "medical,suicide", "en", "SWALLOWED ALL PILLS", window=4),
     near("en.poison", "medical", "en", "SWALLOWED|drank|ate POISON", window=3),
     seq("en.stroke", "medical", "en", "STROKE",
-        unless=[unless("PAST|luck|heat", window=5), unless("SIGNS", "before", 3)]),
+        unless=[unless("PAST|luck|heat", window=5, but="now|just|happening|right"),
+                unless("SIGNS", "before", 3)]),
     seq("en.heart_attack", "medical", "en", "HEART ~0 ATTACK",
-        unless=[unless("PAST", window=5), unless("SIGNS", "before", 3)]),
+        unless=[unless("PAST", window=5, but="now|just|happening|right"),
+                unless("SIGNS", "before", 3)]),
+    seq("en.turning_blue", "medical", "en", "turning|turned|going|gone|lips ~1 blue"),
     seq("en.chest_pain", "medical", "en", "CHEST ~1 PAIN",
         unless=[unless("NURSING", window=5), unless("FOR_A", window=6, but="ACUTE")]),
     near("en.face_droop", "medical", "en", "DROOPING FACE", window=2),
@@ -753,3 +791,22 @@ RULES: list[dict] = [
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3), unless("AFTER_CALL", "after", 3)]),
 ]
+
+
+def _reversed(rule: dict) -> dict | None:
+    """Ukrainian, Russian and Polish order words freely ("list pożegnalny", "прощальний
+    лист"): a two-word Slavic rule also matches the other way round, unless it is about
+    negation or its guards look at one side only."""
+    tokens = rule["pattern"].split()
+    words_ = [t for t in tokens if not t.startswith("~")]
+    if (rule["kind"] != "sl" or not rule.get("ordered", True) or len(words_) != 2
+            or rule.get("fixed_order")
+            or "NEG" in rule["pattern"] or rule.get("neg") is False
+            or any(g["where"] != "around" for g in rule.get("unless", ()))):
+        return None
+    gap = next((t for t in tokens if t.startswith("~")), None)
+    pattern = " ".join([words_[1], gap, words_[0]] if gap else [words_[1], words_[0]])
+    return {**rule, "name": rule["name"] + ".reversed", "pattern": pattern}
+
+
+RULES += [r for r in map(_reversed, RULES) if r is not None]
