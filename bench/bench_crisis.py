@@ -55,6 +55,7 @@ def load(name: str) -> list[Sample]:
 class Report:
     crisis: int = 0
     found: int = 0
+    carded: int = 0  # crisis messages that got a card at all (112 is on every card)
     ordinary: int = 0
     alarms: int = 0
     by: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
@@ -85,6 +86,7 @@ def evaluate(crisis: list[Sample], ordinary: list[Sample]) -> Report:
         ok = sample.categories <= signal.categories
         report.crisis += 1
         report.found += ok
+        report.carded += bool(signal)
         keys = [f"lang {sample.lang}", f"style {sample.style}"]
         keys += [f"category {c}" for c in sorted(sample.categories)]
         for key in keys:
@@ -110,6 +112,8 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
     n = report.crisis + report.ordinary
     print(f"== {title}")
     print(f"recall        {_pct(report.found, report.crisis)}   target >= {TARGET_RECALL:.0%}")
+    print(f"  (any card   {_pct(report.carded, report.crisis)}: a card, if not for every "
+          f"category the message is about)")
     print(f"false alarms  {_pct(report.alarms, report.ordinary)}   target <= "
           f"{TARGET_FALSE_ALARMS:.0%}")
     for key in sorted(report.by):
@@ -131,8 +135,8 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 # Every file of the development part. A hold-out joins this list once it has been run and
 # tuned on; a new hold-out, written before the next run, takes its place below.
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
-    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 9)]
-HOLDOUT = ("holdout9_crisis.tsv", "holdout9_ordinary.tsv")
+    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 10)]
+HOLDOUT = ("holdout10_crisis.tsv", "holdout10_ordinary.tsv")
 # Each hold-out's first run, before any rule was tuned on it: (recall, false alarms).
 # Hold-out 2: as found on main when branch wip/crisis2 began (after one small rule change).
 FIRST_RUNS = {
@@ -147,6 +151,7 @@ FIRST_RUNS = {
     7: ("73.3 % (44/60)", "0.0 % (0/100)"),
     8: ("78.3 % (47/60)", "0.0 % (0/100)"),
     9: ("68.8 % (44/64)", "0.0 % (0/100)"),
+    10: ("68.8 % (44/64)", "0.0 % (0/100)"),
 }
 
 
