@@ -35,7 +35,8 @@ _SL: dict[str, str] = {
         hochu hocu""",
     "CAN": "можу могу mogę moge можемо можу могу",
     "LIVE": "жити жить żyć жыть існувати существовать istnieć",
-    "LIFE": "життя життям житті жизнь жизни жизнью życie życia życiem",
+    # "!житті": folded, "в житті" (in life) is "жити" (to live)
+    "LIFE": "життя життям !житті жизнь жизни жизнью życie życia życiem życiu",
     "DIE": """померти вмерти умерти умереть помереть умирать помирати вмирати сдохнуть
         здохнути umrzeć umierać zdechnąć zniknąć зникнути исчезнуть""",
     "DIED": "помер померла умер умерла umarł umarła умерла вмер вмерла",
@@ -87,6 +88,7 @@ _SL: dict[str, str] = {
         дочери córka córkę córką córki
         малий малыш малюк немовля младенец niemowl*""",
     "MISSING": """зник зникла зникли зникло пропав пропала пропали пропал zaginął zaginęła
+        загубилося потерялось
         zaginęło zaginęli загубився загубилася потерялся потерялась zgubił zgubiła""",
     "ALONE": """сам сама самі самих саму самого одна один одні одни одних одну одного sam sama
         same sami samo samych samego samą""",
@@ -105,6 +107,7 @@ _SL: dict[str, str] = {
     "ALLOW": "дають дає дают дает pozwalają pozwala",
     "LEAVE": "піти уйти вийти выйти wyjść wyjechać поїхати уехать виїхати выехать odejść",
     "FORCE": """змушують змушує змусили змусив примушують примушує заставляют заставляет
+        примусив примусила примушував принудил принудила
         заставили заставил zmuszają zmusza zmusili zmusił""",
     "WORK": """працювати работать pracować pracy роботу работу працювать жебрак* попрошайн*
         żebra*""",
@@ -159,6 +162,7 @@ _SL: dict[str, str] = {
         забрати забрать zabrać odebrać виселити выселить виселяють выселяют""",
     "THEY_WILL": "стане станет",
     "SWALLOWED": """проковтнув проковтнула проковтнуло ковтнув ковтнула проглотил проглотила
+        połknęłam połknąłem
         проглотило połknął połknęła połknęło""",
     "OBJECT": "батарейк* bateri* магніт* магнит* magnes* монет* moneta monetę",
     "JUMP": """стрибнути стрибну прыгнуть прыгну skoczyć skoczę вистрибнути выпрыгнуть wyskoczyć
@@ -181,7 +185,7 @@ _SL: dict[str, str] = {
         балкону балкона balkonu висоти высоты""",
     "FOREVER": "назавжди навсегда zawsze навіки навеки",
     "SORRY": "вибачте пробачте простите przepraszam прощавайте",
-    "EVERYONE": "всім усім всех wszystkich",
+    "EVERYONE": "всім усім всех wszystkich всі усі wszyscy",
     "SLEEP_WITH": "спати спать spać",
     "TOUCH": "чіпає трогает лапає лапает dotyka obmacuje мацає",
     "RETURN": "повертатися вертатися повернутися возвращаться вернуться wracać wrócić",
@@ -238,7 +242,32 @@ _SL: dict[str, str] = {
     "TOOK": """випила випив выпила выпил wypiła wypił зʼїла з'їла з'їв съела съел zjadła zjadł
         наковтал* наковта* наглотал* наглота* nałykał* łyknęła""",
     "ALL": "всі все всю цілу целую wszystkie całą całe пачку упаковку opakowanie багато много dużo",
-    "PILLS": "таблет* пігул* tablet* ліки ліків лекарств* leki leków пачку opakowanie",
+    "PILLS": """таблет* пігул* tablet* ліки ліків лекарств* leki leków пачку opakowanie снодійн*
+        снотворн* nasenn*""",
+    "SLEEPING_PILLS": "снодійн* снотворн* nasenn*",
+    "FALL_ASLEEP": "заснути уснуть zasnąć",
+    "REASONS": "причин причини причины powodów powodu",
+    "SHORTEN": "вкоротити укоротить вкорочу укорочу",
+    "AGE_LIFE": "віку век",
+    "BROKE": "зламав зламала сломал сломала złamał złamała",
+    "BODY": "руку ногу ніс нос ребро ребра щелепу челюсть rękę nogę nos żebro szczękę",
+    "PARENT": "тато папа мама батько отец ojciec tata mama matka мати",
+    "CRY": "плаче плачет płacze кричить кричит krzyczy",
+    "NEIGHBOUR": "сусід* сосед* sąsiad*",
+    "NO_DAYS_OFF": "вихідних выходных wolnego",
+    "LIVE_AT_WORK": "фабриці заводі фабрике заводе fabryce складі складе magazynie",
+    "GROWS": "росте растет rośnie",
+    "FIGHT": "боротися бороться walczyć",
+    "LET_IT": "хай нехай пусть niech",
+    "ENDS": "скінчиться закінчиться закончится skończy",
+    "LEFT_NOTE": "залишила залишив оставила оставил zostawiłam zostawiłem",
+    "NEVER_BACK": "повернусь повернуся вернусь wrócę",
+    "STALKS": "переслідує преследует prześladuje nęka",
+    "CLIENTS": "клієнт* клиент* klient*",
+    "ATTACK_N": "атак* напад* приступ*",
+    "HEART_GEN": "серця сердца serca сердечн* serc*",
+    "FIND": "знайти найти znaleźć",
+    "PLACES": "садок сад садик школ* лікар* врач* przedszkol* szkoł* lekarz* місце место miejsce",
     "POISON": """отрут* яд отраву trucizn* оцет уксус хлорк* хлор chlor* domestos чищення миття
         отбеливател* відбілювач* wybielacz* белизн*
         naczyń посуду посуды
@@ -455,8 +484,20 @@ RULES: list[dict] = [
     seq("sl.self_harm", "suicide", "sl", "CUT ~1 SELF|VEINS|руки|ręce"),
     seq("sl.cut_veins", "medical,suicide", "sl", "CUT ~1 VEINS"),
     seq("sl.self_harm_word", "suicide", "sl", "samookalecz*|самоушкодж*|селфхарм*|selfharm*"),
-    near("sl.no_meaning", "suicide", "sl", "MEANING LIVE|LIFE NEG|NONE", window=4, neg=False,
+    near("sl.no_meaning", "suicide", "sl", "MEANING LIVE NEG|NONE", window=4, neg=False,
          unless=[_LIVING_PLACE]),
+    # "w życiu", "в житті": in life, not a place to live
+    near("sl.no_meaning_in_life", "suicide", "sl", "MEANING LIFE NEG|NONE", window=4, neg=False),
+    near("sl.no_reasons_to_live", "suicide", "sl", "REASONS LIVE NEG|NONE", window=4, neg=False,
+         unless=[_LIVING_PLACE]),
+    seq("sl.shorten_life", "suicide", "sl", "SHORTEN ~2 AGE_LIFE"),
+    cue("sl.cue_cant_anymore2", "suicide", "sl", "ANYMORE ~1 NEG ~0 CANT", neg=False),
+    cue("sl.cue_sleeping_pills", "suicide,medical", "sl", "TOOK|SWALLOWED ~2 SLEEPING_PILLS"),
+    cue("sl.cue_just_sleep", "suicide,medical", "sl", "WANT ~2 FALL_ASLEEP"),
+    cue("sl.cue_tired_fighting", "suicide", "sl", "TIRED ~1 FIGHT"),
+    cue("sl.cue_let_it_end", "suicide", "sl", "LET_IT ~2 ENDS"),
+    cue("sl.cue_left_note", "suicide", "sl", "LEFT_NOTE ~2 LETTER"),
+    cue("sl.cue_never_back", "suicide", "sl", "ANYMORE|вже|уже|już ~0 NEG ~0 NEVER_BACK", neg=False),
     seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
     seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
     seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
@@ -534,7 +575,17 @@ RULES: list[dict] = [
          unless=[unless("ME", window=1)]),
     # "bjot" (бьёт) folds to "bot", as "бот" does: only right between abuser and victim.
     seq("sl.translit_beats", "violence", "sl", "ABUSER ~0 bjot|biot ~1 ME"),
-    near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT", window=4),
+    near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT|расправ*|розправ*", window=4),
+    near("sl.broke_my_bone", "violence", "sl", "ABUSER|HE BROKE BODY", window=4),
+    near("sl.parent_hits_me", "child,violence", "sl", "PARENT HIT ME", window=3),
+    near("sl.neighbours_child_cries", "child", "sl", "NEIGHBOUR CHILD CRY", window=6),
+    cue("sl.cue_stalks", "violence", "sl", "STALKS"),
+    near("sl.attack_heart", "medical", "sl", "ATTACK_N HEART_GEN", window=1,
+         unless=[unless("PAST", window=6)]),
+    seq("sl.child_got_lost", "child", "sl", "CHILD ~2 zgubił|zgubiła|zgubiło ~0 SELF"),
+    seq("sl.child_got_lost2", "child", "sl", "CHILD ~2 SELF ~0 zgubił|zgubiła|zgubiło"),
+    seq("sl.cant_find_child", "child", "sl", "NEG ~1 FIND ~2 CHILD", neg=False,
+        unless=[unless("PLACES", "after", 3)]),
     seq("sl.afraid_home", "violence", "sl", "FEAR ~3 HOME", unless=[unless("ABROAD", window=5)]),
     seq("sl.rape", "violence", "sl", "RAPE"),
     seq("sl.molest", "violence", "sl", "MOLEST",
@@ -585,6 +636,11 @@ RULES: list[dict] = [
     near("sl.forced_work", "trafficking", "sl", "FORCE WORK", window=3,
          unless=[unless("OVERTIME", window=3)]),
     near("sl.forced_sex", "trafficking,violence", "sl", "FORCE|THREATEN PROSTITUTION", window=4),
+    near("sl.forced_clients", "trafficking,violence", "sl", "FORCE CLIENTS", window=6),
+    cue("sl.cue_no_days_off", "trafficking", "sl", "без|bez ~0 NO_DAYS_OFF"),
+    cue("sl.cue_live_at_work", "trafficking", "sl",
+        "живу|живем|живемо|mieszkam|mieszkamy ~1 на|w|в ~0 LIVE_AT_WORK"),
+    cue("sl.cue_debt_grows", "trafficking", "sl", "DEBT ~2 GROWS"),
     seq("sl.forced_sleep_with", "trafficking,violence", "sl", "FORCE ~2 SLEEP_WITH ~1 з|с|z|ze"),
     seq("sl.trafficking_word", "trafficking", "sl", "торгівл*|торговл*|handel ~1 людьми|ludźmi"),
     seq("sl.forced_labour_word", "trafficking", "sl",
@@ -619,7 +675,8 @@ RULES: list[dict] = [
     seq("sl.bleeding_wont_stop", "medical", "sl", "BLOOD ~3 NEG ~1 STOPS", neg=False),
     seq("sl.haemorrhage", "medical", "sl", "krwotok*|wykrwawia*|стікає|истекает"),
     seq("sl.overdose", "medical,suicide", "sl", "передозув*|передозир*|przedawkow*"),
-    near("sl.took_all_pills", "medical,suicide", "sl", "TOOK|DRINK_INF ALL PILLS", window=4),
+    near("sl.took_all_pills", "medical,suicide", "sl", "TOOK|DRINK_INF|SWALLOWED ALL PILLS",
+         window=4),
     near("sl.swallowed_pills", "medical,suicide", "sl", "наковта*|наглота*|nałyka*|GULPED PILLS",
          window=3),
     near("sl.numb_half", "medical", "sl", "NUMB HALF|FACE", window=3),
@@ -686,6 +743,8 @@ RULES: list[dict] = [
     seq("en.suicide", "suicide", "en", "SUICIDE"),
     seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
     seq("en.no_will_to_live", "suicide", "en", "NEG ~2 WANT ~2 LIVE", unless=[_LIVING_PLACE]),
+    seq("en.no_will_to_wake", "suicide", "en", "NEG ~2 WANT ~2 wake ~0 up",
+        unless=[unless("early|work|school|alarm|at|morning|for|am|oclock", "after", 3)]),
     seq("en.no_reason_to_go_on", "suicide", "en",
         "no|any|the|what ~2 REASON ~4 keep|go|carry ~0 going|on"),
     seq("en.goodbye_letters", "suicide", "en", "goodbye|farewell|suicide ~0 letter|letters|note|notes"),
@@ -730,6 +789,9 @@ RULES: list[dict] = [
     near("en.child_hit", "child,violence", "en", "CHILD|CHILD_OF HIT|HIT_STRONG|RAPE", window=4,
          unless=[unless("OTHER_CHILD|CAR", window=3),
                  unless("his|her|their|himself|herself|fell|bumped", "after", 1)]),
+    near("en.hurts_sibling", "child,violence", "en", "ABUSER HIT little|younger|baby", window=4),
+    seq("en.cant_find_child", "child", "en", "NEG ~0 find ~1 my|our ~0 CHILD", neg=False,
+        unless=[unless("school|doctor|place|nursery|kindergarten|a|tutor", "after", 3)]),
     near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
          unless=[unless("DOCS", window=3)]),
     near("en.child_alone", "child", "en", "CHILD ALONE", window=4,
