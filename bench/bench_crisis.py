@@ -135,8 +135,8 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 # Every file of the development part. A hold-out joins this list once it has been run and
 # tuned on; a new hold-out, written before the next run, takes its place below.
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
-    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 10)]
-HOLDOUT = ("holdout10_crisis.tsv", "holdout10_ordinary.tsv")
+    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 11)]
+HOLDOUT = ("holdout11_crisis.tsv", "holdout11_ordinary.tsv")
 # Each hold-out's first run, before any rule was tuned on it: (recall, false alarms).
 # Hold-out 2: as found on main when branch wip/crisis2 began (after one small rule change).
 FIRST_RUNS = {
@@ -152,6 +152,7 @@ FIRST_RUNS = {
     8: ("78.3 % (47/60)", "0.0 % (0/100)"),
     9: ("68.8 % (44/64)", "0.0 % (0/100)"),
     10: ("68.8 % (44/64)", "0.0 % (0/100)"),
+    11: ("70.3 % (45/64)", "0.0 % (0/100)"),
 }
 
 
