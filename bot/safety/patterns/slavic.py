@@ -1,29 +1,16 @@
-"""Concepts and rules of the crisis classifier (bot/safety/crisis.py).
-
-Words are written as people type them; the classifier folds them to skeletons, so one
-entry covers "жити", "zhyty" and "zhity", and "żyć" covers "zyc". A trailing * makes an
-entry a stem prefix; a leading = keeps an entry exact even when it is long (no typo match).
-Ukrainian, Russian and Polish share one vocabulary ("sl"): people mix them ("мені не платить
-pracodawca"), and the folded forms of the three rarely clash. English has its own ("en").
-
-Rule fields: pattern (concepts in CAPS or inline words a|b|c*; "~N" before an element: at
-most N words before it; default `gap`), ordered (False: all within `window` words of the
-first element, any order), unless (guards that cancel the match), categories; cue (a hint:
-two different cues of a category are needed), fixed_order (a two-word Slavic rule that must
-not also match reversed, see _reversed at the end). A word written "!word" is matched as
-typed, before folding.
-Measured on bench/crisis_set (see bench/bench_crisis.py); the comments say which mistakes a
-guard is there for.
-"""
+"""Ukrainian, Russian and Polish (and their transliterations): one vocabulary ("sl") and its
+rules. People mix the three ("мені не платить pracodawca"), and the folded forms of the three
+rarely clash. See bot/safety/patterns/__init__.py for how entries and rules are written."""
 
 from __future__ import annotations
+
+from bot.safety.patterns.common import DYING_TO, IDIOM, LIVING_PLACE, cue, near, seq, unless
 
 FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo зовсім совсем wcale просто prostu
     навіть даже nawet більше больше więcej im am збираюсь збираюся собираюсь zamierzam планую
     планирую planuję думаю думала думав myślę myślałam myślałem про о o об"""
-FILLERS_EN = "i im am really even actually just so going gonna to about thinking plan planning"
 
-_SL: dict[str, str] = {
+WORDS: dict[str, str] = {
     # English negations too: "suicidal" also matches the Slavic stem (suicyd*, суицид*).
     "NEG": "не ні нет ніколи никогда nie nigdy ne not never dont",
     "NONE": "нема немає нету нет brak без bez ma",  # "nie ma" = NEG + ma
@@ -317,164 +304,22 @@ _SL: dict[str, str] = {
     "APPETITE": "апетит* аппетит* голос* температур* зошит* тетрад* zeszyt* телефон* гроші деньги",
 }
 
-_EN: dict[str, str] = {
-    "NEG": "not never dont don't doesnt didnt isnt arent wasnt wont no cant cannot",
-    "FILLER": FILLERS_EN,
-    "WANT": "want wanna wish",
-    "LIVE": "live living exist alive",
-    "DIE": "die dead disappear dye",  # "dye": a homophone typed for "die"
-    "KILL": "kill killing end ending hurt hurting harm harming cut cutting",
-    "MYSELF": "myself",
-    "MYLIFE": "life",
-    "SUICIDE": "suicide suicidal",
-    "REASON": "reason point",
-    "ABUSER": """husband wife partner boyfriend girlfriend ex father dad stepfather stepdad mother mom
-        mum brother he she they""",
-    "HIT": "hits hit hitting beats beat beating punch* kick* slap* chok* strangl* abus* hurts hurting",
-    "HIT_STRONG": "beats beating punch* kick* slap* chok* strangl* abuses abused abusing abusive",
-    "ME": "me us",
-    "RAPE": "rape raped rapes raping molest* =assaulted",
-    "SEXUAL": "sexual sexually",
-    "DOMESTIC": "domestic",
-    "VIOLENCE_N": "violence abuse",
-    "THREATEN": "threaten* blackmail*",
-    "KILL2": "kill hurt beat",
-    "AFRAID": "afraid scared frightened terrified",
-    "HOME": "home",
-    "CHILD": "child children kid kids son daughter baby toddler",
-    "MISSING": "missing disappeared kidnapped abducted",
-    "ALONE": "alone",
-    "TOOK": "took taken takes keeps kept holding holds confiscated",
-    "THEY_KEEP": "keep keeps kept hold holds holding took take taken confiscated",
-    "THEY": "they he she employer boss agency manager owner supervisor",
-    "WILL": "will ll gonna going wants",
-    "LOCK": "lock locks locking",
-    "DROOPING": "drooping droopy",
-    "FACE": "face mouth",
-    "FOR_A": "week weeks month months days often sometimes since cough doctor appointment gp",
-    "ACUTE": "severe strong terrible crushing numb breathe breathing ambulance 112 999",
-    "IDIOM_OF": "to for of from",
-    "GIVE": "give",
-    "BACK": "back",
-    "DOCS": "passport passports documents document papers id ids",
-    "JUMP": "jump jumping",
-    "CHILD_OF": "son's daughter's kid's child's",
-    "HEIGHT": "bridge roof window balcony building",
-    "SWALLOWED_X": "swallowed",
-    "OBJECT": "battery batteries magnet magnets coin pills tablets bleach poison",
-    "LET": "let",
-    "LEAVE": "leave go",
-    "LOCKED": "locked",
-    "IN": "in inside up",
-    "FORCED": "forced forcing force forces",
-    "WORK": "work working labour labor beg begging",
-    "PROSTITUTION": "prostitution sex",
-    "TRAFFICKING": "trafficking trafficked",
-    "DEBT": "debt",
-    "OFF": "off",
-    "EMPLOYER": "employer boss manager agency supervisor foreman owner",
-    "BREATHE": "breathe breathing",
-    "STOPPED": "stopped",
-    "HARD": "struggling hardly",
-    "CHOKING": "=choking",  # exact: "cooking" and "choosing" are one letter away
-    "UNCONSCIOUS": "unconscious unresponsive collapsed",
-    "PASSED": "passed",
-    "OUT": "out",
-    "RESPOND": "responding",
-    "WAKE": "wake waking",
-    "BLEEDING": "bleeding bleeds blood",
-    "HEAVY": "heavily badly heavy lot alot stop",
-    "OVERDOSE": "overdose overdosed",
-    "SWALLOWED": "took swallowed",
-    "ALL": "all whole many lot bottle pack",
-    "PILLS": "pills tablets meds medication medicine",
-    "POISON": "poison bleach",
-    "STROKE": "stroke",
-    "HEART": "heart",
-    "ATTACK": "attack",
-    "CHEST": "chest",
-    "PAIN": "pain",
-    "SEIZURE": "seizure seizures convulsion* fitting",
-    "THROAT": "throat tongue",
-    "SWELL": "swelling swollen closing",
-    "ANAPHYLAXIS": "anaphyla*",
-    "DYING": "dying",
-    "CALL": "call",
-    "AMBULANCE": "ambulance 112 999",
-    # guard words
-    "LOC": "in with here there near at",
-    "WORLD": "world",
-    "ABROAD": "ukraine border visa documents train flight bus",
-    "OFFICE": "office consulate embassy visa police border urzad bank application",
-    "THEFT": "lost stolen stole theft pickpocket",
-    "VACATION": "holiday vacation sick early",
-    "OVERTIME": "overtime weekend weekends night nights sign",
-    "FIRE": "fire fired sack sacked dismiss sue court fine penalty evict hours shifts cut rent",
-    "PAST": "after had ago rehab rehabilitation recovering recovered risk prevent",
-    "NURSING": "breastfeeding feeding milk mammogram",
-    "NOSE": "nose",
-    "BLOODTEST": "test donate donating pressure sugar period",
-    "CRAMP": "leg legs cramp cramps",
-    "HOSPICE": "ukraine hospice cancer battery phone",
-    "ASK": "how what which number where when do does should cost free pay",
-    "SIGNS": "signs sign symptoms symptom",
-    "AFTER_CALL": "without insurance cost free pay number",
-    "OTHER_CHILD": "another other classmate",
-    "CAR": "car bus bike ball",
-    "AGE": "age old can may allowed legal",
-    "WITH": "with",
-}
-
-CONCEPTS: dict[str, dict[str, list[str]]] = {
-    "sl": {k: v.split() for k, v in _SL.items()},
-    "en": {k: v.split() for k, v in _EN.items()},
-}
-
-
-def _rule(name: str, cats: str, kind: str, pattern: str, **options) -> dict:
-    return {"name": name, "categories": cats.split(","), "kind": kind, "pattern": pattern,
-            **options}
-
-
-def seq(name: str, cats: str, kind: str, pattern: str, **options) -> dict:
-    return _rule(name, cats, kind, pattern, **options)
-
-
-def near(name: str, cats: str, kind: str, pattern: str, window: int = 4, **options) -> dict:
-    return _rule(name, cats, kind, pattern, ordered=False, window=window, **options)
-
-
-def cue(name: str, cats: str, kind: str, pattern: str, **options) -> dict:
-    """A hint that signals its categories only together with another, different cue."""
-    return _rule(name, cats, kind, pattern, cue=True, **options)
-
-
-def unless(words: str, where: str = "around", window: int = 3, but: str | None = None) -> dict:
-    return {"words": words, "where": where, "window": window, "but": but}
-
-
-_LIVING_PLACE = unless("LOC", "after", 2, but="WORLD")  # "не хочу жити в гуртожитку"
-# "хочу померти від сміху", "umieram z nudów", "dying of boredom"
-_IDIOM = unless("сміх*|смех*|śmiech*|nud*|нудьг*|нудн*|скук*|laugh*|boredom|bored", "after", 3)
-# "умираю как хочу в отпуск", "вмираю як хочу спати": dying *how much* I want
-_DYING_TO = unless("IDIOM_OF|как|як|jak|так|tak", "after", 1)
-
 RULES: list[dict] = [
     # ------------------------------------------------------------ suicide, self-harm
     seq("sl.no_will_to_live", "suicide", "sl", "NEG ~2 WANT|CAN ~3 LIVE",
-        unless=[_LIVING_PLACE, unless("тут|там|tu|tam", "around", 0)]),
+        unless=[LIVING_PLACE, unless("тут|там|tu|tam", "around", 0)]),
     seq("sl.why_live", "suicide", "sl", "навіщо|нащо|зачем|защо|NO_POINT ~2 LIVE|LIFE",
-        unless=[_LIVING_PLACE]),
+        unless=[LIVING_PLACE]),
     seq("sl.wont_be_here", "suicide", "sl", "WITHOUT_ME ~1 вже|уже|już|больше|більше ~0 NEG ~0 WILL_BE",
         neg=False),
     seq("sl.on_the_edge", "suicide", "sl", "STAND ~0 на|na ~0 HEIGHT",
         unless=[unless("ASK|як|как|jak|де|где|gdzie", "after", 6)]),
     cue("sl.cue_want_it_over", "suicide", "sl", "WANT ~4 ENDED"),
     cue("sl.cue_no_strength", "suicide", "sl", "STRENGTH ~2 NONE|NEG", neg=False),
-    seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[LIVING_PLACE]),
     seq("sl.better_not_exist", "suicide", "sl", "BETTER ~2 WITHOUT_ME ~1 NEG ~1 було|было|było", neg=False),
-    seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[_LIVING_PLACE]),
-    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[_IDIOM]),
+    seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[LIVING_PLACE]),
+    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[IDIOM]),
     seq("sl.kill_self", "suicide", "sl", "KILL ~1 SELF"),
     seq("sl.self_kill", "suicide", "sl", "SELF ~1 KILL"),
     seq("sl.finish_self", "suicide", "sl", "FINISH ~2 SELF2|LIFE"),
@@ -485,11 +330,11 @@ RULES: list[dict] = [
     seq("sl.cut_veins", "medical,suicide", "sl", "CUT ~1 VEINS"),
     seq("sl.self_harm_word", "suicide", "sl", "samookalecz*|самоушкодж*|селфхарм*|selfharm*"),
     near("sl.no_meaning", "suicide", "sl", "MEANING LIVE NEG|NONE", window=4, neg=False,
-         unless=[_LIVING_PLACE]),
+         unless=[LIVING_PLACE]),
     # "w życiu", "в житті": in life, not a place to live
     near("sl.no_meaning_in_life", "suicide", "sl", "MEANING LIFE NEG|NONE", window=4, neg=False),
     near("sl.no_reasons_to_live", "suicide", "sl", "REASONS LIVE NEG|NONE", window=4, neg=False,
-         unless=[_LIVING_PLACE]),
+         unless=[LIVING_PLACE]),
     seq("sl.shorten_life", "suicide", "sl", "SHORTEN ~2 AGE_LIFE"),
     cue("sl.cue_cant_anymore2", "suicide", "sl", "ANYMORE ~1 NEG ~0 CANT", neg=False),
     cue("sl.cue_sleeping_pills", "suicide,medical", "sl", "TOOK|SWALLOWED ~2 SLEEPING_PILLS"),
@@ -498,7 +343,7 @@ RULES: list[dict] = [
     cue("sl.cue_let_it_end", "suicide", "sl", "LET_IT ~2 ENDS"),
     cue("sl.cue_left_note", "suicide", "sl", "LEFT_NOTE ~2 LETTER"),
     cue("sl.cue_never_back", "suicide", "sl", "ANYMORE|вже|уже|już ~0 NEG ~0 NEVER_BACK", neg=False),
-    seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[_LIVING_PLACE]),
+    seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[LIVING_PLACE]),
     seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
     seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
     seq("sl.without_me_better", "suicide", "sl", "без|bez|beze ~0 WITHOUT_ME ~3 BETTER"),
@@ -707,168 +552,11 @@ RULES: list[dict] = [
     near("sl.throat_swelling", "medical", "sl", "SWELL THROAT", window=3),
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
     # "umieram ze zmęczenia", "вмираю від втоми": dying *of* something is an idiom.
-    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), _IDIOM,
-                                                     _DYING_TO]),
+    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), IDIOM,
+                                                     DYING_TO]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
         unless=[unless("ASK", "before", 3)]),
     seq("sl.ambulance_urgent2", "medical", "sl", "AMBULANCE ~1 URGENT", neg=False,
         unless=[unless("ASK", "before", 3)]),
-
-    # ------------------------------------------------------------ English
-    seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL",
-        unless=[_IDIOM, unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2)]),
-    seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[_LIVING_PLACE]),
-    seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
-    seq("en.wish_dead", "suicide", "en", "wish ~3 dead|die|born"),
-    seq("en.kill_myself", "suicide", "en", "KILL ~2 MYSELF"),
-    seq("en.end_my_life", "suicide", "en", "end|ending|take|taking ~3 MYLIFE",
-        unless=[unless("insurance|policy|care", "after", 2)]),
-    seq("en.end_it_all", "suicide", "en", "end|ending ~1 it ~0 all"),
-    seq("en.jump_off", "suicide", "en", "JUMP ~1 off|from ~1 HEIGHT"),
-    near("en.going_to_jump", "suicide", "en", "HEIGHT going|gonna|want|about JUMP", window=8),
-    seq("en.cant_keep_living", "suicide", "en", "NEG ~1 keep|go ~0 living|on ~1 like"),
-    cue("en.cue_done", "suicide", "en", "i ~0 m|am ~0 done"),
-    cue("en.cue_gave_away", "suicide", "en", "given|gave ~0 away ~2 things|stuff|belongings"),
-    cue("en.cue_wont_need", "suicide", "en", "wont|won't ~0 need ~0 them|it|anything"),
-    seq("en.kms", "suicide", "en", "=kms|=kys"),
-    seq("en.end_everything", "suicide", "en", "end|ending ~0 everything|myself"),
-    seq("en.nobody_would_miss", "suicide", "en", "nobody|noone ~2 miss|care ~0 me|if"),
-    cue("en.cue_cant_anymore", "suicide", "en", "NEG ~3 anymore", neg=False),
-    cue("en.cue_all_stop", "suicide", "en", "it|everything ~1 all ~1 to ~0 stop"),
-    cue("en.cue_all_stop2", "suicide", "en", "want|need ~2 everything ~1 to ~0 stop"),
-    cue("en.cue_tired_of_all", "suicide", "en", "tired|sick ~1 of ~0 everything|life|living"),
-    cue("en.cue_if_gone", "suicide", "en", "if ~1 i ~0 was|were|am ~0 gone|dead"),
-    seq("en.sleep_forever", "suicide", "en", "sleep ~1 forever"),
-    seq("en.suicide", "suicide", "en", "SUICIDE"),
-    seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
-    seq("en.no_will_to_live", "suicide", "en", "NEG ~2 WANT ~2 LIVE", unless=[_LIVING_PLACE]),
-    seq("en.no_will_to_wake", "suicide", "en", "NEG ~2 WANT ~2 wake ~0 up",
-        unless=[unless("early|work|school|alarm|at|morning|for|am|oclock", "after", 3)]),
-    seq("en.no_reason_to_go_on", "suicide", "en",
-        "no|any|the|what ~2 REASON ~4 keep|go|carry ~0 going|on"),
-    seq("en.goodbye_letters", "suicide", "en", "goodbye|farewell|suicide ~0 letter|letters|note|notes"),
-    seq("en.no_reason_to_live", "suicide", "en", "no|any|the|what ~2 REASON ~3 LIVE|MYLIFE",
-        unless=[_LIVING_PLACE]),
-    seq("en.life_meaningless", "suicide", "en", "MYLIFE ~3 meaningless|pointless|worthless|worth",
-        neg=False),
-    seq("en.better_off", "suicide", "en", "better ~1 off ~1 without|dead"),
-    seq("en.better_off_if", "suicide", "en", "better ~1 off ~1 if ~1 i ~0 died|die|was|were|wasnt"),
-    seq("en.this_is_goodbye", "suicide", "en", "this ~0 is ~0 goodbye"),
-    cue("en.cue_wrote_note", "suicide", "en", "wrote|written|writing|left ~2 note|letter|letters"),
-    seq("en.why_still_here", "suicide", "en", "why ~2 i ~0 am|m ~0 still ~0 here|alive"),
-    seq("en.cant_go_on", "suicide", "en", "cant|cannot|can't ~1 go ~0 on",
-        unless=[unless("WITH|holiday|trip|vacation|strike", "after", 2)]),
-    seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake", neg=False),
-    near("en.abuser_hits_me", "violence", "en", "ABUSER HIT ME", window=4,
-         unless=[unless("CAR", window=3)]),
-    near("en.abuser_hits_them", "violence", "en", "ABUSER HIT him|her|them", window=3,
-         unless=[unless("CAR", window=3)]),
-    near("en.abuser_beats", "violence", "en", "ABUSER HIT_STRONG", window=3,
-         unless=[unless("CAR", window=3)]),
-    seq("en.rape", "violence", "en", "RAPE"),
-    seq("en.sexual_assault", "violence", "en",
-        "SEXUAL ~1 abuse|abused|assault|assaulted|harassment|harassed|molested|exploited"),
-    seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N"),
-    near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
-    seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
-    seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[unless("ABROAD", window=5)]),
-    near("en.abuser_locks", "violence", "en", "ABUSER LOCKED|LOCK", window=4),
-    near("en.threat_immigration", "trafficking", "en", "THREATEN immigration|deport|deported|deportation",
-         window=6),
-    seq("en.touches_me", "child,violence", "en",
-        "stepdad|stepfather|dad|father|uncle|teacher|coach ~1 touches|touched|touching ~0 me"),
-    seq("en.cant_quit_until_pay", "trafficking", "en",
-        "cant|can't|cannot|not ~1 quit|leave|go ~2 until ~2 pay|paid"),
-    seq("en.age_missing", "child", "en", "year|years|yo ~1 old ~2 MISSING"),
-    near("en.swallowed", "medical", "en", "SWALLOWED_X OBJECT", window=3),
-    seq("en.work_off_debt", "trafficking", "en", "must|have|forced|make|makes ~2 WORK ~3 pay|off ~3 DEBT"),
-    seq("en.not_allowed_leave", "trafficking", "en", "NEG ~0 allowed|permitted ~1 LEAVE",
-        neg=False, unless=[unless("VACATION|ABROAD|OFFICE|poland|country|card|work|job", "after", 3)]),
-    # "my kid hit his head": hurt themselves, not hurt by someone
-    near("en.child_hit", "child,violence", "en", "CHILD|CHILD_OF HIT|HIT_STRONG|RAPE", window=4,
-         unless=[unless("OTHER_CHILD|CAR", window=3),
-                 unless("his|her|their|himself|herself|fell|bumped", "after", 1)]),
-    near("en.hurts_sibling", "child,violence", "en", "ABUSER HIT little|younger|baby", window=4),
-    seq("en.cant_find_child", "child", "en", "NEG ~0 find ~1 my|our ~0 CHILD", neg=False,
-        unless=[unless("school|doctor|place|nursery|kindergarten|a|tutor", "after", 3)]),
-    near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
-         unless=[unless("DOCS", window=3)]),
-    near("en.child_alone", "child", "en", "CHILD ALONE", window=4,
-         unless=[unless("AGE", window=4)]),
-    near("en.child_threat", "child,violence", "en", "CHILD KILL2 THREATEN", window=5),
-    near("en.took_documents", "trafficking", "en", "TOOK DOCS", window=4,
-         unless=[unless("OFFICE|THEFT", window=5)]),
-    seq("en.not_give_back", "trafficking", "en", "NEG ~2 GIVE ~3 DOCS", neg=False,
-        unless=[unless("OFFICE|THEFT", window=6)]),
-    seq("en.not_give_back2", "trafficking", "en", "NEG ~2 GIVE ~1 BACK ~2 DOCS", neg=False,
-        unless=[unless("OFFICE|THEFT", window=6)]),
-    seq("en.not_let_leave", "trafficking", "en", "NEG ~1 LET ~2 LEAVE", neg=False,
-        unless=[unless("VACATION", "after", 3)]),
-    seq("en.locked_in", "trafficking", "en", "LOCKED ~2 IN"),
-    seq("en.lock_us_in", "trafficking", "en", "LOCK ~0 ME ~1 IN"),
-    seq("en.they_keep_documents", "trafficking", "en", "THEY ~1 THEY_KEEP ~2 DOCS",
-        unless=[unless("OFFICE|THEFT", window=5)]),
-    seq("en.forced_work", "trafficking", "en", "FORCED ~2 WORK|PROSTITUTION",
-        unless=[unless("OVERTIME", "after", 3)]),
-    near("en.forced_sex", "trafficking,violence", "en", "FORCED PROSTITUTION|clients", window=5),
-    seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
-    near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
-    near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
-    near("en.work_free_pay_back", "trafficking", "en", "WORK free|nothing pay|paying back|off",
-         window=6),
-    near("en.owe_cant_leave", "trafficking", "en", "owe|owes|debt NEG LEAVE", window=8, neg=False),
-    near("en.weapon", "violence", "en", "ABUSER|THREATEN knife|gun|axe", window=5),
-    near("en.employer_threat", "trafficking", "en", "EMPLOYER THREATEN", window=6,
-         unless=[unless("FIRE", window=5)]),
-    seq("en.not_breathing", "medical", "en", "NEG|STOPPED|HARD ~2 BREATHE", neg=False,
-        unless=[unless("NOSE", "after", 3)]),
-    seq("en.choking", "medical", "en", "CHOKING"),
-    seq("en.unconscious", "medical", "en", "UNCONSCIOUS"),
-    seq("en.passed_out", "medical", "en", "PASSED ~0 OUT"),
-    seq("en.not_responding", "medical", "en", "NEG ~1 RESPOND", neg=False,
-        unless=[unless("to|email|emails|messages", "after", 2)]),
-    seq("en.wont_wake", "medical", "en", "NEG ~1 WAKE", neg=False,
-        unless=[unless("morning|school|alarm|sleep", window=4)]),
-    near("en.heavy_bleeding", "medical", "en", "BLEEDING HEAVY", window=3,
-         unless=[unless("BLOODTEST", window=3)]),
-    seq("en.overdose", "medical,suicide", "en", "OVERDOSE"),
-    near("en.took_all_pills", "medical,suicide", "en", "SWALLOWED ALL PILLS", window=4),
-    near("en.poison", "medical", "en", "SWALLOWED|drank|ate POISON", window=3),
-    seq("en.stroke", "medical", "en", "STROKE",
-        unless=[unless("PAST|luck|heat", window=5, but="now|just|happening|right"),
-                unless("SIGNS", "before", 3)]),
-    seq("en.heart_attack", "medical", "en", "HEART ~0 ATTACK",
-        unless=[unless("PAST", window=5, but="now|just|happening|right"),
-                unless("SIGNS", "before", 3)]),
-    seq("en.turning_blue", "medical", "en", "turning|turned|going|gone|lips ~1 blue"),
-    seq("en.chest_pain", "medical", "en", "CHEST ~1 PAIN",
-        unless=[unless("NURSING", window=5), unless("FOR_A", window=6, but="ACUTE")]),
-    near("en.face_droop", "medical", "en", "DROOPING FACE", window=2),
-    seq("en.seizure", "medical", "en", "SEIZURE", unless=[unless("CRAMP", window=3)]),
-    near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
-    seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
-    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), _IDIOM,
-                                                     _DYING_TO]),
-    seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
-        unless=[unless("ASK", "before", 3), unless("AFTER_CALL", "after", 3)]),
 ]
-
-
-def _reversed(rule: dict) -> dict | None:
-    """Ukrainian, Russian and Polish order words freely ("list pożegnalny", "прощальний
-    лист"): a two-word Slavic rule also matches the other way round, unless it is about
-    negation or its guards look at one side only."""
-    tokens = rule["pattern"].split()
-    words_ = [t for t in tokens if not t.startswith("~")]
-    if (rule["kind"] != "sl" or not rule.get("ordered", True) or len(words_) != 2
-            or rule.get("fixed_order")
-            or "NEG" in rule["pattern"] or rule.get("neg") is False
-            or any(g["where"] != "around" for g in rule.get("unless", ()))):
-        return None
-    gap = next((t for t in tokens if t.startswith("~")), None)
-    pattern = " ".join([words_[1], gap, words_[0]] if gap else [words_[1], words_[0]])
-    return {**rule, "name": rule["name"] + ".reversed", "pattern": pattern}
-
-
-RULES += [r for r in map(_reversed, RULES) if r is not None]
