@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import ContentGap, SurveyAnswer, SurveyHolding
+from bot.safety.crisis import classify
 from tests.test_bot_e2e import HOME, flat, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE, tickets_of
 from tests.test_feedback_group import group_bot, write_ticket  # noqa: F401 (a fixture)
@@ -79,6 +80,26 @@ async def test_ordinary_question_gets_no_card(bot, sandbox, text):
     texts = new_texts(user, before)
     assert not any(is_card(t) for t in texts)
     assert "🔎" in texts[-1]
+
+
+async def test_a_weak_sign_gets_the_note_above_the_normal_answer(bot, sandbox, caplog):
+    """A message only the learned scorer finds worrying, below its card threshold: one line
+    pointing to /sos, then the normal search answer; the text stays out of the logs."""
+    caplog.set_level(logging.DEBUG)
+    text = "сил вже нема ні на що"
+    signal = classify(text)
+    assert not signal and signal.note, signal  # the scorer's weak band, no rule
+    user = sandbox.user(6008, language_code="uk")
+    await user.send_command("start")
+    before = len(user.chat.bot_texts())
+    await user.send_text(text)
+    first, *rest = new_texts(user, before)
+    assert first == "🆘 Якщо вам загрожує небезпека або у вас є думки про самогубство: /sos"
+    assert not any(is_card(t) for t in rest)
+    assert rest and "🔎" in rest[-1]
+    assert text not in logged(caplog)
+    await user.send_command("sos")  # the note's command opens every line
+    assert is_card(last_text(user))
 
 
 async def test_sos_button_on_every_screen_and_back_returns(bot, sandbox):

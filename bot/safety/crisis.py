@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.content.normalize import skeleton, words
+from bot.safety.scorer import default_model
 
 CATEGORIES = ("suicide", "violence", "child", "trafficking", "medical")
 MAX_CHARS = 4000  # a ticket is at most 3000; anything longer is read up to here
@@ -49,9 +50,23 @@ class CrisisSignal:
 
     categories: frozenset[str] = frozenset()
     rules: tuple[str, ...] = ()
+    # The learned scorer (bot/safety/scorer.py): its "any crisis" score, and whether it is
+    # high enough for a one-line 🆘 note over the normal answer when no card is due.
+    score: float = 0.0
+    note: bool = False
+    # A rule's words were all there but a negation or a guard cancelled it ("чоловік мене
+    # не б'є", "не хочу жити в гуртожитку"): the scorer, blind to negation, may then give
+    # the note but not the card.
+    cancelled: bool = False
 
     def __bool__(self) -> bool:
+        """A card is due (strong signal: a rule, or the scorer above its card threshold)."""
         return bool(self.categories)
+
+    @property
+    def any_help(self) -> bool:
+        """The card or the note: some crisis help is shown."""
+        return bool(self.categories) or self.note
 
     def ordered(self) -> list[str]:
         return [c for c in CATEGORIES if c in self.categories]
@@ -326,6 +341,7 @@ class RuleBook:
         cats: set[str] = set()
         fired: list[str] = []
         cues: dict[str, list[str]] = defaultdict(list)
+        cancelled = False
         candidates = sorted({i for kind, pos in present.items() for c in pos
                              for i in self._trigger.get((kind, c), ())})
         for i in candidates:
@@ -337,6 +353,8 @@ class RuleBook:
                 continue
             span = _find(rule, pos, streams[rule.kind])
             if span is None:
+                if not cancelled and _find(rule, pos, streams[rule.kind], checked=False):
+                    cancelled = True
                 continue
             if rule.cue:
                 # Indirect messages rarely hold one decisive phrase but often two hints
@@ -349,7 +367,7 @@ class RuleBook:
             else:
                 cats.update(rule.categories)
                 fired.append(rule.name)
-        return CrisisSignal(frozenset(cats), tuple(fired))
+        return CrisisSignal(frozenset(cats), tuple(fired), cancelled=cancelled and not cats)
 
 
 def _positions(seq: list[frozenset[str]]) -> dict[str, list[int]]:
@@ -365,12 +383,15 @@ def _where(el: frozenset[str], pos: dict[str, list[int]]) -> list[int]:
     return found
 
 
-def _find(rule: Rule, pos: dict[str, list[int]], seq: list[frozenset[str]]):
+def _find(rule: Rule, pos: dict[str, list[int]], seq: list[frozenset[str]],
+          checked: bool = True):
+    """Where the rule matches; `checked=False`: its words in place, negations and guards not
+    looked at."""
     places = [_where(el, pos) for el in rule.elements]
     if rule.ordered:
         for start in places[0]:
             end = _extend(rule, places, 1, start)
-            if end is not None and _allowed(rule, start, end, seq):
+            if end is not None and (not checked or _allowed(rule, start, end, seq)):
                 return start, end
         return None
     w = rule.window
@@ -383,7 +404,7 @@ def _find(rule: Rule, pos: dict[str, list[int]], seq: list[frozenset[str]]):
             used.append(min(near, key=lambda i: abs(i - start)))
         else:
             lo, hi = min(used), max(used)
-            if _allowed(rule, lo, hi, seq, heads=used):
+            if not checked or _allowed(rule, lo, hi, seq, heads=used):
                 return lo, hi
     return None
 
@@ -447,8 +468,26 @@ def default_rulebook() -> RuleBook:
     return RuleBook(CONCEPTS, RULES)
 
 
-def classify(text: str | None) -> CrisisSignal:
-    """The crisis categories `text` signals; an empty signal for ordinary messages."""
+def classify(text: str | None, *, learned: bool = True) -> CrisisSignal:
+    """The crisis categories `text` signals; an empty signal for ordinary messages.
+
+    Rules OR the learned score: a rule, or a score at or above the model's card threshold
+    (unless a rule was there but cancelled by a negation or a guard), gives the card (the
+    rules' categories, and the scorer's when it is sure too); a score at or above the note
+    threshold alone gives `note` (a one-line 🆘 pointer to /sos above the
+    normal answer). `learned=False`: the rules alone (the bench compares the two)."""
     if not text or not text.strip():
         return CrisisSignal()
-    return default_rulebook().match(text)
+    signal = default_rulebook().match(text)
+    model = default_model() if learned else None
+    if model is None:
+        return signal
+    scores = model.scores(text)
+    cats = set(signal.categories)
+    rules = signal.rules
+    if scores.crisis >= model.card and not signal.cancelled:
+        cats |= model.categories(scores)
+        rules = (*rules, "learned")
+    return CrisisSignal(frozenset(cats), rules, scores.crisis,
+                        note=not cats and scores.crisis >= model.note,
+                        cancelled=signal.cancelled)
