@@ -204,13 +204,21 @@ def load_many(pairs: list[tuple[str, str]]) -> tuple[list[Sample], list[Sample]]
     return crisis, ordinary
 
 
-# First run of the rules OR the learned scorer (bot/safety/scorer.py) on the hold-outs it was
-# not trained on, measured once with the committed model: (card first, any help shown,
-# false alarms card, card or note).
-# Model of commit "Crisis scorer" (CV thresholds card 0.8525, note 0.5498), run once each.
+# Rules OR the learned scorer (bot/safety/scorer.py) on the hold-outs it was not trained on:
+# (card first, any help shown, false alarms card, card or note).
+# First run, commit 51b605c (model trained on DEV only; card 0.8525, note 0.5498), once each.
 LEARNED_FIRST_RUNS: dict[int, tuple[str, str, str, str]] = {
     11: ("81.2 % (52/64)", "89.1 % (57/64)", "0.0 % (0/100)", "1.0 % (1/100)"),
     12: ("84.4 % (54/64)", "92.2 % (59/64)", "0.0 % (0/104)", "1.0 % (1/104)"),
+}
+# Second run, the committed model: retrained with ordinary short text (greetings, FAQ titles
+# and keywords) and short messages damped, because that first model gave "one" a card and
+# "hej" a note (found with the other tests' messages, not with a hold-out). Card 0.7519,
+# note 0.4375 by the same cross-validation. Not a fresh measure any more: the hold-outs had
+# been seen once; the change was not chosen by them (it cost hold-out 12 one card).
+LEARNED_SECOND_RUNS: dict[int, tuple[str, str, str, str]] = {
+    11: ("81.2 % (52/64)", "89.1 % (57/64)", "0.0 % (0/100)", "1.0 % (1/100)"),
+    12: ("82.8 % (53/64)", "90.6 % (58/64)", "0.0 % (0/104)", "1.0 % (1/104)"),
 }
 
 
@@ -283,10 +291,12 @@ def main() -> None:
     print("== first run of each hold-out, before the rules were tuned on it (recall, false alarms)")
     for i, (recall, alarms) in FIRST_RUNS.items():
         print(f"  hold-out {i}: recall {recall:<16} false alarms {alarms}")
-    print("== first run of rules + learned scorer on hold-outs it was not trained on")
-    for i, (card, helped, alarms, noted) in LEARNED_FIRST_RUNS.items():
-        print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
-              f"false alarms {alarms:<16} card or note {noted}")
+    for title, runs in (("first run", LEARNED_FIRST_RUNS),
+                        ("second run (committed model)", LEARNED_SECOND_RUNS)):
+        print(f"== rules + learned scorer on hold-outs it was not trained on, {title}")
+        for i, (card, helped, alarms, noted) in runs.items():
+            print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
+                  f"false alarms {alarms:<16} card or note {noted}")
     p50, p99 = machine_noise()
     print(f"== machine noise: a fixed loop timed the same way, p50 {1e6 * p50:.0f} µs, "
           f"p99 {1e6 * p99:.0f} µs")

@@ -56,6 +56,17 @@ def test_ordinary_is_not_flagged(text):
     assert not classify(text), (text, classify(text))
 
 
+@pytest.mark.parametrize("text", [
+    # a word or two, chit-chat and test messages: too little for the learned scorer to judge
+    "hej", "one", "two", "anyone?", "original", "dropped", "добрий вечір", "siema",
+    "zzqx nothing matches this",
+    "секретне питання про житло",  # житло (housing) shares letters with жити (to live)
+])
+def test_short_and_everyday_text_gets_neither_card_nor_note(text):
+    signal = classify(text)
+    assert not signal and not signal.note, (text, signal)
+
+
 def test_negation_does_not_reach_past_the_clause():
     assert classify("не знаю, що робити. хочу померти").categories == {"suicide"}
 

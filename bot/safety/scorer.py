@@ -37,6 +37,9 @@ MODEL_PATH = Path(__file__).with_name("crisis_model.json")
 HEADS = ("crisis", "suicide", "violence", "child", "trafficking", "medical")
 MAX_CHARS = 4000
 NGRAMS = (2, 3, 4, 5)
+# Feature vectors are scaled by 1/sqrt(count), but never by less than 1/sqrt(MIN_FEATURES): a
+# word or two ("hej", "one") has too little to go on, and must not weigh as much as a sentence.
+MIN_FEATURES = 40
 
 
 def features(text: str) -> list[str]:
@@ -91,7 +94,7 @@ class Model:
         feats = [f for f in every if f in self.weights]
         z = list(self.bias)
         if feats:
-            v = 1.0 / math.sqrt(len(every))
+            v = 1.0 / math.sqrt(max(len(every), MIN_FEATURES))
             for f in feats:
                 w = self.weights[f]
                 for h in range(len(z)):
