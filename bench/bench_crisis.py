@@ -211,14 +211,17 @@ LEARNED_FIRST_RUNS: dict[int, tuple[str, str, str, str]] = {
     11: ("81.2 % (52/64)", "89.1 % (57/64)", "0.0 % (0/100)", "1.0 % (1/100)"),
     12: ("84.4 % (54/64)", "92.2 % (59/64)", "0.0 % (0/104)", "1.0 % (1/104)"),
 }
-# Second run, the committed model: retrained with ordinary short text (greetings, FAQ titles
-# and keywords) and short messages damped, because that first model gave "one" a card and
-# "hej" a note (found with the other tests' messages, not with a hold-out). Card 0.7519,
-# note 0.4375 by the same cross-validation. Not a fresh measure any more: the hold-outs had
-# been seen once; the change was not chosen by them (it cost hold-out 12 one card).
-LEARNED_SECOND_RUNS: dict[int, tuple[str, str, str, str]] = {
-    11: ("81.2 % (52/64)", "89.1 % (57/64)", "0.0 % (0/100)", "1.0 % (1/100)"),
-    12: ("82.8 % (53/64)", "90.6 % (58/64)", "0.0 % (0/104)", "1.0 % (1/104)"),
+# Second run (commit f3291e9): retrained with ordinary short text (greetings, FAQ titles and
+# keywords) and short messages damped, because the first model gave "one" a card and "hej" a
+# note (found with the other tests' messages, not with a hold-out). Hold-out 11 unchanged;
+# hold-out 12: 82.8 % (53/64), 90.6 % (58/64), 0.0 % (0/104), 1.0 % (1/104).
+# Third run, the committed model: retrained with the FAQ answers' sentences too (that model
+# gave "I missed the bus", "the website is not working" a card), and the scorer only for
+# messages of 3 words or more. Card 0.681, note 0.3529 by the same cross-validation. Not a
+# fresh measure any more: the hold-outs had been seen; no change was chosen by them.
+LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
+    11: ("81.2 % (52/64)", "87.5 % (56/64)", "0.0 % (0/100)", "2.0 % (2/100)"),
+    12: ("81.2 % (52/64)", "90.6 % (58/64)", "0.0 % (0/104)", "0.0 % (0/104)"),
 }
 
 
@@ -292,7 +295,7 @@ def main() -> None:
     for i, (recall, alarms) in FIRST_RUNS.items():
         print(f"  hold-out {i}: recall {recall:<16} false alarms {alarms}")
     for title, runs in (("first run", LEARNED_FIRST_RUNS),
-                        ("second run (committed model)", LEARNED_SECOND_RUNS)):
+                        ("third run (committed model)", LEARNED_CURRENT_RUNS)):
         print(f"== rules + learned scorer on hold-outs it was not trained on, {title}")
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "

@@ -86,15 +86,15 @@ async def test_a_weak_sign_gets_the_note_above_the_normal_answer(bot, sandbox, c
     """A message only the learned scorer finds worrying, below its card threshold: one line
     pointing to /sos, then the normal search answer; the text stays out of the logs."""
     caplog.set_level(logging.DEBUG)
-    text = "сил вже нема ні на що"
+    text = "everything is falling apart for me"
     signal = classify(text)
     assert not signal and signal.note, signal  # the scorer's weak band, no rule
-    user = sandbox.user(6008, language_code="uk")
+    user = sandbox.user(6008, language_code="en")
     await user.send_command("start")
     before = len(user.chat.bot_texts())
     await user.send_text(text)
     first, *rest = new_texts(user, before)
-    assert first == "🆘 Якщо вам загрожує небезпека або у вас є думки про самогубство: /sos"
+    assert first == "🆘 If you are in danger or thinking of suicide: /sos"
     assert not any(is_card(t) for t in rest)
     assert rest and "🔎" in rest[-1]
     assert text not in logged(caplog)

@@ -67,6 +67,18 @@ def test_short_and_everyday_text_gets_neither_card_nor_note(text):
     assert not signal and not signal.note, (text, signal)
 
 
+@pytest.mark.parametrize("text", [
+    # everyday trouble in words the crisis messages also use ("missing", "not", "blocked")
+    # (still a card, not asserted: "my parcel is missing", "the baby is not sleeping well"
+    # from the scorer, "my son is missing school because of illness" from a rule)
+    "the website is not working", "I missed the bus", "my bank card was blocked",
+    "I lost my keys", "I am stuck at the border",
+    "zablokowali mi konto", "пропав лист з ужонду", "у мене закінчилась віза",
+])
+def test_everyday_trouble_gets_no_card(text):
+    assert not classify(text), (text, classify(text))
+
+
 def test_negation_does_not_reach_past_the_clause():
     assert classify("не знаю, що робити. хочу померти").categories == {"suicide"}
 

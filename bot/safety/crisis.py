@@ -41,6 +41,9 @@ _CLAUSES = re.compile(r"[.!?;,:()\n…]+")
 TYPO_MIN = 6  # vocabulary words (skeletons) this long match with one typo
 SWAP_MIN = 4  # words this long also match a vocabulary word with two letters swapped
 _CACHE_LIMIT = 50_000
+# A word or two is the rules' job ("хочу померти", "help"): too little for the learned scorer,
+# which on "back", "nothing" or "one" has only letters to go on.
+SCORER_MIN_WORDS = 3
 _ENGLISH_ONLY = frozenset("be my i'm im the an is are of when will".split())
 
 
@@ -480,7 +483,7 @@ def classify(text: str | None, *, learned: bool = True) -> CrisisSignal:
         return CrisisSignal()
     signal = default_rulebook().match(text)
     model = default_model() if learned else None
-    if model is None:
+    if model is None or len(words(text[:MAX_CHARS])) < SCORER_MIN_WORDS:
         return signal
     scores = model.scores(text)
     cats = set(signal.categories)
