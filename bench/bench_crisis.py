@@ -2,11 +2,21 @@
 
 Run from the project root:  python bench/bench_crisis.py  [--quiet]
 
-Prints, for the tuning set and separately for the hold-out sets (written after tuning):
-recall on crisis messages (the message's categories all found) overall, per language, per
-category and per style; the false-alarm rate on ordinary questions, overall and per
-language; every miss and false alarm; and the time per message.
-Targets: recall >= 98 %, false alarms <= 2 %. tests/test_crisis_set.py asserts them.
+Two parts, kept apart on purpose:
+* development: the tuning set and every hold-out that was once run and then tuned on;
+* hold-out: the newest hold-out, written and committed before its first run, never tuned on.
+For each: recall on crisis messages (the message's categories all found) and the false-alarm
+rate on ordinary questions, overall and per language (then per category and per style),
+every miss and false alarm, and the time per message. Then the first run of every hold-out
+as it was measured before it was tuned on: the honest record of how the rules generalise.
+Both for the rules alone and for what the bot does: rules OR the learned scorer
+(bot/safety/scorer.py, trained on the development part by `python -m bench.train_crisis`).
+Recall is counted twice: "card first" (the 🆘 card, covering the message's categories) and
+"any help" (the card, or the one-line 🆘 note a weaker score puts above the normal answer).
+Per language and per kind of message (plain, typo, translit, indirect); time per message
+(p50/p99 of the second pass).
+Targets: recall >= 98 %, false alarms <= 2 %. tests/test_crisis_set.py asserts them on the
+development part and guards each hold-out's first run (the gap to the target is printed).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safety.crisis import classify, default_rulebook
+from bot.safety.scorer import default_model
 
 SET_DIR = Path(__file__).resolve().parent / "crisis_set"
 TARGET_RECALL = 0.98
@@ -51,48 +62,72 @@ def load(name: str) -> list[Sample]:
 @dataclass
 class Report:
     crisis: int = 0
-    found: int = 0
+    found: int = 0  # the card came first and covers every category of the message
+    carded: int = 0  # crisis messages that got a card at all (112 is on every card)
+    helped: int = 0  # crisis messages shown any crisis help: the card or the 🆘 note
     ordinary: int = 0
-    alarms: int = 0
+    alarms: int = 0  # ordinary messages that got a card
+    notes: int = 0  # ordinary messages that got the one-line note (no card)
     by: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    misses: list[tuple[Sample, frozenset[str]]] = field(default_factory=list)
+    misses: list[tuple[Sample, frozenset[str], float]] = field(default_factory=list)
     false_alarms: list[tuple[Sample, frozenset[str], tuple[str, ...]]] = field(default_factory=list)
     seconds: float = 0.0  # first pass: words seen for the first time (typo lookups)
     warm_seconds: float = 0.0  # second pass: words already cached
+    per_message: list[float] = field(default_factory=list)  # second pass, seconds each
 
     @property
     def recall(self) -> float:
         return self.found / self.crisis if self.crisis else 1.0
 
     @property
+    def help_recall(self) -> float:
+        return self.helped / self.crisis if self.crisis else 1.0
+
+    @property
     def false_alarm_rate(self) -> float:
         return self.alarms / self.ordinary if self.ordinary else 0.0
 
+    @property
+    def note_rate(self) -> float:
+        return (self.alarms + self.notes) / self.ordinary if self.ordinary else 0.0
 
-def evaluate(crisis: list[Sample], ordinary: list[Sample]) -> Report:
+    def percentile(self, q: float) -> float:
+        times = sorted(self.per_message)
+        return times[min(len(times) - 1, int(q * len(times)))] if times else 0.0
+
+
+def evaluate(crisis: list[Sample], ordinary: list[Sample], learned: bool = True) -> Report:
+    """`learned`: rules OR the learned scorer (what the bot does); False: the rules alone."""
     report = Report()
     started = time.perf_counter()
-    results = [classify(s.text) for s in (*crisis, *ordinary)]
+    results = [classify(s.text, learned=learned) for s in (*crisis, *ordinary)]
     report.seconds = time.perf_counter() - started
-    started = time.perf_counter()
     for s in (*crisis, *ordinary):
-        classify(s.text)
-    report.warm_seconds = time.perf_counter() - started
+        t0 = time.perf_counter()
+        classify(s.text, learned=learned)
+        report.per_message.append(time.perf_counter() - t0)
+    report.warm_seconds = sum(report.per_message)
     for sample, signal in zip(crisis, results[: len(crisis)], strict=True):
         ok = sample.categories <= signal.categories
         report.crisis += 1
         report.found += ok
+        report.carded += bool(signal)
+        report.helped += signal.any_help
         keys = [f"lang {sample.lang}", f"style {sample.style}"]
         keys += [f"category {c}" for c in sorted(sample.categories)]
         for key in keys:
             report.by[key][0] += ok
             report.by[key][1] += 1
+        for key in (f"help lang {sample.lang}", f"help style {sample.style}"):
+            report.by[key][0] += signal.any_help
+            report.by[key][1] += 1
         if not ok:
-            report.misses.append((sample, signal.categories))
+            report.misses.append((sample, signal.categories, signal.score))
     for sample, signal in zip(ordinary, results[len(crisis):], strict=True):
         report.ordinary += 1
         report.by[f"ordinary {sample.lang}"][0] += bool(signal)
         report.by[f"ordinary {sample.lang}"][1] += 1
+        report.notes += signal.note
         if signal:
             report.alarms += 1
             report.false_alarms.append((sample, signal.categories, signal.rules))
@@ -106,23 +141,131 @@ def _pct(a: int, b: int) -> str:
 def show(title: str, report: Report, quiet: bool = False) -> None:
     n = report.crisis + report.ordinary
     print(f"== {title}")
-    print(f"recall        {_pct(report.found, report.crisis)}   target >= {TARGET_RECALL:.0%}")
-    print(f"false alarms  {_pct(report.alarms, report.ordinary)}   target <= "
+    print(f"recall, card first  {_pct(report.found, report.crisis)}   target >= "
+          f"{TARGET_RECALL:.0%}")
+    print(f"  (any card         {_pct(report.carded, report.crisis)}: a card, if not for every "
+          f"category the message is about)")
+    print(f"recall, any help    {_pct(report.helped, report.crisis)}   (the card or the 🆘 note)")
+    print(f"false alarms, card  {_pct(report.alarms, report.ordinary)}   target <= "
           f"{TARGET_FALSE_ALARMS:.0%}")
+    print(f"  card or note      {_pct(report.alarms + report.notes, report.ordinary)}")
     for key in sorted(report.by):
         ok, total = report.by[key]
-        label = "false alarms" if key.startswith("ordinary") else "recall"
+        label = ("false alarms" if key.startswith("ordinary")
+                 else "any help" if key.startswith("help") else "recall")
         print(f"  {key:<22} {label:<12} {_pct(ok, total)}")
     print(f"time          {1e6 * report.seconds / max(n, 1):.0f} µs per message first seen, "
-          f"{1e6 * report.warm_seconds / max(n, 1):.0f} µs again ({n} messages)")
+          f"{1e6 * report.warm_seconds / max(n, 1):.0f} µs again ({n} messages); again p50 "
+          f"{1e6 * report.percentile(0.5):.0f} µs, p99 {1e6 * report.percentile(0.99):.0f} µs")
     if quiet:
         return
-    for sample, got in report.misses:
+    for sample, got, sc in report.misses:
         print(f"  MISS  [{sample.lang} {','.join(sorted(sample.categories))} {sample.style}] "
-              f"{sample.text}  -> {','.join(sorted(got)) or '-'}")
+              f"{sample.text}  -> {','.join(sorted(got)) or '-'} (score {sc:.2f})")
     for sample, got, rules in report.false_alarms:
         print(f"  FALSE [{sample.lang} {sample.style}] {sample.text}  -> "
               f"{','.join(sorted(got))} ({', '.join(rules)})")
+
+
+# Every file of the development part. A hold-out joins this list once it has been run and
+# tuned on; a new hold-out, written before the next run, takes its place below.
+DEV = [("crisis.tsv", "ordinary.tsv")] + [
+    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 11)]
+# The hold-outs never tuned on, neither by the rules nor by the learned scorer (trained on
+# DEV only): 11 was written before the last rule changes, 12 before the scorer existed.
+HOLDOUTS = {i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (11, 12)}
+HOLDOUT = HOLDOUTS[12]  # the newest
+# Each hold-out's first run, before any rule was tuned on it: (recall, false alarms).
+# Hold-out 2: as found on main when branch wip/crisis2 began (after one small rule change).
+FIRST_RUNS = {
+    1: ("67.5 % (27/40)", "9.8 % (6/61)"),
+    2: ("95.0 % (38/40)", "8.3 % (5/60)"),
+    3: ("81.7 % (49/60)", "10.0 % (10/100)"),
+    4: ("72.9 % (35/48)", "2.3 % (2/88)"),
+    5: ("59.1 % (26/44)", "0.0 % (0/84)"),
+    # 7 messages that were word for word in the development part were taken out after
+    # the first run (no rule changed in between); with them: 78.3 % (47/60), 2.0 % (2/100).
+    6: ("76.8 % (43/56)", "2.1 % (2/97)"),
+    7: ("73.3 % (44/60)", "0.0 % (0/100)"),
+    8: ("78.3 % (47/60)", "0.0 % (0/100)"),
+    9: ("68.8 % (44/64)", "0.0 % (0/100)"),
+    10: ("68.8 % (44/64)", "0.0 % (0/100)"),
+    11: ("70.3 % (45/64)", "0.0 % (0/100)"),
+    12: ("71.9 % (46/64)", "0.0 % (0/104)"),
+}
+
+
+def load_many(pairs: list[tuple[str, str]]) -> tuple[list[Sample], list[Sample]]:
+    crisis: list[Sample] = []
+    ordinary: list[Sample] = []
+    for c, o in pairs:
+        crisis += load(c)
+        ordinary += load(o)
+    return crisis, ordinary
+
+
+# Rules OR the learned scorer (bot/safety/scorer.py) on the hold-outs it was not trained on:
+# (card first, any help shown, false alarms card, card or note).
+# First run, commit 51b605c (model trained on DEV only; card 0.8525, note 0.5498), once each.
+LEARNED_FIRST_RUNS: dict[int, tuple[str, str, str, str]] = {
+    11: ("81.2 % (52/64)", "89.1 % (57/64)", "0.0 % (0/100)", "1.0 % (1/100)"),
+    12: ("84.4 % (54/64)", "92.2 % (59/64)", "0.0 % (0/104)", "1.0 % (1/104)"),
+}
+# Second run (commit f3291e9): retrained with ordinary short text (greetings, FAQ titles and
+# keywords) and short messages damped, because the first model gave "one" a card and "hej" a
+# note (found with the other tests' messages, not with a hold-out). Hold-out 11 unchanged;
+# hold-out 12: 82.8 % (53/64), 90.6 % (58/64), 0.0 % (0/104), 1.0 % (1/104).
+# Third run, the committed model: retrained with the FAQ answers' sentences too (that model
+# gave "I missed the bus", "the website is not working" a card), and the scorer only for
+# messages of 3 words or more. Card 0.681, note 0.3529 by the same cross-validation. Not a
+# fresh measure any more: the hold-outs had been seen; no change was chosen by them.
+LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
+    11: ("81.2 % (52/64)", "87.5 % (56/64)", "0.0 % (0/100)", "2.0 % (2/100)"),
+    12: ("81.2 % (52/64)", "90.6 % (58/64)", "0.0 % (0/104)", "0.0 % (0/104)"),
+}
+
+
+def dev(learned: bool = True) -> Report:
+    return evaluate(*load_many(DEV), learned=learned)
+
+
+def holdout(number: int = 12, learned: bool = True) -> Report:
+    return evaluate(*load_many([HOLDOUTS[number]]), learned=learned)
+
+
+def show_languages(report: Report) -> None:
+    """Recall (card first, any help) and false alarms side by side, one line per language,
+    then recall per kind of message (plain, typo, translit, indirect)."""
+    for lang in ("uk", "ru", "pl", "en"):
+        ok, total = report.by.get(f"lang {lang}", (0, 0))
+        helped, _ = report.by.get(f"help lang {lang}", (0, 0))
+        fa, n = report.by.get(f"ordinary {lang}", (0, 0))
+        print(f"  {lang}  card first {_pct(ok, total):<20} any help {_pct(helped, total):<20} "
+              f"false alarms {_pct(fa, n)}")
+    for style in ("plain", "typo", "translit", "indirect"):
+        ok, total = report.by.get(f"style {style}", (0, 0))
+        helped, _ = report.by.get(f"help style {style}", (0, 0))
+        print(f"  {style:<9} card first {_pct(ok, total):<20} any help {_pct(helped, total)}")
+
+
+def target_line(name: str, report: Report) -> str:
+    gap = TARGET_RECALL - report.recall
+    return (f"  {name:<34} recall {report.recall:6.1%} (target >= {TARGET_RECALL:.0%}, "
+            f"gap {max(gap, 0):5.1%}), any help {report.help_recall:6.1%}, false alarms "
+            f"{report.false_alarm_rate:5.1%} (target <= {TARGET_FALSE_ALARMS:.0%}), "
+            f"card or note {report.note_rate:5.1%}")
+
+
+def machine_noise(n: int = 2000) -> tuple[float, float]:
+    """p50/p99 of a fixed pure-Python loop timed like a message: on a shared, loaded machine
+    the scheduler alone puts milliseconds into the p99 (read the classifier's p99 beside it)."""
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        sum(range(6000))
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[n // 2], times[int(0.99 * n)]
 
 
 def main() -> None:
@@ -132,14 +275,37 @@ def main() -> None:
     started = time.perf_counter()
     default_rulebook()
     print(f"rules compiled in {1e3 * (time.perf_counter() - started):.0f} ms")
-    show("tuning set", evaluate(load("crisis.tsv"), load("ordinary.tsv")), args.quiet)
-    show("hold-out 1 (written after tuning; its first run gave recall 67.5 %, false alarms "
-         "9.8 %; the rules were then generalised on it, so it is tuning data now)",
-         evaluate(load("holdout1_crisis.tsv"), load("holdout1_ordinary.tsv")), args.quiet)
-    held = SET_DIR / "holdout2_crisis.tsv"
-    if held.exists():
-        show("hold-out 2 (written after all tuning, never tuned on)",
-             evaluate(load("holdout2_crisis.tsv"), load("holdout2_ordinary.tsv")), args.quiet)
+    for c, o in DEV:
+        r = evaluate(load(c), load(o))
+        print(f"  dev file {c:<22} recall {_pct(r.found, r.crisis):<20} "
+              f"false alarms {_pct(r.alarms, r.ordinary)}")
+    model = default_model()
+    if model is not None:
+        print(f"learned scorer: {len(model.weights)} features, card >= {model.card}, "
+              f"note >= {model.note} (python -m bench.train_crisis)")
+    reports = {"development, rules + scorer (trained on)": dev()}
+    for number in HOLDOUTS:
+        reports[f"hold-out {number}, rules alone"] = holdout(number, learned=False)
+        reports[f"hold-out {number}, rules + scorer"] = holdout(number)
+    for title, report in reports.items():
+        show(title.upper(), report, args.quiet)
+        print("  per language and kind:")
+        show_languages(report)
+    print("== first run of each hold-out, before the rules were tuned on it (recall, false alarms)")
+    for i, (recall, alarms) in FIRST_RUNS.items():
+        print(f"  hold-out {i}: recall {recall:<16} false alarms {alarms}")
+    for title, runs in (("first run", LEARNED_FIRST_RUNS),
+                        ("third run (committed model)", LEARNED_CURRENT_RUNS)):
+        print(f"== rules + learned scorer on hold-outs it was not trained on, {title}")
+        for i, (card, helped, alarms, noted) in runs.items():
+            print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
+                  f"false alarms {alarms:<16} card or note {noted}")
+    p50, p99 = machine_noise()
+    print(f"== machine noise: a fixed loop timed the same way, p50 {1e6 * p50:.0f} µs, "
+          f"p99 {1e6 * p99:.0f} µs")
+    print("== target vs measured now")
+    for title, report in reports.items():
+        print(target_line(title, report))
 
 
 if __name__ == "__main__":

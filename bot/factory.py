@@ -159,8 +159,12 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # background updates, so scheduled renders get the recipient's language too.
     dp.update.outer_middleware(locale)
     # Crisis routing runs on every message before any handler (so before any search), after
-    # the locale is known; dp.message's outer middlewares run once per message.
-    dp.message.outer_middleware(CrisisCardMiddleware())
+    # the locale is known; dp.message's outer middlewares run once per message. An edited
+    # message is read too: the edit is otherwise ignored, but "I want to die" typed as a
+    # correction of an earlier question must still get the card.
+    crisis_cards = CrisisCardMiddleware()
+    dp.message.outer_middleware(crisis_cards)
+    dp.edited_message.outer_middleware(crisis_cards)
 
     # Commands first: they must work whatever dialog is open.
     dp.include_router(build_commands_router())

@@ -167,7 +167,8 @@ def build_fallback_router() -> Router:
 
     @router.edited_message()
     async def edited(message: Message) -> None:
-        # On purpose: an edit of an earlier question is not a new question.
+        # On purpose: an edit of an earlier question is not a new question. (An edit that
+        # signals a crisis got the card from CrisisCardMiddleware before this handler.)
         log.debug("edited message ignored")
 
     @router.callback_query(F.message.is_(None))

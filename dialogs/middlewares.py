@@ -135,7 +135,7 @@ class FloodGuardMiddleware(BaseMiddleware):
 
 
 def _signals_crisis(event: Update) -> bool:
-    message = event.message
+    message = event.message or event.edited_message
     if message is None:
         return False
     text = message.text or message.caption or ""

@@ -4,15 +4,18 @@ URGENT for staff, ordinary questions get no card, and the text never reaches the
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import ContentGap
+from bot.db.models import ContentGap, SurveyAnswer, SurveyHolding
+from bot.safety.crisis import classify
 from tests.test_bot_e2e import HOME, flat, last_text, topic_label
 from tests.test_feedback_bot import SEND, WRITE, tickets_of
 from tests.test_feedback_group import group_bot, write_ticket  # noqa: F401 (a fixture)
+from tests.test_survey_bot import QUESTIONS, label, open_survey
 
 SOS = {"pl": "🆘 Telefony pomocowe", "uk": "🆘 Лінії допомоги", "en": "🆘 Help lines"}
 
@@ -79,6 +82,26 @@ async def test_ordinary_question_gets_no_card(bot, sandbox, text):
     assert "🔎" in texts[-1]
 
 
+async def test_a_weak_sign_gets_the_note_above_the_normal_answer(bot, sandbox, caplog):
+    """A message only the learned scorer finds worrying, below its card threshold: one line
+    pointing to /sos, then the normal search answer; the text stays out of the logs."""
+    caplog.set_level(logging.DEBUG)
+    text = "everything is falling apart for me"
+    signal = classify(text)
+    assert not signal and signal.note, signal  # the scorer's weak band, no rule
+    user = sandbox.user(6008, language_code="en")
+    await user.send_command("start")
+    before = len(user.chat.bot_texts())
+    await user.send_text(text)
+    first, *rest = new_texts(user, before)
+    assert first == "🆘 If you are in danger or thinking of suicide: /sos"
+    assert not any(is_card(t) for t in rest)
+    assert rest and "🔎" in rest[-1]
+    assert text not in logged(caplog)
+    await user.send_command("sos")  # the note's command opens every line
+    assert is_card(last_text(user))
+
+
 async def test_sos_button_on_every_screen_and_back_returns(bot, sandbox):
     user = sandbox.user(6005, language_code="en")
     await user.send_command("start")
@@ -138,3 +161,66 @@ async def test_ordinary_ticket_is_not_urgent(group_bot, sandbox):  # noqa: F811
     [post] = group.posts()
     assert "URGENT" not in post.text
     assert not any(is_card(t) for t in user.chat.bot_texts())
+
+
+async def test_crisis_typed_at_a_survey_question_gets_the_card_and_stores_nothing(
+        bot, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    user = sandbox.user(6009, language_code="uk")
+    await user.send_command("start")
+    await open_survey(user, "uk")
+    await user.press(label(QUESTIONS[0].options[1], "uk"))
+    before = len(user.chat.bot_texts())
+    text = "нема сенсу жити, всім буде краще без мене"
+    await user.send_text(text)
+    first, *rest = new_texts(user, before)
+    assert is_card(first) and "116 123" in first and "+48 800 70 2222" in first
+    assert rest  # then the survey's own hint: the survey is still open at question 2
+    await user.press(label(QUESTIONS[1].options[1], "uk"))
+    assert f"3/{len(QUESTIONS)}" in user.chat.last_bot_message().text
+    assert text not in logged(caplog)
+    async with bot.app.sessions() as session:  # the typed text is no answer of anyone's
+        held = [json.dumps(h.answers, ensure_ascii=False)
+                for h in (await session.scalars(select(SurveyHolding))).all()]
+        stored = [json.dumps(a.answers, ensure_ascii=False)
+                  for a in (await session.scalars(select(SurveyAnswer))).all()]
+    assert not any("сенсу" in s for s in held + stored)
+
+
+async def test_an_edit_that_signals_crisis_gets_the_card(bot, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    user = sandbox.user(6010, language_code="pl")
+    await user.send_command("start")
+    await user.send_text("szkoła dla dziecka")
+    mine = [m for m in user.chat.messages if not m.from_bot][-1]
+    before = len(user.chat.bot_texts())
+    await user.edit_message(mine.message_id, "nie chcę już żyć")
+    [card] = new_texts(user, before)  # the card only: an edit is still no new search
+    assert is_card(card) and "116 123" in card
+    assert "nie chcę już żyć" not in logged(caplog)
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "they keep our passports and we can't go anywhere"),
+    ("uk", "чоловік б'є мене"),
+])
+async def test_an_edit_in_any_language_and_state_gets_the_card(bot, sandbox, lang, text):
+    user = sandbox.user(6011, language_code=lang)
+    await user.send_command("start")
+    await user.press(WRITE[lang])  # in the middle of writing a ticket
+    await user.send_text("a question about my card")
+    mine = [m for m in user.chat.messages if not m.from_bot][-1]
+    before = len(user.chat.bot_texts())
+    await user.edit_message(mine.message_id, text)
+    texts = new_texts(user, before)
+    assert texts and is_card(texts[0])
+
+
+async def test_an_ordinary_edit_gets_nothing(bot, sandbox):
+    user = sandbox.user(6012, language_code="en")
+    await user.send_command("start")
+    await user.send_text("school")
+    mine = [m for m in user.chat.messages if not m.from_bot][-1]
+    before = len(user.chat.bot_texts())
+    await user.edit_message(mine.message_id, "I'm dying to know when my card is ready")
+    assert new_texts(user, before) == []

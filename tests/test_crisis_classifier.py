@@ -1,13 +1,13 @@
 """The crisis classifier's behaviour on the cases its design is about: spellings, word
-distance, negation, guard words, glued negations, long texts, speed."""
+distance, negation, guard words, glued negations, long texts, the learned scorer beside
+the rules."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
 from bot.safety.crisis import CATEGORIES, CrisisSignal, classify
+from bot.safety.scorer import features
 
 
 @pytest.mark.parametrize(("text", "category"), [
@@ -56,6 +56,29 @@ def test_ordinary_is_not_flagged(text):
     assert not classify(text), (text, classify(text))
 
 
+@pytest.mark.parametrize("text", [
+    # a word or two, chit-chat and test messages: too little for the learned scorer to judge
+    "hej", "one", "two", "anyone?", "original", "dropped", "добрий вечір", "siema",
+    "zzqx nothing matches this",
+    "секретне питання про житло",  # житло (housing) shares letters with жити (to live)
+])
+def test_short_and_everyday_text_gets_neither_card_nor_note(text):
+    signal = classify(text)
+    assert not signal and not signal.note, (text, signal)
+
+
+@pytest.mark.parametrize("text", [
+    # everyday trouble in words the crisis messages also use ("missing", "not", "blocked")
+    # (still a card, not asserted: "my parcel is missing", "the baby is not sleeping well"
+    # from the scorer, "my son is missing school because of illness" from a rule)
+    "the website is not working", "I missed the bus", "my bank card was blocked",
+    "I lost my keys", "I am stuck at the border",
+    "zablokowali mi konto", "пропав лист з ужонду", "у мене закінчилась віза",
+])
+def test_everyday_trouble_gets_no_card(text):
+    assert not classify(text), (text, classify(text))
+
+
 def test_negation_does_not_reach_past_the_clause():
     assert classify("не знаю, що робити. хочу померти").categories == {"suicide"}
 
@@ -67,13 +90,44 @@ def test_signal_lists_categories_in_a_fixed_order():
     assert not CrisisSignal()
 
 
-def test_fast_and_bounded_on_long_text():
+def test_long_text_is_read_up_to_its_bound():
+    # Speed is measured in bench/bench_crisis.py (p50/p99 per message), not asserted here.
     ticket = ("Доброго дня, я працюю на складі в Гданську, маю питання щодо договору. " * 60)
-    classify(ticket)  # first sight of the words
-    started = time.perf_counter()
-    for _ in range(20):
-        classify("не хочу жити")
-        classify(ticket[:3000])
-    per_pair = (time.perf_counter() - started) / 20
-    assert per_pair < 0.02  # generous for a shared CI machine; ~1 ms measured
-    assert classify(ticket + " хочу померти").categories == {"suicide"} or len(ticket) > 4000
+    assert len(ticket) > 4000
+    assert not classify(ticket[:3000])
+    assert classify(ticket[:3000] + " хочу померти").categories == {"suicide"}
+    assert not classify(ticket + " хочу померти")  # past MAX_CHARS: not read
+
+
+def test_rules_alone_and_the_learned_scorer_beside_them():
+    rules_only = classify("не хочу жити", learned=False)
+    assert rules_only.categories == {"suicide"} and rules_only.score == 0.0
+    both = classify("не хочу жити")
+    assert both.categories >= {"suicide"} and both.any_help and not both.note
+    assert 0.0 < both.score <= 1.0
+
+
+def test_scorer_features_meet_across_scripts():
+    """Ukrainian in Cyrillic and in Latin letters share most of their character grams."""
+    cyrillic = set(features("не хочу жити"))
+    latin = {f for f in features("ne khochu zhyty") if not f.startswith("E")}
+    assert len(cyrillic & latin) >= len(cyrillic) // 2
+    # English words also get their English spelling: "be" is not only Ukrainian "б'є"
+    assert "Ew:be" in features("I would rather be dead")
+    assert not any(f.startswith("E") for f in features("мене б'є чоловік"))
+
+
+def test_the_note_is_only_for_signals_without_a_card():
+    assert not CrisisSignal(frozenset({"suicide"}), note=False).note
+    weak = CrisisSignal(note=True)
+    assert not weak and weak.any_help
+
+
+@pytest.mark.parametrize(("one_hint", "two_hints"), [
+    ("I'm tired of everything at work", "I'm tired of everything. I can't take it anymore"),
+    ("не можу більше чекати на карту", "не можу більше, набридло все"),
+    ("rozdałam rzeczy po dzieciach", "rozdałam swoje rzeczy, dziś wszystko się skończy"),
+])
+def test_one_hint_is_no_crisis_two_different_hints_are(one_hint, two_hints):
+    assert not classify(one_hint)
+    assert "suicide" in classify(two_hints).categories

@@ -57,4 +57,4 @@ def test_cards_are_valid_telegram_html_in_every_language():
 def test_suicide_card_has_the_suicide_lines_only():
     card = crisis_card("uk", ["suicide"])
     assert "116 123" in card and "+48 800 70 2222" in card and "Niebieska" not in card
-    assert "перевірте актуальні" in card  # 116 123 hours are uncertain: check them
+    assert "116 123" in card and "цілодобово; також чат на 116sos.pl" in card

@@ -1,33 +1,107 @@
 """The crisis classifier measured on bench/crisis_set: recall >= 98 % on crisis messages,
-false alarms <= 2 % on ordinary questions (bench/bench_crisis.py prints the details).
+false alarms <= 2 % on ordinary questions (issue 11; bench/bench_crisis.py prints the details).
 
-A measurement of behaviour, kept on purpose: a rule change that loses a crisis message or
-flags an ordinary question shows up here, with the messages in the failure."""
+Two parts. The development part is what the rules were tuned on and the learned scorer
+(bot/safety/scorer.py) was trained on: meeting the targets there only shows the classifier
+does what it was built for. The hold-outs were written and committed before their first run
+and never tuned or trained on: they measure how the classifier does on messages nobody has
+seen. It does not meet the issue's targets there yet; the hold-out tests are a regression
+guard at what the committed version measures there, and their messages say the target and
+the gap.
+
+A measurement of behaviour, kept on purpose: a rule change or a retrained model that loses a
+crisis message or flags an ordinary question shows up here, with the messages in the failure."""
 
 from __future__ import annotations
 
-from bench.bench_crisis import TARGET_FALSE_ALARMS, TARGET_RECALL, evaluate, load
+import pytest
+
+from bench.bench_crisis import (
+    DEV,
+    HOLDOUTS,
+    TARGET_FALSE_ALARMS,
+    TARGET_RECALL,
+    dev,
+    holdout,
+    load_many,
+)
+from bot.safety.scorer import default_model
+
+# What rules + the committed learned scorer measure on each hold-out (bench LEARNED_CURRENT_RUNS;
+# the first run, of the first model, was 54 and 59 of 64 on hold-out 12):
+# (card first, any crisis help shown) as counts of crisis messages, and the most false
+# alarms (card) and cards or notes on ordinary questions.
+FLOORS = {
+    11: {"found": 52, "helped": 56, "alarms": 0, "noted": 2},  # of 64 crisis, 100 ordinary
+    12: {"found": 52, "helped": 58, "alarms": 0, "noted": 0},  # of 64 crisis, 104 ordinary
+}
 
 
 def _failures(report) -> str:
-    misses = [f"MISS {s.lang} {sorted(s.categories)}: {s.text} -> {sorted(got)}"
-              for s, got in report.misses]
+    misses = [f"MISS {s.lang} {s.style} {sorted(s.categories)}: {s.text} -> {sorted(got)} "
+              f"(score {sc:.2f})" for s, got, sc in report.misses]
     alarms = [f"FALSE {s.lang}: {s.text} -> {sorted(got)} {rules}"
               for s, got, rules in report.false_alarms]
     return "\n".join(misses + alarms)
 
 
-def test_tuning_set_meets_the_targets():
-    crisis, ordinary = load("crisis.tsv"), load("ordinary.tsv")
+def _figures(report) -> str:
+    return (f"recall {report.recall:.1%} ({report.found}/{report.crisis}), any help "
+            f"{report.help_recall:.1%} ({report.helped}/{report.crisis}), false alarms "
+            f"{report.false_alarm_rate:.1%} ({report.alarms}/{report.ordinary}), card or note "
+            f"{report.note_rate:.1%}\n")
+
+
+def test_the_sets_are_big_enough_and_kept_apart():
+    crisis, ordinary = load_many(DEV)
     assert len(crisis) >= 150 and len(ordinary) >= 300
-    assert {s.lang for s in crisis} == {"uk", "ru", "pl", "en"}
-    report = evaluate(crisis, ordinary)
-    assert report.recall >= TARGET_RECALL, _failures(report)
-    assert report.false_alarm_rate <= TARGET_FALSE_ALARMS, _failures(report)
+    seen = {s.text.casefold() for s in (*crisis, *ordinary)}
+    for number, pair in HOLDOUTS.items():
+        held_crisis, held_ordinary = load_many([pair])
+        assert len(held_crisis) >= 40 and len(held_ordinary) >= 80, number
+        for part in (crisis, held_crisis, held_ordinary):
+            assert {s.lang for s in part} == {"uk", "ru", "pl", "en"}, number
+        assert not seen & {s.text.casefold() for s in (*held_crisis, *held_ordinary)}, number
+        seen |= {s.text.casefold() for s in (*held_crisis, *held_ordinary)}
+    held_crisis, held_ordinary = load_many([HOLDOUTS[12]])
+    assert len(held_crisis) >= 60 and len(held_ordinary) >= 100
+    assert 2 * sum(s.style == "indirect" for s in held_crisis) >= len(held_crisis)
 
 
-def test_every_category_and_language_is_covered():
-    report = evaluate(load("crisis.tsv"), load("ordinary.tsv"))
+def test_the_learned_scorer_was_trained_on_the_development_part_only():
+    model = default_model()
+    assert model is not None, "bot/safety/crisis_model.json: python -m bench.train_crisis"
+    assert set(model.meta["trained_on"]) == {f for pair in DEV for f in pair}
+    assert 0 < model.note <= model.card < 1
+
+
+@pytest.mark.parametrize("learned", [True, False], ids=["rules+scorer", "rules alone"])
+def test_development_part_meets_the_targets(learned):
+    report = dev(learned=learned)
+    assert report.recall >= TARGET_RECALL, _figures(report) + _failures(report)
+    assert report.false_alarm_rate <= TARGET_FALSE_ALARMS, _figures(report) + _failures(report)
+
+
+def test_development_part_covers_every_category_and_language():
+    report = dev()
     for key, (ok, total) in report.by.items():
         if key.startswith(("category", "lang")):
             assert total >= 8 and ok / total >= 0.95, (key, ok, total, _failures(report))
+
+
+@pytest.mark.parametrize("number", sorted(HOLDOUTS))
+def test_holdout_does_not_fall_below_what_it_measured(number):
+    """Issue 11 asks recall >= 98 % and false alarms <= 2 % here; this guards what the
+    committed classifier measures and states the gap to the target."""
+    report = holdout(number)
+    floor = FLOORS[number]
+    gap = (f"hold-out {number}: issue 11 target recall >= {TARGET_RECALL:.0%}, false alarms "
+           f"<= {TARGET_FALSE_ALARMS:.0%}; measured " + _figures(report)
+           + f"gap to the recall target: {max(TARGET_RECALL - report.recall, 0):.1%}\n")
+    assert report.found >= floor["found"], gap + "card-first recall fell below the committed figure\n" \
+        + _failures(report)
+    assert report.helped >= floor["helped"], gap + "any-help recall fell below the committed figure"
+    assert report.alarms <= floor["alarms"], gap + "more false alarms than the committed figure\n" \
+        + _failures(report)
+    assert report.alarms + report.notes <= floor["noted"], gap + "more notes than the committed figure"
+    assert report.false_alarm_rate <= TARGET_FALSE_ALARMS, gap + _failures(report)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.content.normalize import skeleton, words
+from bot.safety.scorer import default_model
 
 CATEGORIES = ("suicide", "violence", "child", "trafficking", "medical")
 MAX_CHARS = 4000  # a ticket is at most 3000; anything longer is read up to here
@@ -38,7 +39,12 @@ FILLER = "FILLER"  # words that may stand between a negation and what it negates
 BREAK = frozenset({"_BREAK"})  # the end of a clause: a negation does not reach past it
 _CLAUSES = re.compile(r"[.!?;,:()\n…]+")
 TYPO_MIN = 6  # vocabulary words (skeletons) this long match with one typo
+SWAP_MIN = 4  # words this long also match a vocabulary word with two letters swapped
 _CACHE_LIMIT = 50_000
+# A word or two is the rules' job ("хочу померти", "help"): too little for the learned scorer,
+# which on "back", "nothing" or "one" has only letters to go on.
+SCORER_MIN_WORDS = 3
+_ENGLISH_ONLY = frozenset("be my i'm im the an is are of when will".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +53,23 @@ class CrisisSignal:
 
     categories: frozenset[str] = frozenset()
     rules: tuple[str, ...] = ()
+    # The learned scorer (bot/safety/scorer.py): its "any crisis" score, and whether it is
+    # high enough for a one-line 🆘 note over the normal answer when no card is due.
+    score: float = 0.0
+    note: bool = False
+    # A rule's words were all there but a negation or a guard cancelled it ("чоловік мене
+    # не б'є", "не хочу жити в гуртожитку"): the scorer, blind to negation, may then give
+    # the note but not the card.
+    cancelled: bool = False
 
     def __bool__(self) -> bool:
+        """A card is due (strong signal: a rule, or the scorer above its card threshold)."""
         return bool(self.categories)
+
+    @property
+    def any_help(self) -> bool:
+        """The card or the note: some crisis help is shown."""
+        return bool(self.categories) or self.note
 
     def ordered(self) -> list[str]:
         return [c for c in CATEGORIES if c in self.categories]
@@ -93,12 +113,19 @@ class Vocabulary:
         self.kind = kind
         self.exact: dict[str, set[str]] = defaultdict(set)
         self.prefix: dict[str, set[str]] = defaultdict(set)
+        # Words that fold to the skeleton of another, crisis word ("біля", near, folds as
+        # "била", beat): matched as typed, and then only as what they are.
+        self.raw: dict[str, set[str]] = defaultdict(set)
         self.strict: set[tuple[str, bool]] = set()  # entries without typo tolerance
+        self.no_swap: set[tuple[str, bool]] = set()  # "=" entries: no swap either
         self._typo: dict[str, set[tuple[str, bool]]] = defaultdict(set)
         self._cache: dict[str, frozenset[str]] = {}
         self._prefix_lengths: list[int] = []
 
     def add(self, concept: str, word: str) -> None:
+        if word.startswith("!"):  # a word as typed, before folding (see RuleBook._word)
+            self.raw[word[1:].lower()].add(concept)
+            return
         strict = word.startswith("=")
         key, is_prefix = _key(word.lstrip("="), self.kind)
         if not key:
@@ -106,6 +133,8 @@ class Vocabulary:
         (self.prefix if is_prefix else self.exact)[key].add(concept)
         if strict or len(key) < TYPO_MIN:
             self.strict.add((key, is_prefix))
+        if strict:
+            self.no_swap.add((key, is_prefix))
 
     def freeze(self) -> None:
         self._prefix_lengths = sorted({len(k) for k in self.prefix})
@@ -128,10 +157,23 @@ class Vocabulary:
             out.update(self.prefix.get(word[:n], ()))
         if not out and len(word) >= TYPO_MIN - 1 and word.isalpha():
             out = self._typos(word)
+        if not out and len(word) >= SWAP_MIN and word.isalpha():
+            out = self._swaps(word)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = found = frozenset(out)
         return found
+
+    def _swaps(self, word: str) -> set[str]:
+        """Concepts of whole words two neighbouring letters apart ("wnat" for "want"): the
+        commonest slip of fast typing, and too rare between real short words to mislead."""
+        out: set[str] = set()
+        for i in range(len(word) - 1):
+            if word[i] != word[i + 1]:
+                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+                if (swapped, False) not in self.no_swap:
+                    out.update(self.exact.get(swapped, ()))
+        return out
 
     def _typos(self, word: str) -> set[str]:
         """Concepts of entries one edit away: whole words against the word, stem prefixes
@@ -173,6 +215,7 @@ class Rule:
     window: int = 4  # `near` rules: how far the elements may be from the first one
     negatable: bool = True
     guards: list[Guard] = field(default_factory=list)
+    cue: bool = False  # a cue alone signals nothing; two different cues of a category do
 
 
 _CONCEPT_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -242,6 +285,7 @@ class RuleBook:
         negatable = spec.get("neg", not any(NEG in e for e in elements))
         return Rule(spec["name"], tuple(spec["categories"]), kind, elements, gaps,
                     ordered=spec.get("ordered", True), window=spec.get("window", 4),
+                    cue=spec.get("cue", False),
                     negatable=negatable, guards=guards)
 
     # ------------------------------------------------------------ matching
@@ -270,10 +314,20 @@ class RuleBook:
         if found is not None:
             return found
         vocab = self.vocab[kind]
+        if kind == "sl" and word in _ENGLISH_ONLY:
+            # English words whose skeleton is a Slavic one ("be" ~ "б'є", "my" ~ "mi"): in
+            # an English message they must not build Slavic rules.
+            found = (frozenset(),)
+            self._words[key] = found
+            return found
+        if word in vocab.raw:
+            found = (frozenset(vocab.raw[word]),)
+            self._words[key] = found
+            return found
         s = skeleton(word, "en" if kind == "en" else "uk")
         concepts = vocab.concepts(s)
         found = (concepts,)
-        if not concepts and kind == "sl" and s.startswith("ne") and len(s) >= 5:
+        if not concepts and kind == "sl" and s.startswith("ne") and len(s) >= 4:
             rest = vocab.concepts(s[2:])
             if rest:
                 found = (frozenset({NEG}), rest)
@@ -289,6 +343,8 @@ class RuleBook:
         present = {kind: _positions(seq) for kind, seq in streams.items()}
         cats: set[str] = set()
         fired: list[str] = []
+        cues: dict[str, list[str]] = defaultdict(list)
+        cancelled = False
         candidates = sorted({i for kind, pos in present.items() for c in pos
                              for i in self._trigger.get((kind, c), ())})
         for i in candidates:
@@ -299,10 +355,22 @@ class RuleBook:
             if not all(any(c in pos for c in el) for el in rule.elements):
                 continue
             span = _find(rule, pos, streams[rule.kind])
-            if span is not None:
+            if span is None:
+                if not cancelled and _find(rule, pos, streams[rule.kind], checked=False):
+                    cancelled = True
+                continue
+            if rule.cue:
+                # Indirect messages rarely hold one decisive phrase but often two hints
+                # ("I can't do this anymore" + "I want it all to stop").
+                for c in rule.categories:
+                    cues[c].append(rule.name)
+                    if len(cues[c]) == 2:
+                        cats.add(c)
+                        fired.extend(cues[c])
+            else:
                 cats.update(rule.categories)
                 fired.append(rule.name)
-        return CrisisSignal(frozenset(cats), tuple(fired))
+        return CrisisSignal(frozenset(cats), tuple(fired), cancelled=cancelled and not cats)
 
 
 def _positions(seq: list[frozenset[str]]) -> dict[str, list[int]]:
@@ -318,12 +386,15 @@ def _where(el: frozenset[str], pos: dict[str, list[int]]) -> list[int]:
     return found
 
 
-def _find(rule: Rule, pos: dict[str, list[int]], seq: list[frozenset[str]]):
+def _find(rule: Rule, pos: dict[str, list[int]], seq: list[frozenset[str]],
+          checked: bool = True):
+    """Where the rule matches; `checked=False`: its words in place, negations and guards not
+    looked at."""
     places = [_where(el, pos) for el in rule.elements]
     if rule.ordered:
         for start in places[0]:
             end = _extend(rule, places, 1, start)
-            if end is not None and _allowed(rule, start, end, seq):
+            if end is not None and (not checked or _allowed(rule, start, end, seq)):
                 return start, end
         return None
     w = rule.window
@@ -336,7 +407,7 @@ def _find(rule: Rule, pos: dict[str, list[int]], seq: list[frozenset[str]]):
             used.append(min(near, key=lambda i: abs(i - start)))
         else:
             lo, hi = min(used), max(used)
-            if _allowed(rule, lo, hi, seq, heads=used):
+            if not checked or _allowed(rule, lo, hi, seq, heads=used):
                 return lo, hi
     return None
 
@@ -400,8 +471,26 @@ def default_rulebook() -> RuleBook:
     return RuleBook(CONCEPTS, RULES)
 
 
-def classify(text: str | None) -> CrisisSignal:
-    """The crisis categories `text` signals; an empty signal for ordinary messages."""
+def classify(text: str | None, *, learned: bool = True) -> CrisisSignal:
+    """The crisis categories `text` signals; an empty signal for ordinary messages.
+
+    Rules OR the learned score: a rule, or a score at or above the model's card threshold
+    (unless a rule was there but cancelled by a negation or a guard), gives the card (the
+    rules' categories, and the scorer's when it is sure too); a score at or above the note
+    threshold alone gives `note` (a one-line 🆘 pointer to /sos above the
+    normal answer). `learned=False`: the rules alone (the bench compares the two)."""
     if not text or not text.strip():
         return CrisisSignal()
-    return default_rulebook().match(text)
+    signal = default_rulebook().match(text)
+    model = default_model() if learned else None
+    if model is None or len(words(text[:MAX_CHARS])) < SCORER_MIN_WORDS:
+        return signal
+    scores = model.scores(text)
+    cats = set(signal.categories)
+    rules = signal.rules
+    if scores.crisis >= model.card and not signal.cancelled:
+        cats |= model.categories(scores)
+        rules = (*rules, "learned")
+    return CrisisSignal(frozenset(cats), rules, scores.crisis,
+                        note=not cats and scores.crisis >= model.note,
+                        cancelled=signal.cancelled)

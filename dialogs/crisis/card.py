@@ -40,6 +40,12 @@ LANGUAGE_NOTE = _("Not every line answers in Ukrainian or English: say which lan
                   "speak, or ask someone near you to help.")
 CHECKED = _("Numbers checked: {date}. Sources: the lines' own websites and 112.gov.pl.")
 MORE = _("All help lines: /sos")
+# Above the normal answer when only the learned scorer saw a weak sign of a crisis (no card).
+NOTE = _("🆘 If you are in danger or thinking of suicide: /sos")
+
+
+def crisis_note(lang: str) -> str:
+    return t(NOTE, lang)
 
 
 def _host(url: str) -> str:

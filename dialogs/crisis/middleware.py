@@ -1,11 +1,14 @@
 """Crisis routing: before any handler sees a person's text, a message that signals a crisis
-gets the 🆘 card, then whatever the handler does (a search, a ticket draft, a hint).
+gets the 🆘 card, then whatever the handler does (a search, a ticket draft, a hint). A weaker
+sign (bot/safety/crisis.py `note`: the learned scorer alone, below its card threshold) gets a
+one-line 🆘 pointer to /sos above the normal answer instead.
 
-It is an outer middleware on messages, so it covers every state of every dialog (search,
-"Write to us", a survey, the language choice) and text outside any dialog alike, and the
-card always comes first. Only private chats with people; commands are not read. The text is
-never logged; the signal is handed on as `crisis` for handlers that want it (the search does
-not record a crisis message as a content gap).
+It is an outer middleware on messages and on edited messages, so it covers every state of
+every dialog (search, "Write to us", a survey, the language choice), text outside any dialog
+and a message edited later alike, and the card always comes first. Only private chats with
+people; commands are not read. The text is never logged; the signal is handed on as
+`crisis` for handlers that want it (the search does not record a crisis message as a
+content gap).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from aiogram.enums import ChatType
 from aiogram.types import Message, TelegramObject
 
 from bot.safety.crisis import CrisisSignal, classify
-from dialogs.crisis.card import crisis_card
+from dialogs.crisis.card import crisis_card, crisis_note
 
 log = logging.getLogger(__name__)
 
@@ -62,4 +65,13 @@ class CrisisCardMiddleware(BaseMiddleware):
                 log.info("crisis card sent")
             except Exception as exc:  # the answer below must still come
                 log.warning("crisis card not sent: %s", type(exc).__name__)
+        elif signal.note:
+            # A weaker sign (the learned scorer alone, below its card threshold): one line
+            # pointing to /sos, then the normal answer.
+            lang = card_language(text, data.get("locale", "en"), data.get("needs_language", False))
+            try:
+                await data["bot"].send_message(event.chat.id, crisis_note(lang))
+                log.info("crisis note sent")
+            except Exception as exc:
+                log.warning("crisis note not sent: %s", type(exc).__name__)
         return await handler(event, data)
