@@ -65,7 +65,8 @@ class EditWatcher:
 async def start_process(sandbox: BotApiSandbox, argv: list[str], db: Path,
                         extra: dict[str, str] | None = None) -> subprocess.Popen:
     port = free_port()
-    env = dict(os.environ, **(extra or {}), FLOOD_BURST="0", BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=sandbox.base_url,
+    env = dict(os.environ, **(extra or {}), FLOOD_BURST="0", BOT_TOKEN=TOKEN,
+               TELEGRAM_API_BASE=sandbox.base_url,
                WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook", WEBHOOK_SECRET="bench-secret",
                WEB_PORT=str(port), DATABASE_URL=f"sqlite+aiosqlite:///{db}", LOG_LEVEL="WARNING")
     before = sum(1 for c in sandbox.calls if c.method == "setWebhook")
