@@ -4,8 +4,9 @@
 their language, with the ticket number, through the core transport (a `TransportRegistry`
 picks the channel by the person's contact). It runs right after a reply is saved in this
 process (whoever saves one calls `kick()`) and, as a fallback, every `interval` seconds in the
-background, which picks up replies another process saved (a second worker, the CLI). Channel chores that belong to the same rhythm (removing
-staff-group copies of deleted tickets on Telegram) run after each round.
+background, which picks up replies another process saved (a second worker, the CLI). Channel
+chores that belong to the same rhythm (removing staff-group copies of deleted tickets on
+Telegram) run after each round.
 
 Outcomes: Sent -> delivered; Blocked -> failed, and the person is marked blocked; Failed ->
 failed; RetryAfter or a temporary failure -> this reply and the rest of the batch go back to
