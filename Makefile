@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run chat test lint audit lock i18n bench bench-search bench-webhook clean
+.PHONY: install run chat test lint audit lock i18n bench bench-speed bench-search bench-webhook clean
 
 # Every dependency, the build backend included, comes from requirements-dev.lock (pinned,
 # with hashes; `make lock` writes it and the runtime-only requirements.lock the Dockerfile
@@ -62,6 +62,10 @@ i18n: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Presses with panel, scheduler and courier in the process; the survey report; start to first answer.
+bench-speed: install
+	$(BIN)/python bench/run_all.py --speed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

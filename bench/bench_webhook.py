@@ -12,7 +12,11 @@ moment the sandbox receives the edited screen.
 The baseline, measured in the same run with the same sandbox, driver and webhook server code,
 is a bare aiogram bot (bench/baseline_bot.py) whose handler answers the callback and edits
 the text. Belong presses a topic and Home in turn: dialogs, SQLite-backed dialog state
-(written on every press) and the FAQ catalog.
+(written on every press) and the FAQ catalog. It runs twice: with the background loops (reply
+courier, push scheduler) on the short timers they had before bot/wakeup.py (3 s and 20 s), and
+with today's defaults (woken by events, long fallback polls), panel, scheduler and courier in
+the same process both times. The flood guard is off: one simulated person presses far faster
+than anyone can.
 Targets: Belong throughput at least half the baseline's; single-user p99 under 10 ms.
 """
 
@@ -58,9 +62,11 @@ class EditWatcher:
             future.set_result(time.perf_counter())
 
 
-async def start_process(sandbox: BotApiSandbox, argv: list[str], db: Path) -> subprocess.Popen:
+async def start_process(sandbox: BotApiSandbox, argv: list[str], db: Path,
+                        extra: dict[str, str] | None = None) -> subprocess.Popen:
     port = free_port()
-    env = dict(os.environ, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=sandbox.base_url,
+    env = dict(os.environ, **(extra or {}), FLOOD_BURST="0", BOT_TOKEN=TOKEN,
+               TELEGRAM_API_BASE=sandbox.base_url,
                WEBHOOK_URL=f"http://127.0.0.1:{port}/webhook", WEBHOOK_SECRET="bench-secret",
                WEB_PORT=str(port), DATABASE_URL=f"sqlite+aiosqlite:///{db}", LOG_LEVEL="WARNING")
     before = sum(1 for c in sandbox.calls if c.method == "setWebhook")
@@ -113,8 +119,8 @@ async def drive(sandbox: BotApiSandbox, watcher: EditWatcher, users: int, presse
     return time.perf_counter() - started, latencies
 
 
-async def measure(sandbox, watcher, argv, db, users, presses, labels, first_id):
-    proc = await start_process(sandbox, argv, db)
+async def measure(sandbox, watcher, argv, db, users, presses, labels, first_id, extra=None):
+    proc = await start_process(sandbox, argv, db, extra)
     try:
         await drive(sandbox, watcher, 1, 50, labels, first_id)  # warm-up
         single = await drive(sandbox, watcher, 1, presses // 4, labels, first_id + 1)
@@ -147,6 +153,10 @@ async def main() -> None:
             base = row("baseline: bare aiogram handler", await measure(
                 sandbox, watcher, ["bench/baseline_bot.py"], tmp / "base.db", args.users,
                 args.presses, ["A", "B"], 10_000))
+            timers = row("Belong, loops on 3 s/20 s timers", await measure(
+                sandbox, watcher, ["-m", "bot", "run"], tmp / "timers.db", args.users,
+                args.presses, ["💼 Work", "🏠 Home"], 30_000,
+                {"FEEDBACK_POLL_SECONDS": "3", "PUSH_SYNC_SECONDS": "20"}))
             belong = row("Belong: dialogs + SQLite", await measure(
                 sandbox, watcher, ["-m", "bot", "run"], tmp / "belong.db", args.users,
                 args.presses, ["💼 Work", "🏠 Home"], 20_000))
@@ -154,7 +164,7 @@ async def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{'':34s}{'presses/s':>10s}{'1-user p50':>12s}{'1-user p99':>12s}"
           f"{f'{args.users}-user p99':>13s}")
-    for name, rate, p50, p99, mp99 in (base, belong):
+    for name, rate, p50, p99, mp99 in (base, timers, belong):
         print(f"{name:34s}{rate:10.0f}{p50:10.2f}ms{p99:10.2f}ms{mp99:11.2f}ms")
     ratio = belong[1] / base[1]
     print(f"\nBelong throughput / baseline: {ratio:.2f} (target >= 0.50): "

@@ -46,14 +46,17 @@ class Settings(BaseSettings):
     push_retry_backoff: float = 1.0  # seconds before the first retry, doubled each time
     push_quiet_hours: str = "21:00-09:00"  # local time in push_timezone; empty: none
     push_timezone: str = "Europe/Warsaw"
-    push_sync_seconds: float = 20.0  # how soon campaigns made by the CLI or panel are seen
+    # Fallback: how soon campaigns made by the CLI or a panel in another process are seen
+    # (the panel of this process wakes the scheduler at once; bot/wakeup.py).
+    push_sync_seconds: float = 60.0
     # A delivery left "sending" this long is taken to belong to a dead sender and resent.
     push_reclaim_seconds: float = 300.0
     # Feedback: the optional staff Telegram group that gets every new ticket (replies to a
     # ticket post there go back to the person), and how often replies saved by another
-    # process are picked up for delivery.
+    # process are picked up for delivery (this process delivers its own at once; the poll is
+    # only the fallback, kept long so it does not compete with button presses).
     staff_chat_id: int | None = None
-    feedback_poll_seconds: float = 3.0
+    feedback_poll_seconds: float = 30.0
     # Tickets one person may open ("Write to us"), in a rolling hour and a rolling day;
     # 0: no limit of that kind.
     tickets_per_hour: int = 5

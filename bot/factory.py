@@ -191,8 +191,8 @@ def build_app(settings: Settings, token: str) -> App:
     storage, isolation = build_storage(settings, engine)
     bot = build_bot(settings, token)
     dp = build_dispatcher(storage, isolation, content, sessions, settings, surveys=surveys)
-    # Staff replies go out right after they are saved here, and every few seconds for
-    # replies saved by another process.
+    # Staff replies go out right after they are saved here (the courier is woken), and at
+    # the fallback poll (FEEDBACK_POLL_SECONDS) for replies saved by another process.
     staff_chat: StaffChat | None = dp["staff_chat"]
     chores = [partial(staff_chat.remove_pending, bot)] if staff_chat is not None else []
     transports = build_transports(bot, settings)

@@ -122,9 +122,11 @@ async def test_the_courier_delivers_replies_on_each_channel(env, sandbox):
     assert "\n\nOdpowiedź <ważna>\n\n" in sandbox.chat(tg_person).bot_texts()[-1]
     [(number, styled)] = signal.sent
     assert number == "+48500100400"
-    assert styled.text.startswith(f"💬 Odpowiedź na zgłoszenie nr {numbers[on_signal]}\n")
+    heading = f"Odpowiedź na zgłoszenie nr {numbers[on_signal]}"  # the formal voice of wip/voice
+    assert styled.text.startswith(f"💬 {heading}\n")
     assert "\n\nOdpowiedź <ważna>\n\n" in styled.text
-    assert styled.styles == ("3:28:BOLD",)  # the heading, after the emoji (two UTF-16 units)
+    # the heading in bold, after the emoji (two UTF-16 units) and its space
+    assert styled.styles == (f"3:{len(heading)}:BOLD",)
     async with env.sessions() as session:
         states = dict((await session.execute(
             select(TicketMessage.ticket_id, TicketMessage.delivery)

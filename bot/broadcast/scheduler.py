@@ -1,8 +1,8 @@
 """When pushes go out: APScheduler 3 rebuilt from database rows.
 
-The job store is in memory and holds no state of its own: on start, and every
-`push_sync_seconds` after (to see campaigns the CLI or the staff panel made in another
-process), jobs are derived from the rows:
+The job store is in memory and holds no state of its own: on start, whenever this process
+schedules something (`wake()`), and every `push_sync_seconds` after as a fallback (to see
+campaigns the CLI or a panel in another process made), jobs are derived from the rows:
 - a campaign "scheduled" or "sending" -> a DateTrigger at its due time (now when it fell due
   while the process was down, so it is sent once on start), or at the end of quiet hours;
 - an active schedule -> a CronTrigger in Europe/Warsaw; each firing creates campaigns (a
@@ -29,13 +29,13 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
 from bot.broadcast.campaigns import CampaignError, CampaignService
 from bot.broadcast.clock import as_aware_utc
 from bot.broadcast.sender import Broadcaster, RunResult
 from bot.db.models import Campaign, Schedule
+from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,6 @@ async def fire_schedule_job(key: str, schedule_id: int) -> None:
     scheduler = _REGISTRY.get(key)
     if scheduler is not None:
         await scheduler.fire_schedule(schedule_id)
-
-
-async def sync_job(key: str) -> None:
-    scheduler = _REGISTRY.get(key)
-    if scheduler is not None:
-        await scheduler.sync()
 
 
 async def daily_job(key: str, name: str) -> None:
@@ -78,6 +72,9 @@ class PushScheduler:
         self.results: list[RunResult] = []  # what finished runs returned (tests, status)
         self._scheduler: AsyncIOScheduler | None = None
         self._sync_lock = asyncio.Lock()
+        # Not an APScheduler interval job: a sync wakes on `wake()`, the timer is the fallback.
+        self.wakeup = Wakeup(sync_seconds)
+        self._syncer: asyncio.Task | None = None
         # Housekeeping of the bot process (the retention purge): name -> (local time, run).
         self.daily: dict[str, tuple[dt.time, Callable[[], Awaitable[Any]]]] = {}
 
@@ -97,14 +94,16 @@ class PushScheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
         self._scheduler.start()
         await self.sync(first=True)
-        self._scheduler.add_job(sync_job, IntervalTrigger(seconds=self.sync_seconds),
-                                args=[self.key], id="sync", replace_existing=True)
+        self._syncer = asyncio.create_task(self._sync_loop())
         for name in self.daily:
             self._add_daily(name)
         log.info("push scheduler started")
 
     async def stop(self) -> None:
         self.stop_event.set()
+        if self._syncer is not None:
+            await self._syncer
+            self._syncer = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -223,6 +222,20 @@ class PushScheduler:
         return upcoming is not None and upcoming <= self._now()
 
     # ------------------------------------------------------------ sync
+    def wake(self) -> None:
+        """Sync soon: something was scheduled in this process."""
+        self.wakeup.wake()
+
+    async def _sync_loop(self) -> None:
+        while True:
+            await self.wakeup.wait(self.stop_event)
+            if self.stop_event.is_set():
+                return
+            try:
+                await self.sync()
+            except Exception:  # the database may be busy; the next wake-up or poll tries again
+                log.exception("push schedule sync failed")
+
     async def sync(self, first: bool = False) -> None:
         if self._scheduler is None:
             return
@@ -257,7 +270,7 @@ class PushScheduler:
                 if first and await self._missed(row):
                     missed.append(row.id)
             for job in self._scheduler.get_jobs():
-                if job.id != "sync" and not job.id.startswith("daily:") and job.id not in wanted:
+                if not job.id.startswith("daily:") and job.id not in wanted:
                     job.remove()
         for schedule_id in missed:
             log.info("schedule %s fell due while the bot was down: firing it now", schedule_id)

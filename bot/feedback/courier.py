@@ -3,9 +3,10 @@
 `ReplyCourier` sends staff replies saved by the panel or the staff group to the person, in
 their language, with the ticket number, through the core transport (a `TransportRegistry`
 picks the channel by the person's contact). It runs right after a reply is saved in this
-process and every few seconds in the background, which picks up replies another process
-saved (a second worker, the CLI). Channel chores that belong to the same rhythm (removing
-staff-group copies of deleted tickets on Telegram) run after each round.
+process (whoever saves one calls `kick()`) and, as a fallback, every `interval` seconds in the
+background, which picks up replies another process saved (a second worker, the CLI). Channel
+chores that belong to the same rhythm (removing staff-group copies of deleted tickets on
+Telegram) run after each round.
 
 Outcomes: Sent -> delivered; Blocked -> failed, and the person is marked blocked; Failed ->
 failed; RetryAfter or a temporary failure -> this reply and the rest of the batch go back to
@@ -15,7 +16,6 @@ pending for the next round.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from html import escape
@@ -33,6 +33,7 @@ from bot.core.transport import (
 from bot.feedback.service import PendingReply, TicketService
 from bot.i18n import gettext_ as t
 from bot.users import UserDirectory
+from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,13 @@ class ReplyCourier:
         self.channels: tuple[str, ...] = (tuple(channels) if channels is not None
                                           else (transport.channel,))
         self._lock = asyncio.Lock()
-        self._wake = asyncio.Event()
+        # `interval` is only the fallback for replies saved by another process: this process
+        # kicks the courier whenever it saves one (bot/wakeup.py says why).
+        self.wakeup = Wakeup(interval)
 
     def kick(self) -> None:
         """Deliver soon, without waiting for the next round."""
-        self._wake.set()
+        self.wakeup.wake()
 
     async def deliver_pending(self) -> int:
         """Send every pending reply now; returns how many were delivered."""
@@ -117,11 +120,4 @@ class ReplyCourier:
                     await chore()
             except Exception:  # the database may be busy; the next round tries again
                 log.exception("reply delivery round failed")
-            self._wake.clear()
-            waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())}
-            _done, pending = await asyncio.wait(waiters, timeout=self.interval,
-                                                return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await self.wakeup.wait(stop)

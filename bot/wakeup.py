@@ -1,0 +1,45 @@
+"""Waking a background loop when there is work, with a long fallback poll.
+
+The problem: the reply courier and the push scheduler used to look at the database every few
+seconds whether or not there was anything to do, and each look (a short transaction, about a
+millisecond of the event loop, measured) lands on top of some button press. Work made in this
+process (a staff reply saved in the panel or the staff chat, a campaign scheduled in the panel)
+now calls `wake()` and is handled at once; only work saved by another process waits for the
+fallback poll, which can then be long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+
+class Wakeup:
+    """An event set by whoever enqueues work, waited for with a fallback timeout."""
+
+    def __init__(self, fallback: float) -> None:
+        self.fallback = fallback
+        self._event = asyncio.Event()
+
+    def wake(self) -> None:
+        self._event.set()
+
+    async def wait(self, stop: asyncio.Event | None = None) -> bool:
+        """Return when woken, when `stop` is set or after `fallback` seconds; True if woken.
+
+        A wake-up that comes while the caller is busy is kept, so the next `wait` returns at
+        once and no work enqueued meanwhile waits for the fallback poll."""
+        if not self._event.is_set() and not (stop is not None and stop.is_set()):
+            waiters = {asyncio.ensure_future(self._event.wait())}
+            if stop is not None:
+                waiters.add(asyncio.ensure_future(stop.wait()))
+            try:
+                await asyncio.wait(waiters, timeout=self.fallback, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in waiters:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+        woken = self._event.is_set()
+        self._event.clear()
+        return woken
