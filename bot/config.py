@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # ticket post there go back to the person), and how often replies saved by another
     # process are picked up for delivery.
     staff_chat_id: int | None = None
+    # The language of the bot's posts in the staff group (pl, uk or en).
+    staff_chat_language: str = "pl"
     feedback_poll_seconds: float = 3.0
     # Tickets one person may open ("Write to us"), in a rolling hour and a rolling day;
     # 0: no limit of that kind.
@@ -87,11 +89,11 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("default_language")
+    @field_validator("default_language", "staff_chat_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in LANGUAGES:
-            raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
+            raise ValueError(f"the language must be one of {', '.join(LANGUAGES)}")
         return value
 
     @field_validator("push_rate_limit")
