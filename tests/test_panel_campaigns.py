@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from bot.db.models import AuditEntry, Campaign
+from bot.db.models import AuditEntry, Campaign, Delivery, User
+from bot.web.panel.pages.campaigns import service
 from tests.panel_client import build_env, post_form
 
 
@@ -117,3 +118,47 @@ async def test_ids_no_row_can_have_are_not_found(env):
             response = await post_form(client, f"/panel/feedback/{huge}/{action}", {"reply": "x"},
                                        page="/panel/feedback")
             assert response.status_code == 404, action
+
+
+async def _campaign_page_statements(env, client) -> tuple[int, int, dict]:
+    """Statements run for the campaign list page and for its status feed, and the feed."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(env.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        page = await client.get("/panel/campaigns")
+        assert page.status_code == 200
+        on_page = len(seen)
+        feed = (await client.get("/panel/campaigns/status.json")).json()
+    finally:
+        event.remove(env.engine.sync_engine, "before_cursor_execute", count)
+    return on_page, len(seen) - on_page, feed
+
+
+async def test_campaign_list_loads_in_one_query_however_many(env):
+    svc = service(env.panel)
+    first = await svc.create_announcement("Campaign 0", {"pl": "Tekst 0"}, due_at=None)
+    async with env.login("admin") as client:
+        one_page, one_feed, _ = await _campaign_page_statements(env, client)
+        for i in range(1, 50):
+            await svc.create_announcement(f"Campaign {i}", {"pl": f"Tekst {i}"}, due_at=None)
+        async with env.panel.sessions() as session:
+            users = [User(tg_user_id=9000 + i, language="pl") for i in range(5)]
+            session.add_all(users)
+            await session.flush()
+            for user, status in zip(users, ("sent", "sent", "pending", "sending", "blocked"),
+                                    strict=True):
+                session.add(Delivery(campaign_id=first.id, user_id=user.id, status=status))
+            await session.commit()
+        many_page, many_feed, feed = await _campaign_page_statements(env, client)
+    # The same statements with 50 campaigns as with one: none per campaign.
+    assert (many_page, many_feed) == (one_page, one_feed)
+    rows = feed["campaigns"]
+    assert len(rows) == 50 and rows[0]["name"] == "Campaign 49"
+    counted = next(r for r in rows if r["id"] == first.id)
+    assert (counted["sent"], counted["pending"], counted["blocked"], counted["failed"],
+            counted["total"]) == (2, 2, 1, 0, 5)
+    assert all(r["total"] == 0 for r in rows if r["id"] != first.id)

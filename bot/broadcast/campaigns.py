@@ -32,7 +32,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.broadcast.clock import Clock, system_clock, to_utc_naive
@@ -338,6 +338,28 @@ class CampaignService:
             if status:
                 stmt = stmt.where(Campaign.status == status)
             return [_info(r) for r in (await session.scalars(stmt)).all()]
+
+    async def overview(self, limit: int = 100) -> list[CampaignStatus]:
+        """The newest campaigns with their delivery counts, in one query (the campaign list
+        refreshes every few seconds: one query per campaign would grow with the list)."""
+        def counted(*statuses: str):
+            return func.coalesce(func.sum(case((Delivery.status.in_(statuses), 1), else_=0)), 0)
+
+        counts = (select(Delivery.campaign_id.label("campaign_id"),
+                         counted("sent").label("sent"), counted("pending").label("pending"),
+                         counted("sending").label("sending"), counted("failed").label("failed"),
+                         counted("blocked").label("blocked"), func.count().label("total"))
+                  .group_by(Delivery.campaign_id).subquery())
+        stmt = (select(Campaign, counts.c.sent, counts.c.pending, counts.c.sending,
+                       counts.c.failed, counts.c.blocked, counts.c.total)
+                .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+                .order_by(Campaign.id.desc()).limit(limit))
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [CampaignStatus(_info(row), sent=sent or 0,
+                               pending=(pending or 0) + (sending or 0), in_flight=sending or 0,
+                               failed=failed or 0, blocked=blocked or 0, total=total or 0)
+                for row, sent, pending, sending, failed, blocked, total in rows]
 
     async def schedules(self, active_only: bool = False) -> list[ScheduleInfo]:
         async with self._sessions() as session:

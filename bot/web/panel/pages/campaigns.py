@@ -70,10 +70,9 @@ def _local(value: dt.datetime | None, zone: str) -> str:
 
 async def _status_rows(svc: CampaignService, zone: str) -> list[dict[str, Any]]:
     rows = []
-    for info in await svc.list(limit=100):
-        status = await svc.status(info.id)
-        counts = {k: getattr(status, k) if status else 0
-                  for k in ("sent", "pending", "failed", "blocked", "total")}
+    for status in await svc.overview(limit=100):
+        info = status.campaign
+        counts = {k: getattr(status, k) for k in ("sent", "pending", "failed", "blocked", "total")}
         rows.append({"id": info.id, "name": info.name, "kind": info.kind, "status": info.status,
                      "due": _local(info.due_at, zone), **counts})
     return rows
