@@ -17,9 +17,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.config import LANGUAGES
 from bot.db.models import StaffAccount, utcnow
 from bot.staff import audit
 from bot.staff.passwords import Passwords, one_time_password
@@ -27,6 +28,7 @@ from bot.staff.sessions import PASSWORD_TRIES_PER_SESSION, SessionPolicy, Sessio
 from bot.staff.throttle import LoginThrottle
 
 ROLES = ("editor", "analyst", "admin")
+DEFAULT_STAFF_LOCALE = "pl"  # staff work in Polish offices
 ROLE_HELP = {
     "editor": "edits content and answers feedback",
     "analyst": "sees survey results and exports",
@@ -52,6 +54,7 @@ class StaffView:
     last_login_at: dt.datetime | None
     # End of the lock after failed logins (for addresses that failed), if locked now.
     locked_until: dt.datetime | None = None
+    locale: str = "pl"  # the panel's language for this staff member
 
     def can(self, *roles: str) -> bool:
         """Admins can do everything; no roles given means any staff member."""
@@ -62,7 +65,7 @@ def _view(row: StaffAccount, locked_until: dt.datetime | None = None) -> StaffVi
     return StaffView(
         id=row.id, email=row.email, role=row.role, active=row.active,
         must_change_password=row.must_change_password, created_at=row.created_at,
-        last_login_at=row.last_login_at, locked_until=locked_until,
+        last_login_at=row.last_login_at, locked_until=locked_until, locale=row.locale,
     )
 
 
@@ -134,9 +137,12 @@ class StaffService:
             return int(await session.scalar(select(func.count(StaffAccount.id)).where(
                 StaffAccount.role == "admin", StaffAccount.active.is_(True))) or 0)
 
-    async def add(self, email: str, role: str, *, actor: str = "cli") -> tuple[StaffView, str]:
+    async def add(self, email: str, role: str, *, actor: str = "cli",
+                  locale: str = DEFAULT_STAFF_LOCALE) -> tuple[StaffView, str]:
         """Create an account; returns it and the one-time password to hand over."""
         email = normalise_email(email)
+        if locale not in LANGUAGES:
+            raise StaffError(f"Language must be one of: {', '.join(LANGUAGES)}.")
         if not EMAIL_RE.match(email):
             raise StaffError(f"{email!r} does not look like an e-mail address.")
         if role not in ROLES:
@@ -147,7 +153,7 @@ class StaffService:
             if await session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)):
                 raise StaffError(f"An account for {email} exists already.")
             row = StaffAccount(email=email, role=role, password_hash=password_hash,
-                               must_change_password=True, active=True)
+                               must_change_password=True, active=True, locale=locale)
             session.add(row)
             await session.flush()
             await audit.record(session, actor=actor, action="staff.add", entity="staff_account",
@@ -199,6 +205,16 @@ class StaffService:
         # Sessions end even though the role is read on every request: whoever holds one
         # logs in again and sees what the new role gives them.
         return await self._change(email, actor, "staff.role", end_sessions=True, role=role)
+
+    async def set_locale(self, staff_id: int, locale: str) -> None:
+        """The staff member's own choice of the panel's language (not audited: it changes
+        nothing anyone else sees)."""
+        if locale not in LANGUAGES:
+            raise StaffError(f"Language must be one of: {', '.join(LANGUAGES)}.")
+        async with self._sessions() as session:
+            await session.execute(update(StaffAccount).where(StaffAccount.id == staff_id)
+                                  .values(locale=locale))
+            await session.commit()
 
     async def _guard_last_admin(self, email: str, leaving: bool) -> None:
         account = await self.by_email(email)

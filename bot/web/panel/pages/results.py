@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
+from bot.i18n import _
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, render
@@ -18,7 +19,7 @@ from bot.web.panel.results_report import FILES, ReportUnavailable, ResultsReport
 log = logging.getLogger(__name__)
 
 ROLES = ("analyst",)
-PANEL_PAGES = [NavItem("Results", f"{PREFIX}/results", roles=ROLES, order=70)]
+PANEL_PAGES = [NavItem(_("Results"), f"{PREFIX}/results", roles=ROLES, order=70)]
 # The report is a document of its own, shown in a frame: no scripts, no requests out.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
