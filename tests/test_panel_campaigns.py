@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import event, select
 
 from bot.db.models import AuditEntry, Campaign, Delivery, User
@@ -51,7 +52,8 @@ async def test_create_list_cancel_with_audit(env):
             page="/panel/campaigns/new")
         assert created.status_code == 303, created.text
         detail = await client.get(created.headers["location"])
-        assert f"{TOMORROW} 10:30" in detail.text and "The office is closed on Friday" in detail.text
+        due = format_date(dt.date.fromisoformat(TOMORROW), "medium", locale="en")
+        assert f"{due}, 10:30 AM" in detail.text and "The office is closed on Friday" in detail.text
         listing = await client.get("/panel/campaigns")
         assert "Closed" in listing.text and "scheduled" in listing.text
         status = (await client.get("/panel/campaigns/status.json")).json()["campaigns"][0]

@@ -23,6 +23,7 @@ from bot.i18n import _
 from bot.i18n import gettext_ as t
 from bot.sandbox.html_check import HtmlParseError, parse_html
 from bot.staff import audit
+from bot.web.panel import locale
 from bot.web.panel.auth import require_role
 from bot.web.panel.campaigns_form import LANGUAGE_NAMES, AnnouncementForm, SurveyForm
 from bot.web.panel.context import PanelContext, panel_context, path_id
@@ -64,11 +65,7 @@ async def _audit(panel: PanelContext, staff, action: str, entity: str, entity_id
 
 
 def _local(value: dt.datetime | None, zone: str) -> str:
-    if value is None:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    return value.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return locale.datetime(value, zone)
 
 
 async def _status_rows(svc: CampaignService, zone: str) -> list[dict[str, Any]]:
