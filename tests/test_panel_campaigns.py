@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from sqlalchemy import event, select
 
 from bot.db.models import AuditEntry, Campaign, Delivery, User
@@ -52,8 +52,9 @@ async def test_create_list_cancel_with_audit(env):
             page="/panel/campaigns/new")
         assert created.status_code == 303, created.text
         detail = await client.get(created.headers["location"])
-        due = format_date(dt.date.fromisoformat(TOMORROW), "medium", locale="en")
-        assert f"{due}, 10:30 AM" in detail.text and "The office is closed on Friday" in detail.text
+        due = (format_date(dt.date.fromisoformat(TOMORROW), "medium", locale="en") + ", "
+               + format_time(dt.time(10, 30), "short", locale="en"))  # "Dec 9, 2026, 10:30 AM"
+        assert due in detail.text and "The office is closed on Friday" in detail.text
         listing = await client.get("/panel/campaigns")
         assert "Closed" in listing.text and "scheduled" in listing.text
         status = (await client.get("/panel/campaigns/status.json")).json()["campaigns"][0]
