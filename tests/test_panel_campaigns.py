@@ -32,12 +32,12 @@ async def test_only_admins(env):
         assert (await client.get("/panel/campaigns/new")).status_code == 403
 
 
-async def test_preview_shows_each_language_escaped(env):
+async def test_preview_shows_each_language_formatted(env):
     async with env.login("admin") as client:
         response = await post_form(client, "/panel/campaigns/new", {
             "name": "Closed", **TEXTS, "action": "preview"}, page="/panel/campaigns/new")
     assert response.status_code == 200
-    assert "Biuro zamknięte &lt;b&gt;w piątek&lt;/b&gt;" in response.text
+    assert "Biuro zamknięte <b>w piątek</b>" in response.text  # formatted as Telegram shows it
     assert "Офіс зачинено в п&#39;ятницю" in response.text or "Офіс зачинено в п'ятницю" in response.text
     assert 'data-lang="en"' in response.text
     async with env.panel.sessions() as session:
@@ -77,6 +77,10 @@ async def test_create_list_cancel_with_audit(env):
     ({"name": "x", "text_pl": "a", "cron": "every day"}, "Invalid cron rule"),
     ({"name": "x", "text_pl": "a", "faq_slug": "no-such-answer"}, "Unknown FAQ answer"),
     ({"name": "x", "text_pl": "a", "languages": "uk"}, "missing Ukrainian"),
+    ({"name": "x", "text_pl": "<script>x</script>"},
+     "Text (Polish): the tag &lt;script&gt; is not allowed"),
+    ({"name": "x", "text_en": '<a href="javascript:alert(1)">x</a>'},
+     "Text (English): a link must be written &lt;a href=&#34;https://...&#34;&gt;"),
 ])
 async def test_validation_messages(env, fields, message):
     async with env.login("admin") as client:

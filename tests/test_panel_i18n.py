@@ -101,6 +101,16 @@ async def test_polish_dates_numbers_and_statuses(env):
             "name": "", "action": "create"}, page="/panel/campaigns/new")
         assert bad.status_code == 400
         assert "Proszę wpisać tekst co najmniej w jednym języku." in bad.text
+        refused = await post_form(client, "/panel/campaigns/new", {
+            "name": "x", "text_uk": "<u>ні</u>", "action": "preview"}, page="/panel/campaigns/new")
+        assert refused.status_code == 400
+        assert ("Tekst (ukraiński): znacznik &lt;u&gt; jest niedozwolony; dozwolone są tylko "
+                "&lt;b&gt;, &lt;i&gt;, &lt;a href=&#34;https://...&#34;&gt;.") in refused.text
+        shown = await post_form(client, "/panel/campaigns/new", {
+            "name": "x", "text_uk": 'Офіс <b>зачинено</b>, <a href="https://gov.pl">деталі</a>',
+            "action": "preview"}, page="/panel/campaigns/new")
+        assert shown.status_code == 200 and "Podgląd" in shown.text
+        assert "Офіс <b>зачинено</b>" in shown.text and 'href="https://gov.pl/"' in shown.text
         accounts = (await client.get("/panel/accounts")).text
         assert "administrator" in accounts and "Resetuj hasło" in accounts
         assert ">Polski</option>" in accounts  # the language of a new account, Polish first

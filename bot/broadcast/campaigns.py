@@ -37,9 +37,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.broadcast.clock import Clock, system_clock, to_utc_naive
 from bot.broadcast.invitations import insert_invitation_once, live_invitation
+from bot.broadcast.markup import LANGUAGE_NAMES, markup_problems
 from bot.broadcast.render import Push, render_push
 from bot.config import LANGUAGES
 from bot.db.models import Campaign, Delivery, Schedule
+from bot.i18n import gettext_ as t
 
 GENERAL_TOPIC = "general"
 KINDS = ("survey_invite", "survey_reminder", "announcement")
@@ -174,6 +176,12 @@ class CampaignService:
         too_long = [lang for lang, text in clean.items() if len(text) > 3500]
         if too_long:
             raise CampaignError(f"the {too_long[0]} text is too long (at most 3500 characters)")
+        for lang in LANGUAGES:
+            problems = markup_problems(clean.get(lang, ""))
+            if problems:
+                msgid, values = problems[0]
+                raise CampaignError(t("Text ({language}):", language=t(LANGUAGE_NAMES[lang]))
+                                    + " " + t(msgid, **values))
         if languages:
             languages = sorted({lang.strip() for lang in languages if lang.strip()})
             bad = [lang for lang in languages if lang not in LANGUAGES]
@@ -188,6 +196,13 @@ class CampaignService:
                 raise CampaignError(f"unknown topic {topic!r} (one of {GENERAL_TOPIC}, "
                                     f"{', '.join(sorted(roots))})")
         return clean, languages or None
+
+    async def check_announcement(self, texts: dict[str, str], faq_slug: str | None = None,
+                                 topic: str | None = None,
+                                 languages: list[str] | None = None) -> None:
+        """CampaignError if an announcement with these texts could not be made (for a
+        preview before saving)."""
+        await self._check_announcement(texts, faq_slug, topic, languages)
 
     def _check_survey(self, survey: str) -> None:
         if self.surveys is None:

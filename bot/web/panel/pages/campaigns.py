@@ -87,7 +87,8 @@ async def _push_previews(svc: CampaignService, info: CampaignInfo) -> list[dict[
             text, entities = parse_html(push.text)
             html = render_html(text, entities)
         except HtmlParseError as exc:  # the bot could not send it either: say so
-            html = f"<em>Telegram would refuse this text: {escape(str(exc))}</em>"
+            html = "<em>" + escape(t("Telegram would refuse this text: {detail}",
+                                     detail=str(exc))) + "</em>"
         out.append({"lang": lang, "name": LANGUAGE_NAMES[lang], "html": html,
                     "buttons": [b.label for b in push.buttons]})
     return out
@@ -138,8 +139,8 @@ async def new_announcement(request: Request) -> Response:
         try:
             draft = form.draft(now.replace(tzinfo=None))
             if action == "preview":
-                if draft.faq_slug and (await panel.content.current()).get(draft.faq_slug) is None:
-                    raise CampaignError(f"unknown FAQ answer {draft.faq_slug!r}")
+                await svc.check_announcement(draft.texts, draft.faq_slug, form.topic,
+                                             draft.languages)
                 previews = await _push_previews(svc, draft)
             elif form.cron:
                 sched = await svc.create_schedule(
