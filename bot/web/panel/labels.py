@@ -3,8 +3,14 @@ msgids: templates show them through `role_name` / `label`, translated when rende
 
 from __future__ import annotations
 
-from bot.i18n import _
+from bot.i18n import _, current_locale, get_translator
 from bot.web.panel.locale import gettext
+
+
+def pgettext(context: str, msgid: str) -> tuple[str, str]:
+    """Extraction marker for a msgid with a context (`pybabel extract` knows `pgettext`):
+    the same English word can need another translation here than in the bot."""
+    return context, msgid
 
 ROLE_NAMES = {"editor": _("editor"), "analyst": _("analyst"), "admin": _("administrator")}
 ROLE_HELP = {
@@ -14,9 +20,9 @@ ROLE_HELP = {
 }
 # The language names of bot.content.validation.LANG_NAMES, as msgids.
 LANGUAGE_NAMES = (_("Polish"), _("Ukrainian"), _("English"))
-LABELS = {
+LABELS: dict[str, str | tuple[str, str]] = {
     # tickets
-    "new": _("new"), "answered": _("answered"), "closed": _("closed"),
+    "new": _("new"), "answered": pgettext("ticket", "answered"), "closed": _("closed"),
     # campaigns
     "scheduled": _("scheduled"), "sending": _("sending"), "done": _("done"),
     "cancelled": _("cancelled"), "announcement": _("announcement"),
@@ -38,4 +44,9 @@ def label(value: str | None) -> str:
     """The translated name of a status or kind; an unknown value is shown as it is."""
     if not value:
         return ""
-    return gettext(LABELS[value]) if value in LABELS else value
+    if value not in LABELS:
+        return value
+    msgid = LABELS[value]
+    if isinstance(msgid, tuple):
+        return get_translator().pgettext(current_locale.get(), *msgid)
+    return gettext(msgid)
