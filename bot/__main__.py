@@ -153,6 +153,7 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
     from bot.factory import build_survey_service
+    from bot.i18n import current_locale
     from bot.surveys.report import write_report
     from bot.surveys.store import SurveyError
 
@@ -183,7 +184,8 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                 rows = await service.answer_rows(args.slug, args.wave)
                 progress = _Progress(len(rows))
                 summary = write_report(rows, service.surveys[args.slug], Path(args.out), k=args.k,
-                                       wave=args.wave, progress=progress)
+                                       wave=args.wave, progress=progress,
+                                       lang=current_locale.get())
                 progress.finish()
                 print(t("{responses} responses in {waves} waves; {cells} cells suppressed "
                         "({primary} with fewer than {k} responses, {complementary} "

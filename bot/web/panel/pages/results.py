@@ -61,7 +61,7 @@ async def survey_page(request: Request) -> Response:
     wave = _wave_param(request)
     context = {"slug": slug, "wave": wave, "waves": await _waves(panel, slug), "files": FILES}
     try:
-        report = await reports(panel).report(slug, wave)
+        report = await reports(panel).report(slug, wave, request.state.locale)
     except ReportUnavailable as exc:
         return render(request, "results/survey.html", {**context, "problem": str(exc)})
     context.update(summary=report.summary, warning=Markup(report.answers_warning()))
@@ -72,7 +72,8 @@ async def survey_page(request: Request) -> Response:
 async def report_html(request: Request) -> Response:
     panel, slug = panel_context(request), request.path_params["slug"]
     try:
-        report = await reports(panel).report(slug, _wave_param(request))
+        report = await reports(panel).report(slug, _wave_param(request),
+                                              request.state.locale)
     except ReportUnavailable as exc:
         return HTMLResponse(f"<p>{Markup.escape(str(exc))}</p>", status_code=404)
     return HTMLResponse(report.html(), headers={"Content-Security-Policy": REPORT_CSP,
@@ -85,7 +86,8 @@ async def download(request: Request) -> Response:
     if name not in FILES:
         return render(request, "not_found.html", status_code=404)
     try:
-        report = await reports(panel).report(slug, _wave_param(request))
+        report = await reports(panel).report(slug, _wave_param(request),
+                                              request.state.locale)
     except ReportUnavailable:
         return render(request, "not_found.html", status_code=404)
     log.info("staff account %s downloaded %s of %s", request.state.staff.id, name, slug)
