@@ -47,6 +47,14 @@ async def test_login_page_follows_the_browser_then_the_account(env):
                       "Treść", "Tłumaczenia", "Zgłoszenia", "Wyloguj się"):
             assert label in home, label
         assert "Log out" not in home
+        short = await post_form(client, "/panel/password", {
+            "old_password": PASSWORD, "new_password": "krótkie", "new_password_repeat": "krótkie"})
+        assert short.status_code == 400
+        assert "Nowe hasło musi mieć co najmniej 10 znaków." in short.text
+        wrong = await post_form(client, "/panel/password", {
+            "old_password": "nie to hasło", "new_password": "Trzy niezwiązane słowa 2026",
+            "new_password_repeat": "Trzy niezwiązane słowa 2026"})
+        assert "Obecne hasło jest nieprawidłowe." in wrong.text
 
 
 async def test_language_switch_is_stored_on_the_account(env):

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import LANGUAGES
 from bot.db.models import StaffAccount, utcnow
+from bot.i18n import _, ngettext_
+from bot.i18n import gettext_ as t
 from bot.staff import audit
 from bot.staff.passwords import Passwords, one_time_password
 from bot.staff.sessions import PASSWORD_TRIES_PER_SESSION, SessionPolicy, SessionStore, revoke_all
@@ -35,8 +37,8 @@ ROLE_HELP = {
     "admin": "manages accounts and campaigns, and can do everything",
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ENDED_FOR_WRONG_PASSWORDS = ("The current password was wrong too many times, so this session has "
-                             "ended. Log in again.")
+ENDED_FOR_WRONG_PASSWORDS = _("The current password was wrong too many times, so this session "
+                              "has ended. Log in again.")
 
 
 class StaffError(Exception):
@@ -99,8 +101,8 @@ class PasswordChange:
 
 def _wait_words(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{(seconds + 59) // 60} minutes"
+        return ngettext_("{n} second", "{n} seconds", seconds)
+    return ngettext_("{n} minute", "{n} minutes", (seconds + 59) // 60)
 
 
 class StaffService:
@@ -292,18 +294,18 @@ class StaffService:
             async with self._sessions() as session:
                 row = await session.get(StaffAccount, staff_id)
                 if row is None or not row.active:
-                    return PasswordChange(["This account no longer exists."])
+                    return PasswordChange([t("This account no longer exists.")])
                 wait = (await self.throttle.address_wait(session, address, now)
                         or await self.throttle.account_wait(session, row.email, address, now))
                 if wait:
-                    return PasswordChange([f"Too many wrong passwords. Try again in "
-                                           f"{_wait_words(wait)}."], retry_after=wait)
+                    return PasswordChange([t("Too many wrong passwords. Try again in {wait}.",
+                                             wait=_wait_words(wait))], retry_after=wait)
                 tries = await self.logins.count_password_try(session, token) if token else 0
                 if tries is None or tries > PASSWORD_TRIES_PER_SESSION:
                     if token:
                         await self.logins.end(session, token)
                     await session.commit()
-                    return PasswordChange([ENDED_FOR_WRONG_PASSWORDS], signed_out=True)
+                    return PasswordChange([t(ENDED_FOR_WRONG_PASSWORDS)], signed_out=True)
                 attempt = await self.throttle.record(session, row.email, address, now)
                 await session.commit()
         right = await self.passwords.verify(row.password_hash, old)
@@ -312,8 +314,8 @@ class StaffService:
                 if token and tries is not None and tries >= PASSWORD_TRIES_PER_SESSION:
                     await self.logins.end(session, token)
                     await session.commit()
-                    return PasswordChange([ENDED_FOR_WRONG_PASSWORDS], signed_out=True)
-                return PasswordChange(["The current password is not right."])
+                    return PasswordChange([t(ENDED_FOR_WRONG_PASSWORDS)], signed_out=True)
+                return PasswordChange([t("The current password is not right.")])
             await self.throttle.forgive(session, attempt)
             if token:
                 await self.logins.password_right(session, token)
@@ -325,7 +327,7 @@ class StaffService:
         async with self._sessions() as session:
             account = await session.get(StaffAccount, staff_id)
             if account is None or not account.active:
-                return PasswordChange(["This account no longer exists."])
+                return PasswordChange([t("This account no longer exists.")])
             account.password_hash = password_hash
             account.must_change_password = False
             await revoke_all(session, account.id)
