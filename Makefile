@@ -48,7 +48,8 @@ lock:
 	.venv-lock/bin/pip-compile $(LOCK_FLAGS) -c requirements-dev.lock -o requirements.lock pyproject.toml
 	rm -rf .venv-lock
 
-# Extract UI strings and merge them into the pl/uk/en catalogs (.mo files are compiled at start).
+# Extract UI strings (the bot, its dialogs, the staff panel's code and templates: babel.cfg)
+# and merge them into the pl/uk/en catalogs (.mo files are compiled at start).
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -k T -k TP:1,2 -k t -k gettext_ -k ngettext_:1,2 -k _ \
 		--no-location --sort-output -o locales/bot.pot bot dialogs

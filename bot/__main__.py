@@ -12,8 +12,22 @@ import sys
 from pathlib import Path
 
 from bot.config import LANGUAGES, Settings
+from bot.i18n import gettext_ as t
 
 SANDBOX_TOKEN = "100000001:sandbox-token"
+CLI_LANGUAGES = ("pl", "en")
+
+
+def cli_language(option: str | None, environ: dict[str, str] | os._Environ = os.environ) -> str:
+    """The language of the command line's own messages: --lang, else the locale the shell
+    asks for (LC_ALL, LC_MESSAGES, LANG, as gettext reads them), Polish or English."""
+    if option in CLI_LANGUAGES:
+        return option
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "pl" if value.lower().startswith("pl") else "en"
+    return "en"
 
 
 def _logging(settings: Settings) -> None:
@@ -101,15 +115,16 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
             try:
                 result = await store.import_dir(Path(args.dir))
             except ContentError as exc:
-                print("Import refused; nothing was changed:\n" + str(exc), file=sys.stderr)
+                print(t("Import refused; nothing was changed:") + "\n" + str(exc), file=sys.stderr)
                 return 2
-            print(f"imported: {result.created} new, {result.updated} updated, "
-                  f"{result.unchanged} unchanged, {result.retired} retired "
-                  f"(content version {result.version})")
+            print(t("imported: {created} new, {updated} updated, {unchanged} unchanged, "
+                    "{retired} retired (content version {version})", created=result.created,
+                    updated=result.updated, unchanged=result.unchanged, retired=result.retired,
+                    version=result.version))
             return 0
         if args.action == "export":
             files = await store.export_dir(Path(args.dir))
-            print(f"exported {len(files)} files to {args.dir}")
+            print(t("exported {n} files to {dir}", n=len(files), dir=args.dir))
             return 0
         if args.action == "check":
             catalog = await store.reload()
@@ -156,6 +171,7 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
     from bot.factory import build_survey_service
+    from bot.i18n import current_locale
     from bot.surveys.report import write_report
     from bot.surveys.store import SurveyError
 
@@ -165,34 +181,38 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.slug not in service.surveys:
             known = ", ".join(sorted(service.surveys)) or "none"
-            print(f"unknown survey {args.slug!r} (known: {known})", file=sys.stderr)
+            print(t("unknown survey {slug} (known: {known})", slug=repr(args.slug), known=known),
+                  file=sys.stderr)
             return 2
         try:
             if args.action == "open":
                 wave = await service.open_wave(args.slug, args.code, args.k)
-                print(f"wave {wave.code} of {wave.survey} is open (answers released in groups of "
-                      f"at least {wave.release_k})")
+                print(t("wave {wave} of {survey} is open (answers released in groups of at "
+                        "least {k})", wave=wave.code, survey=wave.survey, k=wave.release_k))
             elif args.action == "close":
                 released = await service.close_wave(args.slug, args.code)
-                print(f"closed; {released} waiting responses released")
+                print(t("closed; {n} waiting responses released", n=released))
             elif args.action == "waves":
                 for wave in await service.waves(args.slug):
                     count = await service.released_count(wave.id)
-                    state = "closed" if wave.closed else "open"
-                    print(f"{wave.code:12s} {state:7s} {count:8d} released answers")
+                    state = t("closed") if wave.closed else t("open")
+                    print(f"{wave.code:12s} {state:7s} {count:8d} " + t("released answers"))
             elif args.action == "report":
-                print("reading answers...", file=sys.stderr)
+                print(t("reading answers..."), file=sys.stderr)
                 rows = await service.answer_rows(args.slug, args.wave)
                 progress = _Progress(len(rows))
                 summary = write_report(rows, service.surveys[args.slug], Path(args.out), k=args.k,
-                                       wave=args.wave, progress=progress)
+                                       wave=args.wave, progress=progress,
+                                       lang=current_locale.get())
                 progress.finish()
-                print(f"{summary.responses} responses in {len(summary.waves)} waves; "
-                      f"{summary.suppressed_cells} cells suppressed "
-                      f"({summary.suppressed_primary} with fewer than {args.k} responses, "
-                      f"{summary.suppressed_complementary} complementary)")
+                print(t("{responses} responses in {waves} waves; {cells} cells suppressed "
+                        "({primary} with fewer than {k} responses, {complementary} "
+                        "complementary)", responses=summary.responses,
+                        waves=len(summary.waves), cells=summary.suppressed_cells,
+                        primary=summary.suppressed_primary, k=args.k,
+                        complementary=summary.suppressed_complementary))
                 for file in summary.files:
-                    print(f"wrote {file}")
+                    print(t("wrote {file}", file=file))
         except SurveyError as exc:
             print(str(exc), file=sys.stderr)
             return 2
@@ -212,7 +232,8 @@ class _Progress:
         share = min(done / self.total, 1.0)
         bar = "#" * int(share * 30)
         end = "" if self.tty else "\n"
-        print(f"\r[{bar:30s}] {done:,} / {self.total:,} responses", end=end, file=sys.stderr,
+        print(f"\r[{bar:30s}] " + t("{done} / {total} responses", done=f"{done:,}",
+                                     total=f"{self.total:,}"), end=end, file=sys.stderr,
               flush=True)
 
     def finish(self) -> None:
@@ -237,6 +258,8 @@ def _print_check(report) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Belong bot")
+    parser.add_argument("--lang", dest="cli_lang", choices=CLI_LANGUAGES, default=None,
+                        help="language of these messages (pl or en); default from LANG")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (terminal chat when BOT_TOKEN is not set)")
     migrate = sub.add_parser("migrate", help="apply database migrations")
@@ -303,13 +326,16 @@ def main(argv: list[str] | None = None) -> int:
     install_safe_gc()
     settings = Settings()
     _logging(settings)
+    from bot.i18n import current_locale
+
+    current_locale.set(cli_language(args.cli_lang))
     if args.command == "run":
         return asyncio.run(_run(settings))
     if args.command == "migrate":
         from bot.db.migrate import upgrade
 
         upgrade(settings.db_url, args.revision)
-        print(f"database at {args.revision}")
+        print(t("database at {revision}", revision=args.revision))
         return 0
     if args.command == "chat" and args.channel == "signal":
         from bot.channels.signal.cli import chat_signal

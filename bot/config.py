@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # process are picked up for delivery (this process delivers its own at once; the poll is
     # only the fallback, kept long so it does not compete with button presses).
     staff_chat_id: int | None = None
+    # The language of the bot's posts in the staff group (pl, uk or en).
+    staff_chat_language: str = "pl"
     feedback_poll_seconds: float = 30.0
     # Tickets one person may open ("Write to us"), in a rolling hour and a rolling day;
     # 0: no limit of that kind.
@@ -98,11 +100,11 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("default_language")
+    @field_validator("default_language", "staff_chat_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in LANGUAGES:
-            raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
+            raise ValueError(f"the language must be one of {', '.join(LANGUAGES)}")
         return value
 
     @field_validator("push_rate_limit")

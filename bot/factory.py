@@ -132,7 +132,8 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     dp["tickets"] = TicketService(sessions, TicketLimits(settings.tickets_per_hour,
                                                          settings.tickets_per_day))
     dp["prefs"] = PushPreferences(sessions)
-    staff_chat = (StaffChat(settings.staff_chat_id, dp["tickets"])
+    staff_chat = (StaffChat(settings.staff_chat_id, dp["tickets"],
+                            lang=settings.staff_chat_language)
                   if settings.staff_chat_id else None)
     dp["staff_chat"] = staff_chat
     # /delete and the retention purge erase a person the same way.

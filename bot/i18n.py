@@ -58,6 +58,9 @@ class Translator:
     def gettext(self, lang: str, msgid: str) -> str:
         return self._catalogs.get(lang, self._catalogs["en"]).gettext(msgid)
 
+    def pgettext(self, lang: str, context: str, msgid: str) -> str:
+        return self._catalogs.get(lang, self._catalogs["en"]).pgettext(context, msgid)
+
     def ngettext(self, lang: str, singular: str, plural: str, n: int) -> str:
         return self._catalogs.get(lang, self._catalogs["en"]).ngettext(singular, plural, n)
 

@@ -114,15 +114,17 @@ class StaffLogin:
 
 
 async def create_staff(running: RunningBot, email: str, role: str,
-                       password: str | None = "Quiet-harbour-2026!") -> StaffLogin:
+                       password: str | None = "Quiet-harbour-2026!",
+                       locale: str = "en") -> StaffLogin:
     """An account made through the staff service, its password already changed (so no
     forced change on login) unless ``password`` is None: then the one-time password is
-    returned and the first login must change it."""
+    returned and the first login must change it. The panel is in `locale` for them
+    (English unless told: the tests written before the translation read English)."""
     from bot.staff.accounts import StaffService
 
     assert running.app is not None
     service = StaffService(running.app.sessions)
-    account, one_time = await service.add(email, role)
+    account, one_time = await service.add(email, role, locale=locale)
     if password is None:
         return StaffLogin(email, one_time, role)
     change = await service.change_password(account.id, one_time, password)

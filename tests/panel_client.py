@@ -28,25 +28,32 @@ class PanelEnv:
     app: object
     engine: object
 
-    def client(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
-        """A browser connecting from `address` (what the panel sees as request.client)."""
+    def client(self, address: str = "127.0.0.1", language: str | None = "en") -> httpx.AsyncClient:
+        """A browser connecting from `address` (what the panel sees as request.client),
+        asking for pages in `language` (Accept-Language; None: no header)."""
+        headers = {"Accept-Language": language} if language else {}
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app, client=(address, 50000)),
-                                 base_url="http://panel.test", follow_redirects=False)
+                                 base_url="http://panel.test", follow_redirects=False,
+                                 headers=headers)
 
-    async def account(self, email: str, role: str, password: str = PASSWORD) -> str:
-        """An account whose one-time password was already changed to `password`."""
-        staff, once = await self.panel.staff.add(email, role, actor="test")
+    async def account(self, email: str, role: str, password: str = PASSWORD,
+                      locale: str = "en") -> str:
+        """An account whose one-time password was already changed to `password`. English
+        unless told (the tests written before the panel was translated read English)."""
+        staff, once = await self.panel.staff.add(email, role, actor="test", locale=locale)
         assert (await self.panel.staff.change_password(staff.id, once, password)).ok
         return email
 
     @asynccontextmanager
     async def login(self, role: str = "editor", email: str | None = None,
-                    address: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
-        """A client logged in as `email` (default ROLE@example.org), created when needed."""
+                    address: str = "127.0.0.1", locale: str = "en"
+                    ) -> AsyncIterator[httpx.AsyncClient]:
+        """A client logged in as `email` (default ROLE@example.org), created when needed
+        with the panel in `locale`."""
         email = email or f"{role}@example.org"
         if await self.panel.staff.by_email(email) is None:
-            await self.account(email, role)
-        async with self.client(address) as client:
+            await self.account(email, role, locale=locale)
+        async with self.client(address, language=locale) as client:
             response = await post_form(client, "/panel/login", {"email": email, "password": PASSWORD})
             assert response.status_code == 303, response.text
             yield client

@@ -234,6 +234,37 @@ async def test_cancel_stops_a_campaign(env, sandbox):
     assert (await env.broadcaster.run_campaign(campaign.id)).status == "cancelled"
 
 
+async def test_announcement_formatting_reaches_telegram_as_html(env, sandbox):
+    [chat] = await add_users(env, sandbox, 1, start=500, language="pl")
+    news = await env.service.create_announcement("formatted", {
+        "pl": 'Biuro <b>zamknięte</b> w <i>piątek</i>. <a href="https://gdansk.uw.gov.pl">'
+              "Szczegóły</a> &amp; więcej"})  # Telegram shows the address with a final /
+    assert (await env.broadcaster.run_campaign(news.id)).status == "done"
+    [message] = sandbox.chat(chat).bot_messages()
+    assert message.text.startswith("Biuro zamknięte w piątek. Szczegóły & więcej")
+    kinds = {(e["type"], message.text[e["offset"]:e["offset"] + e["length"]], e.get("url"))
+             for e in message.entities}
+    assert {("bold", "zamknięte", None), ("italic", "piątek", None),
+            ("text_link", "Szczegóły", "https://gdansk.uw.gov.pl/")} <= kinds
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("<u>under</u>", "Text (Polish): the tag <u> is not allowed; only <b>, <i>, "
+                     '<a href="https://..."> are.'),
+    ('<a href="http://example.org">x</a>', 'a link must be written <a href="https://...">; '
+                                            "found: http://example.org."),
+    ("<b>not closed", "Telegram would refuse it"),
+    ("1 < 2", "Write < as &lt;"),
+    ('<b style="x">y</b>', "the tag <b> takes no attributes."),
+])
+async def test_formatting_other_than_bold_italic_https_links_is_refused(env, text, problem):
+    from bot.broadcast.campaigns import CampaignError
+
+    with pytest.raises(CampaignError) as refused:
+        await env.service.create_announcement("x", {"pl": text})
+    assert problem in str(refused.value)
+
+
 async def test_invalid_campaigns_are_refused(env):
     from bot.broadcast.campaigns import CampaignError
 
@@ -251,7 +282,12 @@ async def test_invalid_campaigns_are_refused(env):
         await env.service.launch_survey("nope")
     preview = await env.service.preview_text(
         await env.service.create_announcement("x", {"pl": "<b>a</b> & b"}), "uk")
-    assert preview.startswith("&lt;b&gt;a&lt;/b&gt; &amp; b")
+    assert preview.startswith("<b>a</b> & b")
+    # A plain text saved before formatting was allowed still goes out as it was written.
+    from bot.broadcast.render import render_push
+
+    old = render_push("announcement", "pl", default_language="en", texts={"pl": "1 < 2 <u>"})
+    assert old.text.startswith("1 &lt; 2 &lt;u&gt;")
 
 
 async def test_no_invitation_or_reminder_for_a_closed_wave(env, sandbox):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User
 from bot.sandbox.models import SimChat, SimMessage
+from bot.sandbox.users import _TINY_PNG
 from tests.botenv import RunningBot, make_settings
 from tests.people import by_telegram
 from tests.test_feedback_bot import SEND, WRITE, last_text, tickets_of
@@ -52,6 +53,18 @@ class StaffGroup:
         ticket = self.sandbox._enqueue(self.id, "message", body, f"group {text!r}")
         await self.sandbox._wait_ticket(ticket, None, None)
 
+    async def send_photo(self, reply_to: SimMessage, caption: str | None = None) -> str:
+        """A staff member's photo (with or without caption) as a reply; returns its file id."""
+        f = self.sandbox._store_file("photo", _TINY_PNG, file_name="photo.png",
+                                     mime_type="image/png")
+        sizes = [{"file_id": f.file_id, "file_unique_id": f.file_unique_id, "width": 1,
+                  "height": 1, "file_size": f.size}]
+        msg = self.chat.add_message(from_bot=False, sender=STAFF, date=int(time.time()),
+                                    kind="photo", text=caption, media=sizes, reply_to=reply_to)
+        ticket = self.sandbox._enqueue(self.id, "message", msg.to_api(), "group photo")
+        await self.sandbox._wait_ticket(ticket, None, None)
+        return f.file_id
+
 
 @pytest.fixture
 async def group_bot(sandbox, db_path):
@@ -78,7 +91,8 @@ async def test_ticket_posted_to_the_group_and_reply_relayed_back(group_bot, sand
     await write_ticket(user, "uk", "Як отримати PESEL?")
     [ticket] = await tickets_of(bot, 4001)
     [post] = group.posts()
-    assert f"Ticket #{ticket.id} · uk" in post.text and "Як отримати PESEL?" in post.text
+    assert f"Zgłoszenie #{ticket.id} · uk" in post.text
+    assert "Як отримати PESEL?" in post.text and "Aby odpowiedzieć tej osobie" in post.text
     for secret in ("4001", "Oksana", "oksana_k"):
         assert secret not in post.text
     async with bot.app.sessions() as session:
@@ -90,7 +104,7 @@ async def test_ticket_posted_to_the_group_and_reply_relayed_back(group_bot, sand
     reply = last_text(user)
     assert f"Відповідь на ваше звернення №{ticket.id}" in reply
     assert "Zapraszamy do urzędu miasta, pokój 12." in reply
-    assert f"#{ticket.id}" in group.posts()[-1].text and "delivered" in group.posts()[-1].text
+    assert group.posts()[-1].text == f"✅ Odpowiedź na zgłoszenie #{ticket.id} została doręczona."
 
     async with bot.app.sessions() as session:
         staff_row = await session.scalar(select(TicketMessage).where(
@@ -112,9 +126,37 @@ async def test_photo_ticket_is_posted_as_a_photo(group_bot, sandbox):
     [post] = group.posts()
     assert post.kind == "photo"
     assert post.media[0]["file_id"] == ticket.messages[0].photo_file_id
-    assert f"Ticket #{ticket.id} · pl" in post.text and "Co znaczy to pismo?" in post.text
+    assert f"Zgłoszenie #{ticket.id} · pl" in post.text and "Co znaczy to pismo?" in post.text
     await group.say("To wezwanie do urzędu.", reply_to=post)
     assert f"Odpowiedź na zgłoszenie nr {ticket.id}" in last_text(user)
+
+
+async def test_staff_photo_reply_reaches_the_person(group_bot, sandbox):
+    bot, group = group_bot
+    user = sandbox.user(4010, language_code="uk")
+    await write_ticket(user, "uk", "Де знаходиться ужонд?")
+    [ticket] = await tickets_of(bot, 4010)
+    [post] = group.posts()
+
+    file_id = await group.send_photo(post, caption="Tu jest wejście, pokój 12.")
+    received = user.chat.bot_messages()[-1]
+    assert received.kind == "photo" and received.media[0]["file_id"] == file_id
+    assert f"Відповідь на ваше звернення №{ticket.id}" in received.text
+    assert "Tu jest wejście, pokój 12." in received.text
+    assert group.posts()[-1].text == f"✅ Odpowiedź na zgłoszenie #{ticket.id} została doręczona."
+
+    file_id = await group.send_photo(post)  # no caption: the photo alone still goes
+    received = user.chat.bot_messages()[-1]
+    assert received.kind == "photo" and received.media[0]["file_id"] == file_id
+    assert f"Відповідь на ваше звернення №{ticket.id}" in received.text
+    async with bot.app.sessions() as session:
+        replies = (await session.scalars(select(TicketMessage).where(
+            TicketMessage.ticket_id == ticket.id, TicketMessage.author == "staff")
+            .order_by(TicketMessage.id))).all()
+    assert [(r.text, r.photo_file_id, r.delivery) for r in replies] == [
+        ("Tu jest wejście, pokój 12.", replies[0].photo_file_id, "sent"),
+        ("", replies[1].photo_file_id, "sent")]
+    assert all(r.photo_file_id for r in replies)
 
 
 async def test_long_text_with_photo_reply_to_either_post(group_bot, sandbox):
@@ -123,7 +165,7 @@ async def test_long_text_with_photo_reply_to_either_post(group_bot, sandbox):
     await write_ticket(user, "en", "word " * 400, photo=True)
     [ticket] = await tickets_of(bot, 4003)
     photo, text = group.posts()
-    assert photo.kind == "photo" and f"Ticket #{ticket.id}" in photo.text
+    assert photo.kind == "photo" and f"Zgłoszenie #{ticket.id}" in photo.text
     assert text.kind == "text" and "word word" in text.text
     await group.say("Reply to the photo", reply_to=photo)
     assert "Reply to the photo" in last_text(user)
@@ -138,7 +180,7 @@ async def test_anonymous_admin_reply_is_relayed(group_bot, sandbox):
     [post] = group.posts()
     await group.say("Room 12, second floor.", reply_to=post, sender=None)
     assert "Room 12, second floor." in last_text(user)
-    assert "delivered" in group.posts()[-1].text
+    assert "została doręczona" in group.posts()[-1].text
     await group.say("Good morning!", sender=None)
     assert all(c.ok for c in sandbox.calls)
 
@@ -217,9 +259,9 @@ async def test_deleting_my_data_removes_my_tickets_from_the_group(group_bot, san
     for post in (photo, long_photo):  # older: the photo is blanked, the caption replaced
         assert not post.deleted and post.kind == "photo"
         assert post.media[-1]["file_id"] != original_photo
-        assert "removed (the person deleted their data" in post.text
+        assert "usunięto (osoba usunęła swoje dane" in post.text
         assert "паспорта" not in post.text and "пояснення" not in post.text
-    assert long_text.text.startswith("🗑 Ticket #") and "пояснення" not in long_text.text
+    assert long_text.text.startswith("🗑 Zgłoszenie #") and "пояснення" not in long_text.text
     # The bot is not an admin of this group, so a staff member's message stays theirs to delete.
     assert not staff_reply.deleted
     assert not others_post.deleted and "Someone else's question" in others_post.text

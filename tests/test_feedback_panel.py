@@ -49,7 +49,7 @@ async def test_inbox_lists_by_status_with_counts_and_no_identity(env, sandbox):
         assert 'name="reply"' in ticket.text and "Send reply" in ticket.text
         assert "Де отримати PESEL?" in ticket.text
         closed = await client.get("/panel/feedback?status=closed")
-        assert "No closed tickets." in closed.text
+        assert "No tickets with the status “closed”." in closed.text
 
 
 async def test_reply_in_the_panel_reaches_the_user_at_once(env, sandbox):

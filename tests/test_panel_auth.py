@@ -112,7 +112,8 @@ async def test_session_secret_persists_and_cookie_is_secure_on_https(db_path, tm
 
 
 async def test_first_login_forces_a_password_change(env):
-    staff, once = await env.panel.staff.add("new@example.org", "editor", actor="test")
+    staff, once = await env.panel.staff.add("new@example.org", "editor", actor="test",
+                                          locale="en")
     async with env.client() as client:
         response = await post_form(client, "/panel/login", {"email": "new@example.org",
                                                             "password": once})

@@ -221,3 +221,84 @@ async def test_pages_work_under_the_content_security_policy(page, panel_bot):
     await expect(page.locator("#campaigns [data-field=status]").first).to_have_text("cancelled")
     assert questions == ["Cancel this campaign? Messages not yet sent will not go out."]
     assert blocked == []
+
+
+async def test_a_polish_editors_day_in_polish(page, panel_bot):
+    """A Polish-speaking editor edits an answer and sees its translations go out of date and
+    back, answers a ticket; a Polish admin schedules a formatted announcement. Every label
+    clicked or read is the Polish one."""
+    sandbox = panel_bot.sandbox
+    user = sandbox.user(5010, language_code="uk")
+    await user.send_command("start")
+    await user.press("✍️ Напишіть нам")
+    await user.send_text("Де продовжити карту побуту в Гдині?")
+    await user.press("✅ Надіслати")
+    number = int(re.search(r"№\s?(\d+)", user.chat.last_bot_message().text).group(1))
+
+    editor = await create_staff(panel_bot, "redaktorka@example.org", "editor", locale="pl")
+    await login(page, panel_bot, editor)
+    await expect(page.locator("html")).to_have_attribute("lang", "pl")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Dzień dobry, redaktorka@example.org")
+    nav = page.get_by_role("navigation", name="Menu główne")
+    for label in ("Treść", "Tłumaczenia", "Do przeglądu", "Zgłoszenia", "Dziennik zmian"):
+        await expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+
+    # The answer: a change to the source text makes the other languages out of date.
+    await nav.get_by_role("link", name="Treść", exact=True).click()
+    await expect(page.get_by_role("heading", name="Drzewo FAQ")).to_be_visible()
+    await page.goto(panel_url(panel_bot, "/panel/content/node/emergency-numbers"))
+    source = await page.locator("#source_lang").input_value()
+    other = "uk" if source != "uk" else "pl"
+    body = page.locator(f"textarea[name=body_{source}]")
+    await body.fill(await body.input_value() + "\nNumer 112 działa także bez karty SIM.")
+    await page.get_by_role("button", name="Zapisz teksty").click()
+    await expect(page.get_by_role("status").first).to_contain_text("Bot pokazuje już nowy tekst.")
+    await expect(page.locator(f"#lang-{other} legend .status")).to_have_text("nieaktualne")
+    await page.get_by_role("link", name="Tłumaczenia", exact=True).click()
+    row = page.locator(f'#translation-list tr[data-slug="emergency-numbers"][data-lang="{other}"]')
+    await expect(row).to_contain_text("nieaktualne")
+    await row.get_by_role("link").click()
+    await page.get_by_label(re.compile("Sprawdzone: to tłumaczenie nadal odpowiada")).first.check()
+    await page.get_by_role("button", name="Zapisz teksty").click()
+    await expect(page.locator(f"#lang-{other} legend .status")).to_have_text("aktualne")
+
+    # The ticket: answered in Polish, received in Ukrainian.
+    await nav.get_by_role("link", name="Zgłoszenia", exact=True).click()
+    await expect(page.locator("#tickets")).to_contain_text("ukraiński")
+    await page.get_by_role("link", name=f"#{number}").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(f"Zgłoszenie #{number}")
+    await expect(page.locator("#ticket-status")).to_have_text("nowe")
+    await page.get_by_label(re.compile("^Odpowiedź \\(bot wyśle ją")).fill(
+        "Urząd Wojewódzki w Gdańsku, ul. Okopowa 21/27.")
+    await page.get_by_role("button", name="Wyślij odpowiedź").click()
+    await expect(page.locator("#ticket-status")).to_have_text("z odpowiedzią")
+    reply = await _bot_says(user, f"№{number}")
+    assert "Okopowa 21/27" in reply
+    await page.get_by_role("button", name="Wyloguj się").click()
+    await expect(page.get_by_role("heading", name="Zaloguj się")).to_be_visible()
+
+    # The announcement, by a Polish admin.
+    admin = await create_staff(panel_bot, "kierowniczka@example.org", "admin", locale="pl")
+    await login(page, panel_bot, admin)
+    await page.get_by_role("navigation", name="Menu główne").get_by_role(
+        "link", name="Kampanie", exact=True).click()
+    await page.get_by_role("link", name="Nowe ogłoszenie lub edycja ankiety").click()
+    await page.get_by_label("Nazwa (widoczna tylko dla pracowników)").fill("Dzień wolny")
+    await page.get_by_label("Tekst (pl)").fill("Biuro <b>nieczynne</b> 24 grudnia.")
+    await page.get_by_label("Tekst (uk)").fill("Офіс <b>зачинено</b> 24 грудня.")
+    await page.get_by_label("Tekst (en)").fill("<u>Closed</u> on 24 December.")
+    await page.get_by_role("button", name="Podgląd w każdym języku").click()
+    await expect(page.locator("#announcement-errors")).to_contain_text(
+        "Tekst (angielski): znacznik <u> jest niedozwolony")
+    await page.get_by_label("Tekst (en)").fill('The office is <b>closed</b> on 24 December. '
+                                              '<a href="https://www.gdansk.uw.gov.pl">More</a>')
+    await page.get_by_role("button", name="Podgląd w każdym języku").click()
+    preview = page.locator('.push-preview[data-lang="uk"] .push-text')
+    await expect(preview.locator("b")).to_have_text("зачинено")
+    await page.fill("input[name=date]", "2030-12-20")
+    await page.fill("input[name=time]", "09:30")
+    await page.get_by_role("button", name="Zaplanuj ogłoszenie").click()
+    await expect(page.get_by_role("status").first).to_have_text("Zaplanowano ogłoszenie „Dzień wolny”.")
+    await expect(page.locator("table.facts")).to_contain_text("20 gru 2030, 09:30")
+    await expect(page.locator("table.facts")).to_contain_text("zaplanowana")

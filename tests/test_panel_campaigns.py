@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from babel.dates import format_date, format_time
+from sqlalchemy import event, select
 
-from bot.db.models import AuditEntry, Campaign
+from bot.db.models import AuditEntry, Campaign, Delivery, User
+from bot.web.panel.pages.campaigns import service
 from tests.panel_client import build_env, post_form
 
 
@@ -30,12 +32,12 @@ async def test_only_admins(env):
         assert (await client.get("/panel/campaigns/new")).status_code == 403
 
 
-async def test_preview_shows_each_language_escaped(env):
+async def test_preview_shows_each_language_formatted(env):
     async with env.login("admin") as client:
         response = await post_form(client, "/panel/campaigns/new", {
             "name": "Closed", **TEXTS, "action": "preview"}, page="/panel/campaigns/new")
     assert response.status_code == 200
-    assert "Biuro zamknięte &lt;b&gt;w piątek&lt;/b&gt;" in response.text
+    assert "Biuro zamknięte <b>w piątek</b>" in response.text  # formatted as Telegram shows it
     assert "Офіс зачинено в п&#39;ятницю" in response.text or "Офіс зачинено в п'ятницю" in response.text
     assert 'data-lang="en"' in response.text
     async with env.panel.sessions() as session:
@@ -50,7 +52,9 @@ async def test_create_list_cancel_with_audit(env):
             page="/panel/campaigns/new")
         assert created.status_code == 303, created.text
         detail = await client.get(created.headers["location"])
-        assert f"{TOMORROW} 10:30" in detail.text and "The office is closed on Friday" in detail.text
+        due = (format_date(dt.date.fromisoformat(TOMORROW), "medium", locale="en") + ", "
+               + format_time(dt.time(10, 30), "short", locale="en"))  # "Dec 9, 2026, 10:30 AM"
+        assert due in detail.text and "The office is closed on Friday" in detail.text
         listing = await client.get("/panel/campaigns")
         assert "Closed" in listing.text and "scheduled" in listing.text
         status = (await client.get("/panel/campaigns/status.json")).json()["campaigns"][0]
@@ -73,6 +77,10 @@ async def test_create_list_cancel_with_audit(env):
     ({"name": "x", "text_pl": "a", "cron": "every day"}, "Invalid cron rule"),
     ({"name": "x", "text_pl": "a", "faq_slug": "no-such-answer"}, "Unknown FAQ answer"),
     ({"name": "x", "text_pl": "a", "languages": "uk"}, "missing Ukrainian"),
+    ({"name": "x", "text_pl": "<script>x</script>"},
+     "Text (Polish): the tag &lt;script&gt; is not allowed"),
+    ({"name": "x", "text_en": '<a href="javascript:alert(1)">x</a>'},
+     "Text (English): a link must be written &lt;a href=&#34;https://...&#34;&gt;"),
 ])
 async def test_validation_messages(env, fields, message):
     async with env.login("admin") as client:
@@ -117,3 +125,47 @@ async def test_ids_no_row_can_have_are_not_found(env):
             response = await post_form(client, f"/panel/feedback/{huge}/{action}", {"reply": "x"},
                                        page="/panel/feedback")
             assert response.status_code == 404, action
+
+
+async def _campaign_page_statements(env, client) -> tuple[int, int, dict]:
+    """Statements run for the campaign list page and for its status feed, and the feed."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(env.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        page = await client.get("/panel/campaigns")
+        assert page.status_code == 200
+        on_page = len(seen)
+        feed = (await client.get("/panel/campaigns/status.json")).json()
+    finally:
+        event.remove(env.engine.sync_engine, "before_cursor_execute", count)
+    return on_page, len(seen) - on_page, feed
+
+
+async def test_campaign_list_loads_in_one_query_however_many(env):
+    svc = service(env.panel)
+    first = await svc.create_announcement("Campaign 0", {"pl": "Tekst 0"}, due_at=None)
+    async with env.login("admin") as client:
+        one_page, one_feed, _ = await _campaign_page_statements(env, client)
+        for i in range(1, 50):
+            await svc.create_announcement(f"Campaign {i}", {"pl": f"Tekst {i}"}, due_at=None)
+        async with env.panel.sessions() as session:
+            users = [User(tg_user_id=9000 + i, language="pl") for i in range(5)]
+            session.add_all(users)
+            await session.flush()
+            for user, status in zip(users, ("sent", "sent", "pending", "sending", "blocked"),
+                                    strict=True):
+                session.add(Delivery(campaign_id=first.id, user_id=user.id, status=status))
+            await session.commit()
+        many_page, many_feed, feed = await _campaign_page_statements(env, client)
+    # The same statements with 50 campaigns as with one: none per campaign.
+    assert (many_page, many_feed) == (one_page, one_feed)
+    rows = feed["campaigns"]
+    assert len(rows) == 50 and rows[0]["name"] == "Campaign 49"
+    counted = next(r for r in rows if r["id"] == first.id)
+    assert (counted["sent"], counted["pending"], counted["blocked"], counted["failed"],
+            counted["total"]) == (2, 2, 1, 0, 5)
+    assert all(r["total"] == 0 for r in rows if r["id"] != first.id)

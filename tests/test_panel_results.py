@@ -49,3 +49,16 @@ async def test_analyst_sees_report_per_wave_and_downloads(env):
         assert {w for w in waves} <= {line.split(",")[0] for line in index.text.splitlines()[1:]}
         assert (await client.get("/panel/results/belonging/secrets.txt")).status_code == 404
         assert (await client.get("/panel/results/belonging?wave=1999-Q1")).status_code == 200
+
+
+async def test_polish_analyst_reads_the_report_in_polish(env):
+    waves = await seed_survey_answers(env.panel.sessions, env.panel.surveys.surveys["belonging"])
+    async with env.login("analyst", email="analityczka@example.org", locale="pl") as client:
+        page = await client.get(f"/panel/results/belonging?wave={waves[1]}")
+        assert "Pliki do pobrania" in page.text
+        assert "umową o udostępnianiu danych" in page.text  # the report's own warning, in Polish
+        report = await client.get(f"/panel/results/belonging/report.html?wave={waves[1]}")
+        assert '<html lang="pl">' in report.text and f"Odpowiedzi w edycji {waves[1]}" in report.text
+    async with env.login("analyst", locale="en") as client:  # the English one is its own file
+        report = await client.get(f"/panel/results/belonging/report.html?wave={waves[1]}")
+        assert f"Answers in wave {waves[1]}" in report.text

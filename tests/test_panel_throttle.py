@@ -163,7 +163,8 @@ async def test_forwarded_for_from_localhost_does_not_dodge_the_address_limit(env
         while not server.started:
             assert not task.done()
             await asyncio.sleep(0.01)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                     headers={"Accept-Language": "en"}) as client:
             token = await csrf(client)
             codes = []
             for i in range(ADDRESS_MAX_FAILURES + 1):

@@ -41,7 +41,8 @@ def test_the_reason_names_the_pattern():
 async def test_the_password_form_refuses_a_weak_password(db_path, tmp_path):
     env = await build_env(db_path, tmp_path)
     try:
-        staff, once = await env.panel.staff.add("new@example.org", "editor", actor="test")
+        staff, once = await env.panel.staff.add("new@example.org", "editor", actor="test",
+                                              locale="en")
         async with env.client() as client:
             await post_form(client, "/panel/login", {"email": "new@example.org", "password": once})
             for weak in ("          ", "1234567890", "aaaaaaaaaa"):

@@ -310,6 +310,17 @@ def test_report_html(tmp_path, mini):
     assert "Belarusian</td><td class=\"num muted\" colspan=\"3\">hidden (fewer than 10 people)" in html
 
 
+def test_report_html_in_the_readers_language(tmp_path, mini):
+    summary, _, _, out = report(tmp_path, small_group_rows(mini), mini, lang="pl")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="pl">' in html
+    assert "Wskaźnik przynależności według edycji" in html and "Odpowiedzi w edycji W1" in html
+    assert f"W tym raporcie ukryto <b>{summary.suppressed_cells}</b> komórek" in html
+    assert "ukryte (mniej niż 10 osób)" in html and "Belong" not in html
+    assert "<h1>Mini</h1>" in html  # the survey's own Polish title
+    assert "Belonging index" not in html and "hidden" not in html
+
+
 def test_progress_every_chunk(tmp_path, mini, monkeypatch):
     monkeypatch.setattr(aggregate, "CHUNK", 10)
     seen = []

@@ -32,14 +32,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.broadcast.clock import Clock, system_clock, to_utc_naive
 from bot.broadcast.invitations import insert_invitation_once, live_invitation
+from bot.broadcast.markup import LANGUAGE_NAMES, markup_problems
 from bot.broadcast.render import Push, render_push
 from bot.config import LANGUAGES
 from bot.db.models import Campaign, Delivery, Schedule
+from bot.i18n import gettext_ as t
 
 GENERAL_TOPIC = "general"
 KINDS = ("survey_invite", "survey_reminder", "announcement")
@@ -174,6 +176,12 @@ class CampaignService:
         too_long = [lang for lang, text in clean.items() if len(text) > 3500]
         if too_long:
             raise CampaignError(f"the {too_long[0]} text is too long (at most 3500 characters)")
+        for lang in LANGUAGES:
+            problems = markup_problems(clean.get(lang, ""))
+            if problems:
+                msgid, values = problems[0]
+                raise CampaignError(t("Text ({language}):", language=t(LANGUAGE_NAMES[lang]))
+                                    + " " + t(msgid, **values))
         if languages:
             languages = sorted({lang.strip() for lang in languages if lang.strip()})
             bad = [lang for lang in languages if lang not in LANGUAGES]
@@ -188,6 +196,13 @@ class CampaignService:
                 raise CampaignError(f"unknown topic {topic!r} (one of {GENERAL_TOPIC}, "
                                     f"{', '.join(sorted(roots))})")
         return clean, languages or None
+
+    async def check_announcement(self, texts: dict[str, str], faq_slug: str | None = None,
+                                 topic: str | None = None,
+                                 languages: list[str] | None = None) -> None:
+        """CampaignError if an announcement with these texts could not be made (for a
+        preview before saving)."""
+        await self._check_announcement(texts, faq_slug, topic, languages)
 
     def _check_survey(self, survey: str) -> None:
         if self.surveys is None:
@@ -338,6 +353,28 @@ class CampaignService:
             if status:
                 stmt = stmt.where(Campaign.status == status)
             return [_info(r) for r in (await session.scalars(stmt)).all()]
+
+    async def overview(self, limit: int = 100) -> list[CampaignStatus]:
+        """The newest campaigns with their delivery counts, in one query (the campaign list
+        refreshes every few seconds: one query per campaign would grow with the list)."""
+        def counted(*statuses: str):
+            return func.coalesce(func.sum(case((Delivery.status.in_(statuses), 1), else_=0)), 0)
+
+        counts = (select(Delivery.campaign_id.label("campaign_id"),
+                         counted("sent").label("sent"), counted("pending").label("pending"),
+                         counted("sending").label("sending"), counted("failed").label("failed"),
+                         counted("blocked").label("blocked"), func.count().label("total"))
+                  .group_by(Delivery.campaign_id).subquery())
+        stmt = (select(Campaign, counts.c.sent, counts.c.pending, counts.c.sending,
+                       counts.c.failed, counts.c.blocked, counts.c.total)
+                .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+                .order_by(Campaign.id.desc()).limit(limit))
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [CampaignStatus(_info(row), sent=sent or 0,
+                               pending=(pending or 0) + (sending or 0), in_flight=sending or 0,
+                               failed=failed or 0, blocked=blocked or 0, total=total or 0)
+                for row, sent, pending, sending, failed, blocked, total in rows]
 
     async def schedules(self, active_only: bool = False) -> list[ScheduleInfo]:
         async with self._sessions() as session:

@@ -10,9 +10,11 @@ import sys
 from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES, Settings
+from bot.i18n import _
+from bot.i18n import gettext_ as t
 
-NO_TOKEN = ("BOT_TOKEN is not set: sending needs the bot's token (see .env.example). "
-            "Nothing was sent.")
+NO_TOKEN = _("BOT_TOKEN is not set: sending needs the bot's token (see .env.example). "
+             "Nothing was sent.")
 
 
 def add_campaign_parser(sub) -> None:
@@ -73,7 +75,8 @@ class Progress:
             return
         self._shown = step
         bar = "#" * int(share * 30)
-        print(f"\r[{bar:30s}] {self.done:,} / {self.total:,} messages", end="" if self.tty else "\n",
+        print(f"\r[{bar:30s}] " + t("{done} / {total} messages", done=f"{self.done:,}",
+                                     total=f"{self.total:,}"), end="" if self.tty else "\n",
               file=sys.stderr, flush=True)
 
     def finish(self) -> None:
@@ -133,17 +136,18 @@ class _Env:
         self.broadcaster = broadcaster
         info = await self.service.get(campaign_id)
         if info is None:
-            print(f"no campaign {campaign_id}", file=sys.stderr)
+            print(t("no campaign {id}", id=campaign_id), file=sys.stderr)
             return 2
         if info.status in ("done", "cancelled"):
-            print(f"campaign {campaign_id} is {info.status}; nothing to send")
+            print(t("campaign {id} is {status}; nothing to send", id=campaign_id,
+                    status=info.status))
             return 0
         now = system_clock()
         await self.service.reschedule(campaign_id, now)  # "send" means now
         if info.quiet_hours and broadcaster.quiet.is_quiet(now):
-            print(f"quiet hours until {self.local(broadcaster.quiet.next_end(now))} "
-                  f"({self.settings.push_timezone}): nothing sent now; the running bot sends it "
-                  "then", file=sys.stderr)
+            print(t("quiet hours until {time} ({zone}): nothing sent now; the running bot sends "
+                    "it then", time=self.local(broadcaster.quiet.next_end(now)),
+                    zone=self.settings.push_timezone), file=sys.stderr)
             return 3
         await broadcaster.ledger.start(campaign_id, to_utc_naive(now))
         status = await self.service.status(campaign_id)
@@ -157,10 +161,12 @@ class _Env:
         progress.finish()
         final = await self.service.status(campaign_id)
         assert final is not None
-        print(f"campaign {campaign_id}: {result.status}; sent {final.sent}, pending "
-              f"{final.pending}, failed {final.failed}, blocked {final.blocked}")
+        print(t("campaign {id}: {status}; sent {sent}, pending {pending}, failed {failed}, "
+                "blocked {blocked}", id=campaign_id, status=result.status, sent=final.sent,
+                pending=final.pending, failed=final.failed, blocked=final.blocked))
         if result.resume_at is not None:
-            print(f"continues at {self.local(result.resume_at)} ({self.settings.push_timezone})")
+            print(t("continues at {time} ({zone})", time=self.local(result.resume_at),
+                    zone=self.settings.push_timezone))
         return 0 if result.status == "done" else 3
 
 
@@ -172,14 +178,15 @@ def _at(settings: Settings, text: str | None):
     try:
         return parse_local(text, ZoneInfo(settings.push_timezone))
     except ValueError:
-        raise ValueError(f'--at must look like "2026-12-01 10:00", not {text!r}') from None
+        raise ValueError(t('--at must look like "2026-12-01 10:00", not {value}',
+                           value=repr(text))) from None
 
 
 async def campaign_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.broadcast.campaigns import CampaignError
 
     if args.action == "send" and settings.bot_token is None:
-        print(NO_TOKEN, file=sys.stderr)
+        print(t(NO_TOKEN), file=sys.stderr)
         return 2
     async with _Env(settings) as env:
         service = env.service
@@ -192,52 +199,59 @@ async def campaign_command(settings: Settings, args: argparse.Namespace) -> int:
                     schedule = await service.create_schedule(
                         args.name, "announcement", args.cron, texts=texts, faq_slug=args.faq,
                         topic=args.topic, languages=languages, created_by="cli")
-                    print(f"schedule {schedule.id} created: {schedule.cron} "
-                          f"({settings.push_timezone}); the running bot sends it")
+                    print(t("schedule {id} created: {cron} ({zone}); the running bot sends it",
+                            id=schedule.id, cron=schedule.cron, zone=settings.push_timezone))
                     return 0
                 campaign = await service.create_announcement(
                     args.name, texts, faq_slug=args.faq, topic=args.topic, languages=languages,
                     due_at=_at(settings, args.at), quiet_hours=not args.no_quiet_hours,
                     created_by="cli")
-                print(f"campaign {campaign.id} scheduled for {env.local(campaign.due_at)} "
-                      f"({settings.push_timezone}); the running bot sends it, or: "
-                      f"python -m bot campaign send {campaign.id}")
+                print(t("campaign {id} scheduled for {time} ({zone}); the running bot sends it, "
+                        "or: python -m bot campaign send {id}", id=campaign.id,
+                        time=env.local(campaign.due_at), zone=settings.push_timezone))
                 from bot.broadcast.clock import QuietHours
 
                 quiet = QuietHours.parse(settings.push_quiet_hours, settings.push_timezone)
                 if not args.no_quiet_hours and quiet.is_quiet(campaign.due_at):
                     starts = quiet.next_end(campaign.due_at)
-                    print(f"that is in quiet hours ({settings.push_quiet_hours}): it goes out "
-                          f"at {env.local(starts)} instead (--no-quiet-hours for urgent news)")
+                    print(t("that is in quiet hours ({hours}): it goes out at {time} instead "
+                            "(--no-quiet-hours for urgent news)",
+                            hours=settings.push_quiet_hours, time=env.local(starts)))
             elif args.action == "list":
-                for c in await service.list():
-                    status = await service.status(c.id)
-                    counts = f"{status.sent}/{status.total} sent" if status else ""
+                for status in await service.overview():
+                    c = status.campaign
+                    counts = t("{sent}/{total} sent", sent=status.sent, total=status.total)
                     print(f"{c.id:5d}  {c.status:9s} {c.kind:15s} {env.local(c.due_at)}  "
                           f"{counts:16s} {c.name}")
                 for s in await service.schedules(active_only=True):
-                    print(f"schedule {s.id}: {s.kind} {s.cron!r} {s.name}")
+                    print(t("schedule {id}:", id=s.id) + f" {s.kind} {s.cron!r} {s.name}")
             elif args.action == "status":
                 status = await service.status(args.id)
                 if status is None:
-                    print(f"no campaign {args.id}", file=sys.stderr)
+                    print(t("no campaign {id}", id=args.id), file=sys.stderr)
                     return 2
                 c = status.campaign
-                print(f"campaign {c.id} ({c.kind}, {c.status}): {c.name}\n"
-                      f"due {env.local(c.due_at)} ({settings.push_timezone})\n"
-                      f"sent {status.sent}, pending {status.pending}, failed {status.failed}, "
-                      f"blocked {status.blocked} (of {status.total})")
+                print(t("campaign {id} ({kind}, {status}): {name}", id=c.id, kind=c.kind,
+                        status=c.status, name=c.name))
+                print(t("due {time} ({zone})", time=env.local(c.due_at),
+                        zone=settings.push_timezone))
+                print(t("sent {sent}, pending {pending}, failed {failed}, blocked {blocked} "
+                        "(of {total})", sent=status.sent, pending=status.pending,
+                        failed=status.failed, blocked=status.blocked, total=status.total))
             elif args.action == "send":
                 return await env.send(args.id, args.reclaim_after)
             elif args.action == "cancel":
                 done = await (service.cancel_schedule(args.id) if args.schedule
                               else service.cancel(args.id))
-                what = "schedule" if args.schedule else "campaign"
-                print(f"{what} {args.id} cancelled" if done else
-                      f"{what} {args.id} is not active; nothing changed")
+                if args.schedule:
+                    print(t("schedule {id} cancelled", id=args.id) if done else
+                          t("schedule {id} is not active; nothing changed", id=args.id))
+                else:
+                    print(t("campaign {id} cancelled", id=args.id) if done else
+                          t("campaign {id} is not active; nothing changed", id=args.id))
                 return 0 if done else 1
         except (CampaignError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(t("error: {problem}", problem=exc), file=sys.stderr)
             return 2
     return 0
 
@@ -246,10 +260,10 @@ async def survey_launch(settings: Settings, args: argparse.Namespace) -> int:
     from bot.broadcast.campaigns import AlreadyLaunched, CampaignError
 
     if args.now and settings.bot_token is None:
-        print(NO_TOKEN, file=sys.stderr)
+        print(t(NO_TOKEN), file=sys.stderr)
         return 2
     if args.now and (args.at or args.cron):
-        print("error: --now sends at once; leave out --at and --cron", file=sys.stderr)
+        print(t("error: --now sends at once; leave out --at and --cron"), file=sys.stderr)
         return 2
     async with _Env(settings) as env:
         service = env.service
@@ -258,24 +272,26 @@ async def survey_launch(settings: Settings, args: argparse.Namespace) -> int:
                 schedule = await service.create_schedule(
                     f"{args.slug} waves", "survey", args.cron, survey=args.slug,
                     remind_after_days=args.remind_after_days, created_by="cli")
-                print(f"schedule {schedule.id} created: each firing of {schedule.cron!r} "
-                      f"({settings.push_timezone}) opens a new wave and invites")
+                print(t("schedule {id} created: each firing of {cron} ({zone}) opens a new wave "
+                        "and invites", id=schedule.id, cron=repr(schedule.cron),
+                        zone=settings.push_timezone))
                 return 0
             launch = await service.launch_survey(
                 args.slug, due_at=_at(settings, args.at), remind_after_days=args.remind_after_days,
                 new_wave=args.new_wave, wave_code=args.code, quiet_hours=not args.no_quiet_hours,
                 created_by="cli")
         except AlreadyLaunched as exc:  # 1, as "cancel" of a finished campaign: nothing changed
-            print(f"error: {exc} (--new-wave)", file=sys.stderr)
+            print(t("error: {problem}", problem=exc) + " (--new-wave)", file=sys.stderr)
             return 1
         except (CampaignError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(t("error: {problem}", problem=exc), file=sys.stderr)
             return 2
-        print(f"wave {launch.wave_code}: invitation is campaign {launch.invitation.id}, due "
-              f"{env.local(launch.invitation.due_at)} ({settings.push_timezone})")
+        print(t("wave {wave}: invitation is campaign {id}, due {time} ({zone})",
+                wave=launch.wave_code, id=launch.invitation.id,
+                time=env.local(launch.invitation.due_at), zone=settings.push_timezone))
         if launch.reminder is not None:
-            print(f"reminder is campaign {launch.reminder.id}, due "
-                  f"{env.local(launch.reminder.due_at)}, to those who have not answered")
+            print(t("reminder is campaign {id}, due {time}, to those who have not answered",
+                    id=launch.reminder.id, time=env.local(launch.reminder.due_at)))
         if args.now:
             return await env.send(launch.invitation.id, None)
     return 0

@@ -1,7 +1,8 @@
 """What a push says, in the recipient's language, as plain data (text and buttons).
 
 Survey invitation and reminder texts are gettext msgids (translated in locales/*/bot.po);
-an announcement's text is given by staff per language and sent as plain text (escaped).
+an announcement's text is given by staff per language and may carry <b>, <i> and https
+links (checked when the campaign is made, bot/broadcast/markup.py).
 Buttons carry an action and a value; each channel shows them its own way (Telegram: inline
 buttons with callback data). A push is a core `OutgoingMessage` (bot/core/transport.py).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bot.broadcast.markup import as_html
 from bot.config import LANGUAGES
 from bot.core.transport import Button, OutgoingMessage
 from bot.i18n import _
@@ -59,7 +61,7 @@ def render_push(kind: str, lang: str, *, default_language: str, texts: dict[str,
         buttons = ((PushButton(t(TAKE_SURVEY, lang), ACTION_SURVEY, str(wave_id)),)
                    if wave_id is not None else ())
         return Push(t(template, lang).format(title=title), buttons)
-    body = escape(pick_text(texts, lang, default_language))
+    body = as_html(pick_text(texts, lang, default_language))
     text = f"{body}\n\n{t(ANNOUNCEMENT_FOOTER, lang)}"
     buttons = ()
     if faq_slug:

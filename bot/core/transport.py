@@ -50,6 +50,10 @@ class Button:
 class OutgoingMessage:
     text: str  # markup: the Telegram HTML subset, escaped (see bot/core/markup.py)
     buttons: tuple[Button, ...] = ()
+    # A photo staff sent in the Telegram staff group, as that group's Telegram file id: the
+    # Telegram transport sends it with the text; a channel that cannot fetch it sends the text
+    # with a line saying a photo is waiting in the staff reply (see its transport).
+    telegram_photo: str | None = None
 
 
 @dataclass(frozen=True)

@@ -318,6 +318,8 @@ class StaffAccount(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The panel's language for this staff member: "pl" | "uk" | "en".
+    locale: Mapped[str] = mapped_column(String(2), default="pl", server_default="en")
 
 
 class StaffSession(Base):

@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 
 
 def reply_text(number: int, text: str, lang: str) -> str:
-    return (t("💬 <b>Reply to your ticket #{number}</b>", lang, number=number) + "\n\n"
-            + escape(text) + "\n\n"
-            + t("To write again, use the ✍️ Write to us button.", lang))
+    """The reply as the person reads it; a photo reply may come without text."""
+    return "\n\n".join(part for part in (
+        t("💬 <b>Reply to your ticket #{number}</b>", lang, number=number), escape(text),
+        t("To write again, use the ✍️ Write to us button.", lang)) if part)
 
 
 class ReplyCourier:
@@ -91,7 +92,8 @@ class ReplyCourier:
         if reply.contact is None:
             log.warning("reply to ticket #%s not delivered: the person has no contact", number)
             return "failed"
-        message = OutgoingMessage(reply_text(number, reply.text, reply.lang))
+        message = OutgoingMessage(reply_text(number, reply.text, reply.lang),
+                                  telegram_photo=reply.photo_file_id)
         outcome: SendOutcome = await self.transport.send(reply.contact, message)
         if isinstance(outcome, Sent):
             log.info("reply to ticket #%s delivered", number)

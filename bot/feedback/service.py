@@ -121,6 +121,7 @@ class PendingReply:
     contact: Contact | None
     lang: str
     text: str
+    photo_file_id: str | None = None  # a photo a staff member sent in the staff group
 
 
 def is_urgent(text: str | None) -> bool:
@@ -282,19 +283,22 @@ class TicketService:
             return _view(ticket) if ticket else None
 
     async def reply(self, number: int, text: str, staff_email: str,
-                    staff_chat_message_id: int | None = None) -> MessageView:
-        """Record a staff reply (to be delivered by the bot) and mark the ticket answered."""
-        text = check_text(text)
+                    staff_chat_message_id: int | None = None,
+                    photo_file_id: str | None = None) -> MessageView:
+        """Record a staff reply (to be delivered by the bot) and mark the ticket answered.
+        A photo (from the staff group) may come without text."""
+        text = check_text(text, photo=photo_file_id is not None)
         async with self._sessions() as session:
             ticket = await self._ticket(session, number)
             before = ticket.status
             row = TicketMessage(author="staff", staff_email=staff_email, text=text,
-                                delivery="pending", staff_chat_message_id=staff_chat_message_id)
+                                photo_file_id=photo_file_id, delivery="pending",
+                                staff_chat_message_id=staff_chat_message_id)
             ticket.messages.append(row)
             ticket.status = "answered"
             ticket.updated_at = utcnow()
             await _audit(session, staff_email, "ticket.reply", number, {"status": before},
-                   {"status": "answered", "text": text})
+                         {"status": "answered", "text": text, "photo": photo_file_id is not None})
             await session.commit()
             return _message(row)
 
@@ -398,7 +402,7 @@ class TicketService:
         fail them for want of a transport)."""
         async with self._sessions() as session:
             stmt = (select(TicketMessage.id, Ticket.id, Ticket.user_id, Ticket.lang,
-                           TicketMessage.text)
+                           TicketMessage.text, TicketMessage.photo_file_id)
                     .join(Ticket, Ticket.id == TicketMessage.ticket_id)
                     .where(TicketMessage.delivery == "pending"))
             if channels is not None:
@@ -410,14 +414,14 @@ class TicketService:
                 rows = [row for row in rows
                         if row[2] not in contacts or contacts[row[2]].channel in channels]
             claimed = []
-            for message_id, number, user_id, lang, text in rows:
+            for message_id, number, user_id, lang, text, photo in rows:
                 result = await session.execute(
                     update(TicketMessage)
                     .where(TicketMessage.id == message_id, TicketMessage.delivery == "pending")
                     .values(delivery=SENDING))
                 if result.rowcount:
                     claimed.append(PendingReply(message_id, number, user_id,
-                                                contacts.get(user_id), lang, text))
+                                                contacts.get(user_id), lang, text, photo))
             await session.commit()
         return claimed
 

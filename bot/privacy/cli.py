@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from bot.config import Settings
+from bot.i18n import gettext_ as t
+from bot.i18n import ngettext_
 
 
 def add_parser(sub) -> None:
@@ -31,7 +33,8 @@ class _Progress:
             return
         self.shown = step
         bar = "#" * (done * 30 // max(total, 1))
-        print(f"\r[{bar:30s}] {done:,} / {total:,} people erased", end="" if self.tty else "\n",
+        print(f"\r[{bar:30s}] " + t("{done} / {total} people erased", done=f"{done:,}",
+                                     total=f"{total:,}"), end="" if self.tty else "\n",
               file=sys.stderr, flush=True)
 
     def finish(self) -> None:
@@ -59,17 +62,23 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await storage.close()
         await engine.dispose()
-    who = "person" if report.people == 1 else "people"
-    what = "ticket" if report.tickets == 1 else "tickets"
-    people = (f"the data of {report.people} {who} who have not written since before "
-              f"{report.people_before.isoformat()} ({settings.retention_inactive_months} months)")
-    tickets = (f"{report.tickets} {what} answered or closed and unchanged since before "
-               f"{report.tickets_before:%Y-%m-%d %H:%M} UTC "
-               f"({settings.ticket_retention_months} months)")
+    people = ngettext_("the data of {n} person who has not written since before {date} "
+                       "({months} months)",
+                       "the data of {n} people who have not written since before {date} "
+                       "({months} months)", report.people,
+                       date=report.people_before.isoformat(),
+                       months=settings.retention_inactive_months)
+    tickets = ngettext_("{n} ticket answered or closed and unchanged since before {time} UTC "
+                        "({months} months)",
+                        "{n} tickets answered or closed and unchanged since before {time} UTC "
+                        "({months} months)", report.tickets,
+                        time=f"{report.tickets_before:%Y-%m-%d %H:%M}",
+                        months=settings.ticket_retention_months)
     if report.dry_run:
-        print(f"dry run, nothing deleted: would erase {people}, and delete {tickets}")
+        print(t("dry run, nothing deleted: would erase {people}, and delete {tickets}",
+                people=people, tickets=tickets))
         return 0
-    print(f"erased {people}; deleted {tickets}")
+    print(t("erased {people}; deleted {tickets}", people=people, tickets=tickets))
     if settings.staff_chat_id and (report.people or report.tickets):
-        print("their copies in the staff group are removed by the running bot")
+        print(t("their copies in the staff group are removed by the running bot"))
     return 0

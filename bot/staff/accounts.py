@@ -17,24 +17,28 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.config import LANGUAGES
 from bot.db.models import StaffAccount, utcnow
+from bot.i18n import _, ngettext_
+from bot.i18n import gettext_ as t
 from bot.staff import audit
 from bot.staff.passwords import Passwords, one_time_password
 from bot.staff.sessions import PASSWORD_TRIES_PER_SESSION, SessionPolicy, SessionStore, revoke_all
 from bot.staff.throttle import LoginThrottle
 
 ROLES = ("editor", "analyst", "admin")
+DEFAULT_STAFF_LOCALE = "pl"  # staff work in Polish offices
 ROLE_HELP = {
     "editor": "edits content and answers feedback",
     "analyst": "sees survey results and exports",
     "admin": "manages accounts and campaigns, and can do everything",
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ENDED_FOR_WRONG_PASSWORDS = ("The current password was wrong too many times, so this session has "
-                             "ended. Log in again.")
+ENDED_FOR_WRONG_PASSWORDS = _("The current password was wrong too many times, so this session "
+                              "has ended. Log in again.")
 
 
 class StaffError(Exception):
@@ -52,6 +56,7 @@ class StaffView:
     last_login_at: dt.datetime | None
     # End of the lock after failed logins (for addresses that failed), if locked now.
     locked_until: dt.datetime | None = None
+    locale: str = "pl"  # the panel's language for this staff member
 
     def can(self, *roles: str) -> bool:
         """Admins can do everything; no roles given means any staff member."""
@@ -62,7 +67,7 @@ def _view(row: StaffAccount, locked_until: dt.datetime | None = None) -> StaffVi
     return StaffView(
         id=row.id, email=row.email, role=row.role, active=row.active,
         must_change_password=row.must_change_password, created_at=row.created_at,
-        last_login_at=row.last_login_at, locked_until=locked_until,
+        last_login_at=row.last_login_at, locked_until=locked_until, locale=row.locale,
     )
 
 
@@ -96,8 +101,8 @@ class PasswordChange:
 
 def _wait_words(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{(seconds + 59) // 60} minutes"
+        return ngettext_("{n} second", "{n} seconds", seconds)
+    return ngettext_("{n} minute", "{n} minutes", (seconds + 59) // 60)
 
 
 class StaffService:
@@ -134,9 +139,12 @@ class StaffService:
             return int(await session.scalar(select(func.count(StaffAccount.id)).where(
                 StaffAccount.role == "admin", StaffAccount.active.is_(True))) or 0)
 
-    async def add(self, email: str, role: str, *, actor: str = "cli") -> tuple[StaffView, str]:
+    async def add(self, email: str, role: str, *, actor: str = "cli",
+                  locale: str = DEFAULT_STAFF_LOCALE) -> tuple[StaffView, str]:
         """Create an account; returns it and the one-time password to hand over."""
         email = normalise_email(email)
+        if locale not in LANGUAGES:
+            raise StaffError(f"Language must be one of: {', '.join(LANGUAGES)}.")
         if not EMAIL_RE.match(email):
             raise StaffError(f"{email!r} does not look like an e-mail address.")
         if role not in ROLES:
@@ -147,7 +155,7 @@ class StaffService:
             if await session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)):
                 raise StaffError(f"An account for {email} exists already.")
             row = StaffAccount(email=email, role=role, password_hash=password_hash,
-                               must_change_password=True, active=True)
+                               must_change_password=True, active=True, locale=locale)
             session.add(row)
             await session.flush()
             await audit.record(session, actor=actor, action="staff.add", entity="staff_account",
@@ -199,6 +207,16 @@ class StaffService:
         # Sessions end even though the role is read on every request: whoever holds one
         # logs in again and sees what the new role gives them.
         return await self._change(email, actor, "staff.role", end_sessions=True, role=role)
+
+    async def set_locale(self, staff_id: int, locale: str) -> None:
+        """The staff member's own choice of the panel's language (not audited: it changes
+        nothing anyone else sees)."""
+        if locale not in LANGUAGES:
+            raise StaffError(f"Language must be one of: {', '.join(LANGUAGES)}.")
+        async with self._sessions() as session:
+            await session.execute(update(StaffAccount).where(StaffAccount.id == staff_id)
+                                  .values(locale=locale))
+            await session.commit()
 
     async def _guard_last_admin(self, email: str, leaving: bool) -> None:
         account = await self.by_email(email)
@@ -276,18 +294,18 @@ class StaffService:
             async with self._sessions() as session:
                 row = await session.get(StaffAccount, staff_id)
                 if row is None or not row.active:
-                    return PasswordChange(["This account no longer exists."])
+                    return PasswordChange([t("This account no longer exists.")])
                 wait = (await self.throttle.address_wait(session, address, now)
                         or await self.throttle.account_wait(session, row.email, address, now))
                 if wait:
-                    return PasswordChange([f"Too many wrong passwords. Try again in "
-                                           f"{_wait_words(wait)}."], retry_after=wait)
+                    return PasswordChange([t("Too many wrong passwords. Try again in {wait}.",
+                                             wait=_wait_words(wait))], retry_after=wait)
                 tries = await self.logins.count_password_try(session, token) if token else 0
                 if tries is None or tries > PASSWORD_TRIES_PER_SESSION:
                     if token:
                         await self.logins.end(session, token)
                     await session.commit()
-                    return PasswordChange([ENDED_FOR_WRONG_PASSWORDS], signed_out=True)
+                    return PasswordChange([t(ENDED_FOR_WRONG_PASSWORDS)], signed_out=True)
                 attempt = await self.throttle.record(session, row.email, address, now)
                 await session.commit()
         right = await self.passwords.verify(row.password_hash, old)
@@ -296,8 +314,8 @@ class StaffService:
                 if token and tries is not None and tries >= PASSWORD_TRIES_PER_SESSION:
                     await self.logins.end(session, token)
                     await session.commit()
-                    return PasswordChange([ENDED_FOR_WRONG_PASSWORDS], signed_out=True)
-                return PasswordChange(["The current password is not right."])
+                    return PasswordChange([t(ENDED_FOR_WRONG_PASSWORDS)], signed_out=True)
+                return PasswordChange([t("The current password is not right.")])
             await self.throttle.forgive(session, attempt)
             if token:
                 await self.logins.password_right(session, token)
@@ -309,7 +327,7 @@ class StaffService:
         async with self._sessions() as session:
             account = await session.get(StaffAccount, staff_id)
             if account is None or not account.active:
-                return PasswordChange(["This account no longer exists."])
+                return PasswordChange([t("This account no longer exists.")])
             account.password_hash = password_hash
             account.must_change_password = False
             await revoke_all(session, account.id)

@@ -10,6 +10,7 @@ behind two threads instead of taking the threads DNS look-ups and file I/O need.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import secrets
 import threading
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
+
+from bot.i18n import gettext_ as t
 
 MIN_LENGTH = 10
 MAX_LENGTH = 200
@@ -51,7 +54,11 @@ class Passwords:
         self._dummy_hash: str | None = None
 
     async def run(self, fn: Callable[..., T], *args) -> T:
-        return await asyncio.get_running_loop().run_in_executor(_executor(), fn, *args)
+        # In the caller's context, as asyncio.to_thread does: the language of the messages
+        # (bot.i18n.current_locale) is the request's.
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(_executor(), context.run, fn,
+                                                                *args)
 
     def verify_sync(self, password_hash: str, password: str) -> bool:
         try:
@@ -87,20 +94,22 @@ def one_time_password() -> str:
 def password_problems(new: str, *, old: str | None = None, email: str | None = None) -> list[str]:
     """What is wrong with `new` as a password, in words meant for the person choosing it."""
     if len(new) < MIN_LENGTH:
-        return [f"The new password must have at least {MIN_LENGTH} characters."]
+        return [t("The new password must have at least {n} characters.", n=MIN_LENGTH)]
     if len(new) > MAX_LENGTH:
-        return [f"The new password must have at most {MAX_LENGTH} characters."]
+        return [t("The new password must have at most {n} characters.", n=MAX_LENGTH)]
     if old is not None and new == old:
-        return ["The new password must be different from the old one."]
+        return [t("The new password must be different from the old one.")]
     if email and new.strip().lower() == email.strip().lower():
-        return ["The password must not be your e-mail address."]
+        return [t("The password must not be your e-mail address.")]
     hints = [email, *(email or "").replace("@", " ").replace(".", " ").split(),
              "belong", "pomorskie", "gdansk", "gdańsk", "staff", "panel"]
     estimate = zxcvbn(new[:ZXCVBN_MAX_LENGTH], user_inputs=[h for h in hints if h])
     if estimate["score"] >= MIN_STRENGTH:
         return []
     feedback = estimate["feedback"]
-    why = feedback.get("warning") or "It follows a pattern that password-guessing tools try early."
-    tips = " ".join(feedback.get("suggestions") or []) or (
+    # zxcvbn's own warning and suggestions are English; ours are translated.
+    why = feedback.get("warning") or t("It follows a pattern that password-guessing tools try "
+                                       "early.")
+    tips = " ".join(feedback.get("suggestions") or []) or t(
         "A few unrelated words together make a strong password that is easy to remember.")
-    return [f"This password is too easy to guess. {why} {tips}"]
+    return [" ".join((t("This password is too easy to guess."), why, tips))]

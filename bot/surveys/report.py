@@ -37,6 +37,7 @@ from operator import not_
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import _, gettext_
 from bot.surveys.aggregate import ALL, Family, IndexStats, Tally, WaveData
 from bot.surveys.definition import Survey
 from bot.surveys.html import Bar, Distribution, GroupIndex, IndexPoint, ReportData, render
@@ -83,12 +84,13 @@ def index_numbers(stats: IndexStats) -> tuple[int, int, int] | None:
 
 
 def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10, wave: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> ReportSummary:
+                 progress: Callable[[int], None] | None = None, lang: str = "en") -> ReportSummary:
     """Read `rows` (AnswerRow-like: wave, week, answers by question key) once and write the report.
 
     `wave` picks the wave the charts of answers and the index-by-group table describe (default:
     the latest published one); the CSV files always hold every wave. `progress` is called with
-    the number of rows read, every 50,000 rows.
+    the number of rows read, every 50,000 rows. report.html is written in `lang` (the
+    reader's language; the CSV files keep their column names, which scripts read).
     """
     if k < 3:
         raise ValueError("K must be at least 3")
@@ -97,14 +99,14 @@ def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_report(rows, survey, Path(out), k, wave, progress)
+        return _write_report(rows, survey, Path(out), k, wave, progress, lang)
     finally:
         if collecting:
             gc.enable()
 
 
 def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: str | None,
-                  progress: Callable[[int], None] | None) -> ReportSummary:
+                  progress: Callable[[int], None] | None, lang: str = "en") -> ReportSummary:
     out.mkdir(parents=True, exist_ok=True)
     tally = Tally(survey)
     tally.add(rows, progress)
@@ -129,10 +131,10 @@ def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: 
     complementary = sum(1 for r in reasons if r == COMPLEMENTARY)
     primary = sum(1 for r in reasons if r and r != COMPLEMENTARY)
     focus = wave or _latest(waves, labels)
-    data = _report_data(survey, waves, labels, variables, k, focus, agg, idx, notes)
+    data = _report_data(survey, waves, labels, variables, k, focus, agg, idx, notes, lang)
     data.suppressed_primary, data.suppressed_complementary = primary, complementary
     data.answers_profile_hidden = hidden_profiles
-    files[3].write_text(render(data), encoding="utf-8")
+    files[3].write_text(render(data, lang), encoding="utf-8")
     return ReportSummary(tally.n, names, primary + complementary, primary, complementary, files, notes)
 
 
@@ -250,9 +252,17 @@ def wording_changes(waves: list[WaveData], survey: Survey) -> list[tuple[str, st
     return changes
 
 
+REVERSED = _("(reversed: agreeing counts as less belonging)")
+
+
+def _in(texts: dict[str, str], lang: str, default: str) -> str:
+    """A survey text in the report's language, else English, else `default`."""
+    return texts.get(lang) or texts.get("en") or default
+
+
 def _report_data(survey: Survey, waves: list[WaveData], labels: dict[str, WaveLabels],
                  variables: list[str], k: int, focus: str | None, agg: list[tuple], idx: list[tuple],
-                 notes: list[str]) -> ReportData:
+                 notes: list[str], lang: str = "en") -> ReportData:
     by_row = {(r[0], r[1], r[2]): r for r in idx}
     published = [w for w in waves if not labels[w.name].withheld]
     series = []
@@ -270,9 +280,9 @@ def _report_data(survey: Survey, waves: list[WaveData], labels: dict[str, WaveLa
                 if r is None:
                     continue
                 option = q.option(group)
-                name = option.label.get("en", group) if option else group
+                name = _in(option.label, lang, group) if option else group
                 numbers = (None if v == "" else v for v in r[3:7])
-                groups.append(GroupIndex(q.text.get("en", var), name, *numbers, r[7]))
+                groups.append(GroupIndex(_in(q.text, lang, var), name, *numbers, r[7]))
     dists = []
     cells: dict[tuple[str, str], list[tuple]] = {}
     for r in agg:
@@ -283,18 +293,19 @@ def _report_data(survey: Survey, waves: list[WaveData], labels: dict[str, WaveLa
         bars = []
         for r in rows:
             option = q.option(r[5])
-            bars.append(Bar(option.label.get("en", r[5]) if option else r[5],
+            bars.append(Bar(_in(option.label, lang, r[5]) if option else r[5],
                             None if r[6] == "" else int(r[6]), None if r[7] == "" else float(r[7]), r[8]))
-        dists.append(Distribution(q.text.get("en", qid), qid, version, q.kind, q.profile, bars))
-    changes = [f"{survey.question(qid).text.get('en', qid)} ({qid}): wording changed in wave {wave}: "
-               "compare with care" for qid, wave in wording_changes(waves, survey)]
+        dists.append(Distribution(_in(q.text, lang, qid), qid, version, q.kind, q.profile, bars))
+    changes = [gettext_("{question} ({qid}): wording changed in wave {wave}: compare with care",
+                        lang, question=_in(survey.question(qid).text, lang, qid), qid=qid,
+                        wave=wave) for qid, wave in wording_changes(waves, survey)]
     return ReportData(
-        title=survey.title.get("en", survey.slug), slug=survey.slug, k=k, focus=focus,
+        title=_in(survey.title, lang, survey.slug), slug=survey.slug, k=k, focus=focus,
         responses=sum(w.n for w in published),
         waves=[(w.name, None if labels[w.name].withheld else w.n) for w in waves],
         series=series, groups=groups, distributions=dists, wording=changes, notes=notes,
-        index_items=[q.text.get("en", q.id) + (" (reversed: agreeing counts as less belonging)"
-                                                if q.reverse else "") for q in survey.index_items()])
+        index_items=[_in(q.text, lang, q.id) + (" " + gettext_(REVERSED, lang) if q.reverse else "")
+                     for q in survey.index_items()])
 
 
 # ------------------------------------------------------------------------------ answers.csv

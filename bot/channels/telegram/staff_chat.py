@@ -1,6 +1,7 @@
 """The Telegram staff group: each new ticket is posted to `STAFF_CHAT_ID`, and a staff
-member's reply to such a post becomes a staff reply. Only the reply text is kept, with the
-author recorded as "telegram-group": never the staff member's Telegram name or id. Copies of
+member's reply to such a post becomes a staff reply. Only the reply text (and photo) is kept,
+with the author recorded as "telegram-group": never the staff member's Telegram name or id.
+The bot writes in the group in STAFF_CHAT_LANGUAGE, whatever the person's language. Copies of
 deleted tickets are removed from the group by `remove_pending`, which the reply courier runs
 after each of its rounds.
 """
@@ -29,6 +30,8 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Mes
 from bot.db.models import utcnow
 from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView
+from bot.i18n import _
+from bot.i18n import gettext_ as t
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +46,18 @@ REMOVAL_RETRY_FOR = dt.timedelta(days=7)
 class StaffChat:
     """Posts new tickets to the staff group and records replies made there."""
 
-    def __init__(self, chat_id: int, tickets: TicketService) -> None:
-        self.chat_id, self.tickets = chat_id, tickets
+    def __init__(self, chat_id: int, tickets: TicketService, lang: str = "pl") -> None:
+        self.chat_id, self.tickets, self.lang = chat_id, tickets, lang
 
-    @staticmethod
-    def header(ticket: TicketView) -> str:
+    def t(self, msgid: str, **values: object) -> str:
+        return t(msgid, self.lang, **values)
+
+    def header(self, ticket: TicketView) -> str:
         where = f" · {ticket.faq_slug}" if ticket.faq_slug else ""
-        head = f"📨 <b>Ticket #{ticket.number}</b> · {ticket.lang}{where}"
+        head = self.t("📨 <b>Ticket #{number}</b>", number=ticket.number) + f" · {ticket.lang}{where}"
         if ticket.urgent:  # the person got the crisis card; staff should look first
-            head = ("🆘 <b>URGENT</b>: the message may signal a crisis (the person was shown "
-                    "the crisis lines)\n" + head)
+            head = self.t("🆘 <b>URGENT</b>: the message may signal a crisis (the person was "
+                          "shown the crisis lines)") + "\n" + head
         return head
 
     async def post(self, bot: Bot, ticket: TicketView) -> None:
@@ -60,7 +65,7 @@ class StaffChat:
         head = self.header(ticket)
         body = escape(first.text)
         photo_post: int | None = None
-        hint = "\n\n<i>Reply to this message to answer the person.</i>"
+        hint = "\n\n<i>" + self.t("Reply to this message to answer the person.") + "</i>"
         try:
             if first.photo_file_id:
                 caption = f"{head}\n\n{body}" if body else head
@@ -104,8 +109,8 @@ class StaffChat:
     async def _remove(self, bot: Bot, chat_id: int, message_id: int, number: int,
                       kind: str) -> str:
         """"removed", "kept" (it cannot be removed) or "later" (a temporary failure)."""
-        notice = (f"🗑 Ticket #{number}: removed (the person deleted their data, or the "
-                  "ticket's retention period ended).")
+        notice = self.t("🗑 Ticket #{number}: removed (the person deleted their data, or the "
+                        "ticket's retention period ended).", number=number)
         try:
             try:
                 await bot.delete_message(chat_id, message_id)
@@ -163,24 +168,31 @@ class StaffChat:
             if number is None:
                 return  # a reply to something else in the group: not for the bot
             text = message.text or message.caption or ""
+            # The largest size Telegram made of the photo; the bot re-sends it by file id.
+            photo = message.photo[-1].file_id if message.photo else None
             try:
                 await self.tickets.reply(number, text, GROUP_AUTHOR,
-                                         staff_chat_message_id=message.message_id)
+                                         staff_chat_message_id=message.message_id,
+                                         photo_file_id=photo)
             except TicketError as exc:
-                reason = ("The reply is empty: only text can be sent to the person."
-                          if exc.code == "empty" else
-                          f"The reply is longer than {MAX_TEXT} characters; please shorten it.")
-                await message.reply(f"⚠️ Ticket #{number}: {reason}")
+                reason = (self.t("The reply is empty: only text or a photo can be sent to the "
+                                 "person.") if exc.code == "empty" else
+                          self.t("The reply is longer than {limit} characters; please shorten "
+                                 "it.", limit=MAX_TEXT))
+                await message.reply("⚠️ " + self.t("Ticket #{number}", number=number)
+                                    + f": {reason}")
                 return
             log.info("staff group reply recorded for ticket #%s", number)
             if courier is not None:
                 await courier.deliver_pending()
             view = await self.tickets.get(number)
             last = view.messages[-1] if view else None
-            state = {"sent": "delivered", "failed": "could not be delivered (the person "
-                     "blocked the bot or deleted their data)"}.get(
-                last.delivery if last else "", "saved; it will be delivered shortly")
-            await message.reply(f"✅ Reply to ticket #{number} {state}.")
+            outcome = {"sent": _("✅ Reply to ticket #{number} delivered."),
+                       "failed": _("✅ Reply to ticket #{number} could not be delivered (the "
+                                   "person blocked the bot or deleted their data).")}.get(
+                last.delivery if last else "",
+                _("✅ Reply to ticket #{number} saved; it will be delivered shortly."))
+            await message.reply(self.t(outcome, number=number))
 
         @router.message()
         async def ignore(_message: Message) -> None:

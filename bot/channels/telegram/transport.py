@@ -68,11 +68,15 @@ def outcome(status: int, answer: dict[str, Any]) -> SendOutcome:
     return Failed(error)
 
 
+CAPTION_LIMIT = 1024  # characters of a photo caption (Bot API)
+
+
 class TelegramTransport:
     channel = TELEGRAM
 
     def __init__(self, bot: Bot, request_timeout: float = 20.0, connections: int = 200) -> None:
         self.url = bot.session.api.api_url(token=bot.token, method="sendMessage")
+        self.photo_url = bot.session.api.api_url(token=bot.token, method="sendPhoto")
         self.timeout = aiohttp.ClientTimeout(total=request_timeout)
         self.connections = connections
         self._session: aiohttp.ClientSession | None = None
@@ -87,14 +91,29 @@ class TelegramTransport:
     async def send(self, contact: Contact, message: OutgoingMessage) -> SendOutcome:
         if contact.channel != TELEGRAM:
             return Failed(f"not a Telegram contact: {contact.channel!r}")
-        body: dict[str, Any] = {"chat_id": int(contact.address),
-                                "text": render_telegram(message.text), "parse_mode": "HTML",
-                                "link_preview_options": {"is_disabled": True}}
+        chat_id = int(contact.address)
+        text = render_telegram(message.text)
         markup = reply_markup(message)
+        if message.telegram_photo is not None:
+            # A caption holds 1,024 characters: a longer text follows the photo on its own.
+            fits = len(text) <= CAPTION_LIMIT
+            photo: dict[str, Any] = {"chat_id": chat_id, "photo": message.telegram_photo}
+            if fits:
+                photo.update(caption=text, parse_mode="HTML")
+                if markup is not None:
+                    photo["reply_markup"] = markup
+            outcome = await self._post(self.photo_url, photo)
+            if fits or not isinstance(outcome, Sent):
+                return outcome
+        body: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
+                                "link_preview_options": {"is_disabled": True}}
         if markup is not None:
             body["reply_markup"] = markup
+        return await self._post(self.url, body)
+
+    async def _post(self, url: str, body: dict[str, Any]) -> SendOutcome:
         try:
-            async with self._client().post(self.url, data=json.dumps(body)) as response:
+            async with self._client().post(url, data=json.dumps(body)) as response:
                 raw = await response.read()
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as exc:

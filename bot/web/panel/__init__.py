@@ -48,6 +48,14 @@ How to add a page
    app on a copy of the template database; ``login(client, role)`` gives a logged-in client
    and ``csrf(client)`` the token to post with.
 
+8. Every text staff read is translated (pl, uk, en; the staff member's choice, see
+   bot/web/panel/locale.py): in templates ``{{ _("Save") }}``, ``{{ _("Hello, %(email)s",
+   email=staff.email) }}``, ``{{ ngettext("%(num)s entry", "%(num)s entries", n) }}``; in
+   Python ``flash(request, t("Saved."))`` with ``from bot.i18n import gettext_ as t`` and
+   navigation labels marked ``NavItem(_("Feedback"), ...)``. Dates and numbers through the
+   ``date``, ``datetime`` and ``number`` filters. ``make i18n`` extracts them; translate in
+   locales/{pl,uk}/LC_MESSAGES/bot.po (Polish formal and neutral, Ukrainian with "ви").
+
 Use stable ids/names in forms (``email``, ``password``, ``title_uk``, ``body_uk``) and buttons
 with visible text: the Playwright tests use them.
 """

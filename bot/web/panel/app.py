@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot.i18n import gettext_ as t
 from bot.web.panel.context import PanelContext
 from bot.web.panel.rendering import PREFIX, STATIC_DIR, NavItem, build_templates, render
 from bot.web.panel.security import CsrfMiddleware, SecurityHeadersMiddleware, session_secret
@@ -35,12 +36,13 @@ async def _csrf_rejected(scope: Scope, receive: Receive, send: Send) -> None:
     request = Request(scope, receive)
     problem = scope.get("state", {}).get("csrf_problem")
     if problem == "too_large":
-        message = "The upload is too large (at most 10 MB)."
+        message = t("The upload is too large (at most 10 MB).")
         status = 413
     else:
-        message = ("This form could not be accepted because its security token is "
-                   + ("missing." if problem == "missing" else "wrong or expired.")
-                   + " Go back, reload the page and try again.")
+        message = (t("This form could not be accepted because its security token is missing. "
+                     "Go back, reload the page and try again.") if problem == "missing" else
+                   t("This form could not be accepted because its security token is wrong or "
+                     "expired. Go back, reload the page and try again."))
         status = 403
     response = render(request, "csrf.html", {"message": message}, status_code=status)
     await response(scope, receive, send)

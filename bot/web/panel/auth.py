@@ -9,8 +9,10 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot.i18n import gettext_ as t
 from bot.staff.accounts import StaffView
 from bot.web.panel.context import panel_context
+from bot.web.panel.locale import SESSION_KEY, use_locale
 from bot.web.panel.rendering import PREFIX, flash, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -29,9 +31,11 @@ async def current_staff(request: Request) -> StaffView | None:
         staff = await panel_context(request).staff.session_staff(token)
         if staff is None:
             request.session.pop("sid", None)
-            flash(request, "Your session has ended (logged out, unused for a while, or your "
-                           "account changed). Please log in again.", "info")
+            use_locale(request)
+            flash(request, t("Your session has ended (logged out, unused for a while, or your "
+                             "account changed). Please log in again."), "info")
     request.state.staff = staff
+    use_locale(request, staff)
     return staff
 
 
@@ -51,13 +55,17 @@ def log_in(request: Request, staff: StaffView, token: str) -> None:
     request.session.clear()
     request.session["sid"] = token
     request.state.staff = staff
+    use_locale(request, staff)
 
 
 async def log_out(request: Request) -> None:
     token = session_token(request)
     if token is not None:
         await panel_context(request).staff.log_out(token)
+    lang = request.session.get(SESSION_KEY)
     request.session.clear()
+    if lang is not None:  # the login page stays in the language last used here
+        request.session[SESSION_KEY] = lang
     request.state.staff = None
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.broadcast.campaigns import GENERAL_TOPIC, CampaignInfo
 from bot.config import LANGUAGES
 from bot.content.validation import LANG_NAMES as LANGUAGE_NAMES
+from bot.i18n import gettext_ as t
 
 
 def _str(form: Any, name: str) -> str:
@@ -28,17 +29,17 @@ def parse_when(date: str, time: str, zone: str, now: dt.datetime, errors: list[s
     if not date and not time:
         return None
     if not date:
-        errors.append("Give a date for the time, or leave both empty to send now.")
+        errors.append(t("Give a date for the time, or leave both empty to send now."))
         return None
     try:
         day = dt.date.fromisoformat(date)
         clock = dt.time.fromisoformat(time) if time else dt.time(10, 0)
     except ValueError:
-        errors.append("The date must look like 2026-12-01 and the time like 09:30.")
+        errors.append(t("The date must look like 2026-12-01 and the time like 09:30."))
         return None
     when = dt.datetime.combine(day, clock, tzinfo=ZoneInfo(zone))
     if when < now - dt.timedelta(minutes=1):
-        errors.append(f"{when:%Y-%m-%d %H:%M} ({zone}) is in the past.")
+        errors.append(t("{when} ({zone}) is in the past.", when=f"{when:%Y-%m-%d %H:%M}", zone=zone))
         return None
     return when
 
@@ -47,7 +48,8 @@ def parse_timing(date: str, time: str, cron: str, zone: str, now: dt.datetime,
                  errors: list[str]) -> dt.datetime | None:
     """Once (a date and time; none means now) or recurring (a cron rule), not both."""
     if cron and (date or time):
-        errors.append("Give either a date and time (once) or a cron rule (recurring), not both.")
+        errors.append(t("Give either a date and time (once) or a cron rule (recurring), not "
+                        "both."))
         return None
     if cron:
         return None
@@ -94,14 +96,14 @@ class AnnouncementForm(_Timed):
             **cls._timing_fields(form),
         )
         if not self.name:
-            self.errors.append("Give the announcement a name (staff see it, users do not).")
+            self.errors.append(t("Give the announcement a name (staff see it, users do not)."))
         if not any(self.texts.values()):
-            self.errors.append("Write the text in at least one language.")
-        missing = [LANGUAGE_NAMES[lang] for lang in (self.languages or LANGUAGES)
+            self.errors.append(t("Write the text in at least one language."))
+        missing = [t(LANGUAGE_NAMES[lang]) for lang in (self.languages or LANGUAGES)
                    if not self.texts.get(lang)]
         if self.languages and missing:
-            self.errors.append("Write the text in every language it goes to: missing "
-                               + ", ".join(missing) + ".")
+            self.errors.append(t("Write the text in every language it goes to: missing {languages}.",
+                                 languages=", ".join(missing)))
         self._resolve_when(zone, now)
         return self
 
@@ -132,8 +134,9 @@ class SurveyForm(_Timed):
             if not 0 <= self.remind_after_days <= 60:
                 raise ValueError
         except ValueError:
-            self.errors.append("Days until the reminder: a whole number from 0 (no reminder) to 60.")
+            self.errors.append(t("Days until the reminder: a whole number from 0 (no reminder) to "
+                                 "60."))
         if not self.survey:
-            self.errors.append("Choose a survey.")
+            self.errors.append(t("Choose a survey."))
         self._resolve_when(zone, now)
         return self

@@ -20,12 +20,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.db.models import AuditEntry, Campaign, ContentGap, Delivery
+from bot.i18n import _
 from bot.web.panel.auth import current_staff
 from bot.web.panel.context import MAX_ID, PanelContext
 from bot.web.panel.rendering import PREFIX, NavItem
 
 DATA_PATH = "/data"
-NAV_ITEM = NavItem("Data tables", f"{PREFIX}{DATA_PATH}/", roles=("editor", "analyst"), order=85)
+NAV_ITEM = NavItem(_("Data tables"), f"{PREFIX}{DATA_PATH}/", roles=("editor", "analyst"), order=85)
 
 
 class PanelSession(AuthenticationBackend):

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.i18n import gettext_
 from bot.surveys.report import ReportSummary, write_report
 from bot.surveys.store import DEFAULT_K, SurveyService
 
@@ -53,28 +54,30 @@ class ResultsReports:
     def __init__(self, surveys: SurveyService, k: int = DEFAULT_K) -> None:
         self.surveys, self.k = surveys, k
         self._root = tempfile.TemporaryDirectory(prefix="belong-results-")
-        self._made: dict[tuple[str, str | None], tuple[int, Report]] = {}
+        self._made: dict[tuple[str, str | None, str], tuple[int, Report]] = {}
         self._lock = asyncio.Lock()
 
-    async def report(self, slug: str, wave: str | None) -> Report:
+    async def report(self, slug: str, wave: str | None, lang: str = "en") -> Report:
+        """The report of `slug` for `wave`, its HTML in `lang` (the reader's language)."""
         if slug not in self.surveys.surveys:
-            raise ReportUnavailable(f"There is no survey {slug!r}.")
+            raise ReportUnavailable(gettext_("There is no survey {slug}.", lang, slug=repr(slug)))
         async with self._lock:
             rows = await self.surveys.answer_rows(slug)
             if not rows:
-                raise ReportUnavailable("No answers have been released for this survey yet.")
-            made = self._made.get((slug, wave))
+                raise ReportUnavailable(gettext_("No answers have been released for this survey "
+                                                 "yet.", lang))
+            made = self._made.get((slug, wave, lang))
             if made is not None and made[0] == len(rows):
                 return made[1]
-            directory = Path(self._root.name) / f"{slug}-{wave or 'latest'}"
+            directory = Path(self._root.name) / f"{slug}-{wave or 'latest'}-{lang}"
             survey = self.surveys.surveys[slug]
             try:
                 summary = await asyncio.to_thread(write_report, rows, survey, directory,
-                                                  k=self.k, wave=wave)
+                                                  k=self.k, wave=wave, lang=lang)
             except ValueError as exc:
                 raise ReportUnavailable(str(exc)) from None
             report = Report(slug, wave, directory, summary)
-            self._made[(slug, wave)] = (len(rows), report)
+            self._made[(slug, wave, lang)] = (len(rows), report)
             return report
 
     def close(self) -> None:

@@ -10,12 +10,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.staff.accounts import ROLE_HELP, ROLES, StaffError
+from bot.i18n import _
+from bot.i18n import gettext_ as t
+from bot.staff.accounts import ROLES, StaffError
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
+from bot.web.panel.labels import ROLE_HELP, role_name
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
-PANEL_PAGES = [NavItem("Accounts", f"{PREFIX}/accounts", roles=("admin",), order=80)]
+PANEL_PAGES = [NavItem(_("Accounts"), f"{PREFIX}/accounts", roles=("admin",), order=80)]
 BACK = f"{PREFIX}/accounts"
 
 
@@ -32,9 +35,10 @@ async def accounts_page(request: Request) -> Response:
         return await _page(request)
     form = await request.form()
     email, role = str(form.get("email", "")), str(form.get("role", ""))
+    locale = str(form.get("locale", "")) or "pl"
     try:
         account, password = await panel_context(request).staff.add(
-            email, role, actor=request.state.staff.email)
+            email, role, actor=request.state.staff.email, locale=locale)
     except StaffError as exc:
         return await _page(request, error=str(exc), status_code=400, email=email)
     # Shown once on this page, never put in a cookie or a log.
@@ -54,14 +58,14 @@ def _action(name: str):
                 return await _page(request, handover=(email, password))
             if name == "disable":
                 await staff.disable(email, actor=actor)
-                flash(request, f"{email} can no longer log in.")
+                flash(request, t("{email} can no longer log in.", email=email))
             elif name == "enable":
                 await staff.enable(email, actor=actor)
-                flash(request, f"{email} can log in again.")
+                flash(request, t("{email} can log in again.", email=email))
             elif name == "role":
                 role = str(form.get("role", ""))
                 await staff.set_role(email, role, actor=actor)
-                flash(request, f"{email} is now {role}.")
+                flash(request, t("{email} is now {role}.", email=email, role=role_name(role)))
         except StaffError as exc:
             flash(request, str(exc), "error")
         return RedirectResponse(BACK, status_code=303)

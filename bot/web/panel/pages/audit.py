@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.i18n import _
 from bot.staff.audit import AuditFilter, diff, known_actions, list_entries
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, render
 
-PANEL_PAGES = [NavItem("Audit log", f"{PREFIX}/audit", roles=("editor", "admin"), order=70)]
+PANEL_PAGES = [NavItem(_("Audit log"), f"{PREFIX}/audit", roles=("editor", "admin"), order=70)]
 PAGE_SIZE = 50
 # Far past any real log; a larger page number made an OFFSET SQLite cannot hold (a 500).
 MAX_PAGE = 10**9

@@ -19,18 +19,22 @@ from starlette.routing import Route
 from bot.broadcast.campaigns import GENERAL_TOPIC, CampaignError, CampaignInfo, CampaignService
 from bot.broadcast.setup import build_campaign_service
 from bot.config import LANGUAGES
+from bot.i18n import _
+from bot.i18n import gettext_ as t
 from bot.sandbox.html_check import HtmlParseError, parse_html
 from bot.staff import audit
+from bot.web.panel import locale
 from bot.web.panel.auth import require_role
 from bot.web.panel.campaigns_form import LANGUAGE_NAMES, AnnouncementForm, SurveyForm
 from bot.web.panel.context import PanelContext, panel_context, path_id
+from bot.web.panel.labels import label
 from bot.web.panel.preview_render import render_html
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
 log = logging.getLogger(__name__)
 
 ROLES = ("admin",)
-PANEL_PAGES = [NavItem("Campaigns", f"{PREFIX}/campaigns", roles=ROLES, order=50)]
+PANEL_PAGES = [NavItem(_("Campaigns"), f"{PREFIX}/campaigns", roles=ROLES, order=50)]
 BASE = f"{PREFIX}/campaigns"
 
 
@@ -61,21 +65,17 @@ async def _audit(panel: PanelContext, staff, action: str, entity: str, entity_id
 
 
 def _local(value: dt.datetime | None, zone: str) -> str:
-    if value is None:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    return value.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return locale.datetime(value, zone)
 
 
 async def _status_rows(svc: CampaignService, zone: str) -> list[dict[str, Any]]:
     rows = []
-    for info in await svc.list(limit=100):
-        status = await svc.status(info.id)
-        counts = {k: getattr(status, k) if status else 0
-                  for k in ("sent", "pending", "failed", "blocked", "total")}
+    for status in await svc.overview(limit=100):
+        info = status.campaign
+        counts = {k: getattr(status, k) for k in ("sent", "pending", "failed", "blocked", "total")}
         rows.append({"id": info.id, "name": info.name, "kind": info.kind, "status": info.status,
-                     "due": _local(info.due_at, zone), **counts})
+                     "status_label": label(info.status), "due": _local(info.due_at, zone),
+                     **counts})
     return rows
 
 
@@ -87,7 +87,8 @@ async def _push_previews(svc: CampaignService, info: CampaignInfo) -> list[dict[
             text, entities = parse_html(push.text)
             html = render_html(text, entities)
         except HtmlParseError as exc:  # the bot could not send it either: say so
-            html = f"<em>Telegram would refuse this text: {escape(str(exc))}</em>"
+            html = "<em>" + escape(t("Telegram would refuse this text: {detail}",
+                                     detail=str(exc))) + "</em>"
         out.append({"lang": lang, "name": LANGUAGE_NAMES[lang], "html": html,
                     "buttons": [b.label for b in push.buttons]})
     return out
@@ -138,8 +139,8 @@ async def new_announcement(request: Request) -> Response:
         try:
             draft = form.draft(now.replace(tzinfo=None))
             if action == "preview":
-                if draft.faq_slug and (await panel.content.current()).get(draft.faq_slug) is None:
-                    raise CampaignError(f"unknown FAQ answer {draft.faq_slug!r}")
+                await svc.check_announcement(draft.texts, draft.faq_slug, form.topic,
+                                             draft.languages)
                 previews = await _push_previews(svc, draft)
             elif form.cron:
                 sched = await svc.create_schedule(
@@ -150,7 +151,8 @@ async def new_announcement(request: Request) -> Response:
                              after={"name": sched.name, "cron": sched.cron, "texts": sched.texts,
                                     "faq_slug": sched.faq_slug, "topic": sched.topic,
                                     "languages": sched.languages})
-                flash(request, f"Recurring announcement “{sched.name}” saved ({sched.cron}).")
+                flash(request, t("Recurring announcement “{name}” saved ({cron}).", name=sched.name,
+                                  cron=sched.cron))
                 await _wake_scheduler(panel)
                 return RedirectResponse(BASE, status_code=303)
             else:
@@ -161,7 +163,7 @@ async def new_announcement(request: Request) -> Response:
                 await _audit(panel, staff, "campaign.create", "campaign", info.id,
                              after=_campaign_dict(info))
                 log.info("staff account %s created campaign %s", staff.id, info.id)
-                flash(request, f"Announcement “{info.name}” scheduled.")
+                flash(request, t("Announcement “{name}” scheduled.", name=info.name))
                 await _wake_scheduler(panel)
                 return RedirectResponse(f"{BASE}/{info.id}", status_code=303)
         except CampaignError as exc:
@@ -185,7 +187,8 @@ async def launch_survey(request: Request) -> Response:
                 await _audit(panel, staff, "schedule.create", "schedule", sched.id,
                              after={"survey": sched.survey, "cron": sched.cron,
                                     "remind_after_days": sched.remind_after_days})
-                flash(request, f"Recurring waves of {form.survey} saved ({sched.cron}).")
+                flash(request, t("Recurring waves of {survey} saved ({cron}).", survey=form.survey,
+                                  cron=sched.cron))
             else:
                 launch = await svc.launch_survey(
                     form.survey, due_at=form.when, remind_after_days=form.remind_after_days,
@@ -194,7 +197,8 @@ async def launch_survey(request: Request) -> Response:
                              after={"survey": form.survey, "wave": launch.wave_code,
                                     "reminder": launch.reminder.id if launch.reminder else None,
                                     **_campaign_dict(launch.invitation)})
-                flash(request, f"Wave {launch.wave_code} of {form.survey} launched.")
+                flash(request, t("Wave {wave} of {survey} launched.", wave=launch.wave_code,
+                                  survey=form.survey))
             await _wake_scheduler(panel)
             return RedirectResponse(BASE, status_code=303)
         except CampaignError as exc:
@@ -226,9 +230,9 @@ async def cancel(request: Request) -> Response:
     if campaign_id is not None and before is not None and await service(panel).cancel(campaign_id):
         await _audit(panel, staff, "campaign.cancel", "campaign", campaign_id,
                      before={"status": before.status}, after={"status": "cancelled"})
-        flash(request, f"Campaign “{before.name}” cancelled.")
+        flash(request, t("Campaign “{name}” cancelled.", name=before.name))
     else:
-        flash(request, "That campaign has finished or was cancelled already.", "error")
+        flash(request, t("That campaign has finished or was cancelled already."), "error")
     return RedirectResponse(BASE, status_code=303)
 
 
@@ -239,9 +243,9 @@ async def cancel_schedule(request: Request) -> Response:
     if schedule_id is not None and await service(panel).cancel_schedule(schedule_id):
         await _audit(panel, staff, "schedule.cancel", "schedule", schedule_id,
                      before={"active": True}, after={"active": False})
-        flash(request, "The recurring rule is stopped; campaigns it made already are kept.")
+        flash(request, t("The recurring rule is stopped; campaigns it made already are kept."))
     else:
-        flash(request, "That rule was stopped already.", "error")
+        flash(request, t("That rule was stopped already."), "error")
     return RedirectResponse(BASE, status_code=303)
 
 

@@ -12,15 +12,16 @@ from starlette.routing import Route
 from bot.config import LANGUAGES
 from bot.content import overview
 from bot.content.validation import LANG_NAMES
+from bot.i18n import _
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, render
 
 PANEL_PAGES = [
-    NavItem("Translations", f"{PREFIX}/content/translations", roles=("editor",), order=11),
-    NavItem("Review due", f"{PREFIX}/content/review", roles=("editor",), order=12),
-    NavItem("Search gaps", f"{PREFIX}/content/gaps", roles=("editor", "analyst"), order=13),
-    NavItem("Ratings", f"{PREFIX}/content/ratings", roles=("editor", "analyst"), order=14),
+    NavItem(_("Translations"), f"{PREFIX}/content/translations", roles=("editor",), order=11),
+    NavItem(_("Review due"), f"{PREFIX}/content/review", roles=("editor",), order=12),
+    NavItem(_("Search gaps"), f"{PREFIX}/content/gaps", roles=("editor", "analyst"), order=13),
+    NavItem(_("Ratings"), f"{PREFIX}/content/ratings", roles=("editor", "analyst"), order=14),
 ]
 
 

@@ -16,6 +16,7 @@ from bot.content.editor import EditError, NodeInput, NotFound, TextInput
 from bot.content.repository import ContentRepository
 from bot.content.validation import LANG_NAMES, split_keywords, split_lines
 from bot.content.yaml_io import MAX_FIRST_SCREEN, REVIEW_STATUSES
+from bot.i18n import gettext_ as t
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, flash, render
@@ -100,10 +101,10 @@ async def save_texts(request: Request) -> Response:
     except EditError as exc:
         return await _page(request, slug, form=form, errors=exc.problems, status_code=400)
     if changed:
-        names = ", ".join(LANG_NAMES[lang] for lang in changed)
-        flash(request, f"Saved ({names}). The bot shows the new text now.")
+        names = ", ".join(t(LANG_NAMES[lang]) for lang in changed)
+        flash(request, t("Saved ({names}). The bot shows the new text now.", names=names))
     else:
-        flash(request, "Nothing had changed.", "info")
+        flash(request, t("Nothing had changed."), "info")
     return RedirectResponse(node_url(slug), status_code=303)
 
 
@@ -141,7 +142,8 @@ async def save_details(request: Request) -> Response:
         raise HTTPException(404) from exc
     except EditError as exc:
         return await _page(request, slug, form=form, errors=exc.problems, status_code=400)
-    flash(request, "Details saved." if changed else "Nothing had changed.", "ok" if changed else "info")
+    flash(request, t("Details saved.") if changed else t("Nothing had changed."),
+          "ok" if changed else "info")
     return RedirectResponse(node_url(slug), status_code=303)
 
 
@@ -157,7 +159,7 @@ async def move(request: Request) -> Response:
         raise HTTPException(404) from exc
     except EditError as exc:
         return await _page(request, slug, errors=exc.problems, status_code=400)
-    flash(request, "Moved.")
+    flash(request, t("Moved."))
     return RedirectResponse(node_url(slug), status_code=303)
 
 
@@ -169,8 +171,8 @@ def _retire(retired: bool):
             await panel_context(request).editor.set_retired(request.state.staff.email, slug, retired)
         except NotFound as exc:
             raise HTTPException(404) from exc
-        flash(request, "Retired: the bot no longer shows it." if retired
-              else "Back in use: the bot shows it again.")
+        flash(request, t("Retired: the bot no longer shows it.") if retired
+              else t("Back in use: the bot shows it again."))
         return RedirectResponse(node_url(slug), status_code=303)
 
     act.__name__ = "retire" if retired else "unretire"

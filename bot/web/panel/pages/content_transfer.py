@@ -8,11 +8,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.content.editor import EditError
+from bot.i18n import _
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, render
 
-PANEL_PAGES = [NavItem("Import/export", f"{PREFIX}/content/transfer", roles=("editor",), order=15)]
+PANEL_PAGES = [NavItem(_("Import/export"), f"{PREFIX}/content/transfer", roles=("editor",), order=15)]
 
 
 @require_role("editor")

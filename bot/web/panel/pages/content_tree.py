@@ -10,11 +10,13 @@ from bot.config import LANGUAGES
 from bot.content import overview
 from bot.content.editor import EditError
 from bot.content.validation import LANG_NAMES, split_lines
+from bot.i18n import _
+from bot.i18n import gettext_ as t
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
-PANEL_PAGES = [NavItem("Content", f"{PREFIX}/content", roles=("editor",), order=10)]
+PANEL_PAGES = [NavItem(_("Content"), f"{PREFIX}/content", roles=("editor",), order=10)]
 
 
 @require_role("editor")
@@ -63,7 +65,7 @@ async def add_page(request: Request) -> Response:
         )
     except EditError as exc:
         return await _add_page(request, values, exc.problems, status_code=400)
-    flash(request, "Added. Now write the translations.")
+    flash(request, t("Added. Now write the translations."))
     return RedirectResponse(f"{PREFIX}/content/node/{slug}", status_code=303)
 
 

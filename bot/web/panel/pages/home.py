@@ -9,11 +9,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.content import overview
+from bot.i18n import _
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, render
 
-PANEL_PAGES = [NavItem("Home", f"{PREFIX}/", order=0)]
+PANEL_PAGES = [NavItem(_("Home"), f"{PREFIX}/", order=0)]
 
 
 @require_role()

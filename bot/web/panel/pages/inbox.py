@@ -16,6 +16,8 @@ from starlette.routing import Route
 
 from bot.content.validation import LANG_NAMES as LANGUAGE_NAMES
 from bot.feedback.service import MAX_TEXT, STATUSES, TicketError, TicketService, TicketView
+from bot.i18n import _
+from bot.i18n import gettext_ as t
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context, path_id
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
@@ -23,7 +25,7 @@ from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 log = logging.getLogger(__name__)
 
 ROLES = ("editor", "admin")
-PANEL_PAGES = [NavItem("Feedback", f"{PREFIX}/feedback", roles=ROLES, order=40)]
+PANEL_PAGES = [NavItem(_("Feedback"), f"{PREFIX}/feedback", roles=ROLES, order=40)]
 PAGE_SIZE = 50
 
 
@@ -84,20 +86,20 @@ async def reply_action(request: Request) -> Response:
     try:
         await tickets.reply(ticket.number, text, request.state.staff.email)
     except TicketError as exc:
-        error = ("The reply is empty. Write something before sending." if exc.code == "empty"
-                 else f"The reply is too long: {len(text.strip())} characters, at most "
-                      f"{MAX_TEXT}. Please shorten it.")
+        error = (t("The reply is empty. Write something before sending.") if exc.code == "empty"
+                 else t("The reply is too long: {n} characters, at most {limit}. Please shorten "
+                        "it.", n=len(text.strip()), limit=MAX_TEXT))
         return await _ticket_page(request, ticket, draft=text, error=error, status_code=400)
     delivered = await _deliver_now(panel)
     view = await tickets.get(ticket.number)
     state = view.messages[-1].delivery if view else None
     if state == "sent":
-        flash(request, f"Reply sent to the person (ticket #{ticket.number}).")
+        flash(request, t("Reply sent to the person (ticket #{number}).", number=ticket.number))
     elif state == "failed":
-        flash(request, "Reply saved, but it could not be delivered: the person blocked the bot "
-                       "or deleted their data.", "error")
+        flash(request, t("Reply saved, but it could not be delivered: the person blocked the "
+                         "bot or deleted their data."), "error")
     else:
-        flash(request, "Reply saved. The bot will deliver it in a moment.", "info")
+        flash(request, t("Reply saved. The bot will deliver it in a moment."), "info")
     log.info("panel reply to ticket #%s (delivered now: %s)", ticket.number, delivered)
     return RedirectResponse(f"{PREFIX}/feedback/{ticket.number}", status_code=303)
 
@@ -123,10 +125,10 @@ def _status_action(action: str):
         actor = request.state.staff.email
         if action == "close":
             await tickets.close(number, actor)
-            flash(request, f"Ticket #{number} closed.")
+            flash(request, t("Ticket #{number} closed.", number=number))
         else:
             await tickets.reopen(number, actor)
-            flash(request, f"Ticket #{number} reopened.")
+            flash(request, t("Ticket #{number} reopened.", number=number))
         return RedirectResponse(f"{PREFIX}/feedback/{number}", status_code=303)
 
     endpoint.__name__ = f"{action}_action"

@@ -8,13 +8,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.i18n import _, ngettext_
+from bot.i18n import gettext_ as t
 from bot.web.panel.auth import client_address, current_staff, log_in, log_out, require_role, session_token
 from bot.web.panel.context import panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, flash, render
 
 log = logging.getLogger(__name__)
 
-PANEL_PAGES = [NavItem("Password", f"{PREFIX}/password", order=900)]
+PANEL_PAGES = [NavItem(_("Password"), f"{PREFIX}/password", order=900)]
 
 
 def _safe_next(value: str | None) -> str:
@@ -26,8 +28,8 @@ def _safe_next(value: str | None) -> str:
 
 def _minutes(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{(seconds + 59) // 60} minutes"
+        return ngettext_("{n} second", "{n} seconds", seconds)
+    return ngettext_("{n} minute", "{n} minutes", (seconds + 59) // 60)
 
 
 async def login_page(request: Request) -> Response:
@@ -43,13 +45,13 @@ async def login_page(request: Request) -> Response:
     result = await panel_context(request).staff.authenticate(email, password, client_address(request))
     if result.staff is None or result.token is None:
         if result.error == "invalid":
-            error = "Wrong e-mail or password."
+            error = t("Wrong e-mail or password.")
         elif result.error == "locked":
-            error = ("Too many failed attempts for this account from your network. "
-                     f"Try again in {_minutes(result.retry_after)}.")
+            error = t("Too many failed attempts for this account from your network. "
+                      "Try again in {wait}.", wait=_minutes(result.retry_after))
         else:
-            error = ("Too many failed attempts from your network. "
-                     f"Try again in {_minutes(result.retry_after)}.")
+            error = t("Too many failed attempts from your network. Try again in {wait}.",
+                      wait=_minutes(result.retry_after))
         log.info("panel login refused (%s)", result.error)
         status = 429 if result.error in ("locked", "throttled") else 400
         return render(request, "login.html", {"error": error, "email": email, "next": next_url},
@@ -57,14 +59,14 @@ async def login_page(request: Request) -> Response:
     log_in(request, result.staff, result.token)
     log.info("panel login: staff account %s", result.staff.id)
     if result.staff.must_change_password:
-        flash(request, "Welcome! Please choose your own password before you go on.", "info")
+        flash(request, t("Welcome! Please choose your own password before you go on."), "info")
         return RedirectResponse(f"{PREFIX}/password", status_code=303)
     return RedirectResponse(_safe_next(next_url), status_code=303)
 
 
 async def logout(request: Request) -> Response:
     await log_out(request)
-    flash(request, "You are logged out.", "info")
+    flash(request, t("You are logged out."), "info")
     return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
 
@@ -79,7 +81,7 @@ async def password_page(request: Request) -> Response:
     repeat = str(form.get("new_password_repeat", ""))
     if new != repeat:
         return render(request, "password.html", {"forced": staff.must_change_password,
-                                                 "errors": ["The two new passwords are not the same."]},
+                                                 "errors": [t("The two new passwords are not the same.")]},
                       status_code=400)
     token = session_token(request)
     change = await panel_context(request).staff.change_password(
@@ -96,7 +98,8 @@ async def password_page(request: Request) -> Response:
     fresh = await panel_context(request).staff.get(staff.id)
     assert fresh is not None
     log_in(request, fresh, change.token)  # every other session of the account has ended
-    flash(request, "Your password has been changed. Other sessions of your account have ended.")
+    flash(request, t("Your password has been changed. Other sessions of your account have "
+                     "ended."))
     return RedirectResponse(f"{PREFIX}/", status_code=303)
 
 

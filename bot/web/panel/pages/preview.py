@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.i18n import _
+from bot.i18n import gettext_ as t
 from bot.sandbox import SandboxError
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context
@@ -24,7 +26,7 @@ from bot.web.panel.security import csrf_token
 
 log = logging.getLogger(__name__)
 
-PANEL_PAGES = [NavItem("Preview", f"{PREFIX}/preview", order=60)]
+PANEL_PAGES = [NavItem(_("Preview"), f"{PREFIX}/preview", order=60)]
 LANGUAGES = {
     "uk": "українська (uk)",
     "pl": "polski (pl)",
@@ -67,7 +69,7 @@ async def chat(request: Request) -> Response:
         user = await preview_bot(panel_context(request)).user(request.state.staff.id, lang)
     except (SandboxError, TimeoutError) as exc:
         log.warning("the preview bot did not answer /start: %s", type(exc).__name__)
-        return JSONResponse({"error": "The preview bot did not answer. Try “Start over”."},
+        return JSONResponse({"error": t("The preview bot did not answer. Try “Start over”.")},
                             status_code=503)
     return JSONResponse(_chat(user))
 
@@ -91,22 +93,22 @@ async def act(request: Request) -> Response:
         if action == "send":
             text = str(data.get("text", "")).strip()
             if not text:
-                return JSONResponse({"error": "Type a message first."}, status_code=400)
+                return JSONResponse({"error": t("Type a message first.")}, status_code=400)
             if len(text) > MAX_TEXT:
-                return JSONResponse({"error": f"At most {MAX_TEXT} characters."}, status_code=400)
+                return JSONResponse({"error": t("At most {n} characters.", n=MAX_TEXT)}, status_code=400)
             user = await preview.send_text(staff_id, lang, text)
         elif action == "press":
             try:
                 message_id, row, col = (int(data[k]) for k in ("message_id", "row", "col"))
             except (KeyError, TypeError, ValueError):
-                return JSONResponse({"error": "Which button?"}, status_code=400)
+                return JSONResponse({"error": t("Which button?")}, status_code=400)
             label = data.get("label")
             user = await preview.press(staff_id, lang, message_id, row, col,
                                        label if isinstance(label, str) else None)
         elif action == "reset":
             user = await preview.reset(staff_id, lang)
         else:
-            return JSONResponse({"error": "Unknown action."}, status_code=404)
+            return JSONResponse({"error": t("Unknown action.")}, status_code=404)
     except (SandboxError, TimeoutError) as exc:
         log.info("preview action %s gave no answer: %s", action, type(exc).__name__)
         user = await preview.user(staff_id, lang)

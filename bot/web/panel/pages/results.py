@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
+from bot.i18n import _
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context
 from bot.web.panel.rendering import PREFIX, NavItem, render
@@ -18,7 +19,7 @@ from bot.web.panel.results_report import FILES, ReportUnavailable, ResultsReport
 log = logging.getLogger(__name__)
 
 ROLES = ("analyst",)
-PANEL_PAGES = [NavItem("Results", f"{PREFIX}/results", roles=ROLES, order=70)]
+PANEL_PAGES = [NavItem(_("Results"), f"{PREFIX}/results", roles=ROLES, order=70)]
 # The report is a document of its own, shown in a frame: no scripts, no requests out.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
@@ -60,7 +61,7 @@ async def survey_page(request: Request) -> Response:
     wave = _wave_param(request)
     context = {"slug": slug, "wave": wave, "waves": await _waves(panel, slug), "files": FILES}
     try:
-        report = await reports(panel).report(slug, wave)
+        report = await reports(panel).report(slug, wave, request.state.locale)
     except ReportUnavailable as exc:
         return render(request, "results/survey.html", {**context, "problem": str(exc)})
     context.update(summary=report.summary, warning=Markup(report.answers_warning()))
@@ -71,7 +72,8 @@ async def survey_page(request: Request) -> Response:
 async def report_html(request: Request) -> Response:
     panel, slug = panel_context(request), request.path_params["slug"]
     try:
-        report = await reports(panel).report(slug, _wave_param(request))
+        report = await reports(panel).report(slug, _wave_param(request),
+                                              request.state.locale)
     except ReportUnavailable as exc:
         return HTMLResponse(f"<p>{Markup.escape(str(exc))}</p>", status_code=404)
     return HTMLResponse(report.html(), headers={"Content-Security-Policy": REPORT_CSP,
@@ -84,7 +86,8 @@ async def download(request: Request) -> Response:
     if name not in FILES:
         return render(request, "not_found.html", status_code=404)
     try:
-        report = await reports(panel).report(slug, _wave_param(request))
+        report = await reports(panel).report(slug, _wave_param(request),
+                                              request.state.locale)
     except ReportUnavailable:
         return render(request, "not_found.html", status_code=404)
     log.info("staff account %s downloaded %s of %s", request.state.staff.id, name, slug)

@@ -24,7 +24,7 @@
             row.querySelector('[data-field="' + k + '"]').textContent = c[k];
           });
           const badge = row.querySelector('[data-field="status"] span');
-          badge.textContent = c.status; badge.className = "status status-" + c.status;
+          badge.textContent = c.status_label || c.status; badge.className = "status status-" + c.status;
         });
       } catch (e) { /* try again at the next tick */ }
     }
