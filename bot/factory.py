@@ -27,7 +27,7 @@ from bot.feedback.service import TicketLimits, TicketService
 from bot.feedback.telegram import ReplyCourier, StaffChat
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
-from bot.ratelimit import TokenBuckets
+from bot.ratelimit import RateLimiter, TokenBuckets
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -87,6 +87,12 @@ def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage,
     return SqlStorage(engine), SimpleEventIsolation()
 
 
+def shared_redis(storage: BaseStorage):
+    """The Redis client of the FSM storage when REDIS_URL is set (several processes), which
+    the shared limits (bot/shared_limits.py) use too; None on the embedded default."""
+    return getattr(storage, "redis", None) if type(storage).__name__ == "RedisStorage" else None
+
+
 def build_survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
     surveys_dir = settings.content_dir / "surveys"
     surveys = load_surveys(surveys_dir) if surveys_dir.is_dir() else {}
@@ -143,7 +149,12 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor
     # read the FSM state or the user row (one person's flood held up everyone before).
     if settings.flood_burst:
-        limiter = TokenBuckets(settings.flood_burst, settings.flood_per_minute)
+        limiter: RateLimiter = TokenBuckets(settings.flood_burst, settings.flood_per_minute)
+        if shared_redis(storage) is not None:  # several processes: one bucket per person
+            from bot.shared_limits import RedisTokenBuckets
+
+            limiter = RedisTokenBuckets(shared_redis(storage), settings.flood_burst,
+                                        settings.flood_per_minute)
         dp.update.outer_middleware(FloodGuardMiddleware(limiter, directory,
                                                         settings.default_language, not_users))
     dp.update.outer_middleware(dp.fsm)
@@ -183,11 +194,13 @@ def build_app(settings: Settings, token: str) -> App:
     # Staff replies go out right after they are saved here, and every few seconds for
     # replies saved by another process.
     courier = ReplyCourier(bot, dp["tickets"], dp["users"],
-                           interval=settings.feedback_poll_seconds, staff_chat=dp["staff_chat"])
+                           interval=settings.feedback_poll_seconds, staff_chat=dp["staff_chat"],
+                           lease=dt.timedelta(seconds=settings.feedback_lease_seconds))
     dp["courier"] = courier
     app = App(settings, engine, sessions, content, surveys, storage, bot, dp,
               tickets=dp["tickets"], courier=courier)
-    app.pushes = build_pushes(settings, sessions, content, surveys, bot, dp["users"])
+    app.pushes = build_pushes(settings, sessions, content, surveys, bot, dp["users"],
+                              redis=shared_redis(storage))
     app.retention = build_retention(settings, dp["erasure"])
     app.pushes.add_daily("retention", PURGE_AT, app.retention.purge)
     return app
@@ -199,7 +212,8 @@ def build_retention(settings: Settings, erasure: UserErasure) -> Retention:
 
 
 def build_pushes(settings: Settings, sessions: async_sessionmaker, content: ContentStore,
-                 surveys: SurveyService, bot: Bot, users: UserDirectory) -> PushScheduler:
+                 surveys: SurveyService, bot: Bot, users: UserDirectory,
+                 redis=None) -> PushScheduler:
     """The push scheduler of the bot process. A 403 marks the user blocked through the user
     directory, which also drops its cached copy."""
     from bot.broadcast.setup import build_push_scheduler
@@ -208,7 +222,7 @@ def build_pushes(settings: Settings, sessions: async_sessionmaker, content: Cont
         await users.set_blocked(tg_user_id, True)
 
     return build_push_scheduler(settings, sessions, bot, surveys=surveys, content=content,
-                                on_blocked=on_blocked)
+                                on_blocked=on_blocked, redis=redis)
 
 
 def build_panel(settings: Settings, sessions: async_sessionmaker, content: ContentStore,

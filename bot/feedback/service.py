@@ -30,6 +30,10 @@ REPEAT_WINDOW = dt.timedelta(minutes=10)
 STATUSES = ("new", "answered", "closed")
 # A reply the courier has claimed; "sending" fits the 8-character delivery column.
 SENDING = "sending"
+# How long a courier's claim on a reply holds. A courier stopped mid-send (killed, the
+# machine lost) leaves its replies "sending"; another courier sends them once this has
+# passed, so a reply is sent twice only if the send itself outlived its lease.
+DEFAULT_LEASE = dt.timedelta(minutes=2)
 
 
 class TicketError(ValueError):
@@ -383,28 +387,40 @@ class TicketService:
                 .where(TicketMessage.staff_chat_message_id == staff_chat_message_id).limit(1))
 
     # ------------------------------------------------------------ delivery of replies
-    async def claim_pending(self, limit: int = 20) -> list[PendingReply]:
-        """Claim staff replies waiting for delivery (pending -> sending), oldest first.
+    async def claim_pending(self, worker: str = "", lease: dt.timedelta = DEFAULT_LEASE,
+                            limit: int = 20) -> list[PendingReply]:
+        """Claim up to `limit` staff replies for delivery by `worker`, oldest first: those
+        pending, and those whose lease ran out (the courier that claimed them was stopped
+        mid-send). The claim holds until now + `lease`.
 
-        The claim is a conditional UPDATE, so two couriers never deliver the same reply."""
+        One UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) ... RETURNING: on
+        PostgreSQL two couriers claiming at once skip each other's rows instead of waiting;
+        SQLite has no row locks (SQLAlchemy leaves the clause out) and needs none, since one
+        write statement runs at a time and re-checks its WHERE on the newest data."""
+        now = utcnow()
+        claimable = (TicketMessage.delivery == "pending") | (
+            (TicketMessage.delivery == SENDING)
+            & (TicketMessage.lease_until.is_(None) | (TicketMessage.lease_until < now)))
+        picked = (select(TicketMessage.id).where(claimable).order_by(TicketMessage.id)
+                  .limit(limit).with_for_update(skip_locked=True).scalar_subquery())
         async with self._sessions() as session:
+            ids = list((await session.scalars(
+                update(TicketMessage).where(TicketMessage.id.in_(picked), claimable)
+                .values(delivery=SENDING, claimed_by=worker[:64] or None,
+                        lease_until=now + lease)
+                .returning(TicketMessage.id)
+                .execution_options(synchronize_session=False))).all())
+            if not ids:
+                await session.commit()
+                return []
             rows = (await session.execute(
                 select(TicketMessage.id, Ticket.id, User.tg_user_id, Ticket.lang,
                        TicketMessage.text)
                 .join(Ticket, Ticket.id == TicketMessage.ticket_id)
                 .join(User, User.id == Ticket.user_id)
-                .where(TicketMessage.delivery == "pending")
-                .order_by(TicketMessage.id).limit(limit))).all()
-            claimed = []
-            for message_id, number, tg_user_id, lang, text in rows:
-                result = await session.execute(
-                    update(TicketMessage)
-                    .where(TicketMessage.id == message_id, TicketMessage.delivery == "pending")
-                    .values(delivery=SENDING))
-                if result.rowcount:
-                    claimed.append(PendingReply(message_id, number, tg_user_id, lang, text))
+                .where(TicketMessage.id.in_(ids)).order_by(TicketMessage.id))).all()
             await session.commit()
-        return claimed
+        return [PendingReply(*row) for row in rows]
 
     async def mark_delivered(self, message_id: int) -> None:
         await self._mark(message_id, "sent")
@@ -416,20 +432,8 @@ class TicketService:
         """Give a claimed reply back (a temporary error): it is tried again later."""
         await self._mark(message_id, "pending")
 
-    async def requeue_interrupted(self) -> int:
-        """Replies left claimed by a process that stopped mid-send go back to pending.
-
-        Called once on start: a crash between the send and the mark may deliver a reply twice,
-        which is better than never."""
-        async with self._sessions() as session:
-            result = await session.execute(
-                update(TicketMessage).where(TicketMessage.delivery == SENDING)
-                .values(delivery="pending"))
-            await session.commit()
-        return result.rowcount or 0
-
     async def _mark(self, message_id: int, delivery: str) -> None:
         async with self._sessions() as session:
             await session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
-                                  .values(delivery=delivery))
+                                  .values(delivery=delivery, claimed_by=None, lease_until=None))
             await session.commit()

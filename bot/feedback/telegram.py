@@ -3,7 +3,9 @@
 `ReplyCourier` sends staff replies saved by the panel or the staff group to the person's chat,
 in their language, with the ticket number. It runs right after a reply is saved in this
 process and every few seconds in the background, which picks up replies another process
-saved (a second worker, the CLI).
+saved (a second worker, the CLI). Each reply is claimed with a lease (TicketService.
+claim_pending): a courier killed mid-send leaves its replies to the others once the lease
+runs out, and nobody takes over a reply a live courier is sending.
 
 `StaffChat` posts each new ticket to the staff group (`STAFF_CHAT_ID`) and turns a staff
 member's reply to such a post into a staff reply. Only the reply text is kept, with the
@@ -16,8 +18,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import re
+import socket
 import struct
+import time
+import uuid
 import zlib
 from functools import cache
 from html import escape
@@ -33,7 +39,13 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
 from bot.db.models import utcnow
-from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView
+from bot.feedback.service import (
+    DEFAULT_LEASE,
+    MAX_TEXT,
+    TicketError,
+    TicketService,
+    TicketView,
+)
 from bot.i18n import gettext_ as t
 from bot.users import UserDirectory
 
@@ -53,11 +65,20 @@ def reply_text(number: int, text: str, lang: str) -> str:
             + t("To write again, use the ✍️ Write to us button.", lang))
 
 
+def worker_name() -> str:
+    """Who holds a lease: this host and process, plus a random part (pids repeat in
+    containers)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class ReplyCourier:
     def __init__(self, bot: Bot, tickets: TicketService, users: UserDirectory,
-                 interval: float = 3.0, staff_chat: StaffChat | None = None) -> None:
+                 interval: float = 3.0, staff_chat: StaffChat | None = None,
+                 lease: dt.timedelta = DEFAULT_LEASE, batch: int = 10) -> None:
         self.bot, self.tickets, self.users, self.interval = bot, tickets, users, interval
         self.staff_chat = staff_chat  # its copies of deleted tickets are removed each round
+        self.lease, self.batch = lease, batch
+        self.worker = worker_name()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
@@ -70,10 +91,15 @@ class ReplyCourier:
         delivered = 0
         async with self._lock:
             while True:
-                batch = await self.tickets.claim_pending()
+                batch = await self.tickets.claim_pending(self.worker, self.lease, self.batch)
                 if not batch:
                     return delivered
+                # Send only while the lease surely holds: past it another courier may have
+                # claimed the rest, which then comes back to us (or it) in the next claim.
+                until = time.monotonic() + self.lease.total_seconds() * 0.8
                 for i, reply in enumerate(batch):
+                    if time.monotonic() > until:
+                        break
                     outcome = await self._send(reply.tg_user_id, reply.ticket_number,
                                                reply.text, reply.lang)
                     if outcome == "sent":
@@ -106,8 +132,9 @@ class ReplyCourier:
         return "sent"
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver in the background until `stop` is set."""
-        await self.tickets.requeue_interrupted()
+        """Deliver in the background until `stop` is set. Replies a stopped courier left
+        "sending" are taken over when their lease runs out, not on start: the process that
+        claimed them may be alive and sending them right now."""
         while not stop.is_set():
             try:
                 await self.deliver_pending()
