@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, utcnow
 from bot.safety.crisis import classify
@@ -393,19 +394,28 @@ class TicketService:
         pending, and those whose lease ran out (the courier that claimed them was stopped
         mid-send). The claim holds until now + `lease`.
 
-        One UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) ... RETURNING: on
+        One WITH picked AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING: on
         PostgreSQL two couriers claiming at once skip each other's rows instead of waiting;
         SQLite has no row locks (SQLAlchemy leaves the clause out) and needs none, since one
         write statement runs at a time and re-checks its WHERE on the newest data."""
         now = utcnow()
-        claimable = (TicketMessage.delivery == "pending") | (
-            (TicketMessage.delivery == SENDING)
-            & (TicketMessage.lease_until.is_(None) | (TicketMessage.lease_until < now)))
-        picked = (select(TicketMessage.id).where(claimable).order_by(TicketMessage.id)
-                  .limit(limit).with_for_update(skip_locked=True).scalar_subquery())
+
+        def claimable(row):
+            return (row.delivery == "pending") | (
+                (row.delivery == SENDING)
+                & (row.lease_until.is_(None) | (row.lease_until < now)))
+
+        # A materialized CTE, run once. As a plain IN (subquery), PostgreSQL may rescan the
+        # subquery per row of the UPDATE, each rescan skipping the rows the UPDATE has just
+        # changed and locking the next `limit`: one claim took every pending reply (seen).
+        inner = aliased(TicketMessage)
+        picked = (select(inner.id).where(claimable(inner)).order_by(inner.id)
+                  .limit(limit).with_for_update(skip_locked=True)
+                  .cte("picked").prefix_with("MATERIALIZED"))
         async with self._sessions() as session:
             ids = list((await session.scalars(
-                update(TicketMessage).where(TicketMessage.id.in_(picked), claimable)
+                update(TicketMessage)
+                .where(TicketMessage.id.in_(select(picked.c.id)), claimable(TicketMessage))
                 .values(delivery=SENDING, claimed_by=worker[:64] or None,
                         lease_until=now + lease)
                 .returning(TicketMessage.id)
