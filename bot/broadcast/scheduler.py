@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 
 from bot.broadcast.campaigns import CampaignError, CampaignService
 from bot.broadcast.clock import as_aware_utc, to_utc_naive
@@ -147,11 +148,27 @@ class PushScheduler:
                                 args=[self.key, name], id=f"daily:{name}", replace_existing=True)
 
     async def run_daily(self, name: str) -> None:
+        """Run a daily job, in one process: every worker's scheduler fires it at the same
+        time, and on PostgreSQL those that find its advisory lock taken skip this night's
+        run (the jobs catch up by themselves, so a second run would only repeat work)."""
         entry = self.daily.get(name)
         if entry is None or self.stop_event.is_set():
             return
         try:
-            await entry[1]()
+            async with self._sessions() as session:
+                if session.bind.dialect.name == "postgresql":
+                    key = zlib.crc32(f"belong-daily:{name}".encode())
+                    if not await session.scalar(text("SELECT pg_try_advisory_lock(:k)"),
+                                                {"k": key}):
+                        log.info("daily job %s runs in another process", name)
+                        return
+                    try:
+                        await entry[1]()
+                    finally:
+                        await session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        await session.commit()
+                else:
+                    await entry[1]()
         except Exception:  # the database may be busy; tomorrow's run does the same work
             log.exception("daily job %s failed; it runs again tomorrow", name)
 
