@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ["bench_crisis.py", "bench_search.py", "bench_webhook.py", "bench_survey_report.py",
-           "bench_broadcast.py"]
+           "bench_broadcast.py", "bench_workers.py"]
 
 
 def main() -> int:
