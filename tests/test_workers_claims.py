@@ -106,6 +106,9 @@ async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(db_url):
         # A courier starting now takes over only the reply whose lease ran out.
         late = await tickets.claim_pending("new")
         assert [r.message_id for r in late] == [killed[1].message_id]
+        # The first courier, back from a long stall, cannot give back what was taken over.
+        await tickets.release(killed[1].message_id, "killed")
+        assert await tickets.claim_pending("other", dt.timedelta(seconds=0)) == []
         await tickets.mark_delivered(alive[0].message_id)
         await tickets.mark_delivered(late[0].message_id)
         assert await tickets.claim_pending("new", dt.timedelta(seconds=0)) == []

@@ -438,9 +438,17 @@ class TicketService:
     async def mark_failed(self, message_id: int) -> None:
         await self._mark(message_id, "failed")
 
-    async def release(self, message_id: int) -> None:
-        """Give a claimed reply back (a temporary error): it is tried again later."""
-        await self._mark(message_id, "pending")
+    async def release(self, message_id: int, worker: str | None = None) -> None:
+        """Give a claimed reply back (a temporary error): it is tried again later. With
+        `worker`, only while that courier still holds it (not taken over since)."""
+        async with self._sessions() as session:
+            stmt = update(TicketMessage).where(TicketMessage.id == message_id,
+                                               TicketMessage.delivery == SENDING)
+            if worker:
+                stmt = stmt.where(TicketMessage.claimed_by == worker[:64])
+            await session.execute(stmt.values(delivery="pending", claimed_by=None,
+                                              lease_until=None))
+            await session.commit()
 
     async def _mark(self, message_id: int, delivery: str) -> None:
         async with self._sessions() as session:

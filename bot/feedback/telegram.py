@@ -98,7 +98,9 @@ class ReplyCourier:
                 # claimed the rest, which then comes back to us (or it) in the next claim.
                 until = time.monotonic() + self.lease.total_seconds() * 0.8
                 for i, reply in enumerate(batch):
-                    if time.monotonic() > until:
+                    if time.monotonic() > until:  # give the rest back while they are ours
+                        for left in batch[i:]:
+                            await self.tickets.release(left.message_id, self.worker)
                         break
                     outcome = await self._send(reply.tg_user_id, reply.ticket_number,
                                                reply.text, reply.lang)
@@ -109,7 +111,7 @@ class ReplyCourier:
                         await self.tickets.mark_failed(reply.message_id)
                     else:  # temporary: give back this one and the rest, try next round
                         for left in batch[i:]:
-                            await self.tickets.release(left.message_id)
+                            await self.tickets.release(left.message_id, self.worker)
                         return delivered
 
     async def _send(self, chat_id: int, number: int, text: str, lang: str) -> str:
