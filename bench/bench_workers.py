@@ -47,19 +47,18 @@ LABELS = ["💼 Work", "🏠 Home"]
 ERROR_NOTICE = "Something went wrong"
 
 
-async def start_bots(sandbox: BotApiSandbox, count: int, env: dict[str, str],
-                     webhook_url: str | None) -> tuple[list[subprocess.Popen], list[str]]:
-    procs, urls = [], []
+async def start_bots(sandbox: BotApiSandbox, ports: list[int], env: dict[str, str],
+                     webhook_url: str | None) -> list[subprocess.Popen]:
+    procs = []
+    count = len(ports)
     before = sum(1 for c in sandbox.calls if c.method == "setWebhook")
-    for _ in range(count):
-        port = free_port()
+    for port in ports:
         url = f"http://127.0.0.1:{port}/webhook"
         full = dict(os.environ, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=sandbox.base_url,
                     WEBHOOK_URL=webhook_url or url, WEBHOOK_SECRET=SECRET, WEB_PORT=str(port),
                     LOG_LEVEL="WARNING", FLOOD_BURST="0", **env)
         procs.append(subprocess.Popen(  # noqa: ASYNC220 (returns at once)
             [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=full))
-        urls.append(url)
     deadline = time.monotonic() + 180
     while sum(1 for c in sandbox.calls if c.method == "setWebhook") < before + count:
         if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
@@ -67,7 +66,7 @@ async def start_bots(sandbox: BotApiSandbox, count: int, env: dict[str, str],
                 p.kill()
             raise RuntimeError("a bot process did not start")
         await asyncio.sleep(0.05)
-    return procs, urls
+    return procs
 
 
 async def stop_bots(procs: list[subprocess.Popen]) -> None:
@@ -127,7 +126,7 @@ async def drive(sandbox: BotApiSandbox, watcher: EditWatcher, users: int, second
 
 async def one_process(sandbox, watcher, tmp: Path, users: int, seconds: float) -> dict:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'one.db'}", "DATA_DIR": str(tmp)}
-    procs, _ = await start_bots(sandbox, 1, env, None)
+    procs = await start_bots(sandbox, [free_port()], env, None)
     try:
         return await drive(sandbox, watcher, users, seconds, 100_000)
     finally:
@@ -142,7 +141,7 @@ async def two_processes(sandbox, watcher, tmp: Path, users: int, seconds: float)
         await lb.start()
         try:
             env = {"DATABASE_URL": db_url, "REDIS_URL": redis_url, "DATA_DIR": str(tmp)}
-            procs, _ = await start_bots(sandbox, 2, env, lb.url)
+            procs = await start_bots(sandbox, ports, env, lb.url)
             try:
                 return await drive(sandbox, watcher, users, seconds, 200_000)
             finally:
