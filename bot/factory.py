@@ -77,11 +77,15 @@ def build_bot(settings: Settings, token: str) -> Bot:
 def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
+        # redis-py's default pool refuses a 101st connection in use ("Too many connections":
+        # updates failed under load, bench/bench_workers.py); this one waits for a free one.
+        pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=100,
+                                               timeout=20)
         # aiogram-dialog keeps several records per chat: the key needs the destiny part.
-        storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
-        )
+        storage = RedisStorage(Redis(connection_pool=pool),
+                               key_builder=DefaultKeyBuilder(with_destiny=True))
         # Isolation locks use the same key builder, destiny included. redis-py's lock polls
         # every 0.1 s while it is taken: a person's next press, arriving while the previous
         # one still saves its state, waited ~100 ms (measured, bench/bench_workers.py).

@@ -166,4 +166,8 @@ class RedisChatGate:
 
 
 def redis_client(url: str) -> Redis:
-    return Redis.from_url(url)
+    """A client whose pool waits for a free connection instead of refusing the 101st."""
+    from redis.asyncio import BlockingConnectionPool
+
+    return Redis(connection_pool=BlockingConnectionPool.from_url(url, max_connections=100,
+                                                                 timeout=20))

@@ -288,6 +288,8 @@ class PushScheduler:
                         Campaign.status.in_(("scheduled", "sending"))))).all()
                 schedules = (await session.scalars(select(Schedule).where(
                     Schedule.active.is_(True)))).all()
+            if self._scheduler is None:  # stopped while the rows were read
+                return
             now = self._now()
             wanted = set()
             for campaign_id, due_at in campaigns:
