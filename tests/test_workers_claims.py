@@ -229,3 +229,25 @@ async def test_limits_fall_back_to_this_process_when_redis_is_away():
         assert await slots.reserve("c") == 0 and await slots.reserve("c") > 0.9
     finally:
         await client.aclose()
+
+
+async def test_a_daily_job_fired_by_two_workers_at_once_runs_once(pg_server, tmp_path, sandbox):
+    url = await fresh_database(pg_server)
+    await upgrade_async(url)
+    envs = [await push_env(tmp_path / "unused.db", sandbox, db_url=url) for _ in range(2)]
+    runs: list[int] = []
+    try:
+        schedulers = [PushScheduler(env.service, env.broadcaster) for env in envs]
+        for i, scheduler in enumerate(schedulers):
+            async def purge(i: int = i) -> None:
+                runs.append(i)
+                await asyncio.sleep(0.5)  # the other worker fires while this one runs
+
+            scheduler.daily["retention"] = (dt.time(3, 30), purge)
+        await asyncio.gather(*(s.run_daily("retention") for s in schedulers))
+        assert len(runs) == 1
+        await schedulers[1].run_daily("retention")  # the lock was let go: the next night runs
+        assert len(runs) == 2
+    finally:
+        for env in envs:
+            await env.close()
