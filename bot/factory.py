@@ -96,7 +96,9 @@ def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage,
 def shared_redis(storage: BaseStorage):
     """The Redis client of the FSM storage when REDIS_URL is set (several processes), which
     the shared limits (bot/shared_limits.py) use too; None on the embedded default."""
-    return getattr(storage, "redis", None) if type(storage).__name__ == "RedisStorage" else None
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return storage.redis if isinstance(storage, RedisStorage) else None
 
 
 def build_survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
