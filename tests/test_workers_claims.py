@@ -251,3 +251,22 @@ async def test_a_daily_job_fired_by_two_workers_at_once_runs_once(pg_server, tmp
     finally:
         for env in envs:
             await env.close()
+
+
+async def test_with_redis_every_limit_is_the_shared_one(redis_url, sandbox, db_path):
+    from dialogs.middlewares import FloodGuardMiddleware
+
+    app = build_app(make_settings(db_path, sandbox, redis_url=redis_url, flood_burst=20),
+                    "123456789:wiring-test")
+    try:
+        guards = [m for m in app.dispatcher.update.outer_middleware
+                  if isinstance(m, FloodGuardMiddleware)]
+        assert [type(g.limiter).__name__ for g in guards] == ["RedisTokenBuckets"]
+        assert app.pushes is not None
+        sender = app.pushes.broadcaster
+        assert type(sender.limiter).__name__ == "RedisRateLimiter"
+        assert type(sender.gate).__name__ == "RedisChatGate"
+        # Redis works with them: one person's first update is let through.
+        assert (await guards[0].limiter.take("user:77")).allowed
+    finally:
+        await app.close()
