@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The speed set (`make bench-speed`): presses with every loop in the process, the survey report,
 # the first answer after start.
 SPEED = ["bench_webhook.py", "bench_survey_report.py", "bench_startup.py"]
-BENCHES = ["bench_crisis.py", "bench_search.py", *SPEED, "bench_broadcast.py"]
+BENCHES = ["bench_crisis.py", "bench_search.py", *SPEED, "bench_broadcast.py", "bench_workers.py"]
 
 
 def main() -> int:

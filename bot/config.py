@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # The language of the bot's posts in the staff group (pl, uk or en).
     staff_chat_language: str = "pl"
     feedback_poll_seconds: float = 30.0
+    # A courier's claim on a staff reply it is sending; one killed mid-send leaves the reply
+    # to another process after this long.
+    feedback_lease_seconds: float = 120.0
     # Tickets one person may open ("Write to us"), in a rolling hour and a rolling day;
     # 0: no limit of that kind.
     tickets_per_hour: int = 5

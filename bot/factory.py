@@ -32,7 +32,7 @@ from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import TicketLimits, TicketService
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
-from bot.ratelimit import TokenBuckets
+from bot.ratelimit import RateLimiter, TokenBuckets
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -85,14 +85,28 @@ def build_bot(settings: Settings, token: str) -> Bot:
 def build_storage(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
+        # redis-py's default pool refuses a 101st connection in use ("Too many connections":
+        # updates failed under load, bench/bench_workers.py); this one waits for a free one.
+        pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=100,
+                                               timeout=20)
         # aiogram-dialog keeps several records per chat: the key needs the destiny part.
-        storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
-        )
-        # Isolation locks use the same key builder, destiny included.
-        return storage, storage.create_isolation()
+        storage = RedisStorage(Redis(connection_pool=pool),
+                               key_builder=DefaultKeyBuilder(with_destiny=True))
+        # Isolation locks use the same key builder, destiny included. redis-py's lock polls
+        # every 0.1 s while it is taken: a person's next press, arriving while the previous
+        # one still saves its state, waited ~100 ms (measured, bench/bench_workers.py).
+        return storage, storage.create_isolation(lock_kwargs={"timeout": 60, "sleep": 0.005})
     return SqlStorage(engine), SimpleEventIsolation()
+
+
+def shared_redis(storage: BaseStorage):
+    """The Redis client of the FSM storage when REDIS_URL is set (several processes), which
+    the shared limits (bot/shared_limits.py) use too; None on the embedded default."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return storage.redis if isinstance(storage, RedisStorage) else None
 
 
 def build_survey_service(settings: Settings, sessions: async_sessionmaker) -> SurveyService:
@@ -151,7 +165,12 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor
     # read the FSM state or the user row (one person's flood held up everyone before).
     if settings.flood_burst:
-        limiter = TokenBuckets(settings.flood_burst, settings.flood_per_minute)
+        limiter: RateLimiter = TokenBuckets(settings.flood_burst, settings.flood_per_minute)
+        if shared_redis(storage) is not None:  # several processes: one bucket per person
+            from bot.shared_limits import RedisTokenBuckets
+
+            limiter = RedisTokenBuckets(shared_redis(storage), settings.flood_burst,
+                                        settings.flood_per_minute)
         dp.update.outer_middleware(FloodGuardMiddleware(limiter, directory,
                                                         settings.default_language, not_users))
     dp.update.outer_middleware(dp.fsm)
@@ -198,13 +217,15 @@ def build_app(settings: Settings, token: str) -> App:
     chores = [partial(staff_chat.remove_pending, bot)] if staff_chat is not None else []
     transports = build_transports(bot, settings)
     courier = ReplyCourier(transports, dp["tickets"], dp["users"],
-                           interval=settings.feedback_poll_seconds, chores=chores)
+                           interval=settings.feedback_poll_seconds, chores=chores,
+                           lease=dt.timedelta(seconds=settings.feedback_lease_seconds))
     dp["courier"] = courier
     # The staff-group copies of an erased person's tickets go now, not at the next round.
     dp["erasure"].on_staff_posts_queued = courier.kick
     app = App(settings, engine, sessions, content, surveys, storage, bot, dp,
               tickets=dp["tickets"], courier=courier, transports=transports)
-    app.pushes = build_pushes(settings, sessions, content, surveys, transports, dp["users"])
+    app.pushes = build_pushes(settings, sessions, content, surveys, transports, dp["users"],
+                              redis=shared_redis(storage))
     app.retention = build_retention(settings, dp["erasure"])
     app.pushes.add_daily("retention", PURGE_AT, app.retention.purge)
     return app
@@ -237,7 +258,7 @@ def build_retention(settings: Settings, erasure: UserErasure) -> Retention:
 
 def build_pushes(settings: Settings, sessions: async_sessionmaker, content: ContentStore,
                  surveys: SurveyService, transports: TransportRegistry,
-                 users: UserDirectory) -> PushScheduler:
+                 users: UserDirectory, redis=None) -> PushScheduler:
     """The push scheduler of the bot process. A 403 marks the user blocked through the user
     directory, which also drops its cached copy."""
     from bot.broadcast.setup import build_push_scheduler
@@ -246,7 +267,7 @@ def build_pushes(settings: Settings, sessions: async_sessionmaker, content: Cont
         await users.mark_blocked(user_id)
 
     return build_push_scheduler(settings, sessions, transports, surveys=surveys,
-                                content=content, on_blocked=on_blocked)
+                                content=content, on_blocked=on_blocked, redis=redis)
 
 
 def build_panel(settings: Settings, sessions: async_sessionmaker, content: ContentStore,

@@ -15,7 +15,7 @@ from aiogram import Bot, Dispatcher
 from starlette.types import ASGIApp
 
 from bot.config import Settings
-from bot.db.migrate import upgrade_async
+from bot.db.migrate import startup_lock, upgrade_async
 from bot.factory import App, build_panel
 from bot.web.app import WebhookEndpoint, build_web_app
 
@@ -39,16 +39,18 @@ class _Server(uvicorn.Server):
 
 
 async def prepare(app: App) -> None:
-    """Bring the database up to date and make sure there is content to show."""
-    await upgrade_async(app.settings.db_url)
-    if await app.content.is_empty():
-        result = await app.content.import_dir(app.settings.content_dir)
-        log.info("bundled content imported: %s nodes", result.created)
-    else:
-        await app.content.reload()
-    for slug in app.surveys.surveys:
-        if await app.surveys.ensure_first_wave(slug):
-            log.info("first wave of the bundled survey %s opened", slug)
+    """Bring the database up to date and make sure there is content to show. With several
+    processes on PostgreSQL one does it while the others wait (bot/db/migrate.py)."""
+    async with startup_lock(app.engine):
+        await upgrade_async(app.settings.db_url)
+        if await app.content.is_empty():
+            result = await app.content.import_dir(app.settings.content_dir)
+            log.info("bundled content imported: %s nodes", result.created)
+        else:
+            await app.content.reload()
+        for slug in app.surveys.surveys:
+            if await app.surveys.ensure_first_wave(slug):
+                log.info("first wave of the bundled survey %s opened", slug)
 
 
 async def register_commands(bot: Bot) -> None:

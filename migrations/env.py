@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.config import Settings
@@ -31,6 +32,11 @@ def _run(connection: Connection) -> None:
     # Batch mode lets ALTER-style changes work on SQLite (which rebuilds the table).
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes starting together (several workers, a CLI beside them) migrate one
+            # at a time; the next one reads the version after the first committed. Another
+            # key than bot/db/migrate.py's STARTUP_LOCK, which the caller may hold.
+            connection.execute(text("SELECT pg_advisory_xact_lock(7236833637149959)"))
         context.run_migrations()
 
 

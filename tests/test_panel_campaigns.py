@@ -8,9 +8,10 @@ import pytest
 from babel.dates import format_date, format_time
 from sqlalchemy import event, select
 
-from bot.db.models import AuditEntry, Campaign, Delivery, User
+from bot.db.models import AuditEntry, Campaign, Delivery
 from bot.web.panel.pages.campaigns import service
 from tests.panel_client import build_env, post_form
+from tests.people import add_telegram_user
 
 
 @pytest.fixture
@@ -153,9 +154,8 @@ async def test_campaign_list_loads_in_one_query_however_many(env):
         for i in range(1, 50):
             await svc.create_announcement(f"Campaign {i}", {"pl": f"Tekst {i}"}, due_at=None)
         async with env.panel.sessions() as session:
-            users = [User(tg_user_id=9000 + i, language="pl") for i in range(5)]
-            session.add_all(users)
-            await session.flush()
+            users = [await add_telegram_user(session, 9000 + i, language="pl")
+                     for i in range(5)]
             for user, status in zip(users, ("sent", "sent", "pending", "sending", "blocked"),
                                     strict=True):
                 session.add(Delivery(campaign_id=first.id, user_id=user.id, status=status))

@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,10 +30,10 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, text, update
 
 from bot.broadcast.campaigns import CampaignError, CampaignService
-from bot.broadcast.clock import as_aware_utc
+from bot.broadcast.clock import as_aware_utc, to_utc_naive
 from bot.broadcast.sender import Broadcaster, RunResult
 from bot.db.models import Campaign, Schedule
 from bot.wakeup import Wakeup
@@ -58,6 +59,22 @@ async def daily_job(key: str, name: str) -> None:
     scheduler = _REGISTRY.get(key)
     if scheduler is not None:
         await scheduler.run_daily(name)
+
+
+def last_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The latest fire time of `trigger` at or before `now` (APScheduler 3 has no
+    get_prev_fire_time): stepped forward from an hour back, then from further back
+    for rules that fire more rarely."""
+    for back in (dt.timedelta(hours=1), dt.timedelta(days=1), dt.timedelta(days=32),
+                 dt.timedelta(days=367)):
+        latest = None
+        fire = trigger.get_next_fire_time(None, now - back)
+        while fire is not None and fire <= now:
+            latest = fire
+            fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
+        if latest is not None:
+            return latest
+    return None
 
 
 class PushScheduler:
@@ -130,11 +147,27 @@ class PushScheduler:
                                 args=[self.key, name], id=f"daily:{name}", replace_existing=True)
 
     async def run_daily(self, name: str) -> None:
+        """Run a daily job, in one process: every worker's scheduler fires it at the same
+        time, and on PostgreSQL those that find its advisory lock taken skip this night's
+        run (the jobs catch up by themselves, so a second run would only repeat work)."""
         entry = self.daily.get(name)
         if entry is None or self.stop_event.is_set():
             return
         try:
-            await entry[1]()
+            async with self._sessions() as session:
+                if session.bind.dialect.name == "postgresql":
+                    key = zlib.crc32(f"belong-daily:{name}".encode())
+                    if not await session.scalar(text("SELECT pg_try_advisory_lock(:k)"),
+                                                {"k": key}):
+                        log.info("daily job %s runs in another process", name)
+                        return
+                    try:
+                        await entry[1]()
+                    finally:
+                        await session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        await session.commit()
+                else:
+                    await entry[1]()
         except Exception:  # the database may be busy; tomorrow's run does the same work
             log.exception("daily job %s failed; it runs again tomorrow", name)
 
@@ -170,23 +203,42 @@ class PushScheduler:
                                 replace_existing=True)
 
     # ------------------------------------------------------------ schedules
-    async def fire_schedule(self, schedule_id: int) -> None:
-        # Every bot process has a scheduler (webhook workers on PostgreSQL): the row lock and
-        # the recent-campaign check let one firing create campaigns once.
-        async with self._sessions() as guard:
-            row = await guard.scalar(select(Schedule).where(Schedule.id == schedule_id)
-                                     .with_for_update(key_share=True))
+    async def fire_schedule(self, schedule_id: int, slot: dt.datetime | None = None) -> bool:
+        """Fire a schedule for its cron time `slot` (aware; by default the latest one due).
+
+        Every bot process runs every schedule (webhook workers on PostgreSQL), so the
+        firing is claimed first: one conditional UPDATE moves `fired_for` forward to the
+        slot, and only the process whose UPDATE changed the row creates campaigns. On
+        PostgreSQL the second UPDATE waits for the first to commit and then finds its
+        condition false; SQLite runs one write at a time. The claim is committed before the
+        campaigns are made: a process killed in between loses that firing (it is logged
+        when claimed), which is better than firing twice. Returns whether this call fired."""
+        async with self._sessions() as session:
+            row = await session.get(Schedule, schedule_id)
             if row is None or not row.active:
-                return
-            recent = await guard.scalar(select(func.count()).select_from(Campaign).where(
-                Campaign.schedule_id == schedule_id, Campaign.parent_id.is_(None),
-                Campaign.created_at >= (self._now() - dt.timedelta(minutes=10)).replace(
-                    tzinfo=None)))
-            if recent:
-                return
+                return False
+            if slot is None:
+                try:
+                    trigger = CronTrigger.from_crontab(row.cron, timezone=self.timezone)
+                except ValueError:
+                    return False
+                slot = last_fire_time(trigger, self._now())
+                if slot is None:
+                    return False
+            mark = to_utc_naive(slot)
+            claim = await session.execute(
+                update(Schedule).where(Schedule.id == schedule_id, Schedule.active.is_(True),
+                                       or_(Schedule.fired_for.is_(None),
+                                           Schedule.fired_for < mark))
+                .values(fired_for=mark))
+            await session.commit()
+            if not claim.rowcount:
+                return False  # another process fired it for this slot
+            log.info("schedule %s: firing for %s", schedule_id, mark.isoformat(timespec="minutes"))
+            await session.refresh(row)
             await self._fire(row)
-            await guard.commit()
         await self.sync()
+        return True
 
     async def _fire(self, row: Schedule) -> None:
         audience = row.audience or {}
@@ -211,15 +263,18 @@ class PushScheduler:
         except CampaignError as exc:
             log.error("schedule %s could not fire: %s", row.id, exc)
 
-    async def _missed(self, row: Schedule) -> bool:
-        """Whether a firing of this schedule fell in a time the process was down."""
+    async def _missed(self, row: Schedule) -> dt.datetime | None:
+        """The latest firing of this schedule that fell in a time no process was up, if any."""
         async with self._sessions() as session:
             last = await session.scalar(select(func.max(Campaign.created_at)).where(
                 Campaign.schedule_id == row.id))
-        since = as_aware_utc(last or row.created_at)
+        since = max(as_aware_utc(last or row.created_at),
+                    as_aware_utc(row.fired_for or row.created_at))
         trigger = CronTrigger.from_crontab(row.cron, timezone=self.timezone)
         upcoming = trigger.get_next_fire_time(None, since + dt.timedelta(seconds=1))
-        return upcoming is not None and upcoming <= self._now()
+        if upcoming is None or upcoming > self._now():
+            return None
+        return last_fire_time(trigger, self._now())
 
     # ------------------------------------------------------------ sync
     def wake(self) -> None:
@@ -246,6 +301,8 @@ class PushScheduler:
                         Campaign.status.in_(("scheduled", "sending"))))).all()
                 schedules = (await session.scalars(select(Schedule).where(
                     Schedule.active.is_(True)))).all()
+            if self._scheduler is None:  # stopped while the rows were read
+                return
             now = self._now()
             wanted = set()
             for campaign_id, due_at in campaigns:
@@ -267,11 +324,12 @@ class PushScheduler:
                     continue
                 self._scheduler.add_job(fire_schedule_job, trigger, args=[self.key, row.id],
                                         id=job_id, replace_existing=True)
-                if first and await self._missed(row):
-                    missed.append(row.id)
+                slot = await self._missed(row) if first else None
+                if slot is not None:
+                    missed.append((row.id, slot))
             for job in self._scheduler.get_jobs():
                 if not job.id.startswith("daily:") and job.id not in wanted:
                     job.remove()
-        for schedule_id in missed:
-            log.info("schedule %s fell due while the bot was down: firing it now", schedule_id)
-            await self.fire_schedule(schedule_id)
+        for schedule_id, slot in missed:
+            if await self.fire_schedule(schedule_id, slot):
+                log.info("schedule %s fell due while the bot was down: fired now", schedule_id)

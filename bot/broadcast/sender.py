@@ -145,11 +145,14 @@ class Broadcaster:
         self.reclaim_after = reclaim_after
         self.on_blocked = on_blocked
         self.clock = clock
+        self.closers: list[Callable[[], Awaitable[None]]] = []  # what the wiring opened
 
     async def close(self) -> None:
         close = getattr(self.transport, "close", None)
         if close is not None:
             await close()
+        for closer in self.closers:
+            await closer()
 
     # ------------------------------------------------------------ one message
     async def deliver(self, recipient: Recipient, push: Push) -> Outcome:

@@ -257,6 +257,8 @@ class Schedule(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200))
+    # The cron time (naive UTC) of the last firing: claimed once, by one process.
+    fired_for: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Campaign(Base):
@@ -398,6 +400,9 @@ class TicketMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # For staff replies: "pending" until the bot delivered it, then "sent" (or "failed").
     delivery: Mapped[str | None] = mapped_column(String(8))
+    # While "sending": the courier process that claimed it, and until when (naive UTC).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # The copy of this message in the staff Telegram group, to relay replies made there.
     staff_chat_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     # A photo whose text was too long for a caption went out as its own post before the text.

@@ -16,7 +16,12 @@ pending for the next round.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import os
+import socket
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from html import escape
 from typing import Any
@@ -30,7 +35,7 @@ from bot.core.transport import (
     Sent,
     Transport,
 )
-from bot.feedback.service import PendingReply, TicketService
+from bot.feedback.service import DEFAULT_LEASE, PendingReply, TicketService
 from bot.i18n import gettext_ as t
 from bot.users import UserDirectory
 from bot.wakeup import Wakeup
@@ -45,10 +50,17 @@ def reply_text(number: int, text: str, lang: str) -> str:
         t("To write again, use the ✍️ Write to us button.", lang)) if part)
 
 
+def worker_name() -> str:
+    """Who holds a lease: this host and process, plus a random part (pids repeat in
+    containers)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class ReplyCourier:
     def __init__(self, transport: Transport, tickets: TicketService, users: UserDirectory,
                  interval: float = 3.0,
-                 chores: Sequence[Callable[[], Awaitable[Any]]] = ()) -> None:
+                 chores: Sequence[Callable[[], Awaitable[Any]]] = (),
+                 lease: dt.timedelta = DEFAULT_LEASE, batch: int = 10) -> None:
         self.transport, self.tickets, self.users, self.interval = (transport, tickets, users,
                                                                    interval)
         self.chores = list(chores)  # run after each background round
@@ -57,6 +69,11 @@ class ReplyCourier:
         channels = getattr(transport, "channels", None)
         self.channels: tuple[str, ...] = (tuple(channels) if channels is not None
                                           else (transport.channel,))
+        # Each reply is claimed with a lease (TicketService.claim_pending): a courier killed
+        # mid-send leaves its replies to the others once the lease runs out, and nobody takes
+        # over a reply a live courier is sending.
+        self.lease, self.batch = lease, batch
+        self.worker = worker_name()
         self._lock = asyncio.Lock()
         # `interval` is only the fallback for replies saved by another process: this process
         # kicks the courier whenever it saves one (bot/wakeup.py says why).
@@ -71,10 +88,18 @@ class ReplyCourier:
         delivered = 0
         async with self._lock:
             while True:
-                batch = await self.tickets.claim_pending(channels=self.channels)
+                batch = await self.tickets.claim_pending(self.worker, self.lease, self.batch,
+                                                         channels=self.channels)
                 if not batch:
                     return delivered
+                # Send only while the lease surely holds: past it another courier may have
+                # claimed the rest, which then comes back to us (or it) in the next claim.
+                until = time.monotonic() + self.lease.total_seconds() * 0.8
                 for i, reply in enumerate(batch):
+                    if time.monotonic() > until:  # give the rest back while they are ours
+                        for left in batch[i:]:
+                            await self.tickets.release(left.message_id, self.worker)
+                        break
                     outcome = await self._send(reply)
                     if outcome == "sent":
                         await self.tickets.mark_delivered(reply.message_id)
@@ -83,7 +108,7 @@ class ReplyCourier:
                         await self.tickets.mark_failed(reply.message_id)
                     else:  # temporary: give back this one and the rest, try next round
                         for left in batch[i:]:
-                            await self.tickets.release(left.message_id)
+                            await self.tickets.release(left.message_id, self.worker)
                         return delivered
 
     async def _send(self, reply: PendingReply) -> str:
@@ -113,8 +138,9 @@ class ReplyCourier:
         return "failed"
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver in the background until `stop` is set."""
-        await self.tickets.requeue_interrupted()
+        """Deliver in the background until `stop` is set. Replies a stopped courier left
+        "sending" are taken over when their lease runs out, not on start: the process that
+        claimed them may be alive and sending them right now."""
         while not stop.is_set():
             try:
                 await self.deliver_pending()

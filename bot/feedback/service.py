@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.core.transport import Contact
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, UserContact, utcnow
@@ -35,6 +36,10 @@ REPEAT_WINDOW = dt.timedelta(minutes=10)
 STATUSES = ("new", "answered", "closed")
 # A reply the courier has claimed; "sending" fits the 8-character delivery column.
 SENDING = "sending"
+# How long a courier's claim on a reply holds. A courier stopped mid-send (killed, the
+# machine lost) leaves its replies "sending"; another courier sends them once this has
+# passed, so a reply is sent twice only if the send itself outlived its lease.
+DEFAULT_LEASE = dt.timedelta(minutes=2)
 
 
 class TicketError(ValueError):
@@ -392,36 +397,68 @@ class TicketService:
                 .where(TicketMessage.staff_chat_message_id == staff_chat_message_id).limit(1))
 
     # ------------------------------------------------------------ delivery of replies
-    async def claim_pending(self, limit: int = 20,
+    async def claim_pending(self, worker: str = "", lease: dt.timedelta = DEFAULT_LEASE,
+                            limit: int = 20,
                             channels: Collection[str] | None = None) -> list[PendingReply]:
-        """Claim staff replies waiting for delivery (pending -> sending), oldest first.
+        """Claim up to `limit` staff replies for delivery by `worker`, oldest first: those
+        pending, and those whose lease ran out (the courier that claimed them was stopped
+        mid-send). The claim holds until now + `lease`.
 
-        The claim is a conditional UPDATE, so two couriers never deliver the same reply.
+        One WITH picked AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING: on
+        PostgreSQL two couriers claiming at once skip each other's rows instead of waiting;
+        SQLite has no row locks (SQLAlchemy leaves the clause out) and needs none, since one
+        write statement runs at a time and re-checks its WHERE on the newest data.
+
         `channels`: only replies to people reached on one of these (a process that serves
         Telegram alone must leave Signal people's replies to the Signal process, rather than
         fail them for want of a transport)."""
+        now = utcnow()
+
+        def claimable(row):
+            return (row.delivery == "pending") | (
+                (row.delivery == SENDING)
+                & (row.lease_until.is_(None) | (row.lease_until < now)))
+
+        # A materialized CTE, run once. As a plain IN (subquery), PostgreSQL may rescan the
+        # subquery per row of the UPDATE, each rescan skipping the rows the UPDATE has just
+        # changed and locking the next `limit`: one claim took every pending reply (seen).
+        inner = aliased(TicketMessage)
+        wanted = select(inner.id).where(claimable(inner))
+        if channels is not None:
+            wanted = wanted.where(inner.ticket_id.in_(select(Ticket.id).where(
+                Ticket.user_id.in_(select(UserContact.user_id)
+                                   .where(UserContact.channel.in_(list(channels)))))))
+        picked = (wanted.order_by(inner.id).limit(limit).with_for_update(skip_locked=True)
+                  .cte("picked").prefix_with("MATERIALIZED"))
         async with self._sessions() as session:
-            stmt = (select(TicketMessage.id, Ticket.id, Ticket.user_id, Ticket.lang,
-                           TicketMessage.text, TicketMessage.photo_file_id)
-                    .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-                    .where(TicketMessage.delivery == "pending"))
-            if channels is not None:
-                stmt = stmt.where(Ticket.user_id.in_(
-                    select(UserContact.user_id).where(UserContact.channel.in_(list(channels)))))
-            rows = (await session.execute(stmt.order_by(TicketMessage.id).limit(limit))).all()
+            ids = list((await session.scalars(
+                update(TicketMessage)
+                .where(TicketMessage.id.in_(select(picked.c.id)), claimable(TicketMessage))
+                .values(delivery=SENDING, claimed_by=worker[:64] or None,
+                        lease_until=now + lease)
+                .returning(TicketMessage.id)
+                .execution_options(synchronize_session=False))).all())
+            if not ids:
+                await session.commit()
+                return []
+            rows = (await session.execute(
+                select(TicketMessage.id, Ticket.id, Ticket.user_id, Ticket.lang,
+                       TicketMessage.text, TicketMessage.photo_file_id)
+                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+                .where(TicketMessage.id.in_(ids)).order_by(TicketMessage.id))).all()
             contacts = await contacts_of(session, {row[2] for row in rows})
-            if channels is not None:  # the person's own channel (their first contact) decides
-                rows = [row for row in rows
-                        if row[2] not in contacts or contacts[row[2]].channel in channels]
-            claimed = []
+            claimed, foreign = [], []
             for message_id, number, user_id, lang, text, photo in rows:
-                result = await session.execute(
-                    update(TicketMessage)
-                    .where(TicketMessage.id == message_id, TicketMessage.delivery == "pending")
-                    .values(delivery=SENDING))
-                if result.rowcount:
-                    claimed.append(PendingReply(message_id, number, user_id,
-                                                contacts.get(user_id), lang, text, photo))
+                contact = contacts.get(user_id)
+                if channels is not None and contact is not None and contact.channel not in channels:
+                    foreign.append(message_id)  # the person's own channel (first contact) decides
+                    continue
+                claimed.append(PendingReply(message_id, number, user_id, contact, lang, text,
+                                            photo))
+            if foreign:
+                await session.execute(
+                    update(TicketMessage).where(TicketMessage.id.in_(foreign))
+                    .values(delivery="pending", claimed_by=None, lease_until=None))
             await session.commit()
         return claimed
 
@@ -431,24 +468,20 @@ class TicketService:
     async def mark_failed(self, message_id: int) -> None:
         await self._mark(message_id, "failed")
 
-    async def release(self, message_id: int) -> None:
-        """Give a claimed reply back (a temporary error): it is tried again later."""
-        await self._mark(message_id, "pending")
-
-    async def requeue_interrupted(self) -> int:
-        """Replies left claimed by a process that stopped mid-send go back to pending.
-
-        Called once on start: a crash between the send and the mark may deliver a reply twice,
-        which is better than never."""
+    async def release(self, message_id: int, worker: str | None = None) -> None:
+        """Give a claimed reply back (a temporary error): it is tried again later. With
+        `worker`, only while that courier still holds it (not taken over since)."""
         async with self._sessions() as session:
-            result = await session.execute(
-                update(TicketMessage).where(TicketMessage.delivery == SENDING)
-                .values(delivery="pending"))
+            stmt = update(TicketMessage).where(TicketMessage.id == message_id,
+                                               TicketMessage.delivery == SENDING)
+            if worker:
+                stmt = stmt.where(TicketMessage.claimed_by == worker[:64])
+            await session.execute(stmt.values(delivery="pending", claimed_by=None,
+                                              lease_until=None))
             await session.commit()
-        return result.rowcount or 0
 
     async def _mark(self, message_id: int, delivery: str) -> None:
         async with self._sessions() as session:
             await session.execute(update(TicketMessage).where(TicketMessage.id == message_id)
-                                  .values(delivery=delivery))
+                                  .values(delivery=delivery, claimed_by=None, lease_until=None))
             await session.commit()
