@@ -76,17 +76,18 @@ async def test_one_campaign_reaches_telegram_and_signal_people(env, sandbox):
     registry = TransportRegistry([TelegramTransport(env.bot), signal])
     broadcaster = build_broadcaster(env.settings, env.service, registry, clock=env.clock)
     try:
-        campaign = await env.service.create_announcement("news", {"uk": "Нова адреса <офісу>"})
+        campaign = await env.service.create_announcement("news", {"uk": "Нова адреса &lt;офісу&gt;: <b>вул. Długa 1</b>"})
         result = await broadcaster.run_campaign(campaign.id)
     finally:
         await broadcaster.close()
 
     assert (result.status, result.sent, result.blocked, result.failed) == ("done", 4, 1, 0)
     assert sent_counts(sandbox) == {tg: 1 for tg in telegram_ids}
-    assert sandbox.chat(telegram_ids[0]).bot_texts()[-1].startswith("Нова адреса <офісу>\n\n")
+    assert sandbox.chat(telegram_ids[0]).bot_texts()[-1].startswith("Нова адреса <офісу>: вул. Długa 1\n\n")
     [(number, styled)] = signal.sent
     assert number == "+48500100200"
-    assert styled.text.startswith("Нова адреса <офісу>\n\n")  # escapes undone, no tags
+    assert styled.text.startswith("Нова адреса <офісу>: вул. Długa 1\n\n")  # escapes undone, no tags
+    assert "21:12:BOLD" in styled.styles  # staff's bold, as a Signal style
     assert "<i>" not in styled.text and styled.styles[-1].endswith(":ITALIC")
     async with env.sessions() as session:
         blocked = {uid: b for uid, b in (await session.execute(
