@@ -153,7 +153,7 @@ def test_survey_texts_keep_the_same_voice():
 PL_FAQ_IMPERATIVES = [
     r"(?<!\w)(idź|jedź|zapytaj|zabierz|przygotuj|znajdź|zacznij|skorzystaj|naucz|przyjdź|zbieraj"
     r"|zapisuj|upewnij|dodaj|pamiętaj|zachowaj|uważaj|szukaj|podaj|pokaż|weź|zgłoś|złóż|umów"
-    r"|zwlekaj|czekaj|podpisuj|wpłacaj|pracuj|zbierz|zaloguj|pytaj|proś|odkładaj|odpowiadaj)(?!\w)",
+    r"|zwlekaj|czekaj|podpisuj|wpłacaj|pracuj|zbierz|zaloguj|pytaj|proś|odkładaj|odpowiadaj|ustal|powiadom)(?!\w)",
 ]
 SLASH_GENDER_FAQ = [r"\w\s*/\s*-\s*(a|aś|ła|łaś|na|ла|на)\b"]
 # In the FAQ "państwo" is the state ("inne państwo Schengen") and "pracownik" / "працівник" is an
