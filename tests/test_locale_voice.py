@@ -152,7 +152,7 @@ def test_survey_texts_keep_the_same_voice():
 # than the UI does ("Idź", "Zapytaj", "Zabierz"), and slash pairs there are written "/-a".
 PL_FAQ_IMPERATIVES = [
     r"(?<!\w)(idź|jedź|zapytaj|zabierz|przygotuj|znajdź|zacznij|skorzystaj|naucz|przyjdź|zbieraj"
-    r"|zapisuj|upewnij|dodaj|pamiętaj|zachowaj|uważaj|szukaj|podaj|pokaż|weź|zgłoś|złóż|umów"
+    r"|zapisuj|upewnij|dodaj|pamiętaj|zachowaj|uważaj|szukaj|podaj|pokaż|weź|zgłoś|złóż"
     r"|zwlekaj|czekaj|podpisuj|wpłacaj|pracuj|zbierz|zaloguj|pytaj|proś|odkładaj|odpowiadaj|ustal|powiadom)(?!\w)",
 ]
 SLASH_GENDER_FAQ = [r"\w\s*/\s*-\s*(a|aś|ła|łaś|na|ла|на)\b"]
