@@ -146,3 +146,72 @@ def test_survey_texts_keep_the_same_voice():
                     if re.search(pattern, text[lang], flags=re.IGNORECASE):
                         found.append(f"{survey.slug}: {pattern} in {text[lang]!r}")
     assert found == []
+
+
+# The FAQ answers (content/*.yaml) speak with the same voice. Their Polish uses more imperatives
+# than the UI does ("Idź", "Zapytaj", "Zabierz"), and slash pairs there are written "/-a".
+PL_FAQ_IMPERATIVES = [
+    r"(?<!\w)(idź|jedź|zapytaj|zabierz|przygotuj|znajdź|zacznij|skorzystaj|naucz|przyjdź|zbieraj"
+    r"|zapisuj|upewnij|dodaj|pamiętaj|zachowaj|uważaj|szukaj|podaj|pokaż|weź|zgłoś|złóż"
+    r"|zwlekaj|czekaj|podpisuj|wpłacaj|pracuj|zbierz|zaloguj|pytaj|proś|odkładaj|odpowiadaj|ustal|powiadom)(?!\w)",
+]
+SLASH_GENDER_FAQ = [r"\w\s*/\s*-\s*(a|aś|ła|łaś|na|ла|на)\b"]
+# In the FAQ "państwo" is the state ("inne państwo Schengen") and "pracownik" / "працівник" is an
+# employee in labour law, not the Belong team, so those two checks stay with the catalogs.
+PL_FAQ = ([p for p in PL_INFORMAL if "państw" not in p] + PL_GENDERED_SELF + SLASH_GENDER
+          + SLASH_GENDER_FAQ + PL_FAQ_IMPERATIVES)
+UK_FAQ = UK_INFORMAL + SLASH_GENDER + SLASH_GENDER_FAQ
+# Proper names quoted as they are written (a gov.pl service), not words addressed to the reader.
+FAQ_PROPER_NAMES = ["Twój e-PIT"]
+
+
+def _faq_texts() -> list[tuple[str, str, str, str]]:
+    from bot.config import PROJECT_ROOT
+    from bot.content.yaml_io import load_dir
+
+    roots, errors = load_dir(PROJECT_ROOT / "content")
+    assert errors == []
+    out: list[tuple[str, str, str, str]] = []
+
+    def walk(node) -> None:
+        for field, values in (("title", node.titles), ("body", node.bodies),
+                              ("details", node.details)):
+            for lang in ("pl", "uk"):
+                if values.get(lang):
+                    out.append((node.slug, field, lang, values[lang]))
+        for child in node.children:
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    return out
+
+
+def test_faq_answers_keep_the_same_voice():
+    texts = _faq_texts()
+    assert len(texts) > 500  # every answer's pl/uk title, body and details were read
+    found = []
+    for slug, field, lang, text in texts:
+        # Markup, addresses (with or without https://) and e-mails are not words of the voice.
+        words = re.sub(r"<[^>]+>|https?://\S+|[\w.+-]+@[\w.-]+|\b[\w-]+(\.[\w-]+)+/\S*", " ", text)
+        for name in FAQ_PROPER_NAMES:
+            words = words.replace(name, " ")
+        for pattern in PL_FAQ if lang == "pl" else UK_FAQ:
+            for match in re.finditer(pattern, words, flags=re.IGNORECASE):
+                found.append(f"{slug} {field} {lang}: {match.group(0)!r}")
+    assert found == []
+
+
+def test_the_faq_checks_catch_what_they_are_for():
+    def hits(patterns: list[str], text: str) -> bool:
+        return any(re.search(p, text, flags=re.IGNORECASE) for p in patterns)
+
+    assert hits(PL_FAQ, "Możesz iść do dowolnego punktu. Zadzwoń do Twojego lekarza.")
+    assert hits(PL_FAQ, "Zachorowałeś/-aś w nocy? Idź do punktu i zapytaj o receptę.")
+    assert hits(PL_FAQ, "Jeśli jesteś zarejestrowany/-a jako bezrobotny/-a")
+    assert hits(PL_FAQ, "Zabierz paszport.") and hits(PL_FAQ, "Nie czekaj na infolinię.")
+    assert not hits(PL_FAQ, "Można iść do dowolnego punktu. Proszę zadzwonić do lekarza.")
+    assert not hits(PL_FAQ, "Proszę zabrać paszport i zapytać o receptę; nie czekać na infolinię.")
+    assert not hits(PL_FAQ, "Wiza wydana przez inne państwo Schengen; prawa pracownika.")
+    assert hits(UK_FAQ, "Якщо ви захворіли/-ла, телефонуй 112.")
+    assert not hits(UK_FAQ, "Якщо ви захворіли, телефонуйте 112.")
