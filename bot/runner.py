@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.db.migrate import upgrade_async
 from bot.factory import App, build_panel
+from bot.safety.scorer import preload as preload_crisis_model
 from bot.web.app import WebhookEndpoint, build_web_app
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,11 @@ class _Server(uvicorn.Server):
 
 
 async def prepare(app: App) -> None:
-    """Bring the database up to date and make sure there is content to show."""
+    """Bring the database up to date, make sure there is content to show, and load the
+    crisis scorer's weights now rather than on the first message (a person in crisis must
+    not wait for a file to be read)."""
     await upgrade_async(app.settings.db_url)
+    await preload_crisis_model()
     if await app.content.is_empty():
         result = await app.content.import_dir(app.settings.content_dir)
         log.info("bundled content imported: %s nodes", result.created)
