@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safety.crisis import classify, default_rulebook
-from bot.safety.scorer import default_model
+from bot.safety.scorer import MODEL_PATH, default_model
 
 SET_DIR = Path(__file__).resolve().parent / "crisis_set"
 TARGET_RECALL = 0.98
@@ -215,13 +215,22 @@ LEARNED_FIRST_RUNS: dict[int, tuple[str, str, str, str]] = {
 # keywords) and short messages damped, because the first model gave "one" a card and "hej" a
 # note (found with the other tests' messages, not with a hold-out). Hold-out 11 unchanged;
 # hold-out 12: 82.8 % (53/64), 90.6 % (58/64), 0.0 % (0/104), 1.0 % (1/104).
-# Third run, the committed model: retrained with the FAQ answers' sentences too (that model
+# Third run (commit a5887c5): retrained with the FAQ answers' sentences too (that model
 # gave "I missed the bus", "the website is not working" a card), and the scorer only for
-# messages of 3 words or more. Card 0.681, note 0.3529 by the same cross-validation. Not a
-# fresh measure any more: the hold-outs had been seen; no change was chosen by them.
+# messages of 3 words or more. Card 0.681, note 0.3529 by the same cross-validation.
+# Hold-out 11: 81.2 % (52/64), 87.5 % (56/64), 0.0 % (0/100), 2.0 % (2/100); hold-out 12:
+# 81.2 % (52/64), 90.6 % (58/64), 0.0 % (0/104), 0.0 % (0/104).
+# Fourth run, the committed model: the same training on the inputs as they are now (FAQ
+# content and bot/content/normalize.py had changed on main since the third run), stored
+# pruned and compact (crisis_model.json.gz). Card 0.6898, note 0.3122 by the same
+# cross-validation. Changed from the third run: hold-out 11 "kupiłam sznur, nie wiem co
+# robić" and "работаем по 16 часов, денег не платят, говорят что долг за жилье" get the note,
+# "ребенок упал с третьего этажа" loses it; ordinary "роботодавець забрав у мене ключі від
+# гуртожитку" gains a note, "ребенок боится стоматолога" loses one; hold-out 12 ordinary "ten
+# urząd mnie wykończy" gains a note. Not a fresh measure: no change was chosen by them.
 LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
-    11: ("81.2 % (52/64)", "87.5 % (56/64)", "0.0 % (0/100)", "2.0 % (2/100)"),
-    12: ("81.2 % (52/64)", "90.6 % (58/64)", "0.0 % (0/104)", "0.0 % (0/104)"),
+    11: ("81.2 % (52/64)", "89.1 % (57/64)", "0.0 % (0/100)", "2.0 % (2/100)"),
+    12: ("81.2 % (52/64)", "90.6 % (58/64)", "0.0 % (0/104)", "1.0 % (1/104)"),
 }
 
 
@@ -275,14 +284,17 @@ def main() -> None:
     started = time.perf_counter()
     default_rulebook()
     print(f"rules compiled in {1e3 * (time.perf_counter() - started):.0f} ms")
+    started = time.perf_counter()
+    model = default_model()  # what the bot does at start-up (bot/runner.py prepare)
+    if model is not None:
+        print(f"learned scorer: {len(model.index)} features, card >= {model.card}, "
+              f"note >= {model.note} (python -m bench.train_crisis); loaded in "
+              f"{1e3 * (time.perf_counter() - started):.0f} ms from {MODEL_PATH.name} "
+              f"({MODEL_PATH.stat().st_size // 1024} KiB)")
     for c, o in DEV:
         r = evaluate(load(c), load(o))
         print(f"  dev file {c:<22} recall {_pct(r.found, r.crisis):<20} "
               f"false alarms {_pct(r.alarms, r.ordinary)}")
-    model = default_model()
-    if model is not None:
-        print(f"learned scorer: {len(model.weights)} features, card >= {model.card}, "
-              f"note >= {model.note} (python -m bench.train_crisis)")
     reports = {"development, rules + scorer (trained on)": dev()}
     for number in HOLDOUTS:
         reports[f"hold-out {number}, rules alone"] = holdout(number, learned=False)
@@ -295,7 +307,7 @@ def main() -> None:
     for i, (recall, alarms) in FIRST_RUNS.items():
         print(f"  hold-out {i}: recall {recall:<16} false alarms {alarms}")
     for title, runs in (("first run", LEARNED_FIRST_RUNS),
-                        ("third run (committed model)", LEARNED_CURRENT_RUNS)):
+                        ("fourth run (committed model)", LEARNED_CURRENT_RUNS)):
         print(f"== rules + learned scorer on hold-outs it was not trained on, {title}")
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "

@@ -1,4 +1,4 @@
-"""Trains the learned crisis scorer (bot/safety/scorer.py) and writes bot/safety/crisis_model.json.
+"""Trains the learned crisis scorer (bot/safety/scorer.py) and writes bot/safety/crisis_model.json.gz.
 
 Run from the project root:  python -m bench.train_crisis  [--folds 4] [--dry-run]
 
@@ -10,12 +10,21 @@ files out, as a fresh hold-out would be, and the out-of-fold scores of the ordin
   (the rules add their own on fresh text: 0-2 % on past first runs, so the scorer gets 1 %);
 * `note`: the same for the one-line 🆘 note over a normal answer, <= NOTE_FALSE_ALARMS
   (a stray note costs a line, a stray card hides the answer).
-Then the final model is trained on the whole development part. Deterministic (fixed seed).
+Then the final model is trained on the whole development part. Deterministic: fixed seed,
+inputs read in a fixed order, features sorted; the same inputs give the same file byte for byte.
+
+The file is kept small (bot/safety/scorer.py loads it at start-up): features whose weights are
+all below PRUNE in absolute value are left out, the others stored as integers in steps of
+STEP, gzip'd without a timestamp. It records how it was made (`meta`): the command, the
+settings, the sha256 of every training input and a fingerprint of the feature extraction;
+tests/test_crisis_model.py recomputes them and asks for a retrain when they differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import math
 import random
@@ -29,9 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml
 
-from bench.bench_crisis import DEV, Sample, load, load_many
+from bench.bench_crisis import DEV, SET_DIR, Sample, load, load_many
 from bot.safety.crisis import default_rulebook
-from bot.safety.scorer import HEADS, MIN_FEATURES, MODEL_PATH, features
+from bot.safety.scorer import FORMAT, HEADS, MAX_CHARS, MIN_FEATURES, MODEL_PATH, NGRAMS, features
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = "python -m bench.train_crisis"
+FOLDS = 4
 
 CARD_FALSE_ALARMS = 0.01
 NOTE_FALSE_ALARMS = 0.05
@@ -40,6 +53,49 @@ RATE = 2.0
 L2 = 1e-4
 MIN_DF = 2
 SEED = 11
+# Compaction of the written file: a feature whose weights are all below PRUNE (absolute) is
+# left out, the rest are stored as integers in steps of STEP. Chosen so that no decision of
+# the classifier changes on the development part or on hold-outs 11 and 12 (the note in
+# bench/crisis_set/README.md says what was compared).
+PRUNE = 0.05
+STEP = 0.01
+
+
+def settings() -> dict:
+    """Everything besides the inputs that decides the file's content."""
+    return {"folds": FOLDS, "epochs": EPOCHS, "rate": RATE, "l2": L2, "min_df": MIN_DF,
+            "seed": SEED, "card_false_alarms": CARD_FALSE_ALARMS,
+            "note_false_alarms": NOTE_FALSE_ALARMS, "prune": PRUNE, "step": STEP,
+            "ngrams": list(NGRAMS), "min_features": MIN_FEATURES, "max_chars": MAX_CHARS}
+
+
+def content_files() -> list[Path]:
+    """The FAQ files whose titles, keywords and answers are ordinary training text."""
+    return [p for p in sorted((ROOT / "content").glob("*.yaml")) if p.stem != "emergency"]
+
+
+def training_inputs() -> list[Path]:
+    """Every file training reads, in a fixed order."""
+    dev = [SET_DIR / f for pair in DEV for f in pair]
+    return [*dev, SET_DIR / "short_ordinary.tsv", *content_files()]
+
+
+def input_hashes() -> dict[str, str]:
+    """sha256 of every training input, by path from the project root."""
+    return {p.relative_to(ROOT).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in training_inputs()}
+
+
+def features_fingerprint() -> str:
+    """sha256 of the features of every development message: changes when the feature
+    extraction (bot/safety/scorer.py, bot/content/normalize.py) does, which makes the
+    stored weights meaningless."""
+    h = hashlib.sha256()
+    crisis, ordinary = load_many(DEV)
+    for s in [*crisis, *ordinary]:
+        h.update("\x1f".join(features(s.text)).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()
 
 
 def extra_ordinary() -> list[Sample]:
@@ -50,10 +106,7 @@ def extra_ordinary() -> list[Sample]:
     answers. Without them everyday words the scorer never saw in an ordinary message
     ("hej", "житло", "missing", "not working") could score high."""
     out = load("short_ordinary.tsv")
-    root = Path(__file__).resolve().parent.parent / "content"
-    for path in sorted(root.glob("*.yaml")):
-        if path.stem == "emergency":
-            continue
+    for path in content_files():
         found: list[tuple[str, str]] = []
         _titles(yaml.safe_load(path.read_text(encoding="utf-8")), found)
         out += [Sample(lang, frozenset(), "content", text) for lang, text in found]
@@ -174,9 +227,11 @@ def cross_validate(folds: int) -> tuple[list[tuple[Sample, float, bool]], list[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--dry-run", action="store_true", help="do not write the model")
     args = parser.parse_args()
+    if args.folds != FOLDS and not args.dry_run:
+        parser.error(f"the committed model uses {FOLDS} folds; other values only with --dry-run")
     print(f"cross-validation over the development part, {args.folds} folds of whole files")
     oof, _ = cross_validate(args.folds)
     ordinary = [sc for s, sc, _ in oof if not s.categories]
@@ -202,27 +257,44 @@ def main() -> None:
     crisis_dev, ordinary_dev = load_many(DEV)
     bias, weights = train([*crisis_dev, *ordinary_dev, *extra_ordinary()])
     print(f"final model: {len(weights)} features ({time.perf_counter() - t0:.0f} s)")
-    kept = {f: [round(x, 4) for x in ws] for f, ws in weights.items()
-            if max(abs(x) for x in ws) >= 0.01}
-    data = {
-        "heads": list(HEADS),
-        "bias": [round(x, 4) for x in bias],
-        "thresholds": {"card": round(card, 4), "note": round(note, 4)},
-        "meta": {
-            "command": "python -m bench.train_crisis",
-            "trained_on": [f for pair in DEV for f in pair],
-            "also_ordinary": ["short_ordinary.tsv", "content/*.yaml titles, keywords and "
-                              "answer sentences the rules do not flag (not emergency.yaml)"],
-            "cross_validation": cv,
-            "epochs": EPOCHS, "rate": RATE, "l2": L2, "min_df": MIN_DF, "seed": SEED,
-        },
-        "weights": kept,
+    data = compact(bias, weights)
+    data["thresholds"] = {"card": round(card, 4), "note": round(note, 4)}
+    data["meta"] = {
+        "command": COMMAND,
+        "features_kept": len(data["features"].split("\n")),
+        "settings": settings(),
+        "inputs_sha256": input_hashes(),
+        "features_sha256": features_fingerprint(),
+        "trained_on": [f for pair in DEV for f in pair],
+        "also_ordinary": ["short_ordinary.tsv", "content/*.yaml titles, keywords and "
+                          "answer sentences the rules do not flag (not emergency.yaml)"],
+        "cross_validation": cv,
+        "features_trained": len(weights),
     }
-    MODEL_PATH.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"),
-                                     sort_keys=False) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_PATH} ({len(kept)} features, "
+    kept = data["meta"]["features_kept"]
+    write(data)
+    print(f"wrote {MODEL_PATH} ({kept} of {len(weights)} features, "
           f"{MODEL_PATH.stat().st_size // 1024} KiB)")
 
+
+def compact(bias: list[float], weights: dict[str, list[float]]) -> dict:
+    """The model in the file's form (bot/safety/scorer.py `Model`): features with a weight of
+    PRUNE or more, sorted, newline-joined; one column of integer weights (units of STEP) per
+    head."""
+    names = sorted(f for f, ws in weights.items() if max(abs(x) for x in ws) >= PRUNE)
+    columns = [[round(weights[f][h] / STEP) for f in names] for h in range(len(HEADS))]
+    return {"format": FORMAT, "heads": list(HEADS), "bias": [round(x, 4) for x in bias],
+            "step": STEP, "features": "\n".join(names), "weights": columns,
+            "meta": {}}
+
+
+def write(data: dict) -> None:
+    """gzip'd JSON, keys in a fixed order and no timestamp: the same model, the same bytes."""
+    first = {k: v for k, v in data.items() if k not in ("meta", "features", "weights")}
+    data = {**first, "meta": data["meta"], "features": data["features"],
+            "weights": data["weights"]}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    MODEL_PATH.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
 
 if __name__ == "__main__":
     main()

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.db.migrate import startup_lock, upgrade_async
 from bot.factory import App, build_panel
+from bot.safety.scorer import preload as preload_crisis_model
 from bot.web.app import WebhookEndpoint, build_web_app
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,11 @@ class _Server(uvicorn.Server):
 
 
 async def prepare(app: App) -> None:
-    """Bring the database up to date and make sure there is content to show. With several
-    processes on PostgreSQL one does it while the others wait (bot/db/migrate.py)."""
+    """Bring the database up to date, make sure there is content to show, and load the
+    crisis scorer's weights now rather than on the first message (a person in crisis must
+    not wait for a file to be read). With several processes on PostgreSQL one migrates and
+    imports while the others wait (bot/db/migrate.py)."""
+    await preload_crisis_model()
     async with startup_lock(app.engine):
         await upgrade_async(app.settings.db_url)
         if await app.content.is_empty():

@@ -86,7 +86,9 @@ async def test_a_weak_sign_gets_the_note_above_the_normal_answer(bot, sandbox, c
     """A message only the learned scorer finds worrying, below its card threshold: one line
     pointing to /sos, then the normal search answer; the text stays out of the logs."""
     caplog.set_level(logging.DEBUG)
-    text = "everything is falling apart for me"
+    # In the middle of the note band (0.50; note 0.31, card 0.69). "everything is falling
+    # apart for me" was here and scores 0.30 with the retrained model: below the note.
+    text = "I feel like everything is falling apart"
     signal = classify(text)
     assert not signal and signal.note, signal  # the scorer's weak band, no rule
     user = sandbox.user(6008, language_code="en")

@@ -32,8 +32,10 @@ from bot.safety.scorer import default_model
 # (card first, any crisis help shown) as counts of crisis messages, and the most false
 # alarms (card) and cards or notes on ordinary questions.
 FLOORS = {
-    11: {"found": 52, "helped": 56, "alarms": 0, "noted": 2},  # of 64 crisis, 100 ordinary
-    12: {"found": 52, "helped": 58, "alarms": 0, "noted": 0},  # of 64 crisis, 104 ordinary
+    11: {"found": 52, "helped": 57, "alarms": 0, "noted": 2},  # of 64 crisis, 100 ordinary
+    # the third model gave no note here; the retrained fourth one notes "ten urząd mnie
+    # wykończy" (bench LEARNED_CURRENT_RUNS says what changed)
+    12: {"found": 52, "helped": 58, "alarms": 0, "noted": 1},  # of 64 crisis, 104 ordinary
 }
 
 
@@ -70,7 +72,7 @@ def test_the_sets_are_big_enough_and_kept_apart():
 
 def test_the_learned_scorer_was_trained_on_the_development_part_only():
     model = default_model()
-    assert model is not None, "bot/safety/crisis_model.json: python -m bench.train_crisis"
+    assert model is not None, "bot/safety/crisis_model.json.gz: python -m bench.train_crisis"
     assert set(model.meta["trained_on"]) == {f for pair in DEV for f in pair}
     assert 0 < model.note <= model.card < 1
 

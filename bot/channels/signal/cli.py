@@ -17,9 +17,11 @@ async def _prepared(settings: Settings):
     from bot.content.service import ContentStore
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade_async
+    from bot.safety.scorer import preload
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade_async(settings.db_url)
+    await preload()  # the crisis scorer's weights, now rather than on the first message
     engine = create_engine(settings.db_url)
     sessions = create_session_factory(engine)
     content = ContentStore(sessions, refresh_seconds=settings.content_refresh_seconds)
