@@ -150,7 +150,8 @@ async def test_crisis_ticket_is_urgent_for_staff(group_bot, sandbox, caplog):  #
     assert "call 112" in last_text(user)
     [ticket] = await tickets_of(bot, 6007)
     [post] = group.posts()
-    assert "URGENT" in post.text and f"Ticket #{ticket.id}" in post.text
+    # The staff group reads Polish (STAFF_CHAT_LANGUAGE's default).
+    assert "PILNE" in post.text and f"Zgłoszenie #{ticket.id}" in post.text
     summary = (await bot.app.dispatcher["tickets"].inbox())[0]
     assert summary.urgent
     assert text not in logged(caplog)

@@ -108,7 +108,8 @@ async def test_a_dialog_begun_on_one_process_continues_on_the_other(servers, db_
 async def _add_users(sessions, sandbox, count: int, start: int) -> list[int]:
     ids = list(range(start, start + count))
     async with sessions() as session:
-        users = [await add_telegram_user(session, i, language="uk") for i in ids]
+        # The internal id equals the Telegram id here, so the test can open tickets by it.
+        users = [await add_telegram_user(session, i, id=i, language="uk") for i in ids]
         session.add_all(TopicSubscription(user_id=u.id, topic="general") for u in users)
         await session.commit()
     for i in ids:
