@@ -252,7 +252,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     other = "uk" if source != "uk" else "pl"
     body = page.locator(f"textarea[name=body_{source}]")
     await body.fill(await body.input_value() + "\nNumer 112 działa także bez karty SIM.")
-    await page.get_by_role("button", name="Zapisz teksty").click()
+    await page.get_by_role("button", name="Zachowaj teksty").click()
     await expect(page.get_by_role("status").first).to_contain_text("Bot pokazuje już nowy tekst.")
     await expect(page.locator(f"#lang-{other} legend .status")).to_have_text("nieaktualne")
     await page.get_by_role("link", name="Tłumaczenia", exact=True).click()
@@ -260,7 +260,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     await expect(row).to_contain_text("nieaktualne")
     await row.get_by_role("link").click()
     await page.get_by_label(re.compile("Sprawdzone: to tłumaczenie nadal odpowiada")).first.check()
-    await page.get_by_role("button", name="Zapisz teksty").click()
+    await page.get_by_role("button", name="Zachowaj teksty").click()
     await expect(page.locator(f"#lang-{other} legend .status")).to_have_text("aktualne")
 
     # The ticket: answered in Polish, received in Ukrainian.
@@ -271,7 +271,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     await expect(page.locator("#ticket-status")).to_have_text("nowe")
     await page.get_by_label(re.compile("^Odpowiedź \\(bot wyśle ją")).fill(
         "Urząd Wojewódzki w Gdańsku, ul. Okopowa 21/27.")
-    await page.get_by_role("button", name="Wyślij odpowiedź").click()
+    await page.get_by_role("button", name="Wyślij", exact=True).click()
     await expect(page.locator("#ticket-status")).to_have_text("z odpowiedzią")
     reply = await _bot_says(user, f"№{number}")
     assert "Okopowa 21/27" in reply
@@ -284,7 +284,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     await page.get_by_role("navigation", name="Menu główne").get_by_role(
         "link", name="Kampanie", exact=True).click()
     await page.get_by_role("link", name="Nowe ogłoszenie lub edycja ankiety").click()
-    await page.get_by_label("Nazwa (widoczna tylko dla pracowników)").fill("Dzień wolny")
+    await page.get_by_label("Nazwa (widoczna tylko dla zespołu)").fill("Dzień wolny")
     await page.get_by_label("Tekst (pl)").fill("Biuro <b>nieczynne</b> 24 grudnia.")
     await page.get_by_label("Tekst (uk)").fill("Офіс <b>зачинено</b> 24 грудня.")
     await page.get_by_label("Tekst (en)").fill("<u>Closed</u> on 24 December.")

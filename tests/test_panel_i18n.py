@@ -103,7 +103,7 @@ async def test_polish_dates_numbers_and_statuses(env):
         assert "ogłoszenie" in detail and "Anuluj tę kampanię" in detail
         new = (await client.get("/panel/campaigns/new")).text
         for label in ("Nowe ogłoszenie", "Zaplanuj ogłoszenie", "Podgląd w każdym języku",
-                      "Poczekaj do końca godzin ciszy"):
+                      "Czekać do końca godzin ciszy"):
             assert label in new, label
         bad = await post_form(client, "/panel/campaigns/new", {
             "name": "", "action": "create"}, page="/panel/campaigns/new")
