@@ -1,6 +1,7 @@
 """Trains the learned crisis scorer (bot/safety/scorer.py) and writes bot/safety/crisis_model.json.gz.
 
 Run from the project root:  python -m bench.train_crisis  [--folds 4] [--dry-run]
+                            python -m bench.train_crisis --snapshot-faq   (rarely; see below)
 
 Trains only on the development part of bench/crisis_set (bench/bench_crisis.py `DEV`), never
 on a hold-out, plus ordinary short text (see `extra_ordinary`). The decision thresholds come
@@ -18,6 +19,12 @@ all below PRUNE in absolute value are left out, the others stored as integers in
 STEP, gzip'd without a timestamp. It records how it was made (`meta`): the command, the
 settings, the sha256 of every training input and a fingerprint of the feature extraction;
 tests/test_crisis_model.py recomputes them and asks for a retrain when they differ.
+
+The FAQ's titles, keywords and answer sentences are ordinary training text, but training reads
+them from a committed snapshot (bench/crisis_set/faq_ordinary.tsv), not from content/*.yaml:
+an edit of the FAQ must not make the model stale or shift its decisions. `--snapshot-faq`
+rewrites the snapshot from content/*.yaml (then retrain and re-measure); it is part of the
+development set like any other file there.
 """
 
 from __future__ import annotations
@@ -69,15 +76,18 @@ def settings() -> dict:
             "ngrams": list(NGRAMS), "min_features": MIN_FEATURES, "max_chars": MAX_CHARS}
 
 
+FAQ_SNAPSHOT = "faq_ordinary.tsv"
+
+
 def content_files() -> list[Path]:
-    """The FAQ files whose titles, keywords and answers are ordinary training text."""
+    """The FAQ files whose titles, keywords and answers `--snapshot-faq` takes."""
     return [p for p in sorted((ROOT / "content").glob("*.yaml")) if p.stem != "emergency"]
 
 
 def training_inputs() -> list[Path]:
     """Every file training reads, in a fixed order."""
     dev = [SET_DIR / f for pair in DEV for f in pair]
-    return [*dev, SET_DIR / "short_ordinary.tsv", *content_files()]
+    return [*dev, SET_DIR / "short_ordinary.tsv", SET_DIR / FAQ_SNAPSHOT]
 
 
 def input_hashes() -> dict[str, str]:
@@ -101,16 +111,34 @@ def features_fingerprint() -> str:
 def extra_ordinary() -> list[Sample]:
     """Ordinary text beyond the development part, for training only (never a measure):
     short messages people send (bench/crisis_set/short_ordinary.tsv: greetings, "ok",
-    "question"), the titles and keywords of the FAQ content (content/*.yaml without the
-    emergency topic), which are what people type as search words, and the sentences of its
-    answers. Without them everyday words the scorer never saw in an ordinary message
-    ("hej", "житло", "missing", "not working") could score high."""
-    out = load("short_ordinary.tsv")
+    "question"), and the titles and keywords of the FAQ content, which are what people type
+    as search words, with the sentences of its answers (bench/crisis_set/faq_ordinary.tsv, a
+    snapshot of content/*.yaml made by `--snapshot-faq`). Without them everyday words the
+    scorer never saw in an ordinary message ("hej", "житло", "missing", "not working") could
+    score high."""
+    return [*load("short_ordinary.tsv"), *load(FAQ_SNAPSHOT)]
+
+
+def faq_rows() -> list[tuple[str, str, str]]:
+    """(lang, topic, text) of the FAQ's titles, keywords and answer sentences the rules do not
+    flag, from content/*.yaml without the emergency topic, in a fixed order."""
+    rows = []
     for path in content_files():
         found: list[tuple[str, str]] = []
         _titles(yaml.safe_load(path.read_text(encoding="utf-8")), found)
-        out += [Sample(lang, frozenset(), "content", text) for lang, text in found]
-    return out
+        for lang, text in found:
+            text = " ".join(text.split())  # one line, no tabs: a TSV row
+            if text:
+                rows.append((lang, path.stem, text))
+    return rows
+
+
+def snapshot_faq() -> Path:
+    """Writes bench/crisis_set/faq_ordinary.tsv from content/*.yaml."""
+    path = SET_DIR / FAQ_SNAPSHOT
+    lines = ["lang\ttopic\ttext"] + ["\t".join(row) for row in faq_rows()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _titles(node, out: list[tuple[str, str]]) -> None:
@@ -229,7 +257,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--dry-run", action="store_true", help="do not write the model")
+    parser.add_argument("--snapshot-faq", action="store_true",
+                        help=f"rewrite bench/crisis_set/{FAQ_SNAPSHOT} from content/*.yaml "
+                             "and stop (retrain afterwards)")
     args = parser.parse_args()
+    if args.snapshot_faq:
+        path = snapshot_faq()
+        n = len(path.read_text(encoding="utf-8").splitlines()) - 1
+        print(f"wrote {path.relative_to(ROOT)} ({n} lines); now retrain: {COMMAND}")
+        return
     if args.folds != FOLDS and not args.dry_run:
         parser.error(f"the committed model uses {FOLDS} folds; other values only with --dry-run")
     print(f"cross-validation over the development part, {args.folds} folds of whole files")
@@ -266,8 +302,9 @@ def main() -> None:
         "inputs_sha256": input_hashes(),
         "features_sha256": features_fingerprint(),
         "trained_on": [f for pair in DEV for f in pair],
-        "also_ordinary": ["short_ordinary.tsv", "content/*.yaml titles, keywords and "
-                          "answer sentences the rules do not flag (not emergency.yaml)"],
+        "also_ordinary": ["short_ordinary.tsv", f"{FAQ_SNAPSHOT} (content/*.yaml titles, "
+                          "keywords and answer sentences the rules do not flag, not "
+                          "emergency.yaml, as of the snapshot)"],
         "cross_validation": cv,
         "features_trained": len(weights),
     }
