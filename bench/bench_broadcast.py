@@ -32,7 +32,7 @@ FIRST_ID = 1_000_000
 
 # ---------------------------------------------------------------- the sandbox process
 async def serve(recipients: int, latency: float) -> None:
-    from bot.sandbox import BotApiSandbox
+    from bot.fake_telegram import BotApiSandbox
 
     async with BotApiSandbox() as sandbox:
         sandbox.latency = latency

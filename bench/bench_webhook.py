@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.sandbox import BotApiSandbox, ChatEvent  # noqa: E402
+from bot.fake_telegram import BotApiSandbox, ChatEvent  # noqa: E402
 from tests.botenv import free_port  # noqa: E402
 
 TOKEN = "123456789:bench-token"

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench_webhook import EditWatcher, pct  # noqa: E402
 
-from bot.sandbox import BotApiSandbox  # noqa: E402
-from bot.sandbox.models import ButtonNotFound  # noqa: E402
+from bot.fake_telegram import BotApiSandbox  # noqa: E402
+from bot.fake_telegram.models import ButtonNotFound  # noqa: E402
 from tests import pg  # noqa: E402
 from tests.botenv import free_port  # noqa: E402
 from tests.lb import RoundRobin  # noqa: E402

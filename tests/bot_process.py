@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT
-from bot.sandbox import BotApiSandbox, CallbackAnswer, SimUser
+from bot.fake_telegram import BotApiSandbox, CallbackAnswer, SimUser
 from tests.botenv import free_port
 
 TOKEN = "123456789:fault-test-token"

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT, Settings
 from bot.factory import App, build_app
 from bot.runner import prepare, run_polling, run_webhook
-from bot.sandbox import BotApiSandbox
+from bot.fake_telegram import BotApiSandbox
 
 TOKEN = "123456789:sandbox-test-token"
 

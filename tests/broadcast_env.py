@@ -19,7 +19,7 @@ from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Delivery, TopicSubscription, User, UserContact
 from bot.factory import build_bot, build_survey_service
-from bot.sandbox import BotApiSandbox
+from bot.fake_telegram import BotApiSandbox
 from tests.botenv import make_settings
 from tests.people import by_telegram, user_id
 

@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.sandbox import BotApiSandbox
+from bot.fake_telegram import BotApiSandbox
 from tests.botenv import RunningBot, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.sandbox.html_check import utf16_len
+from bot.fake_telegram.html_check import utf16_len
 
 BOT_USERNAME = "belong_sandbox_bot"  # the sandbox's getMe
 OTHER_GROUP = {"id": -1009876543210, "type": "supergroup", "title": "Migrants in Gdańsk"}

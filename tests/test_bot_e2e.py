@@ -366,7 +366,7 @@ async def test_an_answer_at_the_length_limits_is_still_sent(bot, sandbox):
     tests/test_fuzz_panel.py."""
     from bot.content.editor import ContentEditor, NodeInput, TextInput
     from bot.content.yaml_io import MAX_FIRST_SCREEN
-    from bot.sandbox.html_check import utf16_len
+    from bot.fake_telegram.html_check import utf16_len
 
     slug = ROOT_NODES["housing"].answers()[0].slug
     node = bot.app.content.catalog.get(slug)

@@ -7,7 +7,7 @@ import re
 
 from bot.safety.crisis import CATEGORIES
 from bot.safety.lines import load_lines
-from bot.sandbox.html_check import parse_html
+from bot.fake_telegram.html_check import parse_html
 from dialogs.crisis.card import crisis_card
 
 REQUIRED = {"112", "+48 800 70 2222", "116 123", "116 111", "+48 800 120 002"}

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.channels.telegram.api_retry import BotApiRetry
 from bot.db.models import Rating, User
 from bot.factory import build_bot
-from bot.sandbox import BotApiSandbox
+from bot.fake_telegram import BotApiSandbox
 from tests.bot_process import (
     ERROR_NOTICE,
     BotProcess,

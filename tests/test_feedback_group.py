@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User
-from bot.sandbox.models import SimChat, SimMessage
-from bot.sandbox.users import _TINY_PNG
+from bot.fake_telegram.models import SimChat, SimMessage
+from bot.fake_telegram.users import _TINY_PNG
 from tests.botenv import RunningBot, make_settings
 from tests.people import by_telegram
 from tests.test_feedback_bot import SEND, WRITE, last_text, tickets_of

@@ -36,7 +36,7 @@ from bot.content.model import FaqCatalog
 from bot.content.service import ContentStore
 from bot.content.yaml_io import REVIEW_STATUSES, dump_dir, load_dir
 from bot.db.models import FaqNode
-from bot.sandbox.html_check import HtmlParseError, parse_html, utf16_len
+from bot.fake_telegram.html_check import HtmlParseError, parse_html, utf16_len
 from bot.users import UserDirectory
 from dialogs.faq.render import answer_html, section_html
 from tests import fuzz_updates as fz

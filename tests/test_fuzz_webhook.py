@@ -27,7 +27,7 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from bot.sandbox import BotApiSandbox, SimUser
+from bot.fake_telegram import BotApiSandbox, SimUser
 from tests import fuzz_updates as fz
 from tests.botenv import RunningBot, make_settings
 from tests.test_feedback_group import STAFF, StaffGroup

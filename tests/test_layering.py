@@ -4,7 +4,7 @@
 Every import statement counts, also those inside functions and under TYPE_CHECKING: a lazy
 import is still a dependency. Allowed outside bot/channels/ and dialogs/, each for a reason:
 - the composition root (factory, runner, __main__): it builds the channels;
-- bot/sandbox/: the local Telegram Bot API server for tests and previews (to be renamed);
+- bot/fake_telegram/: the local Telegram Bot API server for tests and previews (a fake Telegram server);
 - bot/web/app.py and bot/web/panel/preview_bot.py: the Telegram webhook endpoint and the
   panel's preview, which drives the Telegram dialogs in an in-process bot.
 """
@@ -22,7 +22,7 @@ ALLOWED = {
     "bot/factory.py", "bot/runner.py", "bot/__main__.py",
     "bot/web/app.py", "bot/web/panel/preview_bot.py",
 }
-ALLOWED_TREES = ("bot/channels/", "bot/sandbox/")
+ALLOWED_TREES = ("bot/channels/", "bot/fake_telegram/")
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:

@@ -12,7 +12,7 @@ from html import escape
 from html.parser import HTMLParser
 
 from bot.i18n import _
-from bot.sandbox.html_check import HtmlParseError, parse_html
+from bot.fake_telegram.html_check import HtmlParseError, parse_html
 
 ALLOWED_TAGS = ("b", "i", "a")
 ALLOWED_HINT = '<b>, <i>, <a href="https://...">'

@@ -2,7 +2,7 @@
 
 The rules are the YAML import's (bot/content/yaml_io.py), so whatever staff save in the panel
 exports and re-imports cleanly; bodies are also parsed the way Telegram parses HTML
-(bot/sandbox/html_check.py), so the bot can always send them.
+(bot/fake_telegram/html_check.py), so the bot can always send them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.content.yaml_io import (
     is_web_address,
     visible_length,
 )
-from bot.sandbox.html_check import HtmlParseError, parse_html, utf16_len
+from bot.fake_telegram.html_check import HtmlParseError, parse_html, utf16_len
 
 TELEGRAM_LIMIT = 4096
 MAX_ICON = 16

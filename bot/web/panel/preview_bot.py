@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.sandbox import BotApiSandbox, ButtonNotFound, SimUser
+from bot.fake_telegram import BotApiSandbox, ButtonNotFound, SimUser
 from bot.surveys.store import SurveyService
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import itertools
 from html import escape
 from typing import Any
 
-from bot.sandbox.html_check import entities_to_spans
-from bot.sandbox.models import SimMessage
+from bot.fake_telegram.html_check import entities_to_spans
+from bot.fake_telegram.models import SimMessage
 
 _TAGS = {
     "bold": ("<b>", "</b>"),

@@ -21,7 +21,7 @@ from bot.broadcast.setup import build_campaign_service
 from bot.config import LANGUAGES
 from bot.i18n import _
 from bot.i18n import gettext_ as t
-from bot.sandbox.html_check import HtmlParseError, parse_html
+from bot.fake_telegram.html_check import HtmlParseError, parse_html
 from bot.staff import audit
 from bot.web.panel import locale
 from bot.web.panel.auth import require_role

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from bot.i18n import _
 from bot.i18n import gettext_ as t
-from bot.sandbox import SandboxError
+from bot.fake_telegram import SandboxError
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context
 from bot.web.panel.preview_bot import PreviewBot

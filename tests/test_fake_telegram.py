@@ -1,4 +1,4 @@
-"""Tests of the local Bot API sandbox (bot/sandbox) with a real aiogram Bot + Dispatcher.
+"""Tests of the local Bot API sandbox (bot/fake_telegram) with a real aiogram Bot + Dispatcher.
 
 Polling runs with ``dp.start_polling(bot, handle_as_tasks=False)``: aiogram then
 confirms an update (the next getUpdates carries offset > update_id) only after
@@ -44,7 +44,7 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.sandbox import (
+from bot.fake_telegram import (
     BotApiSandbox,
     ButtonNotFound,
     SandboxTimeoutError,

@@ -30,7 +30,7 @@ class SimUser:
 
     Every action queues one Update and returns its dict.  With ``wait=True`` (the
     default) the call returns only once the bot has finished handling it; the
-    ``bot.sandbox.server`` docstring says what that means in polling and webhook mode.
+    ``bot.fake_telegram.server`` docstring says what that means in polling and webhook mode.
     ``settle`` and ``timeout`` default to the sandbox's (0.05 s and 5 s).
     """
 

@@ -8,7 +8,7 @@
         await user.press("Yes")
         assert user.chat.bot_texts()[-1] == "..."
 
-See ``bot.sandbox.server`` for the waiting rules in polling and webhook mode.
+See ``bot.fake_telegram.server`` for the waiting rules in polling and webhook mode.
 """
 
 from .chat import run_terminal_chat
