@@ -24,8 +24,8 @@ PL_INFORMAL = [
     r"\bjesteś\b", r"\bmasz\b", r"\bmożesz\b", r"\bchcesz\b", r"\bdostajesz\b", r"\bwiesz\b",
     r"\bnapiszesz\b", r"\bwłączysz\b", r"\bwybierzesz\b", r"\bzrobisz\b", r"\bpomożesz\b",
     # any other 2nd person singular present ("mieszkasz", "pochodzisz"); "nasz" is "our",
-    # "Wycisz" a button
-    r"\b(?!nasz\b|wasz\b|wycisz\b)\w{2,}(esz|isz|ysz|asz)\b",
+    # "Wycisz" and "Zapisz" are buttons (a button label is a command, as in every Polish app)
+    r"\b(?!nasz\b|wasz\b|wycisz\b|zapisz\b)\w{2,}(esz|isz|ysz|asz)\b",
     r"\bwybierz\b", r"\bnapisz\b", r"\bspróbuj\b", r"\bsprawdź\b", r"\bzobacz\b", r"\bpoczekaj\b",
     r"\bdzwoń\b", r"\bzadzwoń\b", r"\bpowiedz\b", r"\bpoproś\b", r"\bwpisz\b", r"\botwórz\b",
     r"\bskróć\b", r"\bodpowiedz\b", r"\bnaciśnij\b", r"\bstuknij\b", r"\bdotknij\b", r"\bzaznacz\b",

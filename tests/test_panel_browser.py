@@ -252,7 +252,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     other = "uk" if source != "uk" else "pl"
     body = page.locator(f"textarea[name=body_{source}]")
     await body.fill(await body.input_value() + "\nNumer 112 działa także bez karty SIM.")
-    await page.get_by_role("button", name="Zachowaj teksty").click()
+    await page.get_by_role("button", name="Zapisz teksty").click()
     await expect(page.get_by_role("status").first).to_contain_text("Bot pokazuje już nowy tekst.")
     await expect(page.locator(f"#lang-{other} legend .status")).to_have_text("nieaktualne")
     await page.get_by_role("link", name="Tłumaczenia", exact=True).click()
@@ -260,7 +260,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     await expect(row).to_contain_text("nieaktualne")
     await row.get_by_role("link").click()
     await page.get_by_label(re.compile("Sprawdzone: to tłumaczenie nadal odpowiada")).first.check()
-    await page.get_by_role("button", name="Zachowaj teksty").click()
+    await page.get_by_role("button", name="Zapisz teksty").click()
     await expect(page.locator(f"#lang-{other} legend .status")).to_have_text("aktualne")
 
     # The ticket: answered in Polish, received in Ukrainian.

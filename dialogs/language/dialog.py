@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Shown before we know which language the person reads, so it speaks all three.
 PROMPT = (
-    "🌐 <b>Оберіть мову</b> · <b>Wybierz język</b> · <b>Choose your language</b>\n\n"
+    "🌐 <b>Оберіть мову</b> · <b>Proszę wybrać język</b> · <b>Choose your language</b>\n\n"
     "Українська · Polski · English"
 )
 
