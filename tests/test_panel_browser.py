@@ -95,7 +95,7 @@ async def _edit_ukrainian_answer(page, panel_bot) -> None:
 
 async def test_edited_ukrainian_answer_is_what_the_bot_sends(page, panel_bot):
     await _edit_ukrainian_answer(page, panel_bot)
-    user = panel_bot.fake_telegram.user(5001, language_code="uk")
+    user = panel_bot.sandbox.user(5001, language_code="uk")
     await user.send_command("start")
     await user.press("🆘 Екстрена допомога")
     await user.press("🆘 Екстрені номери")
@@ -117,7 +117,7 @@ async def test_details_edited_in_the_panel_are_what_more_shows(page, panel_bot):
     await page.fill("textarea[name=details_uk]", NEW_DETAILS_UK)
     await page.locator("#save-texts").click()
     await expect(page.get_by_text("Saved (Ukrainian)")).to_be_visible()
-    user = panel_bot.fake_telegram.user(5002, language_code="uk")
+    user = panel_bot.sandbox.user(5002, language_code="uk")
     await user.send_command("start")
     await user.press("🆘 Екстрена допомога")
     await user.press("🆘 Екстрені номери")
@@ -146,7 +146,7 @@ async def _bot_says(user, needle: str) -> str:
 
 
 async def test_a_ticket_reply_reaches_the_user_with_its_number(page, panel_bot):
-    user = panel_bot.fake_telegram.user(5002, language_code="en")
+    user = panel_bot.sandbox.user(5002, language_code="en")
     await user.send_command("start")
     await user.press("✍️ Write to us")
     await user.send_text("Where can I renew my residence card in Gdynia?")
@@ -227,7 +227,7 @@ async def test_a_polish_editors_day_in_polish(page, panel_bot):
     """A Polish-speaking editor edits an answer and sees its translations go out of date and
     back, answers a ticket; a Polish admin schedules a formatted announcement. Every label
     clicked or read is the Polish one."""
-    sandbox = panel_bot.fake_telegram
+    sandbox = panel_bot.sandbox
     user = sandbox.user(5010, language_code="uk")
     await user.send_command("start")
     await user.press("✍️ Напишіть нам")
