@@ -66,9 +66,9 @@ async def _run(settings: Settings) -> int:
 
 async def _chat(settings: Settings, lang: str | None, user_id: int = 700_001) -> int:
     from bot.factory import build_app
-    from bot.runner import prepare, start_panel_beside_chat, stop_panel_beside_chat
     from bot.fake_telegram import BotApiSandbox
     from bot.fake_telegram.chat import run_terminal_chat
+    from bot.runner import prepare, start_panel_beside_chat, stop_panel_beside_chat
 
     if "LOG_LEVEL" not in os.environ:
         # Log lines would land in the middle of the conversation.

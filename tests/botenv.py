@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.factory import App, build_app
-from bot.runner import prepare, run_polling, run_webhook
 from bot.fake_telegram import BotApiSandbox
+from bot.runner import prepare, run_polling, run_webhook
 
 TOKEN = "123456789:sandbox-test-token"
 

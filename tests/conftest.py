@@ -10,8 +10,8 @@ import pytest
 import pytest_asyncio
 
 from bot.config import PROJECT_ROOT
-from bot.gc_safepoint import install as install_safe_gc
 from bot.fake_telegram import BotApiSandbox
+from bot.gc_safepoint import install as install_safe_gc
 from tests.botenv import RunningBot, make_settings
 
 # The test process runs the bot in-process, so it needs the same protection as

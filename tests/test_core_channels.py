@@ -76,7 +76,8 @@ async def test_one_campaign_reaches_telegram_and_signal_people(env, sandbox):
     registry = TransportRegistry([TelegramTransport(env.bot), signal])
     broadcaster = build_broadcaster(env.settings, env.service, registry, clock=env.clock)
     try:
-        campaign = await env.service.create_announcement("news", {"uk": "Нова адреса &lt;офісу&gt;: <b>вул. Długa 1</b>"})
+        campaign = await env.service.create_announcement(
+            "news", {"uk": "Нова адреса &lt;офісу&gt;: <b>вул. Długa 1</b>"})
         result = await broadcaster.run_campaign(campaign.id)
     finally:
         await broadcaster.close()

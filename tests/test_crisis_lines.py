@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.fake_telegram.html_check import parse_html
+from bot.safety.card import crisis_card
 from bot.safety.crisis import CATEGORIES
 from bot.safety.lines import load_lines
-from bot.fake_telegram.html_check import parse_html
-from dialogs.crisis.card import crisis_card
 
 REQUIRED = {"112", "+48 800 70 2222", "116 123", "116 111", "+48 800 120 002"}
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from html import escape
 from html.parser import HTMLParser
 
-from bot.i18n import _
 from bot.fake_telegram.html_check import HtmlParseError, parse_html
+from bot.i18n import _
 
 ALLOWED_TAGS = ("b", "i", "a")
 ALLOWED_HINT = '<b>, <i>, <a href="https://...">'

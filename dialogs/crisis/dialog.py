@@ -11,8 +11,8 @@ from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
 from bot.content.service import ContentStore
+from bot.safety.card import crisis_card
 from dialogs.common import home_button, search_inputs
-from dialogs.crisis.card import crisis_card
 from dialogs.faq.open import open_faq_node, open_menu
 from dialogs.states import CrisisSG
 from dialogs.widgets import T

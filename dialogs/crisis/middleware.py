@@ -22,8 +22,8 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatType
 from aiogram.types import Message, TelegramObject
 
+from bot.safety.card import crisis_card, crisis_note
 from bot.safety.crisis import CrisisSignal, classify
-from dialogs.crisis.card import crisis_card, crisis_note
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from aiogram.utils.text_decorations import html_decoration
 
 from bot.config import LANGUAGES
 from bot.content.model import Localized, Node
-from bot.i18n import gettext_ as t
 from bot.fake_telegram.html_check import HtmlParseError, parse_html, utf16_len
+from bot.i18n import gettext_ as t
 
 LANGUAGE_NAMES = {"pl": "polski", "uk": "українська", "en": "English"}
 TELEGRAM_LIMIT = 4096  # characters (UTF-16 code units) of a message, after parsing the HTML

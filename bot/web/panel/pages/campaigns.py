@@ -19,9 +19,9 @@ from starlette.routing import Route
 from bot.broadcast.campaigns import GENERAL_TOPIC, CampaignError, CampaignInfo, CampaignService
 from bot.broadcast.setup import build_campaign_service
 from bot.config import LANGUAGES
+from bot.fake_telegram.html_check import HtmlParseError, parse_html
 from bot.i18n import _
 from bot.i18n import gettext_ as t
-from bot.fake_telegram.html_check import HtmlParseError, parse_html
 from bot.staff import audit
 from bot.web.panel import locale
 from bot.web.panel.auth import require_role

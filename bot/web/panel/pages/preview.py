@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.fake_telegram import SandboxError
 from bot.i18n import _
 from bot.i18n import gettext_ as t
-from bot.fake_telegram import SandboxError
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import PanelContext, panel_context
 from bot.web.panel.preview_bot import PreviewBot

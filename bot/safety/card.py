@@ -1,4 +1,5 @@
-"""The 🆘 crisis card: Telegram HTML built from content/safety/crisis_lines.yaml.
+"""The 🆘 crisis card in the core markup (the Telegram HTML subset, bot/core/markup.py), built
+from content/safety/crisis_lines.yaml; each channel renders it (Signal: bot/channels/signal).
 
 Numbers are plain text in international form ("+48 800 70 2222"): the Bot API's HTML has
 no tel: links, and Telegram clients turn such numbers into tap-to-call links themselves.
