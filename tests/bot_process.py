@@ -58,14 +58,35 @@ class BotProcess:
                 sys.executable, "-X", "faulthandler", "-m", "bot", "run", cwd=PROJECT_ROOT,
                 env=self.env, stdout=out, stderr=out)
         deadline = time.monotonic() + timeout
-        # Started once it asks for updates (polling) or has registered its webhook.
+        # Started once it asks for updates (polling), or, with a webhook, once a webhook was
+        # registered AND this process's own web port answers. The sandbox's setWebhook count
+        # alone is shared: with two processes starting together, the first one's call made
+        # the second look started before it listened (a load balancer then found its port
+        # closed and sent every update to the first: tests/test_workers_e2e.py, seen twice).
         while (self.sandbox.poll_count <= polls if self.mode == "polling"
-               else self._webhooks_set() <= hooks):
+               else self._webhooks_set() <= hooks or not await self._answers()):
             if self.proc.returncode is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the bot did not start (exit code {self.proc.returncode}):\n"
                                    + self.log_text())
             await asyncio.sleep(0.05)
         return self
+
+    async def _answers(self) -> bool:
+        """Whether this process's web server answers /healthz."""
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", int(self.env["WEB_PORT"])), 2)
+        except (OSError, TimeoutError):
+            return False
+        try:
+            writer.write(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            await writer.drain()
+            status = await asyncio.wait_for(reader.readline(), 5)
+            return b" 200 " in status
+        except (OSError, TimeoutError):
+            return False
+        finally:
+            writer.close()
 
     def _webhooks_set(self) -> int:
         return sum(c.method == "setWebhook" for c in self.sandbox.calls)
