@@ -16,6 +16,7 @@ from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import SignalScreen, User, UserContact
 from bot.fake_signal import FakeSignalDaemon
+from tests.workers_env import redis_server
 
 OLENA_NUMBER = "+48601234567"
 
@@ -415,30 +416,13 @@ async def test_people_are_served_side_by_side_and_the_cursor_waits_for_the_slow_
 
 
 @pytest.fixture
-def redis_url(tmp_path):
+def redis_url():
     import shutil
-    import socket
-    import subprocess
-    import time
 
-    from tests.botenv import free_port
-
-    server = shutil.which("redis-server")
-    if server is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed (CI installs it)")
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with redis_server() as url:  # the one starter the workers' tests use too
+        yield url
 
 
 async def test_with_redis_the_screen_lives_there_and_survives_a_restart(harness, redis_url):
