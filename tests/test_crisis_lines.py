@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import yaml
+
 from bot.fake_telegram.html_check import parse_html
 from bot.safety.card import crisis_card
 from bot.safety.crisis import CATEGORIES
-from bot.safety.lines import load_lines
+from bot.safety.lines import LINES_FILE, load_lines, parse
 
 REQUIRED = {"112", "+48 800 70 2222", "116 123", "116 111", "+48 800 120 002"}
 
@@ -24,12 +26,27 @@ def test_required_lines_are_there_and_verified():
         assert line.number.startswith("+48 ") or len(line.number.replace(" ", "")) <= 6
 
 
-def test_unverified_number_is_kept_for_review_but_not_shown():
+def test_trafficking_card_shows_the_checked_numbers():
     lines = load_lines()
-    kcik = lines.get("kcik")
-    assert kcik is not None and not kcik.verified and "NOT VERIFIED" in kcik.review
-    card = crisis_card("en", ["trafficking"])
-    assert "kcik.pl" in card and kcik.number not in card
+    for line_id, number in (("kcik", "+48 22 628 01 20"), ("la-strada", "+48 605 687 750")):
+        line = lines.get(line_id)
+        assert line is not None and line.verified and line.number == number
+        assert any("policja" in source for source in line.sources)  # an official page
+    card = crisis_card("uk", ["trafficking"])
+    assert "+48 22 628 01 20" in card and "+48 605 687 750" in card and "kcik.pl" in card
+    assert "цілодобово; поза робочими днями лише термінові справи" in card
+    assert "116 123" not in card  # the suicide lines are not offered for trafficking
+
+
+def test_unverified_number_is_kept_for_review_but_not_shown():
+    raw = yaml.safe_load(LINES_FILE.read_text(encoding="utf-8"))
+    kcik = next(item for item in raw["lines"] if item["id"] == "kcik")
+    kcik["verified"] = False
+    lines = parse(raw)
+    card = crisis_card("en", ["trafficking"], lines=lines)
+    assert "kcik.pl" in card and "+48 22 628 01 20" not in card
+    assert "phone number: see the website" in card
+    assert "+48 605 687 750" in card  # the other, verified line still shows its number
 
 
 def test_old_niebieska_linia_number_is_gone():
