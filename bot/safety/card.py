@@ -39,7 +39,8 @@ FREE = _("free")
 NUMBER_ON_WEBSITE = _("phone number: see the website")
 LANGUAGE_NOTE = _("Not every line answers in Ukrainian or English: say which language you "
                   "speak, or ask someone near you to help.")
-CHECKED = _("Numbers checked: {date}. Sources: the lines' own websites and 112.gov.pl.")
+CHECKED = _("Numbers checked: {date}. Sources: official pages (the lines' own websites, "
+            "112.gov.pl, the police).")
 MORE = _("All help lines: /sos")
 # Above the normal answer when only the learned scorer saw a weak sign of a crisis (no card).
 NOTE = _("🆘 If you are in danger or thinking of suicide: /sos")
