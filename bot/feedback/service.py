@@ -40,6 +40,11 @@ SENDING = "sending"
 # machine lost) leaves its replies "sending"; another courier sends them once this has
 # passed, so a reply is sent twice only if the send itself outlived its lease.
 DEFAULT_LEASE = dt.timedelta(minutes=2)
+# Tickets.staff_post: the ticket's copy in the staff group (bot/feedback/staff_posts.py).
+POST_PENDING, POST_SENDING, POST_DONE, POST_FAILED = "pending", "sending", "posted", "failed"
+# A ticket still unposted after this long (no staff group was set up then) is not posted any
+# more: a group set up later starts with the tickets of the last days, not with all of them.
+POST_WINDOW = dt.timedelta(days=7)
 
 
 class TicketError(ValueError):
@@ -213,7 +218,9 @@ class TicketService:
             if same is not None:
                 return replace(_view(same), repeated=True)
             await self._check_limits(session, user_id)
-            ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug)
+            # Posted to the staff group by the process that owns it (bot/feedback/staff_posts.py).
+            ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug,
+                            staff_post=POST_PENDING)
             ticket.messages.append(TicketMessage(author="user", text=text,
                                                  photo_file_id=photo_file_id))
             session.add(ticket)
@@ -351,6 +358,54 @@ class TicketService:
             count = await _queue_removals(session, Ticket.id.in_(mine), chat_id)
             await session.commit()
         return count
+
+    async def claim_unposted(self, worker: str, lease: dt.timedelta = DEFAULT_LEASE,
+                             limit: int = 10) -> list[TicketView]:
+        """Claim up to `limit` tickets whose staff-group copy is still to be posted, oldest
+        first, whatever channel they came from: pending ones, and those whose poster's lease
+        ran out (it was killed mid-post). The same materialised FOR UPDATE SKIP LOCKED claim
+        as `claim_pending`, so with several workers each ticket is claimed by one."""
+        now = utcnow()
+
+        def claimable(row):
+            return (row.created_at > now - POST_WINDOW) & (
+                (row.staff_post == POST_PENDING)
+                | ((row.staff_post == POST_SENDING)
+                   & (row.staff_post_lease_until.is_(None)
+                      | (row.staff_post_lease_until < now))))
+
+        inner = aliased(Ticket)
+        picked = (select(inner.id).where(claimable(inner)).order_by(inner.id).limit(limit)
+                  .with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED"))
+        async with self._sessions() as session:
+            ids = list((await session.scalars(
+                update(Ticket)
+                .where(Ticket.id.in_(select(picked.c.id)), claimable(Ticket))
+                # updated_at kept: posting is no change staff made (inbox order, retention).
+                .values(staff_post=POST_SENDING, staff_post_claimed_by=worker[:64] or None,
+                        staff_post_lease_until=now + lease, updated_at=Ticket.updated_at)
+                .returning(Ticket.id)
+                .execution_options(synchronize_session=False))).all())
+            tickets = []
+            if ids:
+                rows = (await session.scalars(
+                    select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id))).all()
+                tickets = [_view(ticket) for ticket in rows]
+            await session.commit()
+        return tickets
+
+    async def finish_post(self, number: int, worker: str, outcome: str) -> None:
+        """After a claimed post: "posted", "failed" (for good) or "later" (back to pending).
+        Only while `worker` still holds the claim."""
+        status = {"posted": POST_DONE, "failed": POST_FAILED, "later": POST_PENDING}[outcome]
+        async with self._sessions() as session:
+            await session.execute(
+                update(Ticket).where(Ticket.id == number, Ticket.staff_post == POST_SENDING,
+                                     Ticket.staff_post_claimed_by == worker[:64])
+                .values(staff_post=status, staff_post_claimed_by=None,
+                        staff_post_lease_until=None, updated_at=Ticket.updated_at)
+                .execution_options(synchronize_session=False))
+            await session.commit()
 
     # ------------------------------------------------------------ retention
     async def expired(self, before: dt.datetime) -> list[int]:

@@ -60,7 +60,14 @@ class StaffChat:
                           "shown the crisis lines)") + "\n" + head
         return head
 
-    async def post(self, bot: Bot, ticket: TicketView) -> None:
+    def board(self, bot: Bot):
+        """The core's StaffPoster board (bot/feedback/staff_posts.py): posts to this group."""
+        async def post(ticket: TicketView) -> str:
+            return await self.post(bot, ticket)
+        return post
+
+    async def post(self, bot: Bot, ticket: TicketView) -> str:
+        """Post the ticket: "posted", "failed" (the group refused it for good) or "later"."""
         first = ticket.first
         head = self.header(ticket)
         body = escape(first.text)
@@ -79,11 +86,17 @@ class StaffChat:
                                                 caption=caption + hint)
             else:
                 sent = await bot.send_message(self.chat_id, f"{head}\n\n{body}{hint}")
-        except Exception as exc:  # the ticket is stored; the group copy is a convenience
+        except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("ticket #%s not posted to the staff chat yet: %s", ticket.number,
+                        type(exc).__name__)
+            return "later"
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            # The ticket is stored and in the panel; the group copy is a convenience.
             log.warning("ticket #%s not posted to the staff chat: %s", ticket.number,
                         type(exc).__name__)
-            return
+            return "failed"
         await self.tickets.set_staff_post(first.id, sent.message_id, photo_post)
+        return "posted"
 
     async def remove_pending(self, bot: Bot) -> int:
         """Remove the staff-group copies of deleted tickets (/delete, or the retention purge).
