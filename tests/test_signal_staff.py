@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from bot.db.models import Ticket
 from bot.fake_signal import FakeSignalDaemon
+from bot.fake_signal.server import decode_data_uri
+from bot.fake_telegram.users import _TINY_PNG
 from tests.botenv import RunningBot
 from tests.botenv import make_settings as telegram_settings
 from tests.test_feedback_group import GROUP, StaffGroup
-from tests.test_signal_channel import Harness, option
+from tests.test_signal_channel import Harness, option, wait_cursor
 
 NUMBER = "+48601222333"
 
@@ -109,3 +111,70 @@ async def test_a_crisis_ticket_from_signal_is_urgent_in_the_group(both):
     number = int(re.search(r"#\s?(\d+)", done).group(1))
     [post] = await posts_with(group, f"#{number}")
     assert post.text.startswith("🆘")
+
+
+async def open_write_screen(signal: Harness, person) -> None:
+    await signal.say(person, "/start")
+    [menu] = await signal.say(person, "3")
+    await signal.say(person, option(menu, "Write to us"))
+
+
+async def wait_replies(signal: Harness, person, before: int) -> list[str]:
+    """The bot's answers to a message injected without `say` (an attachment)."""
+    await wait_cursor(signal, str(signal.daemon.last_event_id))
+    return [m.message for m in signal.daemon.sent_to(person.uuid)[before:]]
+
+
+async def test_a_signal_photo_reaches_staff_and_a_staff_photo_reaches_signal(both, sandbox):
+    _telegram, signal, group = both
+    person = signal.daemon.person("+48601222777")
+    await open_write_screen(signal, person)
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_file(person, _TINY_PNG, "image/png", "letter.png",
+                                    caption="What does this letter say?")
+    [check] = await wait_replies(signal, person, before)
+    assert "What does this letter say?" in check and "📷" in check
+    [done, *_] = await signal.say(person, option(check, "Send"))
+    number = int(re.search(r"#\s?(\d+)", done).group(1))
+
+    [post] = await posts_with(group, f"#{number}")
+    assert post.kind == "photo" and "What does this letter say?" in post.text
+    assert sandbox.files[post.media[-1]["file_id"]].data == _TINY_PNG
+    await post_state(signal, number, "posted")
+
+    sent = len(signal.daemon.sent_to(person.uuid))
+    await group.send_photo(post, caption="Tu jest wejście, pokój 12.")
+    [*_, reply] = await signal.daemon.wait_sent(person.uuid, sent + 1)
+    assert f"#{number}" in reply.message and "pokój 12" in reply.message
+    [attachment] = reply.attachments
+    mime, _name, data = decode_data_uri(attachment)
+    assert mime == "image/png" and data == _TINY_PNG
+
+
+async def test_stickers_voice_and_files_get_a_short_answer_and_nothing_is_sent(both):
+    _telegram, signal, group = both
+    person = signal.daemon.person("+48601222888")
+    await open_write_screen(signal, person)
+    for kind, name, extra in (("audio/aac", None, {"voiceNote": True}),
+                              ("application/pdf", "contract.pdf", {}),
+                              ("image/gif", "funny.gif", {})):
+        before = len(signal.daemon.sent_to(person.uuid))
+        await signal.daemon.inject_file(person, b"%PDF-1.4 ...", kind, name, **extra)
+        [answer] = await wait_replies(signal, person, before)
+        assert "text and photos can be passed on" in answer
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject(person, data={
+        "timestamp": 5, "message": None,
+        "sticker": {"packId": "abc", "packKey": "def", "stickerId": 1}})
+    [answer] = await wait_replies(signal, person, before)
+    assert "text and photos can be passed on" in answer
+    # Still on the write screen: a text now makes the draft.
+    [check] = await signal.say(person, "Can I bring the contract on paper instead?")
+    assert "on paper" in check and "📷" not in check
+    # Outside the write screen a voice note gets the text-only hint.
+    await signal.say(person, "0")
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_file(person, b"voice", "audio/aac", None, voiceNote=True)
+    [hint] = await wait_replies(signal, person, before)
+    assert "only read text" in hint
+    assert not [p for p in group.posts() if "Zgłoszenie" in (p.text or "")]

@@ -82,7 +82,8 @@ class SignalChannel:
             ConversationSettings(account=settings.signal_account,
                                  retention_months=settings.retention_inactive_months,
                                  ticket_months=settings.ticket_retention_months),
-            surveys=SignalSurveys(survey_service(settings, sessions)))
+            surveys=SignalSurveys(survey_service(settings, sessions)),
+            fetch_attachment=self.rpc.get_attachment)
         # The flood guard: as on Telegram (FLOOD_BURST, FLOOD_PER_MINUTE), one notice per
         # flood, the rest dropped until the bucket refills; a crisis message always passes.
         self.flood: RateLimiter | None = (
