@@ -178,3 +178,35 @@ async def test_stickers_voice_and_files_get_a_short_answer_and_nothing_is_sent(b
     [hint] = await wait_replies(signal, person, before)
     assert "only read text" in hint
     assert not [p for p in group.posts() if "Zgłoszenie" in (p.text or "")]
+
+
+async def test_a_long_reply_refused_half_way_is_not_sent_twice(both):
+    """Signal takes at most 2,000 bytes a message: a long staff reply goes in parts. The
+    daemon refuses the second part once (rate limit); the courier tries again later, and the
+    person gets every part once, in order, not the first part twice."""
+    _telegram, signal, _group = both
+    person = signal.daemon.person("+48601222999")
+    await signal.say(person, "/start")
+    await signal.say(person, "3")
+    user_id = (await signal.channel.people.find(person.uuid)).user_id
+    tickets = signal.channel.tickets
+    number = (await tickets.open(user_id, "en", "Which documents do I need?")).number
+    # Cyrillic: two bytes a letter, so a reply within MAX_TEXT characters needs three parts.
+    paragraphs = [f"Абзац {i}: " + "візьміть оригінал і копію. " * 9 for i in range(11)]
+    reply = "\n\n".join(paragraphs)
+    assert len(reply) <= 3000 and len(reply.encode()) > 4000
+    sent = len(signal.daemon.sent_to(person.uuid))
+    signal.daemon.fail_next(person.uuid, kind="rate_limit", retry_after=0.1, after=1)
+    await tickets.reply(number, reply, "staff@example.org")
+    signal.channel.courier.kick()
+
+    async with asyncio.timeout(20):
+        while (await tickets.get(number)).messages[-1].delivery != "sent":  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    parts = [m.message for m in signal.daemon.sent_to(person.uuid)[sent:]]
+    assert len(parts) >= 3
+    joined = "\n".join(parts)
+    for paragraph in paragraphs:
+        assert joined.count(paragraph.split(":")[0] + ":") == 1, paragraph[:12]
+    assert f"#{number}" in parts[0] and joined.count(f"#{number}") == 1
+    assert [int(n) for n in re.findall(r"Абзац (\d+):", joined)] == list(range(11))
