@@ -40,7 +40,7 @@ from bot.feedback.service import (
 from bot.privacy.erasure import UserErasure
 from bot.safety.crisis import CrisisSignal, classify
 from bot.users import UserDirectory
-from bot.users_prefs import PushPreferences
+from bot.users_prefs import GENERAL, PushPreferences
 
 log = logging.getLogger(__name__)
 t = tx.t
@@ -259,6 +259,10 @@ class Conversation:
                 await self.prefs.set_survey_invites(contact.user_id, not prefs.survey_invites)
             else:
                 await self.prefs.set_muted(contact.user_id, not prefs.muted)
+            return [await self._settings(contact, lang)], False
+        if action == "topic":
+            prefs = await self.prefs.get(contact.user_id)
+            await self.prefs.set_topic(contact.user_id, arg, arg not in prefs.topics)
             return [await self._settings(contact, lang)], False
         if action == "privacy":
             return [self._privacy(lang)], False
@@ -530,8 +534,15 @@ class Conversation:
         contact.screen = {"name": "settings"}
         out = Styled().add(t(tx.SETTINGS_TITLE, lang), "BOLD")
         out.line()
+        # News per topic, as in the Telegram settings: pushes are opt-in, so without these a
+        # person on Signal could get no news at all.
+        catalog = await self.content.current()
+        topics = [(GENERAL, t(tx.GENERAL_NEWS, lang))] + [
+            (root.slug, _label(root, lang)) for root in catalog.roots]
         self._options(out, contact, [
             (t(tx.SURVEYS_TOGGLE, lang, state=on_off[prefs.survey_invites]), ["toggle", "surveys"]),
+            *((f"📰 {title}: {on_off[slug in prefs.topics]}", ["topic", slug])
+              for slug, title in topics),
             (t(tx.MUTE_TOGGLE, lang, state=on_off[prefs.muted]), ["toggle", "mute"]),
             (t(tx.CHANGE_LANGUAGE, lang), ["lang_screen"]),
         ])

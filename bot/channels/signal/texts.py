@@ -74,6 +74,7 @@ ON, OFF = "on", "off"
 TOO_MANY = "⏳ Too many messages, please wait a moment."
 SOMETHING_WRONG = "⚠️ Something went wrong on our side. Please try again in a moment."
 CHANGE_LANGUAGE = "🌐 Language"
+GENERAL_NEWS = "General news"
 TOPICS = "Topics"
 
 # Signal only.
