@@ -21,6 +21,7 @@ from tests.botenv import RunningBot
 from tests.botenv import make_settings as telegram_settings
 from tests.test_feedback_group import GROUP, StaffGroup
 from tests.test_signal_channel import Harness, option, wait_cursor
+from tests.workers_env import redis_server
 
 NUMBER = "+48601222333"
 
@@ -210,3 +211,28 @@ async def test_a_long_reply_refused_half_way_is_not_sent_twice(both):
         assert joined.count(paragraph.split(":")[0] + ":") == 1, paragraph[:12]
     assert f"#{number}" in parts[0] and joined.count(f"#{number}") == 1
     assert [int(n) for n in re.findall(r"Абзац (\d+):", joined)] == list(range(11))
+
+
+async def test_with_redis_a_signal_ticket_wakes_the_telegram_process(sandbox, db_path):
+    """The Telegram process's fallback poll is 10 minutes here: only the announcement the
+    Signal process makes on Redis brings the ticket to the group within the test."""
+    with redis_server() as redis_url:
+        group = StaffGroup(sandbox)
+        telegram = RunningBot(sandbox, telegram_settings(
+            db_path, sandbox, staff_chat_id=GROUP, feedback_poll_seconds=600.0,
+            redis_url=redis_url))
+        await telegram.start()
+        try:
+            async with FakeSignalDaemon() as daemon:
+                signal = Harness(daemon, db_path)
+                await signal.start(redis_url=redis_url)
+                try:
+                    person = daemon.person("+48601222000")
+                    number = await write_ticket(signal, person, "Where is the tax office?")
+                    [post] = await posts_with(group, f"#{number}")
+                    assert "Where is the tax office?" in post.text
+                finally:
+                    await signal.stop()
+                    await signal.engine.dispose()
+        finally:
+            await telegram.stop()

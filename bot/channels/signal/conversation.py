@@ -81,9 +81,12 @@ class Conversation:
     def __init__(self, people: SignalPeople, users: UserDirectory, content: ContentStore,
                  tickets: TicketService, prefs: PushPreferences, erasure: UserErasure,
                  settings: Settings | None = None, surveys: SignalSurveys | None = None,
-                 fetch_attachment: AttachmentFetcher | None = None) -> None:
+                 fetch_attachment: AttachmentFetcher | None = None,
+                 on_ticket_opened: Callable[[], Awaitable[None]] | None = None) -> None:
         self.people, self.users, self.content = people, users, content
         self.fetch_attachment: AttachmentFetcher = fetch_attachment or _no_attachment
+        # Tells the process that posts tickets to staff (the Telegram bot) to do it now.
+        self.on_ticket_opened = on_ticket_opened
         self.tickets, self.prefs, self.erasure = tickets, prefs, erasure
         self.settings = settings or Settings()
         self.surveys = surveys
@@ -488,6 +491,8 @@ class Conversation:
             key = tx.TICKET_TOO_LONG if exc.code == "too_long" else tx.EMPTY_MESSAGE
             return Styled().add(t(key, lang, limit=MAX_TEXT) if exc.code == "too_long" else t(key, lang))
         log.info("signal ticket opened")
+        if not ticket.repeated and self.on_ticket_opened is not None:
+            await self.on_ticket_opened()
         contact.screen = {"name": "menu"}
         key = tx.TICKET_AGAIN if ticket.repeated else tx.TICKET_OPENED
         out = Styled().add(t(key, lang, number=ticket.number))
