@@ -236,3 +236,20 @@ async def test_with_redis_a_signal_ticket_wakes_the_telegram_process(sandbox, db
                     await signal.engine.dispose()
         finally:
             await telegram.stop()
+
+
+async def test_a_photo_larger_than_it_said_is_refused_with_the_limit(both, monkeypatch):
+    """signal-cli lists a size, but the bytes decide: over 10 MB, the person is told."""
+    import bot.feedback.service as service
+
+    monkeypatch.setattr(service, "MAX_PHOTO_BYTES", len(_TINY_PNG) - 1)
+    _telegram, signal, _group = both
+    person = signal.daemon.person("+48601222111")
+    await open_write_screen(signal, person)
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_file(person, _TINY_PNG, "image/png", "scan.png", size=0)
+    [check] = await wait_replies(signal, person, before)
+    [refused] = await signal.say(person, option(check, "Send"))
+    assert "too large" in refused
+    async with signal.sessions() as session:
+        assert await session.scalar(select(Ticket.id)) is None

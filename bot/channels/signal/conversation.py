@@ -488,6 +488,10 @@ class Conversation:
             local = exc.retry_at.replace(tzinfo=dt.UTC).astimezone(WARSAW)
             return Styled().add(t(tx.TICKET_LIMIT, lang, time=local.strftime("%d.%m.%Y %H:%M")))
         except TicketError as exc:
+            if exc.code == "too_big":  # signal-cli named no size, or a wrong one
+                return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
+            if exc.code == "not_photo":
+                return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
             key = tx.TICKET_TOO_LONG if exc.code == "too_long" else tx.EMPTY_MESSAGE
             return Styled().add(t(key, lang, limit=MAX_TEXT) if exc.code == "too_long" else t(key, lang))
         log.info("signal ticket opened")
