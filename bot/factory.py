@@ -30,6 +30,7 @@ from bot.core.transport import TransportRegistry
 from bot.db.engine import create_engine, create_session_factory
 from bot.feedback.courier import ReplyCourier
 from bot.feedback.service import TicketLimits, TicketService
+from bot.feedback.staff_posts import StaffPoster
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
 from bot.ratelimit import RateLimiter, TokenBuckets
@@ -214,11 +215,18 @@ def build_app(settings: Settings, token: str) -> App:
     # Staff replies go out right after they are saved here (the courier is woken), and at
     # the fallback poll (FEEDBACK_POLL_SECONDS) for replies saved by another process.
     staff_chat: StaffChat | None = dp["staff_chat"]
-    chores = [partial(staff_chat.remove_pending, bot)] if staff_chat is not None else []
+    lease = dt.timedelta(seconds=settings.feedback_lease_seconds)
+    chores = []
+    if staff_chat is not None:
+        # This process owns the staff group: it posts every ticket not yet posted, whichever
+        # channel it came from (the Telegram dialog right away, the rest each courier round).
+        poster = StaffPoster(dp["tickets"], staff_chat.board(bot), lease=lease)
+        dp["staff_poster"] = poster
+        chores = [poster.post_pending, partial(staff_chat.remove_pending, bot)]
     transports = build_transports(bot, settings)
     courier = ReplyCourier(transports, dp["tickets"], dp["users"],
                            interval=settings.feedback_poll_seconds, chores=chores,
-                           lease=dt.timedelta(seconds=settings.feedback_lease_seconds))
+                           lease=lease)
     dp["courier"] = courier
     # The staff-group copies of an erased person's tickets go now, not at the next round.
     dp["erasure"].on_staff_posts_queued = courier.kick

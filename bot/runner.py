@@ -16,8 +16,9 @@ from starlette.types import ASGIApp
 
 from bot.config import Settings
 from bot.db.migrate import startup_lock, upgrade_async
-from bot.factory import App, build_panel
+from bot.factory import App, build_panel, shared_redis
 from bot.safety.scorer import preload as preload_crisis_model
+from bot.wakeup import TICKETS_OPENED, listen
 from bot.web.app import WebhookEndpoint, build_web_app
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,22 @@ async def register_commands(bot: Bot) -> None:
 
 
 def start_courier(app: App) -> tuple[asyncio.Event, asyncio.Task] | None:
-    """Deliver staff replies in the background (those saved by another process, too)."""
+    """Deliver staff replies in the background (those saved by another process, too), and
+    post new tickets to the staff group. With Redis, a ticket the Signal process opens wakes
+    the round at once (bot/wakeup.py); without, the fallback poll finds it."""
     if app.courier is None:
         return None
     halt = asyncio.Event()
-    return halt, asyncio.create_task(app.courier.run(halt))
+    courier = app.courier
+    redis = shared_redis(app.storage) if app.dispatcher.get("staff_poster") else None
+
+    async def run() -> None:
+        if redis is None:
+            await courier.run(halt)
+            return
+        await asyncio.gather(courier.run(halt), listen(redis, TICKETS_OPENED, courier.kick, halt))
+
+    return halt, asyncio.create_task(run())
 
 
 async def stop_courier(running: tuple[asyncio.Event, asyncio.Task] | None) -> None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+
+log = logging.getLogger(__name__)
 
 
 class Wakeup:
@@ -43,3 +46,42 @@ class Wakeup:
         woken = self._event.is_set()
         self._event.clear()
         return woken
+
+
+# ---------------------------------------------------------------- across processes
+# Work one process makes for another (a ticket opened by the Signal process, to be posted to
+# the staff group by the Telegram process) is announced on a Redis channel when REDIS_URL is
+# set, so the other process wakes at once instead of at its fallback poll. Without Redis the
+# fallback poll still finds the work: an announcement is a hint, never the only way.
+TICKETS_OPENED = "belong:wake:tickets-opened"
+
+
+async def announce(redis, channel: str) -> None:
+    """Publish a wake-up; a failure is only logged (the fallback poll finds the work)."""
+    if redis is None:
+        return
+    try:
+        await redis.publish(channel, b"1")
+    except Exception as exc:  # Redis away: the other process polls anyway
+        log.info("wake-up not announced: %s", type(exc).__name__)
+
+
+async def listen(redis, channel: str, wake, stop: asyncio.Event, retry: float = 5.0) -> None:
+    """Call `wake()` for every announcement on `channel` until `stop` is set."""
+    while not stop.is_set():
+        pubsub = redis.pubsub()
+        try:
+            await pubsub.subscribe(channel)
+            while not stop.is_set():
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is not None:
+                    wake()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # Redis restarted or away: subscribe again after a pause
+            log.info("wake-up channel lost: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), retry)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()

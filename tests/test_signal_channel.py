@@ -14,7 +14,7 @@ from bot.channels.signal.runner import SignalChannel
 from bot.config import PROJECT_ROOT, Settings
 from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import SignalScreen, User, UserContact
+from bot.db.models import SignalScreen, UserContact
 from bot.fake_signal import FakeSignalDaemon
 from tests.workers_env import redis_server
 
@@ -130,18 +130,6 @@ async def test_menu_navigation_answer_and_home(harness):
     assert "no option 77" in unknown
 
 
-async def test_search_in_the_persons_words(harness):
-    person = harness.daemon.person("+48601000002")
-    await harness.say(person, "/start")
-    await harness.say(person, "1")  # polski
-    [results] = await harness.say(person, "karta pobytu")
-    assert "«karta pobytu»" in results
-    first = re.search(r"^1\. (.+)$", results, re.M)
-    assert first is not None
-    [answer] = await harness.say(person, "1")
-    assert first.group(1) in answer and "Sprawdzono" in answer
-
-
 async def test_crisis_message_gets_the_card_first_everywhere(harness):
     person = harness.daemon.person("+48601000003")
     # Before any language was chosen: the card first, in the language of the letters.
@@ -161,46 +149,6 @@ async def test_crisis_message_gets_the_card_first_everywhere(harness):
         from bot.db.models import ContentGap
         gaps = (await session.scalars(select(ContentGap.query))).all()
     assert not any("жити" in gap for gap in gaps)
-
-
-async def test_ticket_and_staff_reply_come_back_in_signal(harness):
-    person = harness.daemon.person("+48601000004")
-    await harness.say(person, "/start")
-    [menu] = await harness.say(person, "3")
-    [prompt] = await harness.say(person, option(menu, "Write to us"))
-    assert "one message" in prompt
-    [check] = await harness.say(person, "My landlord keeps my deposit. What can I do?")
-    assert "landlord" in check
-    [done] = await harness.say(person, option(check, "Send"))
-    number = int(re.search(r"ticket #(\d+)", done).group(1))
-    ticket = await harness.channel.tickets.get(number)
-    assert ticket is not None and ticket.lang == "en"
-    sent_before = len(harness.daemon.sent_to(person.uuid))
-    await harness.channel.tickets.reply(number, "Please bring the contract to us.", "staff@example.org")
-    messages = await harness.daemon.wait_sent(person.uuid, sent_before + 1)
-    assert f"ticket #{number}" in messages[-1].message
-    assert "bring the contract" in messages[-1].message
-    [mydata] = await harness.say(person, "/mydata")
-    assert f"ticket #{number}: staff replied" in mydata
-
-
-async def test_delete_erases_the_person_and_the_address(harness):
-    person = harness.daemon.person("+48601000005")
-    async with harness.sessions() as session:
-        users_before = await session.scalar(select(func.count()).select_from(User))
-    await harness.say(person, "/start")
-    await harness.say(person, "3")
-    [confirm] = await harness.say(person, "/delete")
-    [deleted] = await harness.say(person, option(confirm, "Yes, delete"))
-    assert "Deleted" in deleted
-    async with harness.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(UserContact)
-                                    .where(UserContact.address == person.uuid)) == 0
-        assert await session.scalar(select(func.count()).select_from(SignalScreen)) == 0
-        assert await session.scalar(select(func.count()).select_from(User)) == users_before
-    # Writing again starts afresh: the language is asked again.
-    [picker] = await harness.say(person, "hello")
-    assert "1. polski" in picker
 
 
 async def test_restart_resumes_after_the_last_event(harness):

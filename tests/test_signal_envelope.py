@@ -56,3 +56,21 @@ def test_decode_event_takes_params_or_subscription_wrappers():
                   "params": {"subscription": 0, "result": inner}}):
         assert decode_event(SseEvent("1", "receive", json.dumps(data))) == inner
     assert decode_event(SseEvent("2", "receive", "not json")) is None
+
+
+def test_a_photo_with_a_caption_and_a_sticker():
+    photo = {"contentType": "image/jpeg", "filename": "letter.jpg", "id": "AbC123.jpg",
+             "size": 48213, "width": 1200, "height": 1600, "caption": None,
+             "uploadTimestamp": 1745372297000}
+    got = parse({"envelope": {**BASE, "dataMessage": {"message": "What is this?",
+                                                        "attachments": [photo]}}})
+    assert got.kind == "text" and got.text == "What is this?"
+    [attached] = got.photos
+    assert (attached.id, attached.content_type, attached.size) == ("AbC123.jpg", "image/jpeg",
+                                                                   48213)
+    voice = {"contentType": "audio/aac", "id": "v1.aac", "size": 900, "voiceNote": True}
+    got = parse({"envelope": {**BASE, "dataMessage": {"message": None, "attachments": [voice]}}})
+    assert got.kind == "attachment" and got.photos == () and len(got.attachments) == 1
+    sticker = {"packId": "p", "packKey": "k", "stickerId": 3}
+    got = parse({"envelope": {**BASE, "dataMessage": {"message": None, "sticker": sticker}}})
+    assert got.kind == "attachment" and got.sticker and got.attachments == ()

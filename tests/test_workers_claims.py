@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from bot.broadcast.scheduler import PushScheduler, last_fire_time
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.db.models import Campaign, FaqNode, Schedule
+from bot.db.models import Campaign, FaqNode, Schedule, Ticket
 from bot.factory import build_app
 from bot.feedback.service import TicketService
+from bot.feedback.staff_posts import StaffPoster
 from bot.runner import prepare
 from bot.shared_limits import RedisChatGate, RedisSlots, RedisTokenBuckets, redis_client
 from tests import pg
@@ -116,6 +117,66 @@ async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(db_url):
         assert await tickets.claim_pending("new", dt.timedelta(seconds=0)) == []
         views = [await tickets.get(r.ticket_number) for r in killed]
         assert [v.messages[-1].delivery for v in views] == ["sent", "sent"]
+    finally:
+        await engine.dispose()
+
+
+async def test_two_staff_posters_post_every_ticket_once(db_url):
+    """Tickets from any channel wait for their staff-group post; two workers post each once."""
+    await _replies(db_url, 30)
+    engines = [create_engine(db_url) for _ in range(2)]
+    services = [TicketService(create_session_factory(e)) for e in engines]
+    posted: dict[str, list[int]] = {"a": [], "b": []}
+
+    def board(name: str):
+        async def post(ticket) -> str:
+            posted[name].append(ticket.number)
+            await asyncio.sleep(0.005)  # as Telegram answers: the other gets its turn
+            return "posted"
+        return post
+
+    try:
+        for engine in engines:
+            async with engine.connect() as conn:
+                await conn.execute(select(1))
+        posters = [StaffPoster(services[0], board("a"), batch=3),
+                   StaffPoster(services[1], board("b"), batch=3)]
+        counts = await asyncio.gather(*(p.post_pending() for p in posters))
+        assert sum(counts) == 30
+        assert not set(posted["a"]) & set(posted["b"])
+        assert sorted(posted["a"] + posted["b"]) == list(range(1, 31))
+        assert await services[0].claim_unposted("c") == []
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_killed_posters_tickets_are_posted_and_later_means_again(db_url):
+    await _replies(db_url, 3)
+    engine = create_engine(db_url)
+    tickets = TicketService(create_session_factory(engine))
+    try:
+        # "killed" claimed two and died; its lease of 0 s has run out, and "alive" takes one.
+        killed = await tickets.claim_unposted("killed", dt.timedelta(seconds=0), limit=2)
+        alive = await tickets.claim_unposted("alive", dt.timedelta(minutes=5), limit=1)
+        assert [t.number for t in killed] == [1, 2] and [t.number for t in alive] == [1]
+        outcomes = iter(["later", "posted", "posted"])
+        seen: list[int] = []
+
+        async def board(ticket) -> str:
+            seen.append(ticket.number)
+            return next(outcomes)
+
+        poster = StaffPoster(tickets, board)
+        # The group is away at the first: it and the rest of the batch wait for next round.
+        assert await poster.post_pending() == 0 and seen == [2]
+        assert await poster.post_pending() == 2 and seen == [2, 2, 3]  # 1 is alive's
+        await tickets.finish_post(1, "killed", "posted")  # no longer the holder: no effect
+        assert await tickets.claim_unposted("x", dt.timedelta(0)) == []
+        await tickets.finish_post(1, "alive", "failed")
+        async with create_session_factory(engine)() as session:
+            states = dict((await session.execute(select(Ticket.id, Ticket.staff_post))).all())
+        assert states == {1: "failed", 2: "posted", 3: "posted"}
     finally:
         await engine.dispose()
 

@@ -47,13 +47,24 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A photo as bytes, whatever channel it came from or goes to."""
+
+    data: bytes
+    mime: str = "image/jpeg"
+    filename: str = "photo.jpg"
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     text: str  # markup: the Telegram HTML subset, escaped (see bot/core/markup.py)
     buttons: tuple[Button, ...] = ()
     # A photo staff sent in the Telegram staff group, as that group's Telegram file id: the
-    # Telegram transport sends it with the text; a channel that cannot fetch it sends the text
-    # with a line saying a photo is waiting in the staff reply (see its transport).
+    # Telegram transport re-sends it by id (no upload).
     telegram_photo: str | None = None
+    # The same photo as bytes, for a channel that cannot fetch a Telegram file (Signal sends
+    # it as an attachment). A message may carry either or both.
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)

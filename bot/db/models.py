@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -382,6 +383,11 @@ class Ticket(Base):
     faq_slug: Mapped[str | None] = mapped_column(String(64))  # the answer it was written under
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Its copy in the staff Telegram group: "pending" | "sending" (claimed until
+    # staff_post_lease_until) | "posted" | "failed"; NULL: nothing to post (bot/feedback/staff_posts.py).
+    staff_post: Mapped[str | None] = mapped_column(String(8), index=True)
+    staff_post_claimed_by: Mapped[str | None] = mapped_column(String(64))
+    staff_post_lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     messages: Mapped[list[TicketMessage]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", lazy="selectin",
@@ -409,6 +415,19 @@ class TicketMessage(Base):
     staff_chat_photo_id: Mapped[int | None] = mapped_column(BigInteger)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class TicketPhoto(Base):
+    """A ticket message's photo as bytes: a Signal person's attachment, or a staff photo reply
+    on its way to a Signal person (a Telegram photo is kept as its file id alone)."""
+
+    __tablename__ = "ticket_photos"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_messages.id", ondelete="CASCADE"), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class StaffPostRemoval(Base):

@@ -1,7 +1,8 @@
 """A fake `signal-cli daemon --http` on 127.0.0.1, for tests and `python -m bot chat --channel signal`.
 
 It speaks what the real daemon speaks (signal-cli-jsonrpc(5)): JSON-RPC 2.0 at
-POST /api/v1/rpc (`send`, `sendReceipt`), Server-Sent Events at GET /api/v1/events (every
+POST /api/v1/rpc (`send` with text and data-URI attachments, `sendReceipt`,
+`getAttachment`), Server-Sent Events at GET /api/v1/events (every
 event with an `id`, the last 1000 kept, `Last-Event-ID` resumes after an id and an unknown
 id replays them all) and GET /api/v1/check. Envelopes have the real shape (`source`,
 `sourceNumber`, `sourceUuid`, `sourceName`, `sourceDevice`, `timestamp`, `dataMessage`...).
@@ -14,6 +15,7 @@ connections as a restarting daemon would.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import uuid
@@ -32,6 +34,15 @@ class SentMessage:
     message: str
     text_style: list[str]
     timestamp: int
+    attachments: list[str] = field(default_factory=list)  # as sent: data URIs
+
+
+def decode_data_uri(uri: str) -> tuple[str, str, bytes]:
+    """(mime, filename, bytes) of `data:<MIME>;filename=<NAME>;base64,<DATA>`."""
+    head, _, data = uri.partition(",")
+    parts = head.removeprefix("data:").split(";")
+    name = next((p.removeprefix("filename=") for p in parts if p.startswith("filename=")), "")
+    return parts[0], name, base64.b64decode(data)
 
 
 @dataclass
@@ -53,6 +64,8 @@ class FakeSignalDaemon:
         self._next_id = 1
         self._clock = int(time.time() * 1000)
         self._failures: dict[str, deque[tuple[str, float | None]]] = {}
+        self._pass_first: dict[str, int] = {}  # sends let through before the failures
+        self.files: dict[str, bytes] = {}  # attachment id -> bytes, for getAttachment
         self._holds: dict[str, asyncio.Event] = {}
         self._changed = asyncio.Condition()
         self._streams: set[web.StreamResponse] = set()
@@ -126,11 +139,26 @@ class FakeSignalDaemon:
         return event_id
 
     def fail_next(self, recipient: str, count: int = 1, kind: str = "rate_limit",
-                  retry_after: float | None = 1.0) -> None:
+                  retry_after: float | None = 1.0, after: int = 0) -> None:
         """Refuse the next `count` sends to `recipient`: "rate_limit", "captcha" (proof
-        required), "unregistered" or "network"."""
+        required), "unregistered" or "network"; `after`: let that many through first."""
         queue = self._failures.setdefault(recipient, deque())
         queue.extend([(kind, retry_after)] * count)
+        self._pass_first[recipient] = after
+
+    async def inject_file(self, person: Person, data: bytes, content_type: str = "image/jpeg",
+                          filename: str | None = "photo.jpg", caption: str | None = None,
+                          **extra: Any) -> int:
+        """A message with one attachment (and a caption, if given) from `person`; signal-cli
+        has the file, and `getAttachment` returns it."""
+        attachment_id = f"{uuid.uuid4().hex[:20]}.{content_type.rpartition('/')[2]}"
+        self.files[attachment_id] = data
+        ts = self._timestamp()
+        item = {"contentType": content_type, "filename": filename, "id": attachment_id,
+                "size": len(data), **extra}
+        return await self.inject(person, data={
+            "timestamp": ts, "message": caption, "expiresInSeconds": 0, "viewOnce": False,
+            "attachments": [item]})
 
     def hold(self, recipient: str) -> asyncio.Event:
         """Sends to `recipient` wait (as a slow send does) until the returned event is set."""
@@ -187,6 +215,12 @@ class FakeSignalDaemon:
             return error(-32602, "Specified account does not exist")
         if method == "send":
             return web.json_response({"jsonrpc": "2.0", "id": call_id, **await self._send(params)})
+        if method == "getAttachment":
+            data = self.files.get(str(params.get("id")))
+            if data is None:
+                return error(-1, f"Could not find attachment with ID: {params.get('id')}")
+            return web.json_response({"jsonrpc": "2.0", "id": call_id,
+                                      "result": {"data": base64.b64encode(data).decode()}})
         if method == "sendReceipt":
             self.receipts.append(params)
             return web.json_response({"jsonrpc": "2.0", "id": call_id, "result": {}})
@@ -205,6 +239,9 @@ class FakeSignalDaemon:
         address = {"uuid": recipient if "-" in recipient else None,
                    "number": recipient if recipient.startswith("+") else None}
         failures = self._failures.get(recipient)
+        if failures and self._pass_first.get(recipient, 0) > 0:
+            self._pass_first[recipient] -= 1
+            failures = None
         if failures:
             kind, retry_after = failures.popleft()
             result: dict[str, Any] = {"recipientAddress": address}
@@ -226,7 +263,10 @@ class FakeSignalDaemon:
         styles = params.get("textStyle") or []
         styles = [styles] if isinstance(styles, str) else list(styles)
         async with self._changed:
-            self.sent.append(SentMessage(recipient, params["message"], styles, ts))
+            attachments = params.get("attachments") or []
+            self.sent.append(SentMessage(recipient, params["message"], styles, ts,
+                                         [attachments] if isinstance(attachments, str)
+                                         else list(attachments)))
             self._changed.notify_all()
         return {"result": {"timestamp": ts,
                            "results": [{"recipientAddress": address, "type": "SUCCESS"}]}}

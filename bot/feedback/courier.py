@@ -118,7 +118,7 @@ class ReplyCourier:
             log.warning("reply to ticket #%s not delivered: the person has no contact", number)
             return "failed"
         message = OutgoingMessage(reply_text(number, reply.text, reply.lang),
-                                  telegram_photo=reply.photo_file_id)
+                                  telegram_photo=reply.photo_file_id, photo=reply.photo)
         outcome: SendOutcome = await self.transport.send(reply.contact, message)
         if isinstance(outcome, Sent):
             log.info("reply to ticket #%s delivered", number)

@@ -17,6 +17,7 @@ the rules of the day apply to old tickets too.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
@@ -24,13 +25,26 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.core.transport import Contact
-from bot.db.models import StaffPostRemoval, Ticket, TicketMessage, User, UserContact, utcnow
+from bot.core.transport import Contact, Photo
+from bot.db.models import (
+    StaffPostRemoval,
+    Ticket,
+    TicketMessage,
+    TicketPhoto,
+    User,
+    UserContact,
+    utcnow,
+)
 from bot.safety.crisis import classify
 from bot.staff import audit
 from bot.users import contacts_of
 
 MAX_TEXT = 3000
+# A photo kept as bytes (a Signal attachment, ticket_photos) has this instead of a Telegram
+# file id in photo_file_id, with a hash of the bytes (the same photo sent again is a repeat).
+STORED_PHOTO = "stored:"
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")  # what staff see as a photo
 # Sending the same message again within this time opens no second ticket (TicketService.open).
 REPEAT_WINDOW = dt.timedelta(minutes=10)
 STATUSES = ("new", "answered", "closed")
@@ -40,6 +54,11 @@ SENDING = "sending"
 # machine lost) leaves its replies "sending"; another courier sends them once this has
 # passed, so a reply is sent twice only if the send itself outlived its lease.
 DEFAULT_LEASE = dt.timedelta(minutes=2)
+# Tickets.staff_post: the ticket's copy in the staff group (bot/feedback/staff_posts.py).
+POST_PENDING, POST_SENDING, POST_DONE, POST_FAILED = "pending", "sending", "posted", "failed"
+# A ticket still unposted after this long (no staff group was set up then) is not posted any
+# more: a group set up later starts with the tickets of the last days, not with all of them.
+POST_WINDOW = dt.timedelta(days=7)
 
 
 class TicketError(ValueError):
@@ -127,6 +146,23 @@ class PendingReply:
     lang: str
     text: str
     photo_file_id: str | None = None  # a photo a staff member sent in the staff group
+    photo: Photo | None = None  # the same as bytes, when the person is not on Telegram
+
+
+def is_stored(photo_file_id: str | None) -> bool:
+    """The photo is kept as bytes (TicketService.photo), not as a Telegram file id."""
+    return bool(photo_file_id and photo_file_id.startswith(STORED_PHOTO))
+
+
+def _stored_id(photo: Photo) -> str:
+    return STORED_PHOTO + hashlib.sha256(photo.data).hexdigest()[:40]
+
+
+def check_photo(photo: Photo) -> None:
+    if photo.mime not in PHOTO_TYPES:
+        raise TicketError("not_photo", "only photos can be attached")
+    if len(photo.data) > MAX_PHOTO_BYTES:
+        raise TicketError("too_big", f"the photo is larger than {MAX_PHOTO_BYTES} bytes")
 
 
 def is_urgent(text: str | None) -> bool:
@@ -198,13 +234,17 @@ class TicketService:
 
     # ------------------------------------------------------------ the user side
     async def open(self, user_id: int, lang: str, text: str | None,
-                   photo_file_id: str | None = None, faq_slug: str | None = None) -> TicketView:
+                   photo_file_id: str | None = None, faq_slug: str | None = None,
+                   photo: Photo | None = None) -> TicketView:
         """A new ticket with the person's first message.
 
         The same message (text, photo, answer) while the person's ticket with it is still new
         and younger than REPEAT_WINDOW returns that ticket, marked `repeated`: Telegram gives
         no idempotency key, and a Send whose answer never reached the person (the Bot API
         failed, the process was killed before the dialog state was saved) comes again."""
+        if photo is not None:  # a photo as bytes (Signal): kept beside the message
+            check_photo(photo)
+            photo_file_id = _stored_id(photo)
         text = check_text(text, photo=bool(photo_file_id))
         async with self._sessions() as session:
             if await session.get(User, user_id) is None:
@@ -213,10 +253,16 @@ class TicketService:
             if same is not None:
                 return replace(_view(same), repeated=True)
             await self._check_limits(session, user_id)
-            ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug)
-            ticket.messages.append(TicketMessage(author="user", text=text,
-                                                 photo_file_id=photo_file_id))
+            # Posted to the staff group by the process that owns it (bot/feedback/staff_posts.py).
+            ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug,
+                            staff_post=POST_PENDING)
+            first = TicketMessage(author="user", text=text, photo_file_id=photo_file_id)
+            ticket.messages.append(first)
             session.add(ticket)
+            if photo is not None:
+                await session.flush()
+                session.add(TicketPhoto(message_id=first.id, mime=photo.mime[:100],
+                                        filename=photo.filename[:100], data=photo.data))
             await session.commit()
             return _view(ticket)
 
@@ -289,10 +335,14 @@ class TicketService:
 
     async def reply(self, number: int, text: str, staff_email: str,
                     staff_chat_message_id: int | None = None,
-                    photo_file_id: str | None = None) -> MessageView:
+                    photo_file_id: str | None = None,
+                    photo: Photo | None = None) -> MessageView:
         """Record a staff reply (to be delivered by the bot) and mark the ticket answered.
-        A photo (from the staff group) may come without text."""
-        text = check_text(text, photo=photo_file_id is not None)
+        A photo (from the staff group) may come without text; `photo`: the same as bytes,
+        for a person on a channel that cannot fetch a Telegram file."""
+        text = check_text(text, photo=photo_file_id is not None or photo is not None)
+        if photo is not None and photo_file_id is None:
+            photo_file_id = _stored_id(photo)
         async with self._sessions() as session:
             ticket = await self._ticket(session, number)
             before = ticket.status
@@ -302,6 +352,10 @@ class TicketService:
             ticket.messages.append(row)
             ticket.status = "answered"
             ticket.updated_at = utcnow()
+            if photo is not None:
+                await session.flush()
+                session.add(TicketPhoto(message_id=row.id, mime=photo.mime[:100],
+                                        filename=photo.filename[:100], data=photo.data))
             await _audit(session, staff_email, "ticket.reply", number, {"status": before},
                          {"status": "answered", "text": text, "photo": photo_file_id is not None})
             await session.commit()
@@ -334,6 +388,21 @@ class TicketService:
             raise TicketError("unknown", f"no ticket #{number}")
         return ticket
 
+    async def photo(self, message_id: int) -> Photo | None:
+        """A message's photo kept as bytes (see STORED_PHOTO), if any."""
+        async with self._sessions() as session:
+            row = await session.get(TicketPhoto, message_id)
+            return Photo(row.data, row.mime, row.filename) if row else None
+
+    async def channel_of(self, number: int) -> str | None:
+        """The channel the ticket's person is reached on (their first contact), or None."""
+        async with self._sessions() as session:
+            user_id = await session.scalar(select(Ticket.user_id).where(Ticket.id == number))
+            if user_id is None:
+                return None
+            contact = (await contacts_of(session, {user_id})).get(user_id)
+            return contact.channel if contact else None
+
     # ------------------------------------------------------------ the staff group
     async def set_staff_post(self, message_id: int, staff_chat_message_id: int,
                              photo_post_id: int | None = None) -> None:
@@ -351,6 +420,54 @@ class TicketService:
             count = await _queue_removals(session, Ticket.id.in_(mine), chat_id)
             await session.commit()
         return count
+
+    async def claim_unposted(self, worker: str, lease: dt.timedelta = DEFAULT_LEASE,
+                             limit: int = 10) -> list[TicketView]:
+        """Claim up to `limit` tickets whose staff-group copy is still to be posted, oldest
+        first, whatever channel they came from: pending ones, and those whose poster's lease
+        ran out (it was killed mid-post). The same materialised FOR UPDATE SKIP LOCKED claim
+        as `claim_pending`, so with several workers each ticket is claimed by one."""
+        now = utcnow()
+
+        def claimable(row):
+            return (row.created_at > now - POST_WINDOW) & (
+                (row.staff_post == POST_PENDING)
+                | ((row.staff_post == POST_SENDING)
+                   & (row.staff_post_lease_until.is_(None)
+                      | (row.staff_post_lease_until < now))))
+
+        inner = aliased(Ticket)
+        picked = (select(inner.id).where(claimable(inner)).order_by(inner.id).limit(limit)
+                  .with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED"))
+        async with self._sessions() as session:
+            ids = list((await session.scalars(
+                update(Ticket)
+                .where(Ticket.id.in_(select(picked.c.id)), claimable(Ticket))
+                # updated_at kept: posting is no change staff made (inbox order, retention).
+                .values(staff_post=POST_SENDING, staff_post_claimed_by=worker[:64] or None,
+                        staff_post_lease_until=now + lease, updated_at=Ticket.updated_at)
+                .returning(Ticket.id)
+                .execution_options(synchronize_session=False))).all())
+            tickets = []
+            if ids:
+                rows = (await session.scalars(
+                    select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id))).all()
+                tickets = [_view(ticket) for ticket in rows]
+            await session.commit()
+        return tickets
+
+    async def finish_post(self, number: int, worker: str, outcome: str) -> None:
+        """After a claimed post: "posted", "failed" (for good) or "later" (back to pending).
+        Only while `worker` still holds the claim."""
+        status = {"posted": POST_DONE, "failed": POST_FAILED, "later": POST_PENDING}[outcome]
+        async with self._sessions() as session:
+            await session.execute(
+                update(Ticket).where(Ticket.id == number, Ticket.staff_post == POST_SENDING,
+                                     Ticket.staff_post_claimed_by == worker[:64])
+                .values(staff_post=status, staff_post_claimed_by=None,
+                        staff_post_lease_until=None, updated_at=Ticket.updated_at)
+                .execution_options(synchronize_session=False))
+            await session.commit()
 
     # ------------------------------------------------------------ retention
     async def expired(self, before: dt.datetime) -> list[int]:
@@ -447,6 +564,9 @@ class TicketService:
                 .join(Ticket, Ticket.id == TicketMessage.ticket_id)
                 .where(TicketMessage.id.in_(ids)).order_by(TicketMessage.id))).all()
             contacts = await contacts_of(session, {row[2] for row in rows})
+            photos = {p.message_id: Photo(p.data, p.mime, p.filename) for p in (
+                await session.scalars(select(TicketPhoto)
+                                      .where(TicketPhoto.message_id.in_(ids)))).all()}
             claimed, foreign = [], []
             for message_id, number, user_id, lang, text, photo in rows:
                 contact = contacts.get(user_id)
@@ -454,7 +574,8 @@ class TicketService:
                     foreign.append(message_id)  # the person's own channel (first contact) decides
                     continue
                 claimed.append(PendingReply(message_id, number, user_id, contact, lang, text,
-                                            photo))
+                                            None if is_stored(photo) else photo,
+                                            photos.get(message_id)))
             if foreign:
                 await session.execute(
                     update(TicketMessage).where(TicketMessage.id.in_(foreign))

@@ -12,7 +12,6 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
@@ -20,7 +19,6 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row
 from aiogram_dialog.widgets.text import Format
 
-from bot.channels.telegram.staff_chat import StaffChat
 from bot.config import Settings
 from bot.feedback.service import (
     MAX_TEXT,
@@ -30,6 +28,7 @@ from bot.feedback.service import (
     check_text,
     is_urgent,
 )
+from bot.feedback.staff_posts import StaffPoster
 from bot.i18n import gettext_ as t
 from bot.i18n import ngettext_
 from dialogs.common import home_button, reply_unknown_command, search_inputs, sos_button
@@ -182,10 +181,10 @@ async def on_send(callback: CallbackQuery, _w: Any, manager: DialogManager) -> N
         log.info("ticket #%s: the same message sent again", ticket.number)
         return
     log.info("ticket #%s opened (lang=%s)", ticket.number, ticket.lang)
-    staff: StaffChat | None = manager.middleware_data.get("staff_chat")
-    bot: Bot | None = manager.middleware_data.get("bot")
-    if staff is not None and bot is not None:
-        await staff.post(bot, ticket)
+    # Posted now, through the same claim as tickets from other channels: once, whoever posts.
+    poster: StaffPoster | None = manager.middleware_data.get("staff_poster")
+    if poster is not None:
+        await poster.post_pending()
 
 
 async def on_start(start_data: Any, manager: DialogManager) -> None:

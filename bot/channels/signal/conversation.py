@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -27,11 +28,19 @@ from bot.channels.signal.survey import SURVEYS, SignalSurveys
 from bot.config import LANGUAGES
 from bot.content.model import Node
 from bot.content.service import ContentStore
-from bot.feedback.service import MAX_TEXT, TicketError, TicketLimitReached, TicketService
+from bot.core.transport import Photo
+from bot.feedback.service import (
+    MAX_PHOTO_BYTES,
+    MAX_TEXT,
+    PHOTO_TYPES,
+    TicketError,
+    TicketLimitReached,
+    TicketService,
+)
 from bot.privacy.erasure import UserErasure
 from bot.safety.crisis import CrisisSignal, classify
 from bot.users import UserDirectory
-from bot.users_prefs import PushPreferences
+from bot.users_prefs import GENERAL, PushPreferences
 
 log = logging.getLogger(__name__)
 t = tx.t
@@ -45,6 +54,14 @@ class Settings:
     account: str | None = None
     retention_months: int = 24
     ticket_months: int = 12
+
+
+# (attachment id, sender's address) -> its bytes, or None (signal-cli's getAttachment).
+AttachmentFetcher = Callable[[str, str], Awaitable[bytes | None]]
+
+
+async def _no_attachment(_attachment_id: str, _address: str) -> bytes | None:
+    return None
 
 
 def is_choice(text: str) -> bool:
@@ -63,8 +80,13 @@ def _label(node: Node, lang: str) -> str:
 class Conversation:
     def __init__(self, people: SignalPeople, users: UserDirectory, content: ContentStore,
                  tickets: TicketService, prefs: PushPreferences, erasure: UserErasure,
-                 settings: Settings | None = None, surveys: SignalSurveys | None = None) -> None:
+                 settings: Settings | None = None, surveys: SignalSurveys | None = None,
+                 fetch_attachment: AttachmentFetcher | None = None,
+                 on_ticket_opened: Callable[[], Awaitable[None]] | None = None) -> None:
         self.people, self.users, self.content = people, users, content
+        self.fetch_attachment: AttachmentFetcher = fetch_attachment or _no_attachment
+        # Tells the process that posts tickets to staff (the Telegram bot) to do it now.
+        self.on_ticket_opened = on_ticket_opened
         self.tickets, self.prefs, self.erasure = tickets, prefs, erasure
         self.settings = settings or Settings()
         self.surveys = surveys
@@ -94,6 +116,14 @@ class Conversation:
         try:
             if incoming.kind == "reaction":
                 out += await self._reaction(contact, incoming, lang)
+            elif lang is not None and (incoming.attachments or incoming.sticker) and \
+                    contact.screen.get("name") in ("write", "write_check"):
+                # A photo for staff (with its caption), or something staff cannot get.
+                signal = classify(incoming.text) if incoming.text.strip() else CrisisSignal()
+                if signal:
+                    out.append(crisis_message(lang, signal.categories))
+                    log.info("signal crisis card sent")
+                out.append(self._attachment_draft(contact, incoming, lang))
             elif incoming.kind == "attachment":
                 out.append(Styled().add(t(tx.ONLY_TEXT, lang or "en")))
                 if lang is None:
@@ -232,6 +262,10 @@ class Conversation:
                 await self.prefs.set_survey_invites(contact.user_id, not prefs.survey_invites)
             else:
                 await self.prefs.set_muted(contact.user_id, not prefs.muted)
+            return [await self._settings(contact, lang)], False
+        if action == "topic":
+            prefs = await self.prefs.get(contact.user_id)
+            await self.prefs.set_topic(contact.user_id, arg, arg not in prefs.topics)
             return [await self._settings(contact, lang)], False
         if action == "privacy":
             return [self._privacy(lang)], False
@@ -408,12 +442,27 @@ class Conversation:
         contact.screen = {"name": "write", "about": slug, "options": []}
         return Styled().add(t(tx.WRITE_PROMPT, lang))
 
-    def _check_draft(self, contact: Person, text: str, lang: str) -> Styled:
+    def _attachment_draft(self, contact: Person, incoming: Incoming, lang: str) -> Styled:
+        """A photo becomes the draft (its caption the text); anything else is refused with
+        what staff can take. signal-cli keeps the file: only its id waits in the screen."""
+        photo = next((a for a in incoming.photos if a.content_type in PHOTO_TYPES), None)
+        if photo is None or incoming.sticker:
+            return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
+        if photo.size > MAX_PHOTO_BYTES:
+            return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
+        return self._check_draft(contact, incoming.text.strip(), lang,
+                                 {"id": photo.id, "mime": photo.content_type})
+
+    def _check_draft(self, contact: Person, text: str, lang: str,
+                     photo: dict | None = None) -> Styled:
         if len(text) > MAX_TEXT:
             return Styled().add(t(tx.TICKET_TOO_LONG, lang, limit=MAX_TEXT))
         contact.screen = {"name": "write_check", "about": contact.screen.get("about"),
-                          "draft": text}
-        out = Styled().add(t(tx.CHECK_MESSAGE, lang, text=text))
+                          "draft": text, "photo": photo}
+        if photo is None:
+            out = Styled().add(t(tx.CHECK_MESSAGE, lang, text=text))
+        else:
+            out = Styled().add(t(tx.CHECK_PHOTO, lang, text=text).replace("\n\n\n", "\n\n"))
         out.line()
         self._options(out, contact, [(t(tx.SEND, lang), ["send"]),
                                      (t(tx.CANCEL, lang), ["home"])])
@@ -422,17 +471,32 @@ class Conversation:
     async def _send_ticket(self, contact: Person, lang: str) -> Styled:
         draft = contact.screen.get("draft")
         about = contact.screen.get("about")
-        if not draft:
+        attached = contact.screen.get("photo")
+        if not draft and not attached:
             return self._menu(contact, lang)
+        photo = None
+        if attached:
+            data = await self.fetch_attachment(attached["id"], contact.address)
+            if data is None:  # signal-cli no longer has it: ask for it again
+                contact.screen = {"name": "write", "about": about, "options": []}
+                return Styled().add(t(tx.PHOTO_LOST, lang))
+            photo = Photo(data, attached["mime"], "photo." + attached["mime"].rpartition("/")[2])
         try:
-            ticket = await self.tickets.open(contact.user_id, lang, draft, faq_slug=about)
+            ticket = await self.tickets.open(contact.user_id, lang, draft, faq_slug=about,
+                                             photo=photo)
         except TicketLimitReached as exc:
             local = exc.retry_at.replace(tzinfo=dt.UTC).astimezone(WARSAW)
             return Styled().add(t(tx.TICKET_LIMIT, lang, time=local.strftime("%d.%m.%Y %H:%M")))
         except TicketError as exc:
+            if exc.code == "too_big":  # signal-cli named no size, or a wrong one
+                return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
+            if exc.code == "not_photo":
+                return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
             key = tx.TICKET_TOO_LONG if exc.code == "too_long" else tx.EMPTY_MESSAGE
             return Styled().add(t(key, lang, limit=MAX_TEXT) if exc.code == "too_long" else t(key, lang))
         log.info("signal ticket opened")
+        if not ticket.repeated and self.on_ticket_opened is not None:
+            await self.on_ticket_opened()
         contact.screen = {"name": "menu"}
         key = tx.TICKET_AGAIN if ticket.repeated else tx.TICKET_OPENED
         out = Styled().add(t(key, lang, number=ticket.number))
@@ -479,8 +543,15 @@ class Conversation:
         contact.screen = {"name": "settings"}
         out = Styled().add(t(tx.SETTINGS_TITLE, lang), "BOLD")
         out.line()
+        # News per topic, as in the Telegram settings: pushes are opt-in, so without these a
+        # person on Signal could get no news at all.
+        catalog = await self.content.current()
+        topics = [(GENERAL, t(tx.GENERAL_NEWS, lang))] + [
+            (root.slug, _label(root, lang)) for root in catalog.roots]
         self._options(out, contact, [
             (t(tx.SURVEYS_TOGGLE, lang, state=on_off[prefs.survey_invites]), ["toggle", "surveys"]),
+            *((f"📰 {title}: {on_off[slug in prefs.topics]}", ["topic", slug])
+              for slug, title in topics),
             (t(tx.MUTE_TOGGLE, lang, state=on_off[prefs.muted]), ["toggle", "mute"]),
             (t(tx.CHANGE_LANGUAGE, lang), ["lang_screen"]),
         ])

@@ -10,6 +10,16 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the person sent, as signal-cli lists it; its bytes come from `getAttachment`."""
+
+    id: str
+    content_type: str
+    filename: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
 class Incoming:
     address: str  # the ACI (UUID) when known, else the number: where replies go
     timestamp: int  # the sender's timestamp (ms): the message's id in Signal
@@ -18,6 +28,12 @@ class Incoming:
     emoji: str = ""
     target_timestamp: int | None = None  # a reaction's message
     removed: bool = False
+    attachments: tuple[Attachment, ...] = ()  # with a text (its caption) or without
+    sticker: bool = False
+
+    @property
+    def photos(self) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.attachments if a.content_type.startswith("image/"))
 
 
 def parse(payload: dict) -> Incoming | None:
@@ -41,9 +57,22 @@ def parse(payload: dict) -> Incoming | None:
         return Incoming(address, timestamp, "reaction", emoji=str(reaction.get("emoji") or ""),
                         target_timestamp=reaction.get("targetSentTimestamp"),
                         removed=bool(reaction.get("isRemove")))
+    attachments = tuple(_attachments(data.get("attachments")))
+    sticker = bool(data.get("sticker"))
     text = data.get("message")
     if isinstance(text, str) and text.strip():
-        return Incoming(address, timestamp, "text", text=text)
-    if data.get("attachments") or data.get("sticker"):
-        return Incoming(address, timestamp, "attachment")
+        return Incoming(address, timestamp, "text", text=text, attachments=attachments)
+    if data.get("attachments") or sticker:
+        return Incoming(address, timestamp, "attachment", attachments=attachments,
+                        sticker=sticker)
     return None
+
+
+def _attachments(raw) -> list[Attachment]:
+    found = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            found.append(Attachment(item["id"], str(item.get("contentType") or ""),
+                                    str(item.get("filename") or ""),
+                                    int(item.get("size") or 0)))
+    return found

@@ -16,6 +16,7 @@ A send's outcome is read from signal-cli's per-recipient result (`SUCCESS`,
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import logging
@@ -161,10 +162,15 @@ class SignalRpc:
         return reply.get("result")
 
     async def send(self, recipient: str, message: str,
-                   text_style: list[str] | None = None) -> SendOutcome:
+                   text_style: list[str] | None = None,
+                   attachments: list[str] | None = None) -> SendOutcome:
+        """`attachments`: data URIs, `data:<MIME>;filename=<NAME>;base64,<DATA>` (signal-cli
+        takes a path or such a URI; the daemon may run on another machine, so no paths)."""
         params: dict[str, Any] = {"recipient": [recipient], "message": message}
         if text_style:
             params["textStyle"] = text_style
+        if attachments:
+            params["attachments"] = attachments
         try:
             result = await self.call("send", params)
         except RpcError as exc:
@@ -180,6 +186,18 @@ class SignalRpc:
         if outcome.ok:
             return SendOutcome(SENT, timestamp=result.get("timestamp"))
         return outcome
+
+    async def get_attachment(self, attachment_id: str, sender: str) -> bytes | None:
+        """The bytes of an attachment a person sent (signal-cli downloaded it on receipt), or
+        None when the daemon has it no more or cannot be reached."""
+        try:
+            result = await self.call("getAttachment", {"id": attachment_id,
+                                                       "recipient": sender})
+            data = result.get("data") if isinstance(result, dict) else None
+            return base64.b64decode(data) if isinstance(data, str) else None
+        except (RpcError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("signal attachment not fetched: %s", type(exc).__name__)
+            return None
 
     async def send_receipt(self, recipient: str, timestamp: int, kind: str = "read") -> None:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -37,6 +38,7 @@ from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
 from bot.users_prefs import PushPreferences
+from bot.wakeup import TICKETS_OPENED, announce
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 8  # people handled at once
@@ -82,7 +84,9 @@ class SignalChannel:
             ConversationSettings(account=settings.signal_account,
                                  retention_months=settings.retention_inactive_months,
                                  ticket_months=settings.ticket_retention_months),
-            surveys=SignalSurveys(survey_service(settings, sessions)))
+            surveys=SignalSurveys(survey_service(settings, sessions)),
+            fetch_attachment=self.rpc.get_attachment,
+            on_ticket_opened=partial(announce, self._redis, TICKETS_OPENED))
         # The flood guard: as on Telegram (FLOOD_BURST, FLOOD_PER_MINUTE), one notice per
         # flood, the rest dropped until the bucket refills; a crisis message always passes.
         self.flood: RateLimiter | None = (

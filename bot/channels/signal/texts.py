@@ -74,6 +74,7 @@ ON, OFF = "on", "off"
 TOO_MANY = "⏳ Too many messages, please wait a moment."
 SOMETHING_WRONG = "⚠️ Something went wrong on our side. Please try again in a moment."
 CHANGE_LANGUAGE = "🌐 Language"
+GENERAL_NEWS = "General news"
 TOPICS = "Topics"
 
 # Signal only.
@@ -95,6 +96,11 @@ TICKET_LIMIT = _("You have sent many messages to staff recently. You can write a
                  "{time} (Polish time).")
 TICKET_TOO_LONG = _("Your message is too long: at most {limit} characters, please.")
 ONLY_TEXT = _("I can only read text here. Type your question in words.")
+ONLY_TEXT_OR_PHOTO = _("Only text and photos can be passed on to staff. Please type your "
+                       "message, or send a photo.")
+PHOTO_TOO_BIG = _("This photo is too large (more than {limit} MB). Please send a smaller one.")
+CHECK_PHOTO = _("📨 Your message to staff:\n\n{text}\n📷 A photo is attached.\n\nSend it?")
+PHOTO_LOST = _("The photo could not be read. Please send it again.")
 DELETE_CONFIRM = _("🗑 Delete everything the bot holds about you: your language, settings and "
                    "messages to staff? This cannot be undone.")
 DELETED = _("✅ Deleted. The bot no longer holds anything about you. If you write again, "

@@ -16,7 +16,10 @@ is not tried again.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -28,6 +31,27 @@ from bot.core import transport as core
 
 log = logging.getLogger(__name__)
 QUEUED = "queued"
+
+
+# A message refused half-way is remembered this long (seconds) for its retry.
+PARTS_KEPT_FOR = 7 * 86400.0
+PARTS_KEPT_MAX = 50_000
+
+
+def _fingerprint(pieces: list[Styled], photo: core.Photo | None) -> str:
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece.text.encode("utf-8") + b"\0")
+    if photo is not None:
+        digest.update(hashlib.sha256(photo.data).digest())
+    return digest.hexdigest()
+
+
+def data_uri(photo: core.Photo) -> str:
+    """An attachment as signal-cli's `send` takes it inline: RFC 2397 with a file name."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", photo.filename)[:60] or "photo.jpg"
+    return (f"data:{photo.mime};filename={name};base64,"
+            + base64.b64encode(photo.data).decode("ascii"))
 
 
 class StyledTransport(Protocol):
@@ -83,6 +107,8 @@ class SignalTransport:
         self._queues: dict[str, deque[_Pending]] = {}
         self._wake = asyncio.Event()
         self.given_up = 0
+        # (address, fingerprint of the message) -> (parts sent, when): see `send`.
+        self._parts_sent: dict[tuple[str, str], tuple[int, float]] = {}
 
     def pending(self) -> int:
         return sum(len(q) for q in self._queues.values())
@@ -98,13 +124,38 @@ class SignalTransport:
 
     async def send(self, contact: core.Contact, message: core.OutgoingMessage) -> core.SendOutcome:
         """The core protocol: one try, the outcome in the core's terms (the caller retries).
-        A message longer than Signal shows whole goes as several; the first refusal stops."""
+
+        A message longer than Signal shows whole goes as several; the first refusal stops.
+        The caller retries the whole message, so the parts that went are remembered (for
+        PARTS_KEPT_FOR) and the retry sends only the rest: the person never gets the first
+        part twice. A photo goes as an attachment of the first part."""
+        pieces = split(render(message))
+        key = (contact.address, _fingerprint(pieces, message.photo))
+        now = self._clock()
+        self._forget_old_parts(now)
+        done = self._parts_sent.get(key, (0, now))[0]
         outcome = SendOutcome(SENT)
-        for piece in split(render(message)):
-            outcome = await self.send_styled(contact.address, piece, queue=False)
+        for i in range(done, len(pieces)):
+            piece = pieces[i]
+            attachments = ([data_uri(message.photo)]
+                           if i == 0 and message.photo is not None else None)
+            outcome = await self.rpc.send(contact.address, piece.text, piece.text_style(),
+                                          attachments)
             if not outcome.ok:
+                if i > 0:
+                    self._parts_sent[key] = (i, now)
+                    log.info("signal message refused after %s of %s parts", i, len(pieces))
                 break
+        else:
+            self._parts_sent.pop(key, None)
         return to_core(outcome, self.retry_seconds)
+
+    def _forget_old_parts(self, now: float) -> None:
+        if len(self._parts_sent) > PARTS_KEPT_MAX:
+            self._parts_sent.clear()  # far more than any real backlog: start afresh
+        for key, (_done, when) in list(self._parts_sent.items()):
+            if now - when > PARTS_KEPT_FOR:
+                del self._parts_sent[key]
 
     async def close(self) -> None:
         await self.rpc.close()

@@ -27,9 +27,10 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
+from bot.core.transport import TELEGRAM, Photo
 from bot.db.models import utcnow
 from bot.feedback.courier import ReplyCourier
-from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView
+from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView, is_stored
 from bot.i18n import _
 from bot.i18n import gettext_ as t
 
@@ -60,30 +61,46 @@ class StaffChat:
                           "shown the crisis lines)") + "\n" + head
         return head
 
-    async def post(self, bot: Bot, ticket: TicketView) -> None:
+    def board(self, bot: Bot):
+        """The core's StaffPoster board (bot/feedback/staff_posts.py): posts to this group."""
+        async def post(ticket: TicketView) -> str:
+            return await self.post(bot, ticket)
+        return post
+
+    async def post(self, bot: Bot, ticket: TicketView) -> str:
+        """Post the ticket: "posted", "failed" (the group refused it for good) or "later"."""
         first = ticket.first
         head = self.header(ticket)
         body = escape(first.text)
         photo_post: int | None = None
         hint = "\n\n<i>" + self.t("Reply to this message to answer the person.") + "</i>"
+        image: str | BufferedInputFile | None = first.photo_file_id
+        if is_stored(first.photo_file_id):  # a Signal person's photo, kept as bytes
+            stored = await self.tickets.photo(first.id)
+            image = BufferedInputFile(stored.data, stored.filename) if stored else None
         try:
-            if first.photo_file_id:
+            if image is not None:
                 caption = f"{head}\n\n{body}" if body else head
                 if len(caption) + len(hint) > CAPTION_LIMIT:
                     # The text is too long for a caption: the text post is the one to reply to.
-                    photo = await bot.send_photo(self.chat_id, first.photo_file_id, caption=head)
+                    photo = await bot.send_photo(self.chat_id, image, caption=head)
                     photo_post = photo.message_id
                     sent = await bot.send_message(self.chat_id, f"{head}\n\n{body}{hint}")
                 else:
-                    sent = await bot.send_photo(self.chat_id, first.photo_file_id,
-                                                caption=caption + hint)
+                    sent = await bot.send_photo(self.chat_id, image, caption=caption + hint)
             else:
                 sent = await bot.send_message(self.chat_id, f"{head}\n\n{body}{hint}")
-        except Exception as exc:  # the ticket is stored; the group copy is a convenience
+        except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("ticket #%s not posted to the staff chat yet: %s", ticket.number,
+                        type(exc).__name__)
+            return "later"
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            # The ticket is stored and in the panel; the group copy is a convenience.
             log.warning("ticket #%s not posted to the staff chat: %s", ticket.number,
                         type(exc).__name__)
-            return
+            return "failed"
         await self.tickets.set_staff_post(first.id, sent.message_id, photo_post)
+        return "posted"
 
     async def remove_pending(self, bot: Bot) -> int:
         """Remove the staff-group copies of deleted tickets (/delete, or the retention purge).
@@ -153,6 +170,23 @@ class StaffChat:
             return int(match.group(1))
         return None
 
+    async def _photo_bytes(self, bot: Bot, number: int, file_id: str) -> Photo | None:
+        if await self.tickets.channel_of(number) in (None, TELEGRAM):
+            return None
+        try:
+            data = await bot.download(file_id)
+        except Exception as exc:  # the reply still goes, with the text
+            log.warning("photo of a reply to ticket #%s not downloaded: %s", number,
+                        type(exc).__name__)
+            return None
+        if data is None:
+            return None
+        raw = data.read()
+        # Telegram re-encodes photos as JPEG; the fake server keeps what it was given.
+        if raw.startswith(b"\x89PNG"):
+            return Photo(raw, "image/png", "photo.png")
+        return Photo(raw, "image/jpeg", "photo.jpg")
+
     def router(self) -> Router:
         """Every update from the staff group ends here, so none reaches the user dialogs."""
         router = Router(name="staff-chat")
@@ -170,10 +204,13 @@ class StaffChat:
             text = message.text or message.caption or ""
             # The largest size Telegram made of the photo; the bot re-sends it by file id.
             photo = message.photo[-1].file_id if message.photo else None
+            # A person on another channel (Signal) cannot get a Telegram file: the bytes go
+            # with the reply.
+            data = await self._photo_bytes(bot, number, photo) if photo else None
             try:
                 await self.tickets.reply(number, text, GROUP_AUTHOR,
                                          staff_chat_message_id=message.message_id,
-                                         photo_file_id=photo)
+                                         photo_file_id=photo, photo=data)
             except TicketError as exc:
                 reason = (self.t("The reply is empty: only text or a photo can be sent to the "
                                  "person.") if exc.code == "empty" else

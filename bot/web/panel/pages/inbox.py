@@ -15,7 +15,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.content.validation import LANG_NAMES as LANGUAGE_NAMES
-from bot.feedback.service import MAX_TEXT, STATUSES, TicketError, TicketService, TicketView
+from bot.feedback.service import (
+    MAX_TEXT,
+    PHOTO_TYPES,
+    STATUSES,
+    TicketError,
+    TicketService,
+    TicketView,
+    is_stored,
+)
 from bot.i18n import _
 from bot.i18n import gettext_ as t
 from bot.web.panel.auth import require_role
@@ -145,6 +153,13 @@ async def photo(request: Request) -> Response:
     message = next((m for m in ticket.messages if m.id == message_id), None) if ticket else None
     if message is None or not message.photo_file_id:
         return render(request, "not_found.html", status_code=404)
+    if is_stored(message.photo_file_id):  # a Signal person's photo, kept by the bot
+        stored = await tickets_of(panel).photo(message.id)
+        if stored is None:
+            return render(request, "not_found.html", status_code=404)
+        kind = stored.mime if stored.mime in PHOTO_TYPES else "application/octet-stream"
+        return Response(stored.data, media_type=kind, headers={
+            "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
     if panel.bot is None:
         return Response("The bot is not running in this process.", status_code=503,
                         media_type="text/plain")
