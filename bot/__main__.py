@@ -214,7 +214,7 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                 for file in summary.files:
                     print(t("wrote {file}", file=file))
         except SurveyError as exc:
-            print(str(exc), file=sys.stderr)
+            print(exc.text(), file=sys.stderr)
             return 2
     finally:
         await engine.dispose()

@@ -329,9 +329,9 @@ def test_progress_every_chunk(tmp_path, mini, monkeypatch):
 
 
 def test_focus_wave_must_exist(tmp_path, mini):
-    with pytest.raises(ValueError, match="no answers in wave 'W9'"):
+    with pytest.raises(ValueError, match="no answers in wave W9"):
         write_report(make(mini, "W1", 12, lang="uk"), mini, tmp_path / "w", k=K, wave="W9")
-    with pytest.raises(ValueError, match="K must be at least 3"):
+    with pytest.raises(ValueError, match=r"K \(the smallest group shown\) must be at least 3"):
         write_report([], mini, tmp_path / "w", k=2)
 
 
