@@ -155,6 +155,10 @@ class Translatable:
     def __str__(self) -> str:
         return self.text("en")
 
+    def __hash__(self) -> int:  # the same problem twice is shown once (dict.fromkeys)
+        return hash((self.msgid, self.plural, self.n,
+                     tuple(sorted((k, repr(v)) for k, v in self.values.items()))))
+
 
 def lazy(msgid: str, **values: Any) -> Translatable:
     """`lazy("No account for {email}.", email=email)`: translated when shown, not now."""

@@ -10,20 +10,14 @@ import subprocess
 import sys
 from html import unescape
 
-import pytest
-
 from bot.config import PROJECT_ROOT
 from bot.i18n import Alternatives, Refusal, lazy
 from bot.staff.accounts import StaffError
 from bot.web.panel.pages.campaigns import service
-from tests.panel_client import build_env, post_form
-
-
-@pytest.fixture
-async def env(db_path, tmp_path):
-    env = await build_env(db_path, tmp_path)
-    yield env
-    await env.engine.dispose()
+from tests.panel_client import (
+    panel_env,  # noqa: F401 (the fixture `env`)
+    post_form,
+)
 
 
 def test_a_refusal_is_english_in_logs_and_the_reader_s_language_when_shown():
@@ -90,3 +84,19 @@ def test_the_command_line_in_polish_prints_polish_refusals(db_path):
     english = _cli("--lang", "en", "staff", "disable", "nikt@example.org", db_path=db_path,
                    lang="pl_PL.UTF-8")
     assert english.stderr.strip() == "There is no account for nikt@example.org."
+
+
+async def test_a_polish_editor_reads_the_content_import_s_refusals_in_polish(env):
+    async with env.login("editor", locale="pl") as client:
+        page = "/panel/content/transfer"
+        wrong = await post_form(client, page, {}, page=page,
+                                files={"files": ("notatki.txt", b"x", "text/plain")})
+        assert wrong.status_code == 400
+        assert ("notatki.txt: można importować tylko pliki .yaml lub ich archiwum .zip."
+                in unescape(wrong.text))
+        big = await post_form(client, page, {}, page=page, files={
+            "files": ("praca.yaml", bytes(1_500_000), "application/yaml")})
+        assert big.status_code == 400
+        # The size with Babel's Polish decimal comma.
+        assert ("praca.yaml ma 1,5 MB; plik tematu może mieć najwyżej 1 MB."
+                in unescape(big.text))
