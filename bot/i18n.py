@@ -186,7 +186,7 @@ class Refusal(Exception):
         return self.reason.text("en")
 
 
-def said(exc: BaseException, lang: str | None = None) -> str:
-    """What to show of an exception: a Refusal's reason in `lang` (default: the current
-    language), anything else as it is."""
-    return exc.text(lang) if isinstance(exc, Refusal) else str(exc)
+def said(what: BaseException | Translatable | str, lang: str | None = None) -> str:
+    """What to show of a refusal or a Translatable: its text in `lang` (default: the current
+    language); anything else as it is."""
+    return what.text(lang) if isinstance(what, Refusal | Translatable) else str(what)

@@ -100,3 +100,13 @@ async def test_a_polish_editor_reads_the_content_import_s_refusals_in_polish(env
         # The size with Babel's Polish decimal comma.
         assert ("praca.yaml ma 1,5 MB; plik tematu może mieć najwyżej 1 MB."
                 in unescape(big.text))
+
+
+def test_the_command_line_in_polish_lists_a_refused_import_in_polish(db_path, tmp_path):
+    (tmp_path / "praca.yaml").write_text("slug: Zła Nazwa\ntitle: {pl: Praca}\nchildren: []\n",
+                                         encoding="utf-8")
+    refused = _cli("content", "import", str(tmp_path), db_path=db_path, lang="pl_PL.UTF-8")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        "Import odrzucony; niczego nie zmieniono:",
+        "praca.yaml: slug „Zła Nazwa” musi mieć 1–40 znaków spośród a-z, 0-9 i '-'"]

@@ -33,7 +33,7 @@ from bot.content.validation import (
     title_problems,
 )
 from bot.db.models import FaqNode, FaqText
-from bot.i18n import Translatable, lazy
+from bot.i18n import Translatable, lazy, said
 from bot.staff import audit
 
 
@@ -46,7 +46,7 @@ class EditError(Exception):
         super().__init__("; ".join(str(p) for p in self.problems))
 
     def texts(self, lang: str | None = None) -> list[str]:
-        return [p.text(lang) if isinstance(p, Translatable) else p for p in self.problems]
+        return [said(p, lang) for p in self.problems]
 
 
 class NotFound(EditError):

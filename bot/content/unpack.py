@@ -12,22 +12,16 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from decimal import Decimal
 from pathlib import PurePosixPath
 
 from bot.content.editor import EditError
-from bot.content.yaml_io import MAX_FILE_BYTES
+from bot.content.yaml_io import MAX_FILE_BYTES, megabytes
 from bot.i18n import Translatable, lazy, lazy_plural
 
 MAX_FILES = 200  # topic files in one import
 MAX_ZIP_ENTRIES = 500  # everything in one zip: folders and other files too
 MAX_TOTAL_BYTES = 10_000_000  # all topic files of one import together, unpacked
 _CHUNK = 64 * 1024
-
-
-def _mb(size: int) -> Translatable:
-    """"12.0 MB", "12,0 MB": one decimal, written the reader's way."""
-    return lazy("{size} MB", size=Decimal(size / 1_000_000).quantize(Decimal("0.1")))
 
 
 class _Budget:
@@ -40,7 +34,7 @@ class _Budget:
     def too_much(self, where: str, size: int) -> EditError:
         return EditError(lazy("{where}: the topic files come to {size} unpacked; at most "
                               "{most} MB can be imported at once.", where=where,
-                              size=_mb(self.used + size), most=MAX_TOTAL_BYTES // 1_000_000))
+                              size=megabytes(self.used + size), most=MAX_TOTAL_BYTES // 1_000_000))
 
 
 def topic_files(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
@@ -71,7 +65,7 @@ def topic_files(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
 
 def _file_too_large(name: str, size: int) -> Translatable:
     return lazy("{file} is {size}; a topic file may be at most {most} MB.", file=name,
-                size=_mb(size), most=MAX_FILE_BYTES // 1_000_000)
+                size=megabytes(size), most=MAX_FILE_BYTES // 1_000_000)
 
 
 def _too_many_files() -> EditError:
