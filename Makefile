@@ -51,7 +51,7 @@ lock:
 # Extract UI strings (the bot, its dialogs, the staff panel's code and templates: babel.cfg)
 # and merge them into the pl/uk/en catalogs (.mo files are compiled at start).
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k T -k TP:1,2 -k t -k gettext_ -k ngettext_:1,2 -k _ \
+	$(BIN)/pybabel extract -F babel.cfg -k T -k TP:1,2 -k t -k gettext_ -k ngettext_:1,2 -k _ -k lazy -k lazy_plural:1,2 \
 		--no-location --sort-output -o locales/bot.pot bot dialogs
 	for l in pl uk en; do \
 		if [ -f locales/$$l/LC_MESSAGES/bot.po ]; then \

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import shutil
 import signal
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +48,22 @@ TOKEN = "123456789:bench-token"
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    presses: int
+    rate: float  # presses per second
+    p50: float  # ms; nan when nothing was measured
+    p99: float
+
+
+def summarise(latencies: list[float], seconds: float) -> LatencySummary:
+    """The figures every press benchmark prints, from the latencies (ms) of `seconds`."""
+    if not latencies:
+        return LatencySummary(0, 0.0, math.nan, math.nan)
+    return LatencySummary(len(latencies), len(latencies) / seconds,
+                          statistics.median(latencies), pct(latencies, 99))
 
 
 class EditWatcher:
@@ -133,9 +151,8 @@ async def measure(sandbox, watcher, argv, db, users, presses, labels, first_id, 
 
 
 def row(name: str, result) -> tuple[str, float, float, float, float]:
-    (_, single_lat), (multi_s, multi_lat) = result
-    return (name, len(multi_lat) / multi_s, statistics.median(single_lat), pct(single_lat, 99),
-            pct(multi_lat, 99))
+    single, multi = (summarise(latencies, seconds) for seconds, latencies in result)
+    return name, multi.rate, single.p50, single.p99, multi.p99
 
 
 async def main() -> None:

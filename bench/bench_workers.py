@@ -24,17 +24,17 @@ import asyncio
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_webhook import EditWatcher, pct  # noqa: E402
+from bench_webhook import EditWatcher, summarise  # noqa: E402
 
 from bot.fake_telegram import BotApiSandbox  # noqa: E402
 from bot.fake_telegram.models import ButtonNotFound  # noqa: E402
@@ -123,9 +123,7 @@ async def drive(sandbox: BotApiSandbox, watcher: EditWatcher, users: int, second
     elapsed = time.perf_counter() - started
     failed_calls = sum(1 for c in sandbox.calls[calls_before:] if c.ok is False)
     notices = sum(1 for sim in sims for text in sim.chat.bot_texts() if ERROR_NOTICE in text)
-    return {"presses": len(latencies), "rate": len(latencies) / elapsed,
-            "p50": statistics.median(latencies) if latencies else float("nan"),
-            "p99": pct(latencies, 99) if latencies else float("nan"),
+    return {**asdict(summarise(latencies, elapsed)),
             "errors": timeouts + failed_calls + notices + unanswered, "start": greeted}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import LANGUAGES, Settings
 from bot.i18n import gettext_ as t
+from bot.i18n import said
 
 SANDBOX_TOKEN = "100000001:sandbox-token"
 CLI_LANGUAGES = ("pl", "en")
@@ -115,7 +116,8 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
             try:
                 result = await store.import_dir(Path(args.dir))
             except ContentError as exc:
-                print(t("Import refused; nothing was changed:") + "\n" + str(exc), file=sys.stderr)
+                print("\n".join([t("Import refused; nothing was changed:"), *exc.texts()]),
+                      file=sys.stderr)
                 return 2
             print(t("imported: {created} new, {updated} updated, {unchanged} unchanged, "
                     "{retired} retired (content version {version})", created=result.created,
@@ -214,7 +216,7 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                 for file in summary.files:
                     print(t("wrote {file}", file=file))
         except SurveyError as exc:
-            print(str(exc), file=sys.stderr)
+            print(exc.text(), file=sys.stderr)
             return 2
     finally:
         await engine.dispose()
@@ -244,7 +246,7 @@ class _Progress:
 
 def _print_check(report) -> int:
     for error in report.errors:
-        print(f"ERROR   {error}")
+        print(f"ERROR   {said(error)}")
     for slug, lang, what in report.missing:
         print(f"MISSING {slug}: {lang} {what}")
     for slug, due in report.review_due:

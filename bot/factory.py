@@ -161,8 +161,6 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # get nothing.
     staff_router = staff_chat.router() if staff_chat is not None else None
     dp.update.outer_middleware(ChatGate(staff_router, settings.staff_chat_id))
-    # The staff group is not a user: no user row, no language, for anyone writing there.
-    not_users = frozenset([settings.staff_chat_id] if staff_chat else [])
     # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor
     # read the FSM state or the user row (one person's flood held up everyone before).
     if settings.flood_burst:
@@ -173,9 +171,9 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
             limiter = RedisTokenBuckets(shared_redis(storage), settings.flood_burst,
                                         settings.flood_per_minute)
         dp.update.outer_middleware(FloodGuardMiddleware(limiter, directory,
-                                                        settings.default_language, not_users))
+                                                        settings.default_language))
     dp.update.outer_middleware(dp.fsm)
-    locale = UserLocaleMiddleware(directory, settings.default_language, skip_chats=not_users)
+    locale = UserLocaleMiddleware(directory, settings.default_language)
     # An outer middleware on the update runs for every event, including aiogram-dialog's
     # background updates, so scheduled renders get the recipient's language too.
     dp.update.outer_middleware(locale)

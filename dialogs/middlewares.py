@@ -73,14 +73,15 @@ class FloodGuardMiddleware(BaseMiddleware):
     the button spinning. Other kinds of update (a block, the staff group, aiogram-dialog's
     background updates) are never limited. A message that signals a crisis is never dropped:
     it goes on to the crisis card however fast the person writes. It runs before the FSM lock
-    and the user lookup, so a dropped update costs no database access (see build_dispatcher)."""
+    and the user lookup, so a dropped update costs no database access (see build_dispatcher).
+    The staff group's updates never get here: ChatGate, which runs first, hands them to the
+    staff router."""
 
-    def __init__(self, limiter: RateLimiter, directory: UserDirectory, default_language: str,
-                 skip_chats: frozenset[int] = frozenset()) -> None:
+    def __init__(self, limiter: RateLimiter, directory: UserDirectory,
+                 default_language: str) -> None:
         self.limiter = limiter
         self.directory = directory
         self.default = default_language
-        self.skip_chats = skip_chats
         # The language of people currently over the limit: looked up once per flood.
         self._languages: OrderedDict[int, str] = OrderedDict()
 
@@ -94,9 +95,9 @@ class FloodGuardMiddleware(BaseMiddleware):
                                                  or event.callback_query):
             return await handler(event, data)
         tg_user: User | None = data.get("event_from_user")
-        chat = data.get("event_chat")
-        if tg_user is None or tg_user.is_bot or (chat is not None and chat.id in self.skip_chats):
+        if tg_user is None or tg_user.is_bot:
             return await handler(event, data)
+        chat = data.get("event_chat")
         decision = await self.limiter.take(f"user:{tg_user.id}")
         if decision.allowed:
             self._languages.pop(tg_user.id, None)
@@ -144,13 +145,13 @@ def _signals_crisis(event: Update) -> bool:
 
 class UserLocaleMiddleware(BaseMiddleware):
     """Loads the user and sets `locale`: the stored choice, else a pl/uk/en client language
-    (stored at once), else the default until the person picks one (`needs_language`)."""
+    (stored at once), else the default until the person picks one (`needs_language`).
+    Whoever writes in the staff group is not a user and gets no row: ChatGate, which runs
+    first, hands the group's updates to the staff router, so they never get here."""
 
-    def __init__(self, directory: UserDirectory, default_language: str,
-                 skip_chats: frozenset[int] = frozenset()) -> None:
+    def __init__(self, directory: UserDirectory, default_language: str) -> None:
         self.directory = directory
         self.default = default_language
-        self.skip_chats = skip_chats  # chats whose members are not users (the staff group)
 
     async def __call__(
         self,
@@ -159,8 +160,7 @@ class UserLocaleMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         tg_user: User | None = data.get("event_from_user")
-        chat = data.get("event_chat")
-        if tg_user is None or tg_user.is_bot or (chat is not None and chat.id in self.skip_chats):
+        if tg_user is None or tg_user.is_bot:
             data.setdefault("locale", self.default)
             data.setdefault("needs_language", False)
             token = current_locale.set(data["locale"])

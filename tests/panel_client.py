@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.content.service import ContentStore
@@ -71,6 +72,16 @@ async def build_env(db_path: Path, tmp_path: Path, **overrides) -> PanelEnv:
     panel = build_panel(settings, sessions, content, build_survey_service(settings, sessions))
     app, _ = build_web_app(panel=panel)
     return PanelEnv(panel, app, engine)
+
+
+@pytest.fixture(name="env")
+async def panel_env(db_path, tmp_path) -> AsyncIterator[PanelEnv]:
+    """The fixture `env`: the panel on a fresh copy of the template database. A test module
+    takes it with `from tests.panel_client import panel_env  # noqa: F401` (pytest finds it
+    by its name, `env`)."""
+    env = await build_env(db_path, tmp_path)
+    yield env
+    await env.engine.dispose()
 
 
 async def csrf(client: httpx.AsyncClient, page: str = "/panel/login") -> str:

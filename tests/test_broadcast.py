@@ -268,17 +268,17 @@ async def test_formatting_other_than_bold_italic_https_links_is_refused(env, tex
 async def test_invalid_campaigns_are_refused(env):
     from bot.broadcast.campaigns import CampaignError
 
-    with pytest.raises(CampaignError, match="at least one language"):
+    with pytest.raises(CampaignError, match="text in at least one language"):
         await env.service.create_announcement("x", {"pl": "  "})
-    with pytest.raises(CampaignError, match="unknown FAQ answer"):
+    with pytest.raises(CampaignError, match="There is no FAQ answer “no-such-answer”"):
         await env.service.create_announcement("x", {"pl": "a"}, faq_slug="no-such-answer")
-    with pytest.raises(CampaignError, match="unknown topic"):
+    with pytest.raises(CampaignError, match="Unknown topic “no-such-topic”"):
         await env.service.create_announcement("x", {"pl": "a"}, topic="no-such-topic")
-    with pytest.raises(CampaignError, match="unknown language 'de'"):
+    with pytest.raises(CampaignError, match="Unknown language “de”: it must be pl, uk, or en"):
         await env.service.create_announcement("x", {"pl": "a"}, languages=["pl", "de"])
-    with pytest.raises(CampaignError, match="invalid cron"):
+    with pytest.raises(CampaignError, match="“every monday” is not a valid cron rule"):
         await env.service.create_schedule("x", "survey", "every monday", survey="belonging")
-    with pytest.raises(CampaignError, match="unknown survey"):
+    with pytest.raises(CampaignError, match="Unknown survey “nope”"):
         await env.service.launch_survey("nope")
     preview = await env.service.preview_text(
         await env.service.create_announcement("x", {"pl": "<b>a</b> & b"}), "uk")

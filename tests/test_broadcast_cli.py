@@ -22,12 +22,12 @@ def cli(db_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ((), "an announcement needs a text in at least one language"),
-    (("--text-pl", "Hej", "--faq", "no-such-answer"), "unknown FAQ answer 'no-such-answer'"),
-    (("--text-pl", "Hej", "--topic", "cooking"), "unknown topic 'cooking' (one of general, "),
-    (("--text-pl", "Hej", "--languages", "pl,de"), "unknown language 'de' (one of pl, uk, en)"),
+    ((), "An announcement needs a text in at least one language."),
+    (("--text-pl", "Hej", "--faq", "no-such-answer"), "There is no FAQ answer “no-such-answer”."),
+    (("--text-pl", "Hej", "--topic", "cooking"), "Unknown topic “cooking”: it must be general, "),
+    (("--text-pl", "Hej", "--languages", "pl,de"), "Unknown language “de”: it must be pl, uk, or en."),
     (("--text-pl", "Hej", "--at", "tomorrow"), '--at must look like "2026-12-01 10:00"'),
-    (("--text-pl", "Hej", "--cron", "0 10 * *"), "invalid cron rule '0 10 * *'"),
+    (("--text-pl", "Hej", "--cron", "0 10 * *"), "“0 10 * *” is not a valid cron rule"),
 ])
 def test_campaign_create_refuses_with_a_clear_message(cli, args, message):
     code, out, err = cli("campaign", "create", "--name", "x", *args)
@@ -76,7 +76,7 @@ def test_sending_needs_the_token(cli):
 
 def test_survey_launch_schedules_invitation_and_reminder(cli):
     code, _, err = cli("survey", "launch", "nope")
-    assert code == 2 and "unknown survey 'nope'" in err
+    assert code == 2 and "Unknown survey “nope” (known: belonging)." in err
     code, out, _ = cli("survey", "launch", "belonging", "--at", "2030-01-02 10:00",
                        "--remind-after-days", "5")
     assert code == 0

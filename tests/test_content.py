@@ -149,7 +149,7 @@ async def test_import_refuses_broken_content_and_changes_nothing(tmp_path, store
     with pytest.raises(ContentError) as info:
         await store.import_dir(src)
     assert "unclosed <b>" in str(info.value)
-    assert "duplicate slug 'mini-one'" in str(info.value)
+    assert "duplicate slug “mini-one”" in str(info.value)
     async with store._sessions() as session:
         catalog = await load_catalog(session)
     assert catalog.get("mini-one").bodies["en"] == "Text <b>one</b>."
@@ -169,7 +169,7 @@ def test_body_links_only_to_the_web_a_phone_or_an_email(href):
         assert problems == []
     else:
         assert len(problems) == 1 and "must start with https://, http://, tel: or mailto:" \
-            in problems[0], problems
+            in str(problems[0]), problems
 
 
 async def test_import_refuses_a_javascript_link_in_a_body(tmp_path, store):
@@ -179,7 +179,7 @@ async def test_import_refuses_a_javascript_link_in_a_body(tmp_path, store):
                                           'Text <a href="javascript:alert(1)">one</a>.'))
     with pytest.raises(ContentError) as info:
         await store.import_dir(src)
-    assert ("mini.yaml:mini-one: en body: link 'javascript:alert(1)' must start with "
+    assert ("mini.yaml:mini-one: en body: link “javascript:alert(1)” must start with "
             "https://, http://, tel: or mailto:") in str(info.value)
     assert store.catalog.get("mini-one") is None
 

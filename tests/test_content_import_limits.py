@@ -230,7 +230,7 @@ async def test_too_many_values_in_one_file_are_refused(env):
     data = topic(keywords=f"[{words}]")
     assert len(data) < MAX_FILE_BYTES
     page, _peak = await _refused(env, "extra.yaml", data, "application/yaml")
-    assert f"extra.yaml: line 10: more than {MAX_NODES} values in one file" in page
+    assert f"extra.yaml: line 10: more than {MAX_NODES:,} values in one file" in page
 
 
 async def test_the_cli_import_refuses_a_file_over_the_cap_before_reading_it(env, tmp_path):

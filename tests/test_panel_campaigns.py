@@ -75,8 +75,8 @@ async def test_create_list_cancel_with_audit(env):
 @pytest.mark.parametrize(("fields", "message"), [
     ({"name": "x"}, "Write the text in at least one language."),
     ({"name": "x", "text_pl": "a", "date": "2020-01-01", "time": "10:00"}, "is in the past"),
-    ({"name": "x", "text_pl": "a", "cron": "every day"}, "Invalid cron rule"),
-    ({"name": "x", "text_pl": "a", "faq_slug": "no-such-answer"}, "Unknown FAQ answer"),
+    ({"name": "x", "text_pl": "a", "cron": "every day"}, "is not a valid cron rule"),
+    ({"name": "x", "text_pl": "a", "faq_slug": "no-such-answer"}, "There is no FAQ answer"),
     ({"name": "x", "text_pl": "a", "languages": "uk"}, "missing Ukrainian"),
     ({"name": "x", "text_pl": "<script>x</script>"},
      "Text (Polish): the tag &lt;script&gt; is not allowed"),

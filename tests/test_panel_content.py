@@ -119,7 +119,7 @@ async def test_invalid_text_is_refused_with_clear_messages(env):
             node, body_uk="<div>x</div> & y", title_en="x" * 61), page=PAGE)
     assert response.status_code == 400
     assert "tag &lt;div&gt; is not allowed" in response.text
-    assert "English title: 61 characters" in response.text
+    assert "Title (English): 61 characters" in response.text
     assert "&lt;div&gt;x&lt;/div&gt;" in response.text  # what they typed is kept
     assert env.panel.content.catalog.get(ANSWER).bodies["uk"] == node.bodies["uk"]
     assert await _audit(env, "text.edit") == []
@@ -136,10 +136,10 @@ async def test_details_are_edited_per_language_and_the_first_screen_is_limited(e
         refused = await post_form(client, f"{PAGE}/texts", _texts_form(
             node, body_pl=too_long, details_en="<i>unclosed"), page=PAGE)
         assert refused.status_code == 400
-        assert (f"Polish text (the first screen): {len(too_long.strip()) - 7 * (MAX_FIRST_SCREEN // 7 + 1)}"
+        assert (f"Text (Polish), the first screen: {len(too_long.strip()) - 7 * (MAX_FIRST_SCREEN // 7 + 1)}"
                 in refused.text)
         assert f"at most {MAX_FIRST_SCREEN} fit a phone screen" in refused.text
-        assert "English details (More): unclosed &lt;i&gt;" in refused.text
+        assert "Details (English): unclosed &lt;i&gt;" in refused.text
         assert env.panel.content.catalog.get(ANSWER).bodies["pl"] == node.bodies["pl"]
         saved = await post_form(client, f"{PAGE}/texts", _texts_form(
             node, details_uk="<b>Адреса:</b> вул. Окопова 21/27, Гданськ."), page=PAGE)
@@ -164,7 +164,7 @@ async def test_a_javascript_link_in_a_body_is_refused_web_phone_and_mail_links_s
         refused = await post_form(client, f"{PAGE}/texts", _texts_form(
             node, body_en='Read <a href="javascript:fetch(\'/x\')">this</a>.'), page=PAGE)
         assert refused.status_code == 400
-        assert "English text: link" in refused.text and "must start with https://, http://, " \
+        assert "Text (English): link" in refused.text and "must start with https://, http://, " \
             "tel: or mailto:" in refused.text
         assert env.panel.content.catalog.get(ANSWER).bodies["en"] == node.bodies["en"]
         body = ('Call <a href="tel:+48 58 123 45 67">us</a>, <a href="mailto:info@example.org">'

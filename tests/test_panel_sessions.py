@@ -12,17 +12,15 @@ import pytest
 from bot.db.models import utcnow
 from bot.staff.sessions import PASSWORD_TRIES_PER_SESSION
 from bot.web.panel.app import SESSION_COOKIE
-from tests.panel_client import PASSWORD, build_env, post_form
+from tests.panel_client import (
+    PASSWORD,
+    build_env,
+    panel_env,  # noqa: F401 (the fixture `env`)
+    post_form,
+)
 
 NEW_PASSWORD = "amber lighthouse kettle"
 THIEF = "203.0.113.66"
-
-
-@pytest.fixture
-async def env(db_path, tmp_path):
-    env = await build_env(db_path, tmp_path)
-    yield env
-    await env.engine.dispose()
 
 
 class Clock:

@@ -16,17 +16,16 @@ from sqlalchemy import select
 from bot.db.models import StaffLoginFailure
 from bot.runner import server_config
 from bot.staff.throttle import ADDRESS_MAX_FAILURES
-from tests.panel_client import PASSWORD, build_env, csrf, post_form
+from tests.panel_client import (
+    PASSWORD,
+    build_env,
+    csrf,
+    panel_env,  # noqa: F401 (the fixture `env`)
+    post_form,
+)
 
 ATTACKER = "198.51.100.7"
 OWNER = "192.0.2.10"
-
-
-@pytest.fixture
-async def env(db_path, tmp_path):
-    env = await build_env(db_path, tmp_path)
-    yield env
-    await env.engine.dispose()
 
 
 class CheckSpy:

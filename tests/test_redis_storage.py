@@ -4,35 +4,19 @@ destiny in the key, as aiogram-dialog needs): a restart mid-dialog loses nothing
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 
 import pytest
 
-from tests.botenv import RunningBot, free_port, make_settings
+from tests.botenv import RunningBot, make_settings
+from tests.workers_env import redis_server
 
 REDIS = shutil.which("redis-server")
 
 
 @pytest.fixture(scope="module")
 def redis_url():
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="belong-redis-")
-    proc = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    with redis_server() as url:  # the one starter the workers' and Signal tests use too
+        yield url
 
 
 @pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (CI installs it)")

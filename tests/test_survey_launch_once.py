@@ -53,8 +53,9 @@ async def test_two_cli_launches_at_once_invite_once(db_path, sandbox):
         (ok_code, ok_out, _), (no_code, _, no_err) = sorted([first, second])
         assert ok_code == 0 and "invitation is campaign 1" in ok_out, (first, second)
         assert no_code == 1
-        assert "already has an invitation campaign #1 (scheduled for 2030-01-02 10:00 " \
-               "(Europe/Warsaw)); nothing new was created" in no_err
+        # Babel's English time: "10:00 AM" with a narrow no-break space.
+        assert "already has an invitation, campaign #1 (scheduled for Jan 2, 2030, " \
+               "10:00\u202fAM (Europe/Warsaw)); nothing new was created" in no_err
         assert await _campaigns(env.sessions) == [(1, "survey_invite", None),
                                                   (2, "survey_reminder", 1)]
 
@@ -67,9 +68,9 @@ async def test_two_cli_launches_at_once_invite_once(db_path, sandbox):
         code, out, err = await _launch_cli(db_path)
         assert code == 1 and not out
         wave = (await env.surveys.open_waves())[0].code
-        assert (f"error: wave {wave} of belonging already has an invitation campaign #1 "
+        assert (f"error: Wave {wave} of belonging already has an invitation, campaign #1 "
                 "(sending: 2 of 5 sent)") in err
-        assert "open a new wave (--new-wave)" in err
+        assert "open a new wave. (--new-wave)" in err
         assert len(await _campaigns(env.sessions)) == 2
     finally:
         await env.close()
@@ -84,7 +85,7 @@ async def test_cli_then_panel_the_panel_says_what_exists(db_path, tmp_path):
             response = await post_form(client, "/panel/campaigns/survey", {
                 "survey": "belonging", "remind_after_days": "7"}, page="/panel/campaigns/new")
         assert response.status_code == 400
-        assert "already has an invitation campaign #1 (scheduled for 2030-01-02 10:00" \
+        assert "already has an invitation, campaign #1 (scheduled for Jan 2, 2030, 10:00" \
                in response.text
         assert len(await _campaigns(panel.panel.sessions)) == 2
     finally:

@@ -6,12 +6,10 @@ questions) so that every expected number can be worked out by hand.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import random
 import zlib
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +18,7 @@ from bot.surveys import aggregate
 from bot.surveys.definition import belonging_index, load_survey
 from bot.surveys.report import AnswerRow, index_numbers, write_report
 from bot.surveys.suppression import COMPLEMENTARY, _partition
+from tests.mini_survey import AGREE_SCALE, FIRST_STATEMENT, PICK_SOME, read_csv, write_survey
 
 K = 10
 P = f"primary: n<{K}"
@@ -29,7 +28,7 @@ slug: mini
 title: {pl: Mini, uk: Міні, en: "Mini <b>survey</b> & co"}
 intro: {pl: Wstęp, uk: Вступ, en: Intro}
 questions:
-  - {id: q1, kind: likert, scale: agree, index: true, text: {pl: Q1, uk: Q1, en: First statement}}
+""" + FIRST_STATEMENT + """\
   - {id: q2, kind: likert, scale: agree, index: true, reverse: true, text: {pl: Q2, uk: Q2, en: Outsider}}
   - id: q3
     kind: single
@@ -38,12 +37,7 @@ questions:
       - {id: a, label: {pl: A, uk: A, en: Apple}}
       - {id: b, label: {pl: B, uk: B, en: Banana}}
       - {id: c, label: {pl: C, uk: C, en: Cherry}}
-  - id: q4
-    kind: multi
-    text: {pl: Q4, uk: Q4, en: Pick some}
-    options:
-      - {id: x, label: {pl: X, uk: X, en: Ex}}
-      - {id: y, label: {pl: Y, uk: Y, en: Why}}
+""" + PICK_SOME + """\
   - id: lang
     kind: single
     profile: true
@@ -61,21 +55,12 @@ questions:
       - {id: city, label: {pl: Miasto, uk: Місто, en: City}}
       - {id: rural, label: {pl: Wieś, uk: Село, en: Countryside}}
       - {id: na, label: {pl: Wolę nie mówić, uk: Не хочу, en: Prefer not to say}}
-scales:
-  agree:
-    - {id: 1, label: {pl: "1", uk: "1", en: Strongly disagree}}
-    - {id: 2, label: {pl: "2", uk: "2", en: Disagree}}
-    - {id: 3, label: {pl: "3", uk: "3", en: Neutral}}
-    - {id: 4, label: {pl: "4", uk: "4", en: Agree}}
-    - {id: 5, label: {pl: "5", uk: "5", en: Strongly agree}}
-"""
+""" + AGREE_SCALE
 
 
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory):
-    path = tmp_path_factory.mktemp("survey") / "mini.yaml"
-    path.write_text(MINI, encoding="utf-8")
-    return load_survey(path)
+    return write_survey(tmp_path_factory.mktemp("survey") / "mini.yaml", MINI)
 
 
 def make(survey, wave, n=1, week="2026-W10", **answers):
@@ -86,11 +71,6 @@ def make(survey, wave, n=1, week="2026-W10", **answers):
     return [AnswerRow(wave, week, dict(out)) for _ in range(n)]
 
 
-def read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def cells(rows, **match):
     return [r for r in rows if all(r[k] == v for k, v in match.items())]
 
@@ -98,7 +78,7 @@ def cells(rows, **match):
 def report(tmp_path, rows, survey, **kw):
     out = tmp_path / "out"
     summary = write_report(rows, survey, out, k=kw.pop("k", K), **kw)
-    return summary, read(out / "aggregates.csv"), read(out / "index.csv"), out
+    return summary, read_csv(out / "aggregates.csv"), read_csv(out / "index.csv"), out
 
 
 # ------------------------------------------------------------------------------ counts and groups
@@ -202,7 +182,7 @@ def test_wave_below_k_is_left_out(tmp_path, mini):
     assert not cells(agg, wave="W0")
     assert cells(idx, wave="W0") == [{"wave": "W0", "group_variable": "all", "group_value": "all", "n": "",
                                       "mean": "", "ci_low": "", "ci_high": "", "suppressed": P}]
-    assert {r["wave"] for r in read(out / "answers.csv")} == {"W1"}
+    assert {r["wave"] for r in read_csv(out / "answers.csv")} == {"W1"}
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<b>40</b>responses in the waves shown" in html
     assert any("W0" in note and "not published" in note for note in summary.notes)
@@ -256,7 +236,7 @@ def test_answers_csv_hides_rare_profile_combinations(tmp_path, mini):
     lines = text.splitlines()
     q1, q3, q4 = (mini.question(q).key for q in ("q1", "q3", "q4"))
     assert lines[0] == f"wave,{q1},{q3},{q4},lang,area"  # no week, no q2 (nobody answered it)
-    data = read(out / "answers.csv")
+    data = read_csv(out / "answers.csv")
     assert len(data) == 42
     assert {r[q4] for r in data} == {"x;y"}  # options in definition order
     combos = Counter((r["lang"], r["area"]) for r in data)
@@ -278,7 +258,7 @@ def test_answers_csv_never_shows_a_suppressed_group(tmp_path, mini):
     rows = small_group_rows(mini)
     rows += make(mini, "W1", 20, lang="uk", area="rural", q1="5")
     _, _, _, out = report(tmp_path, rows, mini)
-    data = read(out / "answers.csv")
+    data = read_csv(out / "answers.csv")
     assert not [r for r in data if r["lang"] in {"be", "na"}]  # be (3) and its complement na
     assert Counter(r["lang"] for r in data)["suppressed"] == 15
 
@@ -329,9 +309,9 @@ def test_progress_every_chunk(tmp_path, mini, monkeypatch):
 
 
 def test_focus_wave_must_exist(tmp_path, mini):
-    with pytest.raises(ValueError, match="no answers in wave 'W9'"):
+    with pytest.raises(ValueError, match="no answers in wave W9"):
         write_report(make(mini, "W1", 12, lang="uk"), mini, tmp_path / "w", k=K, wave="W9")
-    with pytest.raises(ValueError, match="K must be at least 3"):
+    with pytest.raises(ValueError, match=r"K \(the smallest group shown\) must be at least 3"):
         write_report([], mini, tmp_path / "w", k=2)
 
 

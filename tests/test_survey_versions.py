@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ from bot.surveys.definition import (
     load_survey,
 )
 from bot.surveys.report import AnswerRow, write_report
+from tests.mini_survey import AGREE_SCALE, FIRST_STATEMENT, PICK_SOME, read_csv, write_survey
 
 SURVEYS = PROJECT_ROOT / "content" / "surveys"
 K = 10
@@ -28,19 +28,14 @@ slug: mini
 title: {pl: Mini, uk: Міні, en: Mini}
 intro: {pl: Wstęp, uk: Вступ, en: Intro}
 questions:
-  - {id: q1, kind: likert, scale: agree, index: true, text: {pl: Q1, uk: Q1, en: First statement}}
+""" + FIRST_STATEMENT + """\
   - id: q3
     kind: single
     text: {pl: Q3, uk: Q3, en: Pick one}
     options:
       - {id: a, label: {pl: A, uk: A, en: Apple}}
       - {id: b, label: {pl: B, uk: B, en: Banana}}
-  - id: q4
-    kind: multi
-    text: {pl: Q4, uk: Q4, en: Pick some}
-    options:
-      - {id: x, label: {pl: X, uk: X, en: Ex}}
-      - {id: y, label: {pl: Y, uk: Y, en: Why}}
+""" + PICK_SOME + """\
   - id: lang
     kind: single
     profile: true
@@ -48,14 +43,7 @@ questions:
     options:
       - {id: uk, label: {pl: ukraiński, uk: українська, en: Ukrainian}}
       - {id: na, label: {pl: Wolę nie mówić, uk: Не хочу, en: Prefer not to say}}
-scales:
-  agree:
-    - {id: 1, label: {pl: "1", uk: "1", en: Strongly disagree}}
-    - {id: 2, label: {pl: "2", uk: "2", en: Disagree}}
-    - {id: 3, label: {pl: "3", uk: "3", en: Neutral}}
-    - {id: 4, label: {pl: "4", uk: "4", en: Agree}}
-    - {id: 5, label: {pl: "5", uk: "5", en: Strongly agree}}
-"""
+""" + AGREE_SCALE
 
 
 def reworded(text: str) -> str:
@@ -74,19 +62,12 @@ def reworded(text: str) -> str:
 def editions(tmp_path):
     """The survey file before and after a rewording, archived the documented way in between."""
     path = tmp_path / "surveys" / "mini.yaml"
-    path.parent.mkdir()
-    path.write_text(MINI, encoding="utf-8")
-    old = load_survey(path)
+    old = write_survey(path, MINI)
     added = archive_to_history(path)
     assert sorted(added) == sorted(q.key for q in old.questions)
     assert archive_to_history(path) == []  # archiving twice adds nothing
     path.write_text(reworded(MINI), encoding="utf-8")
     return old, load_survey(path), path
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 # ------------------------------------------------------------------------------ the definition
@@ -174,7 +155,7 @@ def test_report_keeps_versions_apart(tmp_path, editions):
     summary = write_report(rows, new, out, k=K)
     assert not any("ignored" in note for note in summary.notes)  # the retired q4 is reported
 
-    agg = read(out / "aggregates.csv")
+    agg = read_csv(out / "aggregates.csv")
     q3 = {(r["wave"], r["question_version"], r["option_id"]): (r["count"], r["share"])
           for r in agg if r["question_id"] == "q3" and r["group_variable"] == "all"}
     before, after = old.question("q3").version, new.question("q3").version
@@ -213,7 +194,7 @@ def test_bundled_report_shows_the_old_trust_item_apart(tmp_path):
                                                 "trust_police")}) for _ in range(11)]
     out = tmp_path / "out"
     write_report(rows, survey, out, k=K)
-    agg = [r for r in read(out / "aggregates.csv")
+    agg = [r for r in read_csv(out / "aggregates.csv")
            if r["group_variable"] == "all" and r["count"] not in ("", "0")]
     shown = {(r["wave"], r["question_id"], r["question_version"], r["option_id"], r["count"]) for r in agg
              if r["question_id"].startswith("trust")}

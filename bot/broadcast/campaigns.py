@@ -41,23 +41,29 @@ from bot.broadcast.markup import LANGUAGE_NAMES, markup_problems
 from bot.broadcast.render import Push, render_push
 from bot.config import LANGUAGES
 from bot.db.models import Campaign, Delivery, Schedule
-from bot.i18n import gettext_ as t
+from bot.i18n import Alternatives, Refusal, Translatable, _, lazy
 
 GENERAL_TOPIC = "general"
 KINDS = ("survey_invite", "survey_reminder", "announcement")
 DEFAULT_REMIND_AFTER_DAYS = 7
+MAX_TEXT = 3500  # characters of an announcement, leaving room for buttons and the footer
 
 
-class CampaignError(ValueError):
-    pass
+class CampaignError(Refusal, ValueError):
+    """Refused input; `text(lang)` says why, for the staff member who gave it."""
 
 
 class AlreadyLaunched(CampaignError):
     """The wave has an invitation already (scheduled, sending or done); `campaign` is it."""
 
-    def __init__(self, message: str, campaign: CampaignInfo | None) -> None:
-        super().__init__(message)
+    def __init__(self, reason: Translatable, campaign: CampaignInfo | None) -> None:
+        super().__init__(reason)
         self.campaign = campaign
+
+
+def _unknown_language(language: str) -> CampaignError:
+    return CampaignError(_("Unknown language “{language}”: it must be {languages}."),
+                         language=language, languages=Alternatives(LANGUAGES))
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,8 @@ def validate_cron(cron: str, timezone: str = "Europe/Warsaw") -> None:
     try:
         CronTrigger.from_crontab(cron, timezone=timezone)
     except ValueError as exc:
-        raise CampaignError(f"invalid cron rule {cron!r}: {exc}") from None
+        raise CampaignError(_("“{rule}” is not a valid cron rule ({detail})."),
+                            rule=cron, detail=str(exc)) from None
 
 
 class CampaignService:
@@ -170,31 +177,33 @@ class CampaignService:
         clean = {lang: text.strip() for lang, text in (texts or {}).items() if text and text.strip()}
         unknown = sorted(set(clean) - set(LANGUAGES))
         if unknown:
-            raise CampaignError(f"unknown language {unknown[0]!r} (one of {', '.join(LANGUAGES)})")
+            raise _unknown_language(unknown[0])
         if not clean:
-            raise CampaignError("an announcement needs a text in at least one language")
-        too_long = [lang for lang, text in clean.items() if len(text) > 3500]
+            raise CampaignError(_("An announcement needs a text in at least one language."))
+        too_long = [lang for lang, text in clean.items() if len(text) > MAX_TEXT]
         if too_long:
-            raise CampaignError(f"the {too_long[0]} text is too long (at most 3500 characters)")
+            raise CampaignError(_("Text ({language}): too long, at most {limit} characters."),
+                                language=lazy(LANGUAGE_NAMES[too_long[0]]), limit=MAX_TEXT)
         for lang in LANGUAGES:
             problems = markup_problems(clean.get(lang, ""))
             if problems:
                 msgid, values = problems[0]
-                raise CampaignError(t("Text ({language}):", language=t(LANGUAGE_NAMES[lang]))
-                                    + " " + t(msgid, **values))
+                raise CampaignError(_("Text ({language}): {problem}"),
+                                    language=lazy(LANGUAGE_NAMES[lang]),
+                                    problem=Translatable(msgid, values))
         if languages:
             languages = sorted({lang.strip() for lang in languages if lang.strip()})
             bad = [lang for lang in languages if lang not in LANGUAGES]
             if bad:
-                raise CampaignError(f"unknown language {bad[0]!r} (one of {', '.join(LANGUAGES)})")
+                raise _unknown_language(bad[0])
         if self.content is not None and (faq_slug or (topic and topic != GENERAL_TOPIC)):
             catalog = await self.content.current()
             if faq_slug and catalog.get(faq_slug) is None:
-                raise CampaignError(f"unknown FAQ answer {faq_slug!r}")
+                raise CampaignError(_("There is no FAQ answer “{slug}”."), slug=faq_slug)
             roots = {root.slug for root in catalog.roots}
             if topic and topic != GENERAL_TOPIC and topic not in roots:
-                raise CampaignError(f"unknown topic {topic!r} (one of {GENERAL_TOPIC}, "
-                                    f"{', '.join(sorted(roots))})")
+                raise CampaignError(_("Unknown topic “{topic}”: it must be {topics}."),
+                                    topic=topic, topics=Alternatives([GENERAL_TOPIC, *sorted(roots)]))
         return clean, languages or None
 
     async def check_announcement(self, texts: dict[str, str], faq_slug: str | None = None,
@@ -206,10 +215,11 @@ class CampaignService:
 
     def _check_survey(self, survey: str) -> None:
         if self.surveys is None:
-            raise CampaignError("surveys are not available here")
+            raise CampaignError(_("Surveys are not available here."))
         if survey not in self.surveys.surveys:
-            known = ", ".join(sorted(self.surveys.surveys)) or "none"
-            raise CampaignError(f"unknown survey {survey!r} (known: {known})")
+            known = sorted(self.surveys.surveys)
+            raise CampaignError(_("Unknown survey “{survey}” (known: {known})."), survey=survey,
+                                known=known or lazy("none"))
 
     # ------------------------------------------------------------ create
     async def create_announcement(self, name: str, texts: dict[str, str], *,
@@ -243,7 +253,7 @@ class CampaignService:
         process and at any moment, creates nothing and raises AlreadyLaunched."""
         self._check_survey(survey)
         if remind_after_days is not None and remind_after_days < 0:
-            raise CampaignError("remind_after_days must be 0 or more")
+            raise CampaignError(_("The reminder comes 0 or more days after the invitation."))
         wave = await self._wave_to_launch(survey, new_wave, wave_code)
         start = to_utc_naive(due_at) if due_at else self._now()
         common = {"status": "scheduled", "survey": survey, "wave_id": wave.id, "audience": {},
@@ -283,7 +293,7 @@ class CampaignService:
             # then finds its invitation).
             wave = await self._open_wave(survey) if reuse else None
             if wave is None:
-                raise CampaignError(str(exc)) from None
+                raise CampaignError(exc.reason) from None
             return wave
 
     async def _open_wave(self, survey: str) -> Any:
@@ -295,22 +305,24 @@ class CampaignService:
                 select(Campaign.id).where(live_invitation(wave_id)).order_by(Campaign.id).limit(1))
         status = await self.status(existing) if existing is not None else None
         if status is None:  # cancelled in the meantime: rare, and a retry will do
-            return AlreadyLaunched(f"wave {code} of {survey} was being launched by someone "
-                                   "else at the same moment; nothing new was created", None)
+            return AlreadyLaunched(lazy(
+                "Wave {wave} of {survey} was being launched by someone else at the same moment; "
+                "nothing new was created.", wave=code, survey=survey), None)
         info = status.campaign
-        state = (f"scheduled for {self._local(info.due_at)} ({self.timezone})"
+        state = (lazy("scheduled for {time} ({zone})", time=self._local(info.due_at),
+                      zone=self.timezone)
                  if info.status == "scheduled"
-                 else f"{info.status}: {status.sent} of {status.total} sent")
-        return AlreadyLaunched(
-            f"wave {code} of {survey} already has an invitation campaign #{info.id} ({state}); "
+                 else lazy("{status}: {sent} of {total} sent", status=lazy(info.status),
+                           sent=status.sent, total=status.total))
+        return AlreadyLaunched(lazy(
+            "Wave {wave} of {survey} already has an invitation, campaign #{id} ({state}); "
             "nothing new was created and nobody is invited twice. To ask everyone again, "
-            "open a new wave", info)
+            "open a new wave.", wave=code, survey=survey, id=str(info.id), state=state), info)
 
-    def _local(self, value: dt.datetime) -> str:
+    def _local(self, value: dt.datetime) -> dt.datetime:
         from zoneinfo import ZoneInfo
 
-        zone = ZoneInfo(self.timezone)
-        return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return value.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone))
 
     async def create_schedule(self, name: str, kind: str, cron: str, *,
                               survey: str | None = None,
@@ -328,7 +340,7 @@ class CampaignService:
             clean, languages = await self._check_announcement(texts or {}, faq_slug, topic,
                                                               languages)
         else:
-            raise CampaignError("a schedule is of kind 'survey' or 'announcement'")
+            raise CampaignError(_("A schedule is of kind “survey” or “announcement”."))
         row = Schedule(name=(name or kind).strip()[:120], kind=kind, cron=cron.strip(),
                        survey=survey if kind == "survey" else None,
                        remind_after_days=remind_after_days if kind == "survey" else None,
@@ -437,7 +449,7 @@ class CampaignService:
     async def preview(self, campaign: CampaignInfo | int, lang: str) -> Push:
         info = campaign if isinstance(campaign, CampaignInfo) else await self.get(campaign)
         if info is None:
-            raise CampaignError(f"no campaign {campaign}")
+            raise CampaignError(_("There is no campaign #{id}."), id=str(campaign))
         return await self.render(info, lang)
 
     async def preview_text(self, campaign: CampaignInfo | int, lang: str) -> str:

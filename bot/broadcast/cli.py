@@ -10,7 +10,7 @@ import sys
 from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES, Settings
-from bot.i18n import _
+from bot.i18n import _, said
 from bot.i18n import gettext_ as t
 
 NO_TOKEN = _("BOT_TOKEN is not set: sending needs the bot's token (see .env.example). "
@@ -251,7 +251,7 @@ async def campaign_command(settings: Settings, args: argparse.Namespace) -> int:
                           t("campaign {id} is not active; nothing changed", id=args.id))
                 return 0 if done else 1
         except (CampaignError, ValueError) as exc:
-            print(t("error: {problem}", problem=exc), file=sys.stderr)
+            print(t("error: {problem}", problem=said(exc)), file=sys.stderr)
             return 2
     return 0
 
@@ -281,10 +281,10 @@ async def survey_launch(settings: Settings, args: argparse.Namespace) -> int:
                 new_wave=args.new_wave, wave_code=args.code, quiet_hours=not args.no_quiet_hours,
                 created_by="cli")
         except AlreadyLaunched as exc:  # 1, as "cancel" of a finished campaign: nothing changed
-            print(t("error: {problem}", problem=exc) + " (--new-wave)", file=sys.stderr)
+            print(t("error: {problem}", problem=said(exc)) + " (--new-wave)", file=sys.stderr)
             return 1
         except (CampaignError, ValueError) as exc:
-            print(t("error: {problem}", problem=exc), file=sys.stderr)
+            print(t("error: {problem}", problem=said(exc)), file=sys.stderr)
             return 2
         print(t("wave {wave}: invitation is campaign {id}, due {time} ({zone})",
                 wave=launch.wave_code, id=launch.invitation.id,

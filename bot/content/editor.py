@@ -33,15 +33,20 @@ from bot.content.validation import (
     title_problems,
 )
 from bot.db.models import FaqNode, FaqText
+from bot.i18n import Translatable, lazy, said
 from bot.staff import audit
 
 
 class EditError(Exception):
-    """Refused input; `problems` are sentences to show the staff member. Nothing changed."""
+    """Refused input; `problems` are sentences to show the staff member, `texts(lang)` them in
+    the staff member's language. Nothing changed."""
 
-    def __init__(self, problems: list[str] | str) -> None:
-        self.problems = [problems] if isinstance(problems, str) else problems
-        super().__init__("; ".join(self.problems))
+    def __init__(self, problems: list[str | Translatable] | str | Translatable) -> None:
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    def texts(self, lang: str | None = None) -> list[str]:
+        return [said(p, lang) for p in self.problems]
 
 
 class NotFound(EditError):
@@ -98,7 +103,7 @@ class ContentEditor:
     async def _node(self, session: AsyncSession, slug: str) -> FaqNode:
         node = await ContentRepository(session).node_by_slug(slug)
         if node is None:
-            raise NotFound(f"There is no item {slug!r}.")
+            raise NotFound(lazy("There is no item “{slug}”.", slug=slug))
         return node
 
     async def _finish(self, session: AsyncSession) -> None:
@@ -132,55 +137,56 @@ class ContentEditor:
 
     def _check_texts(self, node: FaqNode, texts: dict[str, FaqText],
                      inputs: dict[str, TextInput]) -> None:
-        problems: list[str] = []
+        problems: list[str | Translatable] = []
         bodies = {lang: t.body for lang, t in texts.items() if t.body}
         for lang, given in inputs.items():
             if lang not in LANGUAGES:
-                problems.append(f"Unknown language {lang!r}.")
+                problems.append(lazy("Unknown language “{language}”.", language=lang))
                 continue
-            name = LANG_NAMES[lang]
+            name = lazy(LANG_NAMES[lang])
             if not given.title and not given.body:
                 if lang == node.source_lang and lang in texts:
-                    problems.append(f"The {name} text is the source of the translations; "
-                                    "it cannot be emptied.")
+                    problems.append(lazy("The text ({language}) is the source of the "
+                                         "translations; it cannot be emptied.", language=name))
                 bodies.pop(lang, None)
                 continue
             if not given.title:
-                problems.append(f"{name}: the title is empty.")
+                problems.append(lazy("The title ({language}) is empty.", language=name))
             problems += title_problems(lang, given.title)
             if node.kind == "answer":
                 if not given.body:
-                    problems.append(f"{name}: the answer text is empty.")
+                    problems.append(lazy("The answer text ({language}) is empty.", language=name))
                 else:
                     problems += body_problems(lang, given.body)
                     bodies[lang] = given.body
                 if given.details:
                     problems += details_problems(lang, given.details)
             elif given.body or given.details:
-                problems.append(f"{name}: a section has only a title, no text.")
+                problems.append(lazy("A section has only a title, no text ({language}).",
+                                     language=name))
         if node.kind == "answer" and not bodies:
-            problems.append("An answer needs its text in at least one language.")
+            problems.append(lazy("An answer needs its text in at least one language."))
         if problems:
             raise EditError(problems)
 
     # ------------------------------------------------------------------ node details
 
     async def save_node(self, actor: str, slug: str, given: NodeInput) -> bool:
-        problems = sources_problems(given.sources, required=False)
+        problems: list[str | Translatable] = [*sources_problems(given.sources, required=False)]
         problems += review_problems(given.review_status, given.review_note, given.review_every_days)
         problems += icon_problems(given.icon)
         if given.source_lang not in LANGUAGES:
-            problems.append("Unknown source language.")
+            problems.append(lazy("Unknown source language."))
         async with self._sessions() as session:
             node = await self._node(session, slug)
             texts = {t.lang: t for t in node.texts}
             if node.kind == "answer":
                 problems += sources_problems(given.sources, required=True)
                 if given.reviewed is None:
-                    problems.append("An answer needs the date it was last checked.")
+                    problems.append(lazy("An answer needs the date it was last checked."))
             if given.source_lang != node.source_lang and given.source_lang not in texts:
-                problems.append(f"There is no {LANG_NAMES.get(given.source_lang, '?')} text to "
-                                "make the source.")
+                problems.append(lazy("There is no text ({language}) to make the source.",
+                                     language=lazy(LANG_NAMES.get(given.source_lang, "?"))))
             if problems:
                 raise EditError(list(dict.fromkeys(problems)))
             before = node_state(node)
@@ -212,7 +218,8 @@ class ContentEditor:
             return None
         parent = await self._node(session, parent_slug)
         if parent.kind != "section":
-            raise EditError(f"{parent_slug!r} is an answer; only sections hold other items.")
+            raise EditError(lazy("“{slug}” is an answer; only sections hold other items.",
+                                 slug=parent_slug))
         return parent
 
     async def _level(self, session: AsyncSession, node: FaqNode | None) -> int:
@@ -235,32 +242,35 @@ class ContentEditor:
         return height
 
     @staticmethod
-    def _too_deep(level: int) -> str:
+    def _too_deep(level: int) -> Translatable:
         # The YAML import refuses deeper trees (bot/content/safe_yaml.py): the panel must not
         # build a tree whose export cannot be imported again.
-        return f"The FAQ tree may have at most {MAX_LEVELS} levels; this would make {level}."
+        return lazy("The FAQ tree may have at most {most} levels; this would make {levels}.",
+                    most=MAX_LEVELS, levels=level)
 
     async def add_node(self, actor: str, *, parent_slug: str | None, slug: str, kind: str,
                        lang: str, title: str, body: str | None = None,
                        sources: list[str] | None = None, position: int | None = None) -> None:
         """A new section or answer, written first in `lang` (its source language)."""
         slug = slug.strip()
-        problems = slug_problems(slug)
+        problems: list[str | Translatable] = [*slug_problems(slug)]
         if kind not in ("section", "answer"):
-            problems.append("Choose whether the new item is a section or an answer.")
+            problems.append(lazy("Choose whether the new item is a section or an answer."))
         if lang not in LANGUAGES:
-            problems.append("Choose the language you write in.")
+            problems.append(lazy("Choose the language you write in."))
         else:
             if not title:
-                problems.append("The title is empty.")
+                problems.append(lazy("The title is empty."))
             problems += title_problems(lang, title)
             if kind == "answer":
-                problems += (body_problems(lang, body) if body else ["The answer text is empty."])
+                problems += (body_problems(lang, body) if body
+                             else [lazy("The answer text is empty.")])
                 problems += sources_problems(sources or [], required=True)
         async with self._sessions() as session:
             repo = ContentRepository(session)
             if not problems and await repo.node_by_slug(slug) is not None:
-                problems.append(f"The short name {slug!r} is taken; choose another.")
+                problems.append(lazy("The short name “{slug}” is taken; choose another.",
+                                     slug=slug))
             try:
                 parent = await self._parent(session, parent_slug)
             except EditError as exc:
@@ -295,7 +305,7 @@ class ContentEditor:
             ancestor = parent
             while ancestor is not None:
                 if ancestor.id == node.id:
-                    raise EditError("An item cannot be moved inside itself.")
+                    raise EditError(lazy("An item cannot be moved inside itself."))
                 ancestor = (await session.get(FaqNode, ancestor.parent_id)
                             if ancestor.parent_id else None)
             depth = await self._level(session, parent) + await self._height(session, node)

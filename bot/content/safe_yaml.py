@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from bot.i18n import Translatable, lazy
+
 MAX_LEVELS = 10  # of the FAQ tree, a topic being level 1; the panel's editor keeps to it too
 # Each FAQ level is two YAML levels (the node's mapping, its children list); the deepest
 # answer adds two more (keywords: a mapping of lists of words).
@@ -25,10 +27,13 @@ MAX_NODES = 20_000  # scalars, lists and mappings in one file
 class ContentYamlError(yaml.YAMLError):
     """A file refused for its shape; `line` is 1-based."""
 
-    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+    def __init__(self, message: Translatable, mark: yaml.Mark | None) -> None:
         self.message = message
         self.line = mark.line + 1 if mark is not None else None
-        super().__init__(message if self.line is None else f"line {self.line}: {message}")
+        # What to show staff, in their language; str() is the English of it.
+        self.reason = (message if self.line is None
+                       else lazy("line {line}: {problem}", line=self.line, problem=message))
+        super().__init__(str(self.reason))
 
 
 class ContentLoader(yaml.SafeLoader):
@@ -42,18 +47,18 @@ class ContentLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise ContentYamlError("anchors and aliases (& and *) are not allowed; "
-                                   "write the text out in full", event.start_mark)
+            raise ContentYamlError(lazy("anchors and aliases (& and *) are not allowed; "
+                                        "write the text out in full"), event.start_mark)
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise ContentYamlError(f"more than {MAX_NODES} values in one file; "
-                                   "split the topic into several files", event.start_mark)
+            raise ContentYamlError(lazy("more than {most} values in one file; split the topic "
+                                        "into several files", most=MAX_NODES), event.start_mark)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ContentYamlError(f"nested too deeply (more than {MAX_DEPTH} levels); "
-                                       f"the FAQ tree may have at most {MAX_LEVELS} levels",
-                                       event.start_mark)
+                raise ContentYamlError(lazy("nested too deeply (more than {depth} levels); the "
+                                            "FAQ tree may have at most {most} levels",
+                                            depth=MAX_DEPTH, most=MAX_LEVELS), event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

@@ -20,8 +20,9 @@ from bot.content.model import FaqCatalog, Node
 from bot.content.personal_data import redact
 from bot.content.repository import ContentRepository
 from bot.content.search import SearchDoc, SearchHit, SearchIndex
-from bot.content.yaml_io import dump_dir, load_dir
+from bot.content.yaml_io import Problems, dump_dir, load_dir
 from bot.db.models import FaqNode
+from bot.i18n import said
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,15 @@ MAX_GAP_QUERY = 200
 
 
 class ContentError(Exception):
-    """Content that cannot be imported; the message lists every problem."""
+    """Content that cannot be imported; `problems` lists every problem (str() in English,
+    `texts(lang)` for the staff member)."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def texts(self, lang: str | None = None) -> list[str]:
+        return [said(p, lang) for p in self.problems]
 
 
 @dataclass(frozen=True)
@@ -266,7 +275,7 @@ class ContentStore:
         # Parsing is CPU-bound: off the event loop, which may be serving the bot.
         roots, errors = await asyncio.to_thread(load_dir, path)
         if errors:
-            raise ContentError("\n".join(errors))
+            raise ContentError(errors)
         async with self._sessions() as session:
             result = await import_roots(session, roots)
         await self.reload()

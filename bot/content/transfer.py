@@ -18,6 +18,7 @@ from bot.content.model import Node
 from bot.content.service import ContentStore, ImportResult, import_roots, load_catalog
 from bot.content.unpack import topic_files
 from bot.content.yaml_io import dump_dir, load_files
+from bot.i18n import Translatable, lazy_plural
 from bot.staff import audit
 
 MAX_PROBLEMS_SHOWN = 50  # a broken 10 MB upload can have tens of thousands
@@ -28,9 +29,10 @@ def _read_upload(uploads: list[tuple[str, bytes]]) -> tuple[list[str], list[Node
     files = topic_files(uploads)
     roots, errors = load_files(files)
     if errors:
-        shown = errors[:MAX_PROBLEMS_SHOWN]
+        shown: list[str | Translatable] = [*errors[:MAX_PROBLEMS_SHOWN]]
         if len(errors) > len(shown):
-            shown.append(f"... and {len(errors) - len(shown)} more problems.")
+            shown.append(lazy_plural("... and {n} more problem.", "... and {n} more problems.",
+                                     len(errors) - len(shown)))
         raise EditError(shown)
     return sorted(files), roots
 

@@ -15,16 +15,13 @@ import zlib
 from pathlib import PurePosixPath
 
 from bot.content.editor import EditError
-from bot.content.yaml_io import MAX_FILE_BYTES
+from bot.content.yaml_io import MAX_FILE_BYTES, megabytes
+from bot.i18n import Translatable, lazy, lazy_plural
 
 MAX_FILES = 200  # topic files in one import
 MAX_ZIP_ENTRIES = 500  # everything in one zip: folders and other files too
 MAX_TOTAL_BYTES = 10_000_000  # all topic files of one import together, unpacked
 _CHUNK = 64 * 1024
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
 
 
 class _Budget:
@@ -35,8 +32,9 @@ class _Budget:
         return MAX_TOTAL_BYTES - self.used
 
     def too_much(self, where: str, size: int) -> EditError:
-        return EditError(f"{where}: the topic files come to {_mb(self.used + size)} unpacked; "
-                         f"at most {MAX_TOTAL_BYTES // 1_000_000} MB can be imported at once.")
+        return EditError(lazy("{where}: the topic files come to {size} unpacked; at most "
+                              "{most} MB can be imported at once.", where=where,
+                              size=megabytes(self.used + size), most=MAX_TOTAL_BYTES // 1_000_000))
 
 
 def topic_files(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
@@ -56,36 +54,45 @@ def topic_files(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
             budget.used += len(data)
             files[base.removesuffix(".yml").removesuffix(".yaml") + ".yaml"] = data
         elif base:
-            raise EditError(f"{base}: only .yaml files or a .zip of them can be imported.")
+            raise EditError(lazy("{file}: only .yaml files or a .zip of them can be imported.",
+                                 file=base))
         if len(files) > MAX_FILES:
-            raise EditError(f"At most {MAX_FILES} files at once.")
+            raise _too_many_files()
     if not files:
-        raise EditError("Choose one or more .yaml files (or a .zip with them) to import.")
+        raise EditError(lazy("Choose one or more .yaml files (or a .zip with them) to import."))
     return files
 
 
-def _file_too_large(name: str, size: int) -> str:
-    return f"{name} is {_mb(size)}; a topic file may be at most {MAX_FILE_BYTES // 1_000_000} MB."
+def _file_too_large(name: str, size: int) -> Translatable:
+    return lazy("{file} is {size}; a topic file may be at most {most} MB.", file=name,
+                size=megabytes(size), most=MAX_FILE_BYTES // 1_000_000)
+
+
+def _too_many_files() -> EditError:
+    return EditError(lazy("At most {most} files at once.", most=MAX_FILES))
 
 
 def _unzip(base: str, data: bytes, files: dict[str, bytes], budget: _Budget) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise EditError(f"{base}: not a valid zip file.") from exc
+        raise EditError(lazy("{file}: not a valid zip file.", file=base)) from exc
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
-            raise EditError(f"{base} holds {len(entries)} files and folders; "
-                            f"a zip may hold at most {MAX_ZIP_ENTRIES}.")
+            raise EditError(lazy_plural(
+                "{file} holds {n} file or folder; a zip may hold at most {most}.",
+                "{file} holds {n} files and folders; a zip may hold at most {most}.",
+                len(entries), file=base, most=MAX_ZIP_ENTRIES))
         wanted = [(inner, info) for info in entries
                   if (inner := PurePosixPath(info.filename).name).endswith(".yaml")
                   and not info.is_dir() and not inner.startswith(".")]
         if len(files) + len(wanted) > MAX_FILES:
-            raise EditError(f"At most {MAX_FILES} files at once.")
+            raise _too_many_files()
         for inner, info in wanted:
             if info.file_size > MAX_FILE_BYTES:
-                raise EditError(f"{base}: {_file_too_large(inner, info.file_size)}")
+                raise EditError(lazy("{file}: {problem}", file=base,
+                                     problem=_file_too_large(inner, info.file_size)))
         declared = sum(info.file_size for _, info in wanted)
         if declared > budget.left():
             raise budget.too_much(base, declared)
@@ -104,12 +111,13 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, lim
             while chunk := member.read(_CHUNK):
                 out += chunk
                 if len(out) > limit:
-                    raise EditError(f"{where} unpacks to more than the zip says; "
-                                    "the zip is damaged or was made to mislead.")
+                    raise EditError(lazy("{file} unpacks to more than the zip says; the zip is "
+                                         "damaged or was made to mislead.", file=where))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
-        raise EditError(f"{where} is damaged: its contents do not match the zip's "
-                        "directory.") from exc
+        raise EditError(lazy("{file} is damaged: its contents do not match the zip's "
+                             "directory.", file=where)) from exc
     except (NotImplementedError, RuntimeError) as exc:  # deflate64, encryption
-        raise EditError(f"{where} cannot be unpacked ({exc}). Make the zip again "
-                        "without a password, with ordinary compression.") from exc
+        raise EditError(lazy("{file} cannot be unpacked ({detail}). Make the zip again "
+                             "without a password, with ordinary compression.", file=where,
+                             detail=str(exc))) from exc
     return bytes(out)

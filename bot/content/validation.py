@@ -20,87 +20,109 @@ from bot.content.yaml_io import (
     visible_length,
 )
 from bot.fake_telegram.html_check import HtmlParseError, parse_html, utf16_len
+from bot.i18n import Alternatives, Translatable, lazy
 
 TELEGRAM_LIMIT = 4096
 MAX_ICON = 16
 LANG_NAMES = {"pl": "Polish", "uk": "Ukrainian", "en": "English"}
 
 
-def slug_problems(slug: str) -> list[str]:
+Problems = list[str | Translatable]  # sentences for the staff member, translated when shown
+
+
+def slug_problems(slug: str) -> Problems:
     if not SLUG_RE.match(slug):
-        return [f"The short name {slug!r} may only use a-z, 0-9 and '-', start with a letter "
-                "or digit, and have at most 40 characters."]
+        return [lazy("The short name “{slug}” may only use a-z, 0-9 and '-', start with a letter "
+                     "or digit, and have at most 40 characters.", slug=slug)]
     return []
 
 
-def title_problems(lang: str, title: str) -> list[str]:
+def _language(lang: str) -> Translatable:
+    return lazy(LANG_NAMES[lang])
+
+
+def title_problems(lang: str, title: str) -> Problems:
     if len(title) > MAX_TITLE:
-        return [f"{LANG_NAMES[lang]} title: {len(title)} characters, at most {MAX_TITLE} allowed."]
+        return [lazy("Title ({language}): {count} characters, at most {most} allowed.",
+                     language=_language(lang), count=len(title), most=MAX_TITLE)]
     return []
 
 
-def body_problems(lang: str, body: str) -> list[str]:
+def body_problems(lang: str, body: str) -> Problems:
     """The first screen of an answer: Telegram-valid and short enough for a phone."""
-    problems = _text_problems(f"{LANG_NAMES[lang]} text", body)
+    text = lazy("Text ({language})", language=_language(lang))
+    problems = _text_problems(text, body)
     shown = visible_length(body)
     if shown > MAX_FIRST_SCREEN:
-        problems.append(f"{LANG_NAMES[lang]} text (the first screen): {shown} characters without "
-                        f"formatting, at most {MAX_FIRST_SCREEN} fit a phone screen. Keep what to "
-                        "do here and move the details, legal bases and citations to "
-                        f"\"{LANG_NAMES[lang]} details (More)\".")
+        problems.append(lazy(
+            "{field}, the first screen: {count} characters without formatting, at most {most} fit "
+            "a phone screen. Keep what to do here and move the details, legal bases and "
+            "citations to “{details}”.", field=text, count=shown, most=MAX_FIRST_SCREEN,
+            details=_details(lang)))
     return problems
 
 
-def details_problems(lang: str, details: str) -> list[str]:
+def _details(lang: str) -> Translatable:
+    return lazy("Details ({language})", language=_language(lang))
+
+
+def details_problems(lang: str, details: str) -> Problems:
     """What the "More" button shows: Telegram-valid, at most one message."""
-    return _text_problems(f"{LANG_NAMES[lang]} details (More)", details)
+    return _text_problems(_details(lang), details)
 
 
-def _text_problems(name: str, body: str) -> list[str]:
-    problems = []
+def _text_problems(name: Translatable, body: str) -> Problems:
+    problems: Problems = []
     if len(body) > MAX_BODY:
-        problems.append(f"{name}: {len(body)} characters, at most {MAX_BODY} allowed.")
+        problems.append(lazy("{field}: {count} characters, at most {most} allowed.", field=name,
+                             count=len(body), most=MAX_BODY))
     html = html_problems(body)
-    problems.extend(f"{name}: {problem}." for problem in html)
+    # The details of a markup problem ("unclosed <i>") stay as the checker words them.
+    problems.extend(lazy("{field}: {problem}.", field=name, problem=problem) for problem in html)
     if html:
-        problems.append('Allowed formatting: <b>, <i>, <u>, <s>, <code>, <a href="https://...">; '
-                        'links may also be tel: or mailto:.')
+        problems.append(lazy('Allowed formatting: <b>, <i>, <u>, <s>, <code>, '
+                             '<a href="https://...">; links may also be tel: or mailto:.'))
     if not problems:
         try:
             plain, _ = parse_html(body)
         except HtmlParseError as exc:
-            problems.append(f"{name}: Telegram would refuse it: {exc}.")
+            problems.append(lazy("{field}: Telegram would refuse it: {detail}.", field=name,
+                                 detail=str(exc)))
         else:
             if utf16_len(plain) > TELEGRAM_LIMIT:
-                problems.append(f"{name} is longer than one Telegram message "
-                                f"({TELEGRAM_LIMIT} characters).")
+                problems.append(lazy("{field} is longer than one Telegram message ({limit} "
+                                     "characters).", field=name, limit=TELEGRAM_LIMIT))
     return problems
 
 
-def sources_problems(sources: list[str], required: bool) -> list[str]:
-    problems = []
+def sources_problems(sources: list[str], required: bool) -> Problems:
+    problems: Problems = []
     if required and not sources:
-        problems.append("An answer needs at least one source address (https://...).")
+        problems.append(lazy("An answer needs at least one source address (https://...)."))
     for src in sources:
         if not is_web_address(src):
-            problems.append(f"Source {src!r} is not a web address starting with http:// or https://.")
+            problems.append(lazy("Source “{source}” is not a web address starting with http:// "
+                                 "or https://.", source=src))
     return problems
 
 
-def review_problems(status: str, note: str | None, every_days: int) -> list[str]:
-    problems = []
+def review_problems(status: str, note: str | None, every_days: int) -> Problems:
+    problems: Problems = []
     if status not in REVIEW_STATUSES:
-        problems.append(f"Review status must be one of: {', '.join(REVIEW_STATUSES)}.")
+        problems.append(lazy("The review status must be {statuses}.",
+                             statuses=Alternatives(REVIEW_STATUSES)))
     if status == "check" and not note:
-        problems.append("When the status is 'check', say in the note what has to be checked.")
+        problems.append(lazy("When the status is “check”, say in the note what has to be "
+                             "checked."))
     if every_days <= 0:
-        problems.append("Review every ... days must be a positive number.")
+        problems.append(lazy("“{field}” must be a positive number.",
+                             field=lazy("Check again every ... days")))
     return problems
 
 
-def icon_problems(icon: str | None) -> list[str]:
+def icon_problems(icon: str | None) -> Problems:
     if icon and len(icon) > MAX_ICON:
-        return [f"The icon must be one emoji (at most {MAX_ICON} characters)."]
+        return [lazy("The icon must be one emoji (at most {most} characters).", most=MAX_ICON)]
     return []
 
 

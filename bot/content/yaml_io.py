@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 from bot.config import LANGUAGES
 from bot.content import safe_yaml
 from bot.content.model import Node
+from bot.i18n import Alternatives, Translatable, lazy
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_BODY = 3000  # markup included; the same for an answer's details
@@ -44,9 +46,12 @@ def is_link_target(url: str) -> bool:
     return is_web_address(url) or CONTACT_LINK_RE.match(url) is not None
 
 
+Problems = list[str | Translatable]  # sentences for staff, translated when shown
+
+
 @dataclass
 class ContentProblems:
-    errors: list[str] = field(default_factory=list)
+    errors: Problems = field(default_factory=list)
     missing: list[tuple[str, str, str]] = field(default_factory=list)  # slug, lang, what
     review_due: list[tuple[str, dt.date]] = field(default_factory=list)
     flagged: list[tuple[str, str]] = field(default_factory=list)  # slug, note
@@ -60,39 +65,39 @@ class _HtmlChecker(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
-        self.problems: list[str] = []
+        self.problems: list[Translatable] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.problems.append(f"tag <{tag}> is not allowed")
+            self.problems.append(lazy("tag <{tag}> is not allowed", tag=tag))
             return
         if tag == "a":
             href = (dict(attrs).get("href") or "").strip()
             if not href:
-                self.problems.append("<a> without href")
+                self.problems.append(lazy("<a> without href"))
             elif not is_link_target(href):
                 shown = href if len(href) <= 60 else href[:57] + "..."
-                self.problems.append(f"link {shown!r} must start with https://, http://, "
-                                     "tel: or mailto:")
+                self.problems.append(lazy("link “{link}” must start with https://, http://, "
+                                          "tel: or mailto:", link=shown))
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in ALLOWED_TAGS:
             return
         if not self.stack or self.stack[-1] != tag:
-            self.problems.append(f"unbalanced </{tag}>")
+            self.problems.append(lazy("unbalanced </{tag}>", tag=tag))
             return
         self.stack.pop()
 
 
-def html_problems(text: str) -> list[str]:
+def html_problems(text: str) -> list[Translatable]:
     checker = _HtmlChecker()
     checker.feed(text)
     checker.close()
     if checker.stack:
-        checker.problems.append(f"unclosed <{checker.stack[-1]}>")
+        checker.problems.append(lazy("unclosed <{tag}>", tag=checker.stack[-1]))
     if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
-        checker.problems.append("bare '&' (write &amp;)")
+        checker.problems.append(lazy("bare '&' (write &amp;)"))
     return checker.problems
 
 
@@ -145,28 +150,32 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node | None:
+def node_from_dict(raw: dict[str, Any], where: str, errors: Problems) -> Node | None:
     slug = str(raw.get("slug", "")).strip()
     if not SLUG_RE.match(slug):
-        errors.append(f"{where}: slug {slug!r} must be 1-40 of a-z, 0-9 and '-'")
+        errors.append(lazy("{where}: slug “{slug}” must be 1-40 of a-z, 0-9 and '-'",
+                           where=where, slug=slug))
         return None
     here = f"{where}:{slug}"
     titles = _lang_map(raw.get("title"))
     if not titles:
-        errors.append(f"{here}: no title in any language")
+        errors.append(lazy("{where}: no title in any language", where=here))
     for lang, title in titles.items():
         if lang not in LANGUAGES:
-            errors.append(f"{here}: unknown language {lang!r}")
+            errors.append(lazy("{where}: unknown language “{language}”", where=here, language=lang))
         elif len(title) > MAX_TITLE:
-            errors.append(f"{here}: {lang} title longer than {MAX_TITLE} characters")
+            errors.append(lazy("{where}: {language} title longer than {most} characters",
+                               where=here, language=lang, most=MAX_TITLE))
     has_body = raw.get("body") is not None
     children_raw = raw.get("children")
     if has_body and children_raw:
-        errors.append(f"{here}: a node has either a body (answer) or children (section), not both")
+        errors.append(lazy("{where}: a node has either a body (answer) or children (section), "
+                           "not both", where=here))
     # `children: []` is a section still being built: the panel makes one empty, and its
     # export must import again.
     if not has_body and children_raw is None:
-        errors.append(f"{here}: a section needs children, an answer needs a body")
+        errors.append(lazy("{where}: a section needs children, an answer needs a body",
+                           where=here))
     node = Node(
         slug=slug,
         kind="answer" if has_body else "section",
@@ -182,63 +191,79 @@ def node_from_dict(raw: dict[str, Any], where: str, errors: list[str]) -> Node |
             sources = [sources]
         node.sources = [str(s).strip() for s in sources]
         if not node.sources:
-            errors.append(f"{here}: an answer needs at least one source address")
+            errors.append(lazy("{where}: an answer needs at least one source address",
+                               where=here))
         for src in node.sources:
             if not is_web_address(src):
-                errors.append(f"{here}: source {src!r} is not an http(s) address")
+                errors.append(lazy("{where}: source “{source}” is not an http(s) address",
+                                   where=here, source=src))
         node.reviewed = _date(raw.get("reviewed"))
         if node.reviewed is None:
-            errors.append(f"{here}: 'reviewed' must be a date (YYYY-MM-DD)")
+            errors.append(lazy("{where}: 'reviewed' must be a date (YYYY-MM-DD)", where=here))
         every = raw.get("review_every_days", 180)
         if not isinstance(every, int) or every <= 0:
-            errors.append(f"{here}: review_every_days must be a positive whole number")
+            errors.append(lazy("{where}: review_every_days must be a positive whole number",
+                               where=here))
             every = 180
         node.review_every_days = every
         node.review_status = str(raw.get("review_status", "ok"))
         if node.review_status not in REVIEW_STATUSES:
-            errors.append(f"{here}: review_status must be one of {', '.join(REVIEW_STATUSES)}")
+            errors.append(lazy("{where}: review_status must be {statuses}", where=here,
+                               statuses=Alternatives(REVIEW_STATUSES)))
         node.review_note = (str(raw["review_note"]).strip() if raw.get("review_note") else None)
         if node.review_status == "check" and not node.review_note:
-            errors.append(f"{here}: review_status 'check' needs a review_note saying what to check")
+            errors.append(lazy("{where}: review_status 'check' needs a review_note saying what "
+                               "to check", where=here))
         if not node.bodies:
-            errors.append(f"{here}: an answer needs a body in at least one language")
+            errors.append(lazy("{where}: an answer needs a body in at least one language",
+                               where=here))
         for lang, body in node.bodies.items():
             if len(body) > MAX_BODY:
-                errors.append(f"{here}: {lang} body longer than {MAX_BODY} characters")
+                errors.append(lazy("{where}: {language} body longer than {most} characters",
+                                   where=here, language=lang, most=MAX_BODY))
             for problem in html_problems(body):
-                errors.append(f"{here}: {lang} body: {problem}")
+                errors.append(lazy("{where}: {language} body: {problem}", where=here,
+                                   language=lang, problem=problem))
             if (shown := visible_length(body)) > MAX_FIRST_SCREEN:
-                errors.append(f"{here}: {lang} body (the first screen) has {shown} visible "
-                              f"characters, at most {MAX_FIRST_SCREEN}; move the rest to details")
+                errors.append(lazy("{where}: {language} body (the first screen) has {count} "
+                                   "visible characters, at most {most}; move the rest to "
+                                   "details", where=here, language=lang, count=shown,
+                                   most=MAX_FIRST_SCREEN))
         for lang, details in node.details.items():
             if lang not in LANGUAGES:
-                errors.append(f"{here}: unknown language {lang!r} in details")
+                errors.append(lazy("{where}: unknown language “{language}” in details",
+                                   where=here, language=lang))
             elif lang not in node.bodies:
-                errors.append(f"{here}: {lang} details without a {lang} body")
+                errors.append(lazy("{where}: {language} details without a {language} body",
+                                   where=here, language=lang))
             if len(details) > MAX_BODY:
-                errors.append(f"{here}: {lang} details longer than {MAX_BODY} characters")
+                errors.append(lazy("{where}: {language} details longer than {most} characters",
+                                   where=here, language=lang, most=MAX_BODY))
             for problem in html_problems(details):
-                errors.append(f"{here}: {lang} details: {problem}")
+                errors.append(lazy("{where}: {language} details: {problem}", where=here,
+                                   language=lang, problem=problem))
     elif raw.get("details") is not None:
-        errors.append(f"{here}: only an answer (a node with a body) has details")
+        errors.append(lazy("{where}: only an answer (a node with a body) has details",
+                           where=here))
     if not has_body and isinstance(children_raw, list):
         for i, child_raw in enumerate(children_raw):
             if not isinstance(child_raw, dict):
-                errors.append(f"{here}: child {i + 1} is not a mapping")
+                errors.append(lazy("{where}: child {number} is not a mapping", where=here,
+                                   number=i + 1))
                 continue
             child = node_from_dict(child_raw, where, errors)
             if child is not None:
                 child.parent = node
                 node.children.append(child)
     elif not has_body and children_raw is not None:
-        errors.append(f"{here}: children must be a list")
+        errors.append(lazy("{where}: children must be a list", where=here))
     return node
 
 
-def load_dir(path: Path) -> tuple[list[Node], list[str]]:
+def load_dir(path: Path) -> tuple[list[Node], Problems]:
     """Read every `*.yaml` root file in `path`; returns roots (ordered) and structural errors."""
     files: dict[str, bytes] = {}
-    errors: list[str] = []
+    errors: Problems = []
     for file in sorted(p for p in Path(path).glob("*.yaml") if p.is_file()):
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:  # checked before reading: the file may be huge
@@ -246,22 +271,27 @@ def load_dir(path: Path) -> tuple[list[Node], list[str]]:
         else:
             files[file.name] = file.read_bytes()
     if not files and not errors:
-        errors.append(f"{path}: no *.yaml files")
+        errors.append(lazy("{where}: no *.yaml files", where=str(path)))
     roots, load_errors = load_files(files)
     return roots, errors + load_errors
 
 
-def file_too_large(name: str, size: int) -> str:
-    return (f"{name}: {size / 1_000_000:.1f} MB; a topic file may have at most "
-            f"{MAX_FILE_BYTES // 1_000_000} MB")
+def megabytes(size: int) -> Translatable:
+    """"12.0 MB", "12,0 MB": one decimal, written the reader's way."""
+    return lazy("{size} MB", size=Decimal(size / 1_000_000).quantize(Decimal("0.1")))
 
 
-def load_files(files: dict[str, bytes]) -> tuple[list[Node], list[str]]:
+def file_too_large(name: str, size: int) -> Translatable:
+    return lazy("{file}: {size}; a topic file may have at most {most} MB", file=name,
+                size=megabytes(size), most=MAX_FILE_BYTES // 1_000_000)
+
+
+def load_files(files: dict[str, bytes]) -> tuple[list[Node], Problems]:
     """Root files by name -> roots (ordered) and structural errors.
 
     CPU-bound (up to a few seconds for the largest allowed upload): call it from a thread,
     never on the event loop."""
-    errors: list[str] = []
+    errors: Problems = []
     ranked: list[tuple[int, str, Node]] = []
     for name, data in sorted(files.items()):
         if len(data) > MAX_FILE_BYTES:
@@ -270,22 +300,22 @@ def load_files(files: dict[str, bytes]) -> tuple[list[Node], list[str]]:
         try:
             raw = safe_yaml.load(data.decode("utf-8"))
         except UnicodeDecodeError:
-            errors.append(f"{name}: not a UTF-8 text file")
+            errors.append(lazy("{file}: not a UTF-8 text file", file=name))
             continue
         except safe_yaml.ContentYamlError as exc:
-            errors.append(f"{name}: {exc}")
+            errors.append(lazy("{file}: {problem}", file=name, problem=exc.reason))
             continue
         except yaml.YAMLError as exc:
-            errors.append(f"{name}: not valid YAML: {exc}")
+            errors.append(lazy("{file}: not valid YAML: {detail}", file=name, detail=str(exc)))
             continue
         if not isinstance(raw, dict):
-            errors.append(f"{name}: the file must hold one root node (a mapping)")
+            errors.append(lazy("{file}: the file must hold one root node (a mapping)", file=name))
             continue
         node = node_from_dict(raw, name, errors)
         try:
             position = int(raw.get("position", 1000))
         except (TypeError, ValueError):
-            errors.append(f"{name}: position must be a whole number")
+            errors.append(lazy("{file}: position must be a whole number", file=name))
             continue
         if node is not None:
             ranked.append((position, node.slug, node))
@@ -294,7 +324,7 @@ def load_files(files: dict[str, bytes]) -> tuple[list[Node], list[str]]:
 
     def walk(node: Node) -> None:
         if node.slug in seen:
-            errors.append(f"duplicate slug {node.slug!r}")
+            errors.append(lazy("duplicate slug “{slug}”", slug=node.slug))
         seen.add(node.slug)
         for child in node.children:
             walk(child)
@@ -304,7 +334,7 @@ def load_files(files: dict[str, bytes]) -> tuple[list[Node], list[str]]:
     return roots, errors
 
 
-def check(roots: list[Node], today: dt.date, errors: list[str] | None = None) -> ContentProblems:
+def check(roots: list[Node], today: dt.date, errors: Problems | None = None) -> ContentProblems:
     report = ContentProblems(errors=list(errors or []))
 
     def walk(node: Node) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import LANGUAGES
 from bot.db.models import StaffAccount, utcnow
-from bot.i18n import _, ngettext_
+from bot.i18n import Alternatives, Refusal, _, ngettext_
 from bot.i18n import gettext_ as t
 from bot.staff import audit
 from bot.staff.passwords import Passwords, one_time_password
@@ -41,8 +41,8 @@ ENDED_FOR_WRONG_PASSWORDS = _("The current password was wrong too many times, so
                               "has ended. Log in again.")
 
 
-class StaffError(Exception):
-    """A request the service refuses; the message is meant for the person who made it."""
+class StaffError(Refusal):
+    """A request the service refuses; `text(lang)` is meant for the person who made it."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,14 @@ class StaffView:
     def can(self, *roles: str) -> bool:
         """Admins can do everything; no roles given means any staff member."""
         return self.role == "admin" or not roles or self.role in roles
+
+
+def _bad_language() -> StaffError:
+    return StaffError(_("The language must be {languages}."), languages=Alternatives(LANGUAGES))
+
+
+def _bad_role() -> StaffError:
+    return StaffError(_("The role must be {roles}."), roles=Alternatives(ROLES))
 
 
 def _view(row: StaffAccount, locked_until: dt.datetime | None = None) -> StaffView:
@@ -144,16 +152,16 @@ class StaffService:
         """Create an account; returns it and the one-time password to hand over."""
         email = normalise_email(email)
         if locale not in LANGUAGES:
-            raise StaffError(f"Language must be one of: {', '.join(LANGUAGES)}.")
+            raise _bad_language()
         if not EMAIL_RE.match(email):
-            raise StaffError(f"{email!r} does not look like an e-mail address.")
+            raise StaffError(_("“{email}” does not look like an e-mail address."), email=email)
         if role not in ROLES:
-            raise StaffError(f"Role must be one of: {', '.join(ROLES)}.")
+            raise _bad_role()
         password = one_time_password()
         password_hash = await self.passwords.hash(password)
         async with self._sessions() as session:
             if await session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)):
-                raise StaffError(f"An account for {email} exists already.")
+                raise StaffError(_("An account for {email} exists already."), email=email)
             row = StaffAccount(email=email, role=role, password_hash=password_hash,
                                must_change_password=True, active=True, locale=locale)
             session.add(row)
@@ -169,7 +177,7 @@ class StaffService:
             row = await session.scalar(select(StaffAccount).where(
                 StaffAccount.email == normalise_email(email)))
             if row is None:
-                raise StaffError(f"There is no account for {email}.")
+                raise StaffError(_("There is no account for {email}."), email=email)
             shown = [k for k in values if k != "password_hash"]
             before = {k: getattr(row, k) for k in shown}
             for key, value in values.items():
@@ -201,7 +209,7 @@ class StaffService:
 
     async def set_role(self, email: str, role: str, *, actor: str = "cli") -> StaffView:
         if role not in ROLES:
-            raise StaffError(f"Role must be one of: {', '.join(ROLES)}.")
+            raise _bad_role()
         if role != "admin" and actor != "cli":
             await self._guard_last_admin(email, leaving=True)
         # Sessions end even though the role is read on every request: whoever holds one
@@ -212,7 +220,7 @@ class StaffService:
         """The staff member's own choice of the panel's language (not audited: it changes
         nothing anyone else sees)."""
         if locale not in LANGUAGES:
-            raise StaffError(f"Language must be one of: {', '.join(LANGUAGES)}.")
+            raise _bad_language()
         async with self._sessions() as session:
             await session.execute(update(StaffAccount).where(StaffAccount.id == staff_id)
                                   .values(locale=locale))
@@ -222,7 +230,7 @@ class StaffService:
         account = await self.by_email(email)
         if (leaving and account is not None and account.role == "admin" and account.active
                 and await self.count_admins() <= 1):
-            raise StaffError("This is the last active admin account; make another admin first.")
+            raise StaffError(_("This is the last active admin account; make another admin first."))
 
     # ---------------------------------------------------------------- login and sessions
 

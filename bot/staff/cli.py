@@ -73,7 +73,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             await service.set_role(args.email, args.role)
             print(t("{email} is now {role}", email=args.email, role=args.role))
     except StaffError as exc:
-        print(str(exc), file=sys.stderr)
+        print(exc.text(), file=sys.stderr)
         return 2
     finally:
         await engine.dispose()

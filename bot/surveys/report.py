@@ -37,7 +37,7 @@ from operator import not_
 from pathlib import Path
 from typing import Any
 
-from bot.i18n import _, gettext_
+from bot.i18n import Refusal, _, gettext_, lazy
 from bot.surveys.aggregate import ALL, Family, IndexStats, Tally, WaveData
 from bot.surveys.definition import Survey
 from bot.surveys.html import Bar, Distribution, GroupIndex, IndexPoint, ReportData, render
@@ -46,6 +46,10 @@ from bot.surveys.suppression import COMPLEMENTARY, TableLabels, WaveLabels, prot
 AGGREGATE_COLUMNS = ["wave", "group_variable", "group_value", "question_id", "question_version",
                      "option_id", "count", "share", "suppressed"]
 INDEX_COLUMNS = ["wave", "group_variable", "group_value", "n", "mean", "ci_low", "ci_high", "suppressed"]
+
+
+class ReportRefused(Refusal, ValueError):
+    """No report for what was asked (an unknown wave, too small a K); `text(lang)` says why."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10,
     reader's language; the CSV files keep their column names, which scripts read).
     """
     if k < 3:
-        raise ValueError("K must be at least 3")
+        raise ReportRefused(_("K (the smallest group shown) must be at least 3."))
     # Counting creates and drops millions of small objects; with the cyclic collector on, each of
     # its full passes walks every live object (the caller may hold a million rows) again.
     collecting = gc.isenabled()
@@ -113,7 +117,8 @@ def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: 
     waves = tally.waves()
     names = [w.name for w in waves]
     if wave is not None and wave not in names:
-        raise ValueError(f"no answers in wave {wave!r} (waves: {', '.join(names) or 'none'})")
+        raise ReportRefused(_("There are no answers in wave {wave} (waves: {waves})."),
+                            wave=wave, waves=names or lazy("none"))
     variables = [q.id for q in survey.profile()]
     labels = {w.name: protect_wave(w, variables, k) for w in waves}
     notes = _notes(waves, labels, survey, k)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import SurveyAnswer, SurveyHolding, SurveyParticipation, SurveyWave, User
+from bot.i18n import Refusal, _
 from bot.surveys.definition import Survey
 
 DEFAULT_K = 10
@@ -57,8 +58,12 @@ class Completion:
     released: int  # responses released into the answers table by this completion
 
 
-class SurveyError(Exception):
-    pass
+class SurveyError(Refusal):
+    """A request about waves refused; `text(lang)` says why, for the staff member."""
+
+
+def _wave_exists(code: str, slug: str) -> SurveyError:
+    return SurveyError(_("Wave {wave} of {survey} exists already."), wave=code, survey=slug)
 
 
 def _wave(row: SurveyWave) -> WaveInfo:
@@ -73,15 +78,15 @@ class SurveyService:
     # ------------------------------------------------------------ waves
     async def open_wave(self, slug: str, code: str | None = None, k: int = DEFAULT_K) -> WaveInfo:
         if slug not in self.surveys:
-            raise SurveyError(f"unknown survey {slug!r}")
+            raise SurveyError(_("Unknown survey “{survey}”."), survey=slug)
         if k < 1:
-            raise SurveyError("K must be at least 1")
+            raise SurveyError(_("K (the smallest group released) must be at least 1."))
         code = code or quarter_code(_today())
         async with self._sessions() as session:
             exists = await session.scalar(
                 select(SurveyWave).where(SurveyWave.survey == slug, SurveyWave.code == code))
             if exists is not None:
-                raise SurveyError(f"wave {code!r} of {slug!r} exists already")
+                raise _wave_exists(code, slug)
             for wave in (await session.scalars(select(SurveyWave).where(
                     SurveyWave.survey == slug, SurveyWave.closed.is_(False)))).all():
                 await self._close(session, wave)
@@ -91,7 +96,7 @@ class SurveyService:
                 await session.commit()
             except IntegrityError:  # opened at the same moment by another launch or process
                 await session.rollback()
-                raise SurveyError(f"wave {code!r} of {slug!r} exists already") from None
+                raise _wave_exists(code, slug) from None
             return _wave(row)
 
     async def ensure_first_wave(self, slug: str) -> WaveInfo | None:
@@ -111,7 +116,9 @@ class SurveyService:
                 SurveyWave.closed.is_(False))
             wave = await session.scalar(stmt)
             if wave is None:
-                raise SurveyError(f"no {'such' if code else 'open'} wave of {slug!r}")
+                raise (SurveyError(_("There is no wave {wave} of {survey}."), wave=code,
+                                   survey=slug) if code else
+                       SurveyError(_("No wave of {survey} is open."), survey=slug))
             released = await self._close(session, wave)
             await session.commit()
             return released
@@ -156,7 +163,7 @@ class SurveyService:
         async with self._sessions() as session:
             uid = await self._user_id(session, user_id)
             if uid is None:
-                raise SurveyError("unknown user")
+                raise SurveyError(_("Unknown user."))
             row = await session.scalar(select(SurveyParticipation).where(
                 SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid))
             if row is not None:
@@ -182,9 +189,9 @@ class SurveyService:
                 select(SurveyWave).where(SurveyWave.id == wave_id).with_for_update())
             uid = await self._user_id(session, user_id)
             if wave is None or uid is None:
-                raise SurveyError("unknown wave or user")
+                raise SurveyError(_("Unknown wave or user."))
             if wave.closed:
-                raise SurveyError("the wave is closed")
+                raise SurveyError(_("The wave is closed."))
             row = await session.scalar(select(SurveyParticipation).where(
                 SurveyParticipation.wave_id == wave_id, SurveyParticipation.user_id == uid))
             if row is not None and row.completed:

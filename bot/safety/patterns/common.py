@@ -31,3 +31,21 @@ LIVING_PLACE = unless("LOC", "after", 2, but="WORLD")  # "не хочу жити
 IDIOM = unless("сміх*|смех*|śmiech*|nud*|нудьг*|нудн*|скук*|laugh*|boredom|bored", "after", 3)
 # "умираю как хочу в отпуск", "вмираю як хочу спати": dying *how much* I want
 DYING_TO = unless("IDIOM_OF|как|як|jak|так|tak", "after", 1)
+
+# Guards both language families use, with the same word classes (each family has its own words).
+# documents kept by an office, or lost or stolen: not held by an employer
+AT_AN_OFFICE_OR_STOLEN = unless("OFFICE|THEFT", window=5)
+# "signs of a stroke": a question about symptoms, not one happening
+ASKING_FOR_SIGNS = unless("SIGNS", "before", 3)
+# "how do I call an ambulance", "what number": a question about the service
+ASKING_HOW = unless("ASK", "before", 3)
+# "they won't let me go on holiday": a work dispute, not being held
+TIME_OFF = unless("VACATION", "after", 3)
+# a blood test, blood pressure, giving blood: not bleeding
+A_CHECK_UP = unless("BLOODTEST", window=3)
+# afraid of the border, a visa or the train home: not of someone at home
+THE_JOURNEY = unless("ABROAD", window=5)
+# a leg cramp, not a seizure
+A_CRAMP = unless("CRAMP", window=3)
+# breastfeeding or a mammogram: not a heart attack
+BREASTFEEDING = unless("NURSING", window=5)

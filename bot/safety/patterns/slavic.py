@@ -4,6 +4,7 @@ rarely clash. See bot/safety/patterns/__init__.py for how entries and rules are 
 
 from __future__ import annotations
 
+from bot.safety.patterns import common as guard
 from bot.safety.patterns.common import DYING_TO, IDIOM, LIVING_PLACE, cue, near, seq, unless
 
 FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo зовсім совсем wcale просто prostu
@@ -431,7 +432,7 @@ RULES: list[dict] = [
     seq("sl.child_got_lost2", "child", "sl", "CHILD ~2 SELF ~0 zgubił|zgubiła|zgubiło"),
     seq("sl.cant_find_child", "child", "sl", "NEG ~1 FIND ~2 CHILD", neg=False,
         unless=[unless("PLACES", "after", 3)]),
-    seq("sl.afraid_home", "violence", "sl", "FEAR ~3 HOME", unless=[unless("ABROAD", window=5)]),
+    seq("sl.afraid_home", "violence", "sl", "FEAR ~3 HOME", unless=[guard.THE_JOURNEY]),
     seq("sl.rape", "violence", "sl", "RAPE"),
     seq("sl.molest", "violence", "sl", "MOLEST",
         unless=[unless("виплат*|оплат*|грош*|зарплат*|справедлив*", "after", 3)]),
@@ -460,15 +461,15 @@ RULES: list[dict] = [
     near("sl.child_threat", "child,violence", "sl", "CHILD KILL|HURT THREATEN", window=5),
     # ------------------------------------------------------------ trafficking, forced labour
     near("sl.took_documents", "trafficking", "sl", "TAKE|KEEP DOCS", window=4,
-         unless=[unless("OFFICE|THEFT", window=5)]),
+         unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
     seq("sl.no_documents_back", "trafficking", "sl", "NEG ~1 GIVEBACK ~3 DOCS",
-        unless=[unless("OFFICE|THEFT", window=5)]),
+        unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
     seq("sl.documents_not_back", "trafficking", "sl", "DOCS ~3 NEG ~1 GIVEBACK",
-        unless=[unless("OFFICE|THEFT", window=5)]),
+        unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
     seq("sl.not_let_go", "trafficking", "sl", "NEG ~1 LETGO",
         unless=[unless("VACATION|раніше|раньше|wcześniej", "after", 3)]),
     seq("sl.not_allowed_leave", "trafficking", "sl", "NEG ~1 ALLOW ~2 LEAVE|OUT_GO",
-        unless=[unless("VACATION", "after", 3)]),
+        unless=[guard.TIME_OFF]),
     seq("sl.locked_in", "trafficking", "sl", "LOCKED ~2 ME|в|у|w|на"),
     # "виходити не можна", "нельзя выходить": kept in (a place to live and work)
     seq("sl.not_allowed_out", "trafficking", "sl", "OUT_GO ~1 NEG ~0 ALLOWED", neg=False,
@@ -516,7 +517,7 @@ RULES: list[dict] = [
     seq("sl.not_waking", "medical", "sl", "NEG ~1 WAKE", neg=False,
         unless=[unless("MORNING|засн*|усн*|zasn*", window=4)]),
     near("sl.heavy_bleeding", "medical", "sl", "BLOOD STRONG", window=3,
-         unless=[unless("BLOODTEST", window=3)]),
+         unless=[guard.A_CHECK_UP]),
     seq("sl.bleeding_wont_stop", "medical", "sl", "BLOOD ~3 NEG ~1 STOPS", neg=False),
     seq("sl.haemorrhage", "medical", "sl", "krwotok*|wykrwawia*|стікає|истекает"),
     seq("sl.overdose", "medical,suicide", "sl", "передозув*|передозир*|przedawkow*"),
@@ -538,16 +539,16 @@ RULES: list[dict] = [
     near("sl.poison", "medical", "sl", "TOOK POISON", window=4),
     seq("sl.poisoned", "medical", "sl", "POISONED"),
     seq("sl.stroke", "medical", "sl", "STROKE",
-        unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
+        unless=[unless("PAST", window=6), guard.ASKING_FOR_SIGNS]),
     seq("sl.heart_attack", "medical", "sl", "HEART",
-        unless=[unless("PAST", window=6), unless("SIGNS", "before", 3)]),
+        unless=[unless("PAST", window=6), guard.ASKING_FOR_SIGNS]),
     # Chest pain for a week, asked about to find a doctor, is not an emergency; sudden or
     # severe pain, or pain with breathlessness or numbness, is.
     near("sl.chest_pain", "medical", "sl", "PAIN CHEST", window=3,
-         unless=[unless("NURSING", window=5),
+         unless=[guard.BREASTFEEDING,
                  unless("CHRONIC|DOCTOR", window=8, but="ACUTE")]),
     near("sl.face_droop", "medical", "sl", "DROOP FACE", window=2),
-    seq("sl.seizure", "medical", "sl", "SEIZURE", unless=[unless("CRAMP", window=3)]),
+    seq("sl.seizure", "medical", "sl", "SEIZURE", unless=[guard.A_CRAMP]),
     seq("sl.epilepsy_fit", "medical", "sl", "епілепт*|эпилепт*|padacz* ~1 напад*|приступ*|atak*|napad*"),
     near("sl.throat_swelling", "medical", "sl", "SWELL THROAT", window=3),
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
@@ -556,7 +557,7 @@ RULES: list[dict] = [
                                                      DYING_TO]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
-        unless=[unless("ASK", "before", 3)]),
+        unless=[guard.ASKING_HOW]),
     seq("sl.ambulance_urgent2", "medical", "sl", "AMBULANCE ~1 URGENT", neg=False,
-        unless=[unless("ASK", "before", 3)]),
+        unless=[guard.ASKING_HOW]),
 ]

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.i18n import gettext_
+from bot.i18n import gettext_, said
 from bot.surveys.report import ReportSummary, write_report
 from bot.surveys.store import DEFAULT_K, SurveyService
 
@@ -74,8 +74,8 @@ class ResultsReports:
             try:
                 summary = await asyncio.to_thread(write_report, rows, survey, directory,
                                                   k=self.k, wave=wave, lang=lang)
-            except ValueError as exc:
-                raise ReportUnavailable(str(exc)) from None
+            except ValueError as exc:  # ReportRefused, or answers the survey cannot count
+                raise ReportUnavailable(said(exc, lang)) from None
             report = Report(slug, wave, directory, summary)
             self._made[(slug, wave, lang)] = (len(rows), report)
             return report

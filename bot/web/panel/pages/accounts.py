@@ -40,7 +40,7 @@ async def accounts_page(request: Request) -> Response:
         account, password = await panel_context(request).staff.add(
             email, role, actor=request.state.staff.email, locale=locale)
     except StaffError as exc:
-        return await _page(request, error=str(exc), status_code=400, email=email)
+        return await _page(request, error=exc.text(), status_code=400, email=email)
     # Shown once on this page, never put in a cookie or a log.
     return await _page(request, handover=(account.email, password))
 
@@ -67,7 +67,7 @@ def _action(name: str):
                 await staff.set_role(email, role, actor=actor)
                 flash(request, t("{email} is now {role}.", email=email, role=role_name(role)))
         except StaffError as exc:
-            flash(request, str(exc), "error")
+            flash(request, exc.text(), "error")
         return RedirectResponse(BACK, status_code=303)
 
     act.__name__ = f"account_{name}"

@@ -167,7 +167,7 @@ async def new_announcement(request: Request) -> Response:
                 await _wake_scheduler(panel)
                 return RedirectResponse(f"{BASE}/{info.id}", status_code=303)
         except CampaignError as exc:
-            form.errors.append(_sentence(str(exc)))
+            form.errors.append(exc.text())
     status = 400 if form.errors else 200
     return render(request, "campaigns/new.html", {**context, "form": form, "previews": previews,
                                                   "survey_form": SurveyForm()}, status_code=status)
@@ -202,7 +202,7 @@ async def launch_survey(request: Request) -> Response:
             await _wake_scheduler(panel)
             return RedirectResponse(BASE, status_code=303)
         except CampaignError as exc:
-            form.errors.append(_sentence(str(exc)))
+            form.errors.append(exc.text())
     context = await _form_context(panel)
     return render(request, "campaigns/new.html", {**context, "form": AnnouncementForm(),
                                                   "survey_form": form}, status_code=400)
@@ -253,10 +253,6 @@ def _campaign_dict(info: CampaignInfo) -> dict[str, Any]:
     return {"name": info.name, "kind": info.kind, "due_at": info.due_at, "texts": info.texts,
             "faq_slug": info.faq_slug, "topic": info.topic, "languages": info.languages,
             "quiet_hours": info.quiet_hours}
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 routes = [

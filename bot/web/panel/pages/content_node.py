@@ -16,6 +16,7 @@ from bot.content.editor import EditError, NodeInput, NotFound, TextInput
 from bot.content.repository import ContentRepository
 from bot.content.validation import LANG_NAMES, split_keywords, split_lines
 from bot.content.yaml_io import MAX_FIRST_SCREEN, REVIEW_STATUSES
+from bot.i18n import Translatable, lazy
 from bot.i18n import gettext_ as t
 from bot.web.panel.auth import require_role
 from bot.web.panel.context import panel_context
@@ -99,7 +100,7 @@ async def save_texts(request: Request) -> Response:
     except NotFound as exc:
         raise HTTPException(404) from exc
     except EditError as exc:
-        return await _page(request, slug, form=form, errors=exc.problems, status_code=400)
+        return await _page(request, slug, form=form, errors=exc.texts(), status_code=400)
     if changed:
         names = ", ".join(t(LANG_NAMES[lang]) for lang in changed)
         flash(request, t("Saved ({names}). The bot shows the new text now.", names=names))
@@ -119,13 +120,13 @@ def _int(value, default: int = 0) -> int:
 async def save_details(request: Request) -> Response:
     slug = request.path_params["slug"]
     form = await request.form()
-    problems = []
+    problems: list[str | Translatable] = []
     reviewed = None
     if str(form.get("reviewed", "")).strip():
         try:
             reviewed = dt.date.fromisoformat(str(form.get("reviewed")).strip())
         except ValueError:
-            problems.append("The review date must be a date like 2026-11-26.")
+            problems.append(lazy("The review date must be a date like 2026-11-26."))
     given = NodeInput(
         sources=split_lines(str(form.get("sources", ""))), reviewed=reviewed,
         review_every_days=_int(form.get("review_every_days", ""), 0),
@@ -141,7 +142,7 @@ async def save_details(request: Request) -> Response:
     except NotFound as exc:
         raise HTTPException(404) from exc
     except EditError as exc:
-        return await _page(request, slug, form=form, errors=exc.problems, status_code=400)
+        return await _page(request, slug, form=form, errors=exc.texts(), status_code=400)
     flash(request, t("Details saved.") if changed else t("Nothing had changed."),
           "ok" if changed else "info")
     return RedirectResponse(node_url(slug), status_code=303)
@@ -158,7 +159,7 @@ async def move(request: Request) -> Response:
     except NotFound as exc:
         raise HTTPException(404) from exc
     except EditError as exc:
-        return await _page(request, slug, errors=exc.problems, status_code=400)
+        return await _page(request, slug, errors=exc.texts(), status_code=400)
     flash(request, t("Moved."))
     return RedirectResponse(node_url(slug), status_code=303)
 

@@ -30,7 +30,7 @@ async def transfer_page(request: Request) -> Response:
         result = await panel_context(request).transfer.import_files(
             request.state.staff.email, uploads, retire_missing=retire_missing)
     except EditError as exc:
-        return render(request, "content/transfer.html", {"errors": exc.problems}, status_code=400)
+        return render(request, "content/transfer.html", {"errors": exc.texts()}, status_code=400)
     return render(request, "content/transfer.html", {"result": result})
 
 

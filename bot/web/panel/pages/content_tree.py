@@ -64,7 +64,7 @@ async def add_page(request: Request) -> Response:
             position=int(position) if position.isdigit() else None,
         )
     except EditError as exc:
-        return await _add_page(request, values, exc.problems, status_code=400)
+        return await _add_page(request, values, exc.texts(), status_code=400)
     flash(request, t("Added. Now write the translations."))
     return RedirectResponse(f"{PREFIX}/content/node/{slug}", status_code=303)
 
