@@ -19,6 +19,24 @@ from tests.botenv import RunningBot, make_settings
 install_safe_gc()
 
 
+def pytest_sessionstart(session):
+    """Tests that need PostgreSQL, Redis or chromium skip on a developer's machine without
+    them; CI (`.ci/run` sets BELONG_TEST_REQUIRE_SERVERS=1 after installing them) must never go
+    green by skipping them, so a missing binary stops the run there."""
+    if os.environ.get("BELONG_TEST_REQUIRE_SERVERS") != "1":
+        return
+    from tests import pg
+    from tests.browser import CHROMIUM
+    from tests.workers_env import REDIS
+
+    missing = [name for name, ok in (("PostgreSQL (initdb, pg_ctl)", pg.available()),
+                                     ("redis-server", REDIS is not None),
+                                     (str(CHROMIUM), CHROMIUM.exists())) if not ok]
+    if missing:
+        raise pytest.UsageError("BELONG_TEST_REQUIRE_SERVERS=1 but not installed: "
+                                + ", ".join(missing))
+
+
 def _database_threads() -> set[threading.Thread]:
     """aiosqlite's worker threads: one per open SQLite connection."""
     return {t for t in threading.enumerate()
