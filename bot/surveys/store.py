@@ -13,7 +13,9 @@ they live in the dialog state and are gone when the survey is completed or stopp
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +61,25 @@ class Completion:
 
 class SurveyError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class StoredAnswers:
+    """Released answers as text, for the report to decode column-wise (`surveys.columnar`).
+
+    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; lines are joined by "\n" into
+    a few large strings (`blobs`), so reading a million rows creates a few hundred Python
+    objects, not millions.
+    """
+
+    slug: str
+    wave: str | None  # the wave asked for, or None for every wave
+    waves: dict[int, str]  # wave id -> wave code
+    blobs: list[str]
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def _wave(row: SurveyWave) -> WaveInfo:
@@ -254,6 +275,37 @@ class SurveyService:
         chosen = sum(1 for a in answered if str(a) in options)
         return chosen, len(answered)
 
+    async def stored_answers(self, slug: str, wave_code: str | None = None) -> StoredAnswers:
+        """The released answers of `slug` (one wave or all) as text, read in a few large pieces."""
+        async with self._sessions() as session:
+            stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
+            if wave_code:
+                stmt = stmt.where(SurveyWave.code == wave_code)
+            waves = {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
+            if not waves:
+                return StoredAnswers(slug, wave_code, waves, [], 0)
+            conn = await session.connection()
+            driver = (await conn.get_raw_connection()).driver_connection
+            ids = ",".join(str(int(w)) for w in sorted(waves))  # integers from the database
+            if conn.dialect.name == "sqlite":
+                blobs, count = await _sqlite_text(driver, ids)
+            else:
+                blobs, count = await _postgres_text(driver, ids)
+        return StoredAnswers(slug, wave_code, waves, blobs, count)
+
+    async def write_report(self, answers: StoredAnswers, out: Any, **options: Any) -> Any:
+        """`report.write_report` over stored answers, in a worker thread: column-wise, or, for
+        text the columnar path does not read (`columnar.Unsupported`), over the decoded rows."""
+        from bot.surveys.columnar import Unsupported
+        from bot.surveys.report import write_report
+
+        survey = self.surveys[answers.slug]
+        try:
+            return await asyncio.to_thread(write_report, answers, survey, out, **options)
+        except Unsupported:
+            rows = await self.answer_rows(answers.slug, answers.wave)
+            return await asyncio.to_thread(write_report, rows, survey, out, **options)
+
     async def answer_rows(self, slug: str, wave_code: str | None = None) -> list[Any]:
         from bot.surveys.report import AnswerRow  # the analysis side loads only for reports
 
@@ -266,3 +318,42 @@ class SurveyService:
             result = await session.stream(stmt.execution_options(yield_per=10_000))
             return [AnswerRow(wave=code, week=week, answers=answers)
                     async for code, week, answers in result]
+
+
+# SQLite: one aggregate per key range, each a plain range scan of the primary key (no sort); a
+# key is 32 hex digits, but the first and last ranges are open, so any key is read.
+_BOUNDS = [f"{n:02x}" for n in range(1, 256)]
+_RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
+           + [("answer_key >= ? AND answer_key < ?", (a, b)) for a, b in itertools.pairwise(_BOUNDS)]
+           + [("answer_key >= ?", (_BOUNDS[-1],))])
+
+
+async def _sqlite_text(driver: Any, ids: str) -> tuple[list[str], int]:
+    blobs, count = [], 0
+    for condition, args in _RANGES:
+        cursor = await driver.execute(
+            "SELECT count(*), group_concat(wave_id || char(9) || week || char(9) || answers, char(10))"
+            f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
+        n, blob = await cursor.fetchone()
+        await cursor.close()
+        if n:
+            blobs.append(blob)
+            count += n
+    return blobs, count
+
+
+async def _postgres_text(driver: Any, ids: str) -> tuple[list[str], int]:
+    # COPY's text format is the same line layout; it escapes a backslash, tab or line break inside
+    # a field with a backslash, which the columnar path sees and leaves to the row path.
+    chunks: list[bytes] = []
+
+    async def collect(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    await driver.copy_from_query(
+        f"SELECT wave_id, week, answers::text FROM survey_answers WHERE wave_id IN ({ids})",
+        output=collect, format="text")
+    text = b"".join(chunks).decode("utf-8")
+    if not text:
+        return [], 0
+    return [text.removesuffix("\n")], text.count("\n")
