@@ -49,10 +49,9 @@ class Counted:
 
 @dataclass
 class _Piece:
-    first: bool  # starts a row: "<wave id>\t<week>\t{" ...
-    prefix: tuple[int, str] | None  # (wave id, week) of a first piece
-    value: int  # id of the value this piece ends a pair with, or _NONE
-    key: str | None  # the key this piece opens (its value is in the next piece)
+    value: int  # id of the value this piece starts with (ending the pair before), or _NONE
+    key: int  # id of the key this piece ends with (its value starts the next piece), or _NONE
+    starts: list[int]  # the rows that start in this piece: the id of each one's (wave id, week)
 
 
 def _loads(text: str) -> Any:
@@ -81,40 +80,60 @@ class _Values:
         return n
 
 
-def _piece(text: str, last: bool, values: _Values) -> _Piece:
-    """Read one distinct piece of a row cut at '": '."""
-    first = "\t" in text  # JSON text never holds a raw tab, so only the row's own prefix does
-    prefix = None
-    body = text
-    if first:
-        parts = text.split("\t")
+class _Reader:
+    """Reads the distinct pieces; numbers keys and row prefixes in the order met."""
+
+    def __init__(self) -> None:
+        self.values = _Values()
+        self.keys: dict[str, int] = {}
+        self.prefixes: dict[tuple[int, str], int] = {}
+
+    def piece(self, text: str) -> _Piece:
+        if "\n" not in text:  # `value, "key`: within a row
+            value_text, sep, key_text = text.rpartition(', "')
+            if not sep:
+                raise Unsupported("unexpected JSON layout")
+            return _Piece(self.values.id(value_text), self._key('"' + key_text), [])
+        # Row boundaries: `value}` (the end of the row before, empty at the start of a piece of
+        # text), rows with no answers at all, then the start of the next row, `prefix{"key`
+        # (empty at the end of a piece of text, which ends with a line break).
+        tail, *rows, head = text.split("\n")
+        value = _NONE
+        if tail:
+            if not tail.endswith("}"):
+                raise Unsupported("unexpected JSON layout")
+            value = self.values.id(tail[:-1])
+        starts = []
+        for row in rows:
+            prefix, body = self._prefix(row)
+            if body != "{}":
+                raise Unsupported("unexpected JSON layout")
+            starts.append(prefix)
+        key = _NONE
+        if head:
+            prefix, body = self._prefix(head)
+            if not body.startswith('{"'):
+                raise Unsupported("unexpected JSON layout")
+            starts.append(prefix)
+            key = self._key(body[1:])
+        return _Piece(value, key, starts)
+
+    def _prefix(self, row: str) -> tuple[int, str]:
+        parts = row.split("\t")  # JSON text never holds a raw tab: only the prefix does
         if len(parts) != 3 or not parts[0].isdigit():
             raise Unsupported("unexpected row prefix")
         prefix = (int(parts[0]), parts[1])
-        body = parts[2]
-        if last:  # a row of no answers
-            if body != "{}":
-                raise Unsupported("unexpected JSON layout")
-            return _Piece(True, prefix, _NONE, None)
-        if not body.startswith('{"'):
-            raise Unsupported("unexpected JSON layout")
-        return _Piece(True, prefix, _NONE, _key(body[1:]))
-    if last:
-        if not body.endswith("}"):
-            raise Unsupported("unexpected JSON layout")
-        return _Piece(False, None, values.id(body[:-1]), None)
-    # `value, "key`: the value of the pair before and the next key
-    value_text, sep, key_text = body.rpartition(', "')
-    if not sep:
-        raise Unsupported("unexpected JSON layout")
-    return _Piece(False, None, values.id(value_text), _key(key_text and '"' + key_text))
+        if prefix not in self.prefixes:
+            self.prefixes[prefix] = len(self.prefixes)
+        return self.prefixes[prefix], parts[2]
 
-
-def _key(text: str) -> str:
-    key = _loads(text + '"')
-    if not isinstance(key, str):
-        raise Unsupported("unexpected JSON layout")
-    return key
+    def _key(self, text: str) -> int:
+        key = _loads(text + '"')
+        if not isinstance(key, str):
+            raise Unsupported("unexpected JSON layout")
+        if key not in self.keys:
+            self.keys[key] = len(self.keys)
+        return self.keys[key]
 
 
 def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] | None = None,
@@ -124,49 +143,47 @@ def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] |
     blobs = pl.Series("b", stored.blobs, dtype=pl.String)
     if blobs.str.contains("\\", literal=True).any():
         raise Unsupported("escaped text")
-    lines = blobs.str.split("\n").explode()
-    n = lines.len()
-    if n != stored.count:
-        raise Unsupported("a line break inside a row")
-    if n == 0:
+    if stored.count == 0:
         return Counted(pl.Series("ctx", [], dtype=pl.UInt32), {})
 
-    stage("lines")
-    # ---- cut every row at '": ' and read each distinct piece once
-    cut = lines.str.split(_CUT).to_frame("t").with_row_index("r").explode("t")
-    del lines
-    rows = cut["r"]
-    pieces = cut["t"].cast(pl.Categorical)
-    del cut
-    last = rows.ne(rows.shift(-1)).fill_null(True)
-    combo = (pieces.to_physical().cast(pl.UInt64) * 2 + last.cast(pl.UInt64)).alias("combo")
-    distinct = pl.DataFrame({"combo": combo, "t": pieces}).unique("combo")
-    values = _Values()
-    combos, texts = distinct["combo"].to_list(), distinct["t"].cast(pl.String).to_list()
-    read = [_piece(t, bool(c & 1), values) for c, t in zip(combos, texts, strict=True)]
+    # ---- cut the text at '": ' and read each distinct piece once
+    pieces = blobs.str.split(_CUT).explode().cast(pl.Categorical)
+    del blobs
+    codes = pieces.to_physical()
+    distinct = pieces.unique()
+    reader = _Reader()
+    read = list(map(reader.piece, distinct.cast(pl.String).to_list()))
     stage("cut and number the pieces")
-    keys = sorted({p.key for p in read if p.key is not None})
-    key_ids = {key: n for n, key in enumerate(keys)}
-    prefixes = sorted({p.prefix for p in read if p.prefix is not None})
-    prefix_ids = {p: n for n, p in enumerate(prefixes)}
 
-    key_after, value_in, firsts = (
-        combo.replace_strict(combos, column, return_dtype=pl.UInt32) for column in (
-        [key_ids[p.key] if p.key is not None else _NONE for p in read],
-        [p.value for p in read],
-        [prefix_ids[p.prefix] if p.prefix is not None else _NONE for p in read]))
-    del combo, pieces
+    # Per piece, its value, its key and how many rows start in it, looked up by its code.
+    size = int(distinct.to_physical().max()) + 1  # type: ignore[arg-type]
+    where = distinct.to_physical()
 
-    # Each row starts with exactly one first piece, in row order.
-    row_prefix = firsts.filter(firsts.ne(_NONE))
-    if row_prefix.len() != n:
-        raise Unsupported("unexpected JSON layout")
-    # A pair is a key (opened at the end of one piece) and the value the next piece starts with.
+    def lookup(column: list[int]) -> pl.Series:
+        return pl.zeros(size, pl.UInt32, eager=True).scatter(where, column).gather(codes)
+
+    value_in = lookup([p.value for p in read])
+    key_after = lookup([p.key for p in read])
+    started = lookup([len(p.starts) for p in read])
+    n = int(started.sum())
+    if n != stored.count:
+        raise Unsupported("a line break inside a row")
+    begins = started.ne(0)
+    row_prefix = pl.Series([p.starts for p in read], dtype=pl.List(pl.UInt32)).gather(
+        pl.zeros(size, pl.UInt32, eager=True).scatter(where, range(len(read))).gather(
+            codes.filter(begins))).explode()
+    rows = (started.cum_sum() - 1).cast(pl.UInt32)
+    del pieces, codes, started, begins
+    # A pair is a key (which ends one piece) and the value the next piece starts with.
     pairs = pl.DataFrame({"r": rows, "key": key_after, "value": value_in.shift(-1)}).filter(
         pl.col("key").ne(_NONE))
-    del rows, key_after, value_in, firsts
-    if pairs["value"].eq(_NONE).any() or pairs["value"].is_null().any():
+    if pairs.height != value_in.ne(_NONE).sum() or pairs["value"].eq(_NONE).any():
         raise Unsupported("unexpected JSON layout")
+    del rows, key_after, value_in
+    values = reader.values
+    keys = list(reader.keys)
+    key_ids = reader.keys
+    prefixes = list(reader.prefixes)
     # One column per key: slot key * n + row holds the value id + 1 (0: not answered).
     slots = pl.zeros(len(keys) * n, pl.UInt32, eager=True).scatter(
         pairs["key"].cast(pl.UInt64) * n + pairs["r"].cast(pl.UInt64), pairs["value"] + 1)
@@ -189,7 +206,7 @@ def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] |
     for key in keys:
         tally.register_key(key)
     wave_of_prefix = [tally.wave_codes[waves[w]] for w, _ in prefixes]
-    wcodes = row_prefix.replace_strict(list(range(len(prefixes))), wave_of_prefix, return_dtype=pl.UInt32)
+    wcodes = pl.Series(wave_of_prefix, dtype=pl.UInt32).gather(row_prefix)
 
     def column(key: str) -> pl.Series:
         k = key_ids[key]

@@ -67,9 +67,9 @@ class SurveyError(Exception):
 class StoredAnswers:
     """Released answers as text, for the report to decode column-wise (`surveys.columnar`).
 
-    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; lines are joined by "\n" into
-    a few large strings (`blobs`), so reading a million rows creates a few hundred Python
-    objects, not millions.
+    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; each of the few large strings
+    in `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
+    reading a million rows creates a few hundred Python objects, not millions.
     """
 
     slug: str
@@ -332,7 +332,8 @@ async def _sqlite_text(driver: Any, ids: str) -> tuple[list[str], int]:
     blobs, count = [], 0
     for condition, args in _RANGES:
         cursor = await driver.execute(
-            "SELECT count(*), group_concat(wave_id || char(9) || week || char(9) || answers, char(10))"
+            "SELECT count(*), char(10) || group_concat(wave_id || char(9) || week || char(9) || answers,"
+            " char(10)) || char(10)"
             f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
         n, blob = await cursor.fetchone()
         await cursor.close()
@@ -354,6 +355,4 @@ async def _postgres_text(driver: Any, ids: str) -> tuple[list[str], int]:
         f"SELECT wave_id, week, answers::text FROM survey_answers WHERE wave_id IN ({ids})",
         output=collect, format="text")
     text = b"".join(chunks).decode("utf-8")
-    if not text:
-        return [], 0
-    return [text.removesuffix("\n")], text.count("\n")
+    return (["\n" + text], text.count("\n")) if text else ([], 0)
