@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import filecmp
 import hashlib
@@ -121,7 +122,7 @@ def answers_db(n: int, survey: Survey) -> Path:
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     upgrade(f"sqlite+aiosqlite:///{partial}")
-    with sqlite3.connect(partial) as con:
+    with contextlib.closing(sqlite3.connect(partial)) as con:
         ids = {}
         for code, *_ in WAVES:
             ids[code] = con.execute(
@@ -131,6 +132,8 @@ def answers_db(n: int, survey: Survey) -> Path:
         # as the store's release gives them.
         con.executemany("INSERT INTO survey_answers (answer_key, wave_id, week, answers) VALUES (?, ?, ?, ?)",
                         ((secrets.token_hex(16), ids[r.wave], r.week, json.dumps(r.answers)) for r in rows))
+        con.commit()
+        con.execute("PRAGMA journal_mode=DELETE")  # everything in the one file before it is renamed
     partial.rename(path)
     print(f"generated {n:,} responses into {path} in {time.perf_counter() - t0:.0f} s (kept for later runs)")
     return path
