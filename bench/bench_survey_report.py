@@ -12,8 +12,8 @@ stores them in a SQLite file as the store does (one JSON text per row, fresh ran
 once, then kept in the temp directory for later runs). Then, `--repeat` times, in turn:
 
 * old path: `SurveyService.answer_rows` (SQLAlchemy, a dict per row) and `write_report` over them;
-* new path: `SurveyService.stored_answers` (the JSON text in 256 pieces) and `write_report` over it,
-  counted column-wise in Polars (bot/surveys/columnar.py);
+* new path: `SurveyService.report`: the JSON text read in 256 pieces and counted column-wise in
+  Polars (bot/surveys/columnar.py) while the rest is still being read;
 * floor: every row read with sqlite3 and written with a bare `csv.writer`, touching each row once.
 
 It prints the medians, the load average, and what each stage of the last run took; it stops with
@@ -166,9 +166,9 @@ async def old_path(service: SurveyService, out: Path, k: int, stages: Stages):
 
 
 async def new_path(service: SurveyService, out: Path, k: int, stages: Stages):
-    stored = await service.stored_answers("belonging")
-    stages("read text (256 range scans)")
-    return await service.write_report(stored, out, k=k, stage=stages)
+    # As the CLI and the panel: the text is counted while the rest is still being read, so the
+    # first stage ("cut the text into pieces") includes the reading.
+    return await service.report("belonging", out, k=k, stage=stages)
 
 
 def timed(path, service: SurveyService, out: Path, k: int) -> tuple[float, Stages, Any]:

@@ -198,11 +198,10 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{wave.code:12s} {state:7s} {count:8d} " + t("released answers"))
             elif args.action == "report":
                 print(t("reading answers..."), file=sys.stderr)
-                answers = await service.stored_answers(args.slug, args.wave)
-                progress = _Progress(len(answers))
-                summary = await service.write_report(answers, Path(args.out), k=args.k,
-                                                     wave=args.wave, progress=progress,
-                                                     lang=current_locale.get())
+                progress = _Progress(await service.answer_count(args.slug))
+                summary = await service.report(args.slug, Path(args.out), only_wave=args.wave,
+                                               k=args.k, wave=args.wave, progress=progress,
+                                               lang=current_locale.get())
                 progress.finish()
                 print(t("{responses} responses in {waves} waves; {cells} cells suppressed "
                         "({primary} with fewer than {k} responses, {complementary} "

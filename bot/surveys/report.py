@@ -403,10 +403,9 @@ def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[
         if counted is not None:
             from bot.surveys.columnar import answer_lines
 
-            lines = answer_lines(counted, keys, texts, before, after, dropped)
-            if lines.len():
-                f.write(lines.str.join("\n").item().encode())
-                f.write(b"\n")
+            f.flush()
+            answer_lines(counted, keys, texts, before, after, dropped).to_frame().write_csv(
+                f, include_header=False, quote_style="never")  # the lines as they are, each + "\n"
         else:
             rows = _row_lines(tally, keys, texts, before, after, dropped)
             if rows:

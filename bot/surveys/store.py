@@ -14,9 +14,12 @@ they live in the dialog state and are gone when the survey is completed or stopp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
+import queue
 import secrets
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,11 +78,11 @@ class StoredAnswers:
     slug: str
     wave: str | None  # the wave asked for, or None for every wave
     waves: dict[int, str]  # wave id -> wave code
-    blobs: list[str]
-    count: int
+    blobs: Iterable[tuple[int, str]]  # (rows in it, text); an iterator while still being read
+    count: int | None  # None while still being read
 
     def __len__(self) -> int:
-        return self.count
+        return self.count or 0
 
 
 def _wave(row: SurveyWave) -> WaveInfo:
@@ -277,34 +280,77 @@ class SurveyService:
 
     async def stored_answers(self, slug: str, wave_code: str | None = None) -> StoredAnswers:
         """The released answers of `slug` (one wave or all) as text, read in a few large pieces."""
+        async with self._text(slug, wave_code) as (waves, pieces):
+            blobs = [piece async for piece in pieces]
+        return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs))
+
+    async def answer_count(self, slug: str) -> int:
+        """How many answers of `slug` have been released (counted on the wave index)."""
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(SurveyAnswer).where(
+                SurveyAnswer.wave_id.in_(select(SurveyWave.id).where(SurveyWave.survey == slug)))) or 0)
+
+    async def report(self, slug: str, out: Any, *, only_wave: str | None = None, **options: Any) -> Any:
+        """`report.write_report` over the released answers of `slug` (or of `only_wave`), read
+        as text and counted column-wise while the rest is still being read; text the columnar
+        path does not read exactly (`columnar.Unsupported`) goes through the decoded rows."""
+        from bot.surveys.report import write_report
+
+        items: queue.SimpleQueue = queue.SimpleQueue()
+
+        def drain() -> Iterator[tuple[int, str]]:
+            while (item := items.get()) is not None:
+                yield item
+
+        survey = self.surveys[slug]
+        async with self._text(slug, only_wave) as (waves, pieces):
+            answers = StoredAnswers(slug, only_wave, waves, drain(), None)
+            work = asyncio.ensure_future(asyncio.to_thread(write_report, answers, survey, out, **options))
+            try:
+                async for piece in pieces:
+                    items.put(piece)
+            except BaseException:
+                items.put(None)
+                with contextlib.suppress(Exception):
+                    await work  # the worker ends on the short read; the reading error is raised
+                raise
+            items.put(None)
+        return await self._or_rows(work, answers, out, options)
+
+    async def write_report(self, answers: StoredAnswers, out: Any, **options: Any) -> Any:
+        """`report.write_report` over answers read by `stored_answers`, in a worker thread."""
+        from bot.surveys.report import write_report
+
+        survey = self.surveys[answers.slug]
+        work = asyncio.ensure_future(asyncio.to_thread(write_report, answers, survey, out, **options))
+        return await self._or_rows(work, answers, out, options)
+
+    async def _or_rows(self, work: asyncio.Future, answers: StoredAnswers, out: Any, options: dict) -> Any:
+        from bot.surveys.columnar import Unsupported
+        from bot.surveys.report import write_report
+
+        try:
+            return await work
+        except Unsupported:
+            rows = await self.answer_rows(answers.slug, answers.wave)
+            return await asyncio.to_thread(write_report, rows, self.surveys[answers.slug], out, **options)
+
+    @contextlib.asynccontextmanager
+    async def _text(self, slug: str, wave_code: str | None
+                    ) -> AsyncIterator[tuple[dict[int, str], AsyncIterator[tuple[int, str]]]]:
         async with self._sessions() as session:
             stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
             if wave_code:
                 stmt = stmt.where(SurveyWave.code == wave_code)
             waves = {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
             if not waves:
-                return StoredAnswers(slug, wave_code, waves, [], 0)
+                yield waves, _nothing()
+                return
             conn = await session.connection()
             driver = (await conn.get_raw_connection()).driver_connection
             ids = ",".join(str(int(w)) for w in sorted(waves))  # integers from the database
-            if conn.dialect.name == "sqlite":
-                blobs, count = await _sqlite_text(driver, ids)
-            else:
-                blobs, count = await _postgres_text(driver, ids)
-        return StoredAnswers(slug, wave_code, waves, blobs, count)
-
-    async def write_report(self, answers: StoredAnswers, out: Any, **options: Any) -> Any:
-        """`report.write_report` over stored answers, in a worker thread: column-wise, or, for
-        text the columnar path does not read (`columnar.Unsupported`), over the decoded rows."""
-        from bot.surveys.columnar import Unsupported
-        from bot.surveys.report import write_report
-
-        survey = self.surveys[answers.slug]
-        try:
-            return await asyncio.to_thread(write_report, answers, survey, out, **options)
-        except Unsupported:
-            rows = await self.answer_rows(answers.slug, answers.wave)
-            return await asyncio.to_thread(write_report, rows, survey, out, **options)
+            text = _sqlite_text if conn.dialect.name == "sqlite" else _postgres_text
+            yield waves, text(driver, ids)
 
     async def answer_rows(self, slug: str, wave_code: str | None = None) -> list[Any]:
         from bot.surveys.report import AnswerRow  # the analysis side loads only for reports
@@ -328,8 +374,12 @@ _RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
            + [("answer_key >= ?", (_BOUNDS[-1],))])
 
 
-async def _sqlite_text(driver: Any, ids: str) -> tuple[list[str], int]:
-    blobs, count = [], 0
+async def _nothing() -> AsyncIterator[tuple[int, str]]:
+    return
+    yield
+
+
+async def _sqlite_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
     for condition, args in _RANGES:
         cursor = await driver.execute(
             "SELECT count(*), char(10) || group_concat(wave_id || char(9) || week || char(9) || answers,"
@@ -338,12 +388,10 @@ async def _sqlite_text(driver: Any, ids: str) -> tuple[list[str], int]:
         n, blob = await cursor.fetchone()
         await cursor.close()
         if n:
-            blobs.append(blob)
-            count += n
-    return blobs, count
+            yield n, blob
 
 
-async def _postgres_text(driver: Any, ids: str) -> tuple[list[str], int]:
+async def _postgres_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
     # COPY's text format is the same line layout; it escapes a backslash, tab or line break inside
     # a field with a backslash, which the columnar path sees and leaves to the row path.
     chunks: list[bytes] = []
@@ -355,4 +403,5 @@ async def _postgres_text(driver: Any, ids: str) -> tuple[list[str], int]:
         f"SELECT wave_id, week, answers::text FROM survey_answers WHERE wave_id IN ({ids})",
         output=collect, format="text")
     text = b"".join(chunks).decode("utf-8")
-    return (["\n" + text], text.count("\n")) if text else ([], 0)
+    if text:
+        yield text.count("\n"), "\n" + text

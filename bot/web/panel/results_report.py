@@ -1,5 +1,5 @@
 """Survey reports for the panel's results page, made by the same code as
-`python -m bot survey report` (SurveyService.write_report: the stored answers counted
+`python -m bot survey report` (SurveyService.report: the stored answers counted
 column-wise, bot.surveys.columnar) into a temporary directory.
 
 A report is made again only when the answers changed (their number, per survey) or another
@@ -63,20 +63,20 @@ class ResultsReports:
         if slug not in self.surveys.surveys:
             raise ReportUnavailable(gettext_("There is no survey {slug}.", lang, slug=repr(slug)))
         async with self._lock:
-            rows = await self.surveys.stored_answers(slug)
-            if not rows:
+            count = await self.surveys.answer_count(slug)
+            if not count:
                 raise ReportUnavailable(gettext_("No answers have been released for this survey "
                                                  "yet.", lang))
             made = self._made.get((slug, wave, lang))
-            if made is not None and made[0] == len(rows):
+            if made is not None and made[0] == count:
                 return made[1]
             directory = Path(self._root.name) / f"{slug}-{wave or 'latest'}-{lang}"
             try:
-                summary = await self.surveys.write_report(rows, directory, k=self.k, wave=wave, lang=lang)
+                summary = await self.surveys.report(slug, directory, k=self.k, wave=wave, lang=lang)
             except ValueError as exc:
                 raise ReportUnavailable(str(exc)) from None
             report = Report(slug, wave, directory, summary)
-            self._made[(slug, wave, lang)] = (len(rows), report)
+            self._made[(slug, wave, lang)] = (count, report)
             return report
 
     def close(self) -> None:
