@@ -263,15 +263,15 @@ def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] |
         for key in tally.keys.get(q.id, ()):
             col_data = column(key)
             col = tally.columns.get(key) or tally.column(key, q)
-            ids = sorted(col_data.unique().to_list())
-            code_of = [_code(col, q.kind, raw[i], key) for i in ids]
-            coded = col_data.replace_strict(ids, code_of, return_dtype=pl.UInt16)
+            code_of = [0] * len(raw)  # by value id + 1
+            for i in sorted(col_data.unique().to_list()):
+                code_of[i] = _code(col, q.kind, raw[i], key)
+            coded = pl.Series(code_of, dtype=pl.UInt16).gather(col_data)
             codes[key] = coded
             col.counts.update(_counts(shifted + coded))
             if q.index:
                 contribution = [tally._contribution(q, value) for value in col.values]
-                term = coded.replace_strict(list(range(len(contribution))), contribution,
-                                            return_dtype=pl.UInt64)
+                term = pl.Series(contribution, dtype=pl.UInt64).gather(coded)
                 index = term if index is None else index + term
     if tally.items:
         total = shifted + (index if index is not None else 0)
@@ -298,7 +298,8 @@ def _code(col: Column, kind: str, value: Any, key: str) -> int:
 
 def _counts(values: pl.Series) -> dict[int, int]:
     # In key order, so that the roll-up adds (float) index sums in the same order every time.
-    return dict(values.value_counts(sort=False).sort(values.name).iter_rows())
+    counted = values.value_counts(sort=False).sort(values.name)
+    return dict(zip(counted[:, 0].to_list(), counted[:, 1].to_list(), strict=True))
 
 
 # ------------------------------------------------------------------------------ answers.csv
