@@ -198,7 +198,7 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{wave.code:12s} {state:7s} {count:8d} " + t("released answers"))
             elif args.action == "report":
                 print(t("reading answers..."), file=sys.stderr)
-                progress = _Progress(await service.answer_count(args.slug))
+                progress = _Progress(await service.answer_count(args.slug, args.wave))
                 summary = await service.report(args.slug, Path(args.out), only_wave=args.wave,
                                                k=args.k, wave=args.wave, progress=progress,
                                                lang=current_locale.get())

@@ -187,6 +187,7 @@ async def _from_database(url: str, rows, k: int, out: Path) -> None:
         _same(a, streamed, out / "a", out / "s")
         in_wave = sum(r.wave == "2026-Q2" for r in rows)
         assert len(await service.stored_answers("mini", "2026-Q2")) == in_wave
+        assert await service.answer_count("mini", "2026-Q2") == in_wave
         if in_wave:
             c = write_report(await service.answer_rows("mini", "2026-Q2"), NEW, out / "c", k=k)
             d = await service.report("mini", out / "d", only_wave="2026-Q2", k=k)

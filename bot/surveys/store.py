@@ -284,11 +284,15 @@ class SurveyService:
             blobs = [piece async for piece in pieces]
         return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs))
 
-    async def answer_count(self, slug: str) -> int:
-        """How many answers of `slug` have been released (counted on the wave index)."""
+    async def answer_count(self, slug: str, wave_code: str | None = None) -> int:
+        """How many answers of `slug` (or of one wave) have been released (counted on the wave
+        index, without reading the answers)."""
+        waves = select(SurveyWave.id).where(SurveyWave.survey == slug)
+        if wave_code:
+            waves = waves.where(SurveyWave.code == wave_code)
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(SurveyAnswer).where(
-                SurveyAnswer.wave_id.in_(select(SurveyWave.id).where(SurveyWave.survey == slug)))) or 0)
+                SurveyAnswer.wave_id.in_(waves))) or 0)
 
     async def report(self, slug: str, out: Any, *, only_wave: str | None = None, **options: Any) -> Any:
         """`report.write_report` over the released answers of `slug` (or of `only_wave`), read
