@@ -142,7 +142,8 @@ def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] |
     """Count every stored answer into `tally`; returns the per-row codes answers.csv needs.
     `stage` is called with a name after each stage (the benchmark times them)."""
     # ---- cut the text at '": ' and number the pieces, a batch of blobs at a time (the store may
-    # still be reading the next ones: both Polars and SQLite work without the GIL)
+    # still be reading the next ones: both Polars and SQLite work without the GIL). Categorical
+    # codes are global to the process, so equal pieces get equal codes in every batch.
     codes_parts, distinct_parts = [], []
     total = 0
     batch: list[str] = []
@@ -169,7 +170,6 @@ def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] |
     distinct = pl.concat(distinct_parts).unique()
     codes_parts.clear()
     stage("cut the text into pieces")
-    # Categorical codes are global to the process, so equal pieces have equal codes in every batch.
     reader = _Reader()
     read = list(map(reader.piece, distinct.cast(pl.String).to_list()))
     stage("read the distinct pieces")
@@ -274,8 +274,7 @@ def count(tally: Tally, stored: StoredAnswers, progress: Callable[[int], None] |
                 term = pl.Series(contribution, dtype=pl.UInt64).gather(coded)
                 index = term if index is None else index + term
     if tally.items:
-        total = shifted + (index if index is not None else 0)
-        tally.index_counts.update(_counts(total))
+        tally.index_counts.update(_counts(shifted + (index if index is not None else 0)))
     else:
         tally._context_counts.update(_counts(contexts))
     tally.n += n
