@@ -247,3 +247,32 @@ def test_columnar_report_from_postgresql():
     with pg.postgres_server() as url:
         _database_property(url, 20)
         _fallback(url)
+
+
+def test_a_failed_read_writes_no_report(tmp_path, monkeypatch):
+    """If reading stops half-way, the report counted meanwhile is not written from part of the answers."""
+    from bot.surveys import store
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'answers.db'}"
+    q3, lang = NEW.question("q3").key, NEW.question("lang").key
+    rows = [AnswerRow("2026-Q3", "2026-W28", {q3: "a", lang: "uk"})] * 40
+
+    async def half_then_fail(driver, ids):
+        async for piece in real(driver, ids):
+            yield piece
+            raise OSError("disk went away")
+
+    real = store._sqlite_text
+    monkeypatch.setattr(store, "_sqlite_text", half_then_fail)
+
+    async def run():
+        await upgrade_async(url)
+        service, engine = await _store(url, rows)
+        try:
+            with pytest.raises(OSError, match="disk went away"):
+                await service.report("mini", tmp_path / "out", k=3)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    assert not (tmp_path / "out").exists()

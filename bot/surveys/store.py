@@ -304,6 +304,8 @@ class SurveyService:
 
         def drain() -> Iterator[tuple[int, str]]:
             while (item := items.get()) is not None:
+                if item is _ABORTED:  # never count (and write) a report of part of the answers
+                    raise SurveyError("reading the answers failed")
                 yield item
 
         survey = self.surveys[slug]
@@ -314,9 +316,9 @@ class SurveyService:
                 async for piece in pieces:
                     items.put(piece)
             except BaseException:
-                items.put(None)
+                items.put(_ABORTED)
                 with contextlib.suppress(Exception):
-                    await work  # the worker ends on the short read; the reading error is raised
+                    await work  # the worker stops before writing anything; the reading error is raised
                 raise
             items.put(None)
         return await self._or_rows(work, answers, out, options)
@@ -376,6 +378,9 @@ _BOUNDS = [f"{n:02x}" for n in range(1, 256)]
 _RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
            + [("answer_key >= ? AND answer_key < ?", (a, b)) for a, b in itertools.pairwise(_BOUNDS)]
            + [("answer_key >= ?", (_BOUNDS[-1],))])
+
+
+_ABORTED: Any = object()
 
 
 async def _nothing() -> AsyncIterator[tuple[int, str]]:
