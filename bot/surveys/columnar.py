@@ -12,6 +12,12 @@ Rust); Python decodes each distinct piece once with `json.loads`, and registers 
 values and contexts through the same `Tally` methods the row path uses; Polars then counts per
 (context, answer code) and builds answers.csv.
 
+Chosen by measurement (200,000 stored rows, CPU seconds, load average 6 on 2 cores): Polars
+`read_ndjson` with an explicit schema of all 28 keys 0.63, `str.json_decode` 1.10, `json.loads`
+per row 2.10; cutting at '": ' 0.10 and numbering the pieces 0.05. SQLite's own JSON functions
+were left out: `json_extract` parses the whole text again for each of the ~15 keys of a row
+(SQLite 3.40 keeps no parsed copy), and `json_each` makes 15 million rows to group.
+
 Anything the cut cannot read exactly (a backslash anywhere, i.e. an escape; another JSON layout;
 a value that is neither a string nor a list) raises `Unsupported`, and the caller counts those
 answers with the row path instead: slower, never different.
