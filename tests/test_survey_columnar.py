@@ -276,3 +276,44 @@ def test_a_failed_read_writes_no_report(tmp_path, monkeypatch):
 
     asyncio.run(run())
     assert not (tmp_path / "out").exists()
+
+
+def test_answers_released_during_the_read_are_in_the_report_whole_or_not_at_all(tmp_path, monkeypatch):
+    """The 256 range scans read one snapshot: a release committed between two of them is not
+    half in the report (its rows have random keys, so they fall into ranges read before and after)."""
+    import sqlite3
+
+    from bot.surveys import store
+
+    db = tmp_path / "answers.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    q3, lang = NEW.question("q3").key, NEW.question("lang").key
+    rows = [AnswerRow("2026-Q3", "2026-W28", {q3: "a", lang: "uk"})] * 40
+    real = store._sqlite_text
+
+    async def release_meanwhile(driver, ids):
+        first = True
+        async for piece in real(driver, ids):
+            yield piece
+            if first:  # another process releases 20 answers, with keys in every range
+                first = False
+                with sqlite3.connect(db) as other:
+                    wave = other.execute("SELECT id FROM survey_waves WHERE code = '2026-Q3' "
+                                         "AND survey = 'mini'").fetchone()[0]
+                    other.executemany(
+                        "INSERT INTO survey_answers (answer_key, wave_id, week, answers) VALUES (?, ?, ?, ?)",
+                        [(f"{n * 13:02x}" + secrets.token_hex(15), wave, "2026-W29",
+                          json.dumps({q3: "b", lang: "uk"})) for n in range(20)])
+
+    monkeypatch.setattr(store, "_sqlite_text", release_meanwhile)
+
+    async def run():
+        await upgrade_async(url)
+        service, engine = await _store(url, rows)
+        try:
+            return await service.report("mini", tmp_path / "out", k=3)
+        finally:
+            await engine.dispose()
+
+    summary = asyncio.run(run())
+    assert summary.responses == 40

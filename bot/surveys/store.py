@@ -389,15 +389,24 @@ async def _nothing() -> AsyncIterator[tuple[int, str]]:
 
 
 async def _sqlite_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
-    for condition, args in _RANGES:
-        cursor = await driver.execute(
-            "SELECT count(*), char(10) || group_concat(wave_id || char(9) || week || char(9) || answers,"
-            " char(10)) || char(10)"
-            f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
-        n, blob = await cursor.fetchone()
-        await cursor.close()
-        if n:
-            yield n, blob
+    # One read transaction around all the scans: they see one snapshot, so a release committed
+    # meanwhile is in the report whole or not at all (sqlite3 starts none for a SELECT).
+    began = not driver.in_transaction
+    if began:
+        await driver.execute("BEGIN")
+    try:
+        for condition, args in _RANGES:
+            cursor = await driver.execute(
+                "SELECT count(*), char(10) || group_concat(wave_id || char(9) || week || char(9) || answers,"
+                " char(10)) || char(10)"
+                f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
+            n, blob = await cursor.fetchone()
+            await cursor.close()
+            if n:
+                yield n, blob
+    finally:
+        if began:
+            await driver.rollback()
 
 
 async def _postgres_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
