@@ -1,32 +1,55 @@
-"""Benchmark of the survey report on synthetic answers to the bundled `belonging` survey.
+"""Benchmark of the survey report on synthetic answers to the bundled `belonging` survey, read
+from a SQLite answer store, as `python -m bot survey report` and the panel read it.
 
-Run from the project root:  python bench/bench_survey_report.py  [--rows N] [--k K] [--out DIR]
+Run from the project root:  python bench/bench_survey_report.py  [--rows N] [--repeat 3] [--k K]
 
 It generates N responses (default 1,000,000; deterministic seed) in 4 waves of unequal size,
 with skewed, correlated answers (a latent feeling of belonging drives the index items), skipped
 questions, realistic profile bands including a couple of very rare ones (so that suppression has
 work to do), and a change of items: the retired `trust` (three institutions in one statement, from
-content/surveys/history/) is asked in waves 1-2, the three items that replaced it in waves 3-4. It then
-times `write_report` (all four files) and, as the floor for touching every row once, a plain
-`csv.writer` dump of the same rows.
+content/surveys/history/) is asked in waves 1-2, the three items that replaced it in waves 3-4, and
+stores them in a SQLite file as the store does (one JSON text per row, fresh random keys; built
+once, then kept in the temp directory for later runs). Then, `--repeat` times, in turn:
+
+* old path: `SurveyService.answer_rows` (SQLAlchemy, a dict per row) and `write_report` over them;
+* new path: `SurveyService.report`: the JSON text read in 256 pieces and counted column-wise in
+  Polars (bot/surveys/columnar.py) while the rest is still being read;
+* floor: every row read with sqlite3 and written with a bare `csv.writer`, touching each row once.
+
+It prints the medians, the load average, and what each stage of the last run took; it stops with
+an error if the new path's four files differ from the old path's in any byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import csv
+import filecmp
+import hashlib
+import inspect
+import json
+import os
 import random
-import resource
+import secrets
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import PROJECT_ROOT
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade
 from bot.surveys.definition import Survey, load_survey
 from bot.surveys.report import AnswerRow, write_report
+from bot.surveys.store import SurveyService
 
 SEED = 20261126
 WAVES = [("2025-Q4", "2025-W", 40, 0.12), ("2026-Q1", "2026-W", 1, 0.22),
@@ -83,42 +106,126 @@ def generate(n: int, survey: Survey, seed: int = SEED) -> list[AnswerRow]:
     return rows
 
 
-def csv_floor(rows: list[AnswerRow], path: Path) -> float:
+FILES = ("aggregates.csv", "index.csv", "answers.csv", "report.html")
+
+
+def answers_db(n: int, survey: Survey) -> Path:
+    """The SQLite file with the generated answers, built once per size and generator."""
+    source = inspect.getsource(generate) + repr((SEED, WAVES, PROFILE_WEIGHTS, HELP_WEIGHTS, SKIP,
+                                                 PROFILE_SKIP, [q.key for q in survey.questions]))
+    digest = f"{n}-{hashlib.sha256(source.encode()).hexdigest()[:12]}"
+    path = Path(tempfile.gettempdir()) / f"belong-bench-survey-{digest}.db"
+    if path.exists():
+        return path
+    t0 = time.perf_counter()
+    rows = generate(n, survey)
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    upgrade(f"sqlite+aiosqlite:///{partial}")
+    with contextlib.closing(sqlite3.connect(partial)) as con:
+        ids = {}
+        for code, *_ in WAVES:
+            ids[code] = con.execute(
+                "INSERT INTO survey_waves (survey, code, opened_on, closed, release_k)"
+                " VALUES (?, ?, ?, 1, 10)", (survey.slug, code, "2026-01-01")).lastrowid
+        # The JSON text exactly as SQLAlchemy's JSON type writes it (json.dumps), fresh random keys
+        # as the store's release gives them.
+        con.executemany("INSERT INTO survey_answers (answer_key, wave_id, week, answers) VALUES (?, ?, ?, ?)",
+                        ((secrets.token_hex(16), ids[r.wave], r.week, json.dumps(r.answers)) for r in rows))
+        con.commit()
+        con.execute("PRAGMA journal_mode=DELETE")  # everything in the one file before it is renamed
+    partial.rename(path)
+    print(f"generated {n:,} responses into {path} in {time.perf_counter() - t0:.0f} s (kept for later runs)")
+    return path
+
+
+def csv_floor(db: Path, out: Path) -> float:
     start = time.perf_counter()
-    with path.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows((r.wave, r.week, *r.answers.values()) for r in rows)
+    with sqlite3.connect(db) as con, out.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(con.execute("SELECT wave_id, week, answers FROM survey_answers"))
     return time.perf_counter() - start
+
+
+class Stages:
+    """Wall time per stage, as write_report (and the reading before it) reports them."""
+
+    def __init__(self) -> None:
+        self.times: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times.append((name, now - self.last))
+        self.last = now
+
+
+async def old_path(service: SurveyService, out: Path, k: int, stages: Stages):
+    rows = await service.answer_rows("belonging")
+    stages("read rows (SQLAlchemy, a dict each)")
+    return write_report(rows, service.surveys["belonging"], out, k=k, stage=stages)
+
+
+async def new_path(service: SurveyService, out: Path, k: int, stages: Stages):
+    # As the CLI and the panel: the text is counted while the rest is still being read, so the
+    # first stage ("cut the text into pieces") includes the reading.
+    return await service.report("belonging", out, k=k, stage=stages)
+
+
+def timed(path, service: SurveyService, out: Path, k: int) -> tuple[float, Stages, Any]:
+    stages = Stages()
+    start = stages.last
+    summary = asyncio.run(path(service, out, k, stages))
+    return time.perf_counter() - start, stages, summary
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=None, help="keep the report here (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each path; the median is shown")
     args = parser.parse_args()
     survey = load_survey(PROJECT_ROOT / "content" / "surveys" / "belonging.yaml")
-    t0 = time.perf_counter()
-    rows = generate(args.rows, survey)
-    print(f"generated {len(rows):,} rows in {time.perf_counter() - t0:.1f} s (not timed below)")
+    db = answers_db(args.rows, survey)
+    load_before = os.getloadavg()
+    old_times, new_times, floors = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp) / "report"
-        ticks: list[int] = []
-        start = time.perf_counter()
-        summary = write_report(rows, survey, out, k=args.k, progress=ticks.append)
-        seconds = time.perf_counter() - start
-        floor = csv_floor(rows, Path(tmp) / "floor.csv")
-        sizes = {p.name: p.stat().st_size for p in summary.files}
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    waves = ", ".join(summary.waves)
-    print(f"rows:               {summary.responses:,} in {len(summary.waves)} waves ({waves})")
-    print(f"write_report:       {seconds:.2f} s  ({summary.responses / seconds:,.0f} rows/s), "
-          f"progress called {len(ticks)} times")
-    print(f"csv.writer floor:   {floor:.2f} s  ({summary.responses / floor:,.0f} rows/s); report = "
-          f"{seconds / floor:.1f} x floor")
+        for run in range(args.repeat):
+            # a fresh engine per path and run: nothing cached between them but the OS's file cache
+            engine = create_engine(f"sqlite+aiosqlite:///{db}")
+            service = SurveyService(create_session_factory(engine), {"belonging": survey})
+            old_out, new_out = Path(tmp) / "old", Path(tmp) / "new"
+            seconds, old_stages, old_summary = timed(old_path, service, old_out, args.k)
+            old_times.append(seconds)
+            seconds, new_stages, summary = timed(new_path, service, new_out, args.k)
+            new_times.append(seconds)
+            asyncio.run(engine.dispose())
+            floors.append(csv_floor(db, Path(tmp) / "floor.csv"))
+            differ = [name for name in FILES
+                      if not filecmp.cmp(old_out / name, new_out / name, shallow=False)]
+            if differ or replace(summary, files=[]) != replace(old_summary, files=[]):
+                print(f"run {run + 1}: the new path's files differ from the old path's: "
+                      f"{', '.join(differ) or 'summary'}", file=sys.stderr)
+                return 1
+            print(f"run {run + 1}: old {old_times[-1]:.2f} s, new {new_times[-1]:.2f} s, "
+                  f"floor {floors[-1]:.2f} s; files identical", flush=True)
+        sizes = {name: (new_out / name).stat().st_size for name in FILES}
+    load_after = os.getloadavg()
+    old, new, floor = (statistics.median(t) for t in (old_times, new_times, floors))
+    n = summary.responses
+    print(f"rows:               {n:,} in {len(summary.waves)} waves ({', '.join(summary.waves)}), "
+          f"from {db.name}")
+    print(f"old path:           {old:.2f} s  ({n / old:,.0f} rows/s), median of {args.repeat}")
+    print(f"new path (Polars):  {new:.2f} s  ({n / new:,.0f} rows/s), median of {args.repeat}; "
+          f"{old / new:.1f} x faster; files identical")
+    print(f"csv.writer floor:   {floor:.2f} s  ({n / floor:,.0f} rows/s); "
+          f"new path = {new / floor:.2f} x floor")
+    print("load average:       " + " / ".join(f"{x:.1f}" for x in load_before) + " before, "
+          + " / ".join(f"{x:.1f}" for x in load_after) + " after (1 / 5 / 15 min; 2 cores)")
+    for title, stages in (("old path", old_stages), ("new path", new_stages)):
+        print(f"stages, {title} (last run): " + ", ".join(f"{name} {t:.2f} s" for name, t in stages.times))
     print(f"suppressed cells:   {summary.suppressed_cells:,} (primary {summary.suppressed_primary:,}, "
           f"complementary {summary.suppressed_complementary:,})")
     print("files:              " + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()))
-    print(f"peak RSS:           {rss:,.0f} MB (the generated rows included)")
     for note in summary.notes:
         print(f"note: {note}")
     return 0

@@ -174,7 +174,6 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade_async
     from bot.factory import build_survey_service
     from bot.i18n import current_locale
-    from bot.surveys.report import write_report
     from bot.surveys.store import SurveyError
 
     await upgrade_async(settings.db_url)
@@ -201,11 +200,10 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{wave.code:12s} {state:7s} {count:8d} " + t("released answers"))
             elif args.action == "report":
                 print(t("reading answers..."), file=sys.stderr)
-                rows = await service.answer_rows(args.slug, args.wave)
-                progress = _Progress(len(rows))
-                summary = write_report(rows, service.surveys[args.slug], Path(args.out), k=args.k,
-                                       wave=args.wave, progress=progress,
-                                       lang=current_locale.get())
+                progress = _Progress(await service.answer_count(args.slug, args.wave))
+                summary = await service.report(args.slug, Path(args.out), only_wave=args.wave,
+                                               k=args.k, wave=args.wave, progress=progress,
+                                               lang=current_locale.get())
                 progress.finish()
                 print(t("{responses} responses in {waves} waves; {cells} cells suppressed "
                         "({primary} with fewer than {k} responses, {complementary} "

@@ -147,11 +147,7 @@ class Tally:
         m = len(chunk)
         waves = list(map(attrgetter("wave"), chunk))
         for wave, week in set(zip(waves, map(attrgetter("week"), chunk), strict=True)):
-            if wave not in self.wave_codes:
-                self.wave_codes[wave] = len(self.wave_names)
-                self.wave_names.append(wave)
-            if week and (wave not in self.first_week or str(week) < self.first_week[wave]):
-                self.first_week[wave] = str(week)
+            self.register_wave(wave, week)
         wcodes = list(map(self.wave_codes.__getitem__, waves))
         answers = list(map(attrgetter("answers"), chunk))
         got: dict[str, list[Any]] = {}
@@ -169,12 +165,7 @@ class Tally:
         seen = sum(m - values(key).count(None) for key in self.known)
         if seen != sum(map(len, answers)):
             for key in set().union(*answers) - self.known:
-                self.known.add(key)
-                qid = split_key(key)[0]
-                if qid in self.by_id:
-                    self.keys[qid].append(key)
-                else:
-                    self.ignored.add(key)
+                self.register_key(key)
         keys = self.keys
 
         pcols = []
@@ -193,12 +184,7 @@ class Tally:
         except TypeError:
             raise ValueError("profile answers must be option ids") from None
         for raw in new:
-            canonical = (raw[0], *(self._profile_code(var, value) for var, value in enumerate(raw[1:])))
-            ctx = self.canonical.get(canonical)
-            if ctx is None:
-                ctx = self.canonical[canonical] = len(self.context_keys)
-                self.context_keys.append(canonical)
-            self.contexts[raw] = ctx
+            self.context_of(raw)
         contexts = list(map(self.contexts.__getitem__, tuples))
         self.context_col.extend(contexts)
         if not self.items:
@@ -212,8 +198,7 @@ class Tally:
             for key in keys.get(q.id, ()):
                 col = self.columns.get(key)
                 if col is None:
-                    # Grouped by version: each key is its own column, labelled as it was asked.
-                    col = self.columns[key] = Column(key, self.survey.version(key) or q)
+                    col = self.column(key, q)
                     col.data.frombytes(bytes(2 * self.n))
                 vals = values(key)
                 if q.kind == "multi":  # lists are not hashable
@@ -238,6 +223,43 @@ class Tally:
 
         if self.items:
             self.index_counts.update(map(add, shifted, index))
+
+    # ------------------------------------------------------------------ shared with `columnar`
+    # The columnar path counts in Polars but registers waves, keys, contexts and answer codes
+    # through these, so both paths give the same Tally for the same answers.
+    def register_wave(self, wave: str, week: Any) -> None:
+        if wave not in self.wave_codes:
+            self.wave_codes[wave] = len(self.wave_names)
+            self.wave_names.append(wave)
+        if week and (wave not in self.first_week or str(week) < self.first_week[wave]):
+            self.first_week[wave] = str(week)
+
+    def register_key(self, key: str) -> None:
+        if key in self.known:
+            return
+        self.known.add(key)
+        qid = split_key(key)[0]
+        if qid in self.by_id:
+            self.keys[qid].append(key)
+        else:
+            self.ignored.add(key)
+
+    def context_of(self, raw: tuple) -> int:
+        """The context of a raw (wave code, profile answers...) tuple, registered if new."""
+        ctx = self.contexts.get(raw)
+        if ctx is None:
+            canonical = (raw[0], *(self._profile_code(var, value) for var, value in enumerate(raw[1:])))
+            ctx = self.canonical.get(canonical)
+            if ctx is None:
+                ctx = self.canonical[canonical] = len(self.context_keys)
+                self.context_keys.append(canonical)
+            self.contexts[raw] = ctx
+        return ctx
+
+    def column(self, key: str, q: Question) -> Column:
+        # Grouped by version: each key is its own column, labelled as it was asked.
+        col = self.columns[key] = Column(key, self.survey.version(key) or q)
+        return col
 
     def _contribution(self, q: Question, value: tuple[str, ...] | None) -> int:
         score = item_score(q, value[0]) if value is not None and len(value) == 1 else None

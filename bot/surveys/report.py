@@ -33,15 +33,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import not_
+from operator import eq, not_
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.i18n import Refusal, _, gettext_, lazy
 from bot.surveys.aggregate import ALL, Family, IndexStats, Tally, WaveData
 from bot.surveys.definition import Survey
 from bot.surveys.html import Bar, Distribution, GroupIndex, IndexPoint, ReportData, render
 from bot.surveys.suppression import COMPLEMENTARY, TableLabels, WaveLabels, protect_wave
+
+if TYPE_CHECKING:
+    from bot.surveys.columnar import Counted
 
 AGGREGATE_COLUMNS = ["wave", "group_variable", "group_value", "question_id", "question_version",
                      "option_id", "count", "share", "suppressed"]
@@ -88,13 +91,19 @@ def index_numbers(stats: IndexStats) -> tuple[int, int, int] | None:
 
 
 def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10, wave: str | None = None,
-                 progress: Callable[[int], None] | None = None, lang: str = "en") -> ReportSummary:
+                 progress: Callable[[int], None] | None = None, lang: str = "en",
+                 stage: Callable[[str], None] | None = None) -> ReportSummary:
     """Read `rows` (AnswerRow-like: wave, week, answers by question key) once and write the report.
+
+    `rows` may also be the store's `StoredAnswers` (the JSON text as stored), counted in Polars
+    (`columnar`); the files are the same. That raises `columnar.Unsupported` for text it cannot
+    read exactly: `SurveyService.write_report` then reads the rows and comes back here.
 
     `wave` picks the wave the charts of answers and the index-by-group table describe (default:
     the latest published one); the CSV files always hold every wave. `progress` is called with
     the number of rows read, every 50,000 rows. report.html is written in `lang` (the
-    reader's language; the CSV files keep their column names, which scripts read).
+    reader's language; the CSV files keep their column names, which scripts read). `stage`, if
+    given, is called with a name after each stage of the work (the benchmark times them).
     """
     if k < 3:
         raise ReportRefused(_("K (the smallest group shown) must be at least 3."))
@@ -103,24 +112,34 @@ def write_report(rows: Iterable[Any], survey: Survey, out: Path, *, k: int = 10,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_report(rows, survey, Path(out), k, wave, progress, lang)
+        return _write_report(rows, survey, Path(out), k, wave, progress, lang, stage or (lambda name: None))
     finally:
         if collecting:
             gc.enable()
 
 
 def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: str | None,
-                  progress: Callable[[int], None] | None, lang: str = "en") -> ReportSummary:
-    out.mkdir(parents=True, exist_ok=True)
+                  progress: Callable[[int], None] | None, lang: str,
+                  stage: Callable[[str], None]) -> ReportSummary:
     tally = Tally(survey)
-    tally.add(rows, progress)
+    counted = None
+    if hasattr(rows, "blobs"):  # StoredAnswers: the JSON text as stored, counted column-wise
+        from bot.surveys.columnar import count
+
+        counted = count(tally, rows, progress, stage)
+    else:
+        tally.add(rows, progress)
+        stage("count")
+    out.mkdir(parents=True, exist_ok=True)
     waves = tally.waves()
+    stage("roll-up")
     names = [w.name for w in waves]
     if wave is not None and wave not in names:
         raise ReportRefused(_("There are no answers in wave {wave} (waves: {waves})."),
                             wave=wave, waves=names or lazy("none"))
     variables = [q.id for q in survey.profile()]
     labels = {w.name: protect_wave(w, variables, k) for w in waves}
+    stage("suppression")
     notes = _notes(waves, labels, survey, k)
     if tally.ignored:
         notes.append(f"answers to {len(tally.ignored)} question key(s) not in the current definition of "
@@ -131,7 +150,9 @@ def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: 
     files = [out / "aggregates.csv", out / "index.csv", out / "answers.csv", out / "report.html"]
     _write_csv(files[0], AGGREGATE_COLUMNS, agg)
     _write_csv(files[1], INDEX_COLUMNS, idx)
-    hidden_profiles = write_answers(files[2], tally, waves, labels, k)
+    stage("aggregates.csv, index.csv")
+    hidden_profiles = write_answers(files[2], tally, waves, labels, k, counted)
+    stage("answers.csv")
     reasons = [r[-1] for r in agg] + [r[-1] for r in idx]
     complementary = sum(1 for r in reasons if r == COMPLEMENTARY)
     primary = sum(1 for r in reasons if r and r != COMPLEMENTARY)
@@ -140,6 +161,7 @@ def _write_report(rows: Iterable[Any], survey: Survey, out: Path, k: int, wave: 
     data.suppressed_primary, data.suppressed_complementary = primary, complementary
     data.answers_profile_hidden = hidden_profiles
     files[3].write_text(render(data, lang), encoding="utf-8")
+    stage("report.html")
     return ReportSummary(tally.n, names, primary + complementary, primary, complementary, files, notes)
 
 
@@ -365,8 +387,12 @@ def _field(text: str) -> str:
 
 
 def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[str, WaveLabels],
-                  k: int) -> int:
-    """Write answers.csv; returns the number of rows whose profile columns were suppressed."""
+                  k: int, counted: Counted | None = None) -> int:
+    """Write answers.csv; returns the number of rows whose profile columns were suppressed.
+
+    The rows come from the row path's per-row codes (`tally.context_col`, `Column.data`), or
+    from `counted` when the columnar path counted them (`columnar.answer_lines`).
+    """
     dropped, hidden = hidden_contexts(tally, labels, k)
     keys = answer_columns(tally, waves)
     profile = [q.id for q in tally.profile]
@@ -377,6 +403,24 @@ def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[
         before.append(_field(wave))
         after.append(",".join(map(_field, bands)))
     texts = [[_field("" if v is None else ";".join(v)) for v in tally.columns[key].values] for key in keys]
+    with path.open("wb") as f:
+        f.write(",".join(map(_field, ["wave", *keys, *profile])).encode() + b"\n")
+        if counted is not None:
+            from bot.surveys.columnar import answer_lines
+
+            f.flush()
+            answer_lines(counted, keys, texts, before, after, dropped).to_frame().write_csv(
+                f, include_header=False, quote_style="never")  # the lines as they are, each + "\n"
+        else:
+            rows = _row_lines(tally, keys, texts, before, after, dropped)
+            if rows:
+                f.write(b"\n".join(rows))
+                f.write(b"\n")
+    return sum(n for ctx, n in tally.context_counts.items() if hidden[ctx] and not dropped[ctx])
+
+
+def _row_lines(tally: Tally, keys: list[str], texts: list[list[str]], before: list[str], after: list[str],
+               dropped: list[bool]) -> list[bytes]:
     datas = [tally.columns[key].data for key in keys]
     contexts = tally.context_col
     fields = zip(map(before.__getitem__, contexts),
@@ -385,11 +429,18 @@ def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[
     kept = compress(fields, map(not_, map(dropped.__getitem__, contexts)))
     lines = list(map(str.encode, map(",".join, kept)))
     # Ordered by a hash of the published line: equal lines end up together, and the position of a
-    # row says nothing about when it was given or about a suppressed profile value.
+    # row says nothing about when it was given or about a suppressed profile value. Two different
+    # lines with the same CRC (some dozens in a million rows) go by their bytes, so the order does
+    # not depend on the order the rows were read in either.
     lines.sort(key=zlib.crc32)
-    with path.open("wb") as f:
-        f.write(",".join(map(_field, ["wave", *keys, *profile])).encode() + b"\n")
-        if lines:
-            f.write(b"\n".join(lines))
-            f.write(b"\n")
-    return sum(n for ctx, n in tally.context_counts.items() if hidden[ctx] and not dropped[ctx])
+    crcs = list(map(zlib.crc32, lines))
+    clash = [i for i in compress(range(1, len(lines)), map(eq, crcs[1:], crcs))
+             if lines[i] != lines[i - 1]]
+    for i in clash:
+        start = end = i
+        while start > 0 and crcs[start - 1] == crcs[i]:
+            start -= 1
+        while end < len(lines) and crcs[end] == crcs[i]:
+            end += 1
+        lines[start:end] = sorted(lines[start:end])
+    return lines

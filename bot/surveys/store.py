@@ -13,8 +13,13 @@ they live in the dialog state and are gone when the survey is completed or stopp
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import itertools
+import queue
 import secrets
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +69,25 @@ class SurveyError(Refusal):
 
 def _wave_exists(code: str, slug: str) -> SurveyError:
     return SurveyError(_("Wave {wave} of {survey} exists already."), wave=code, survey=slug)
+
+
+@dataclass(frozen=True)
+class StoredAnswers:
+    """Released answers as text, for the report to decode column-wise (`surveys.columnar`).
+
+    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; each of the few large strings
+    in `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
+    reading a million rows creates a few hundred Python objects, not millions.
+    """
+
+    slug: str
+    wave: str | None  # the wave asked for, or None for every wave
+    waves: dict[int, str]  # wave id -> wave code
+    blobs: Iterable[tuple[int, str]]  # (rows in it, text); an iterator while still being read
+    count: int | None  # None while still being read
+
+    def __len__(self) -> int:
+        return self.count or 0
 
 
 def _wave(row: SurveyWave) -> WaveInfo:
@@ -261,6 +285,86 @@ class SurveyService:
         chosen = sum(1 for a in answered if str(a) in options)
         return chosen, len(answered)
 
+    async def stored_answers(self, slug: str, wave_code: str | None = None) -> StoredAnswers:
+        """The released answers of `slug` (one wave or all) as text, read in a few large pieces."""
+        async with self._text(slug, wave_code) as (waves, pieces):
+            blobs = [piece async for piece in pieces]
+        return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs))
+
+    async def answer_count(self, slug: str, wave_code: str | None = None) -> int:
+        """How many answers of `slug` (or of one wave) have been released (counted on the wave
+        index, without reading the answers)."""
+        waves = select(SurveyWave.id).where(SurveyWave.survey == slug)
+        if wave_code:
+            waves = waves.where(SurveyWave.code == wave_code)
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(SurveyAnswer).where(
+                SurveyAnswer.wave_id.in_(waves))) or 0)
+
+    async def report(self, slug: str, out: Any, *, only_wave: str | None = None, **options: Any) -> Any:
+        """`report.write_report` over the released answers of `slug` (or of `only_wave`), read
+        as text and counted column-wise while the rest is still being read; text the columnar
+        path does not read exactly (`columnar.Unsupported`) goes through the decoded rows."""
+        from bot.surveys.report import write_report
+
+        items: queue.SimpleQueue = queue.SimpleQueue()
+
+        def drain() -> Iterator[tuple[int, str]]:
+            while (item := items.get()) is not None:
+                if item is _ABORTED:  # never count (and write) a report of part of the answers
+                    raise SurveyError("reading the answers failed")
+                yield item
+
+        survey = self.surveys[slug]
+        async with self._text(slug, only_wave) as (waves, pieces):
+            answers = StoredAnswers(slug, only_wave, waves, drain(), None)
+            work = asyncio.ensure_future(asyncio.to_thread(write_report, answers, survey, out, **options))
+            try:
+                async for piece in pieces:
+                    items.put(piece)
+            except BaseException:
+                items.put(_ABORTED)
+                with contextlib.suppress(Exception):
+                    await work  # the worker stops before writing anything; the reading error is raised
+                raise
+            items.put(None)
+        return await self._or_rows(work, answers, out, options)
+
+    async def write_report(self, answers: StoredAnswers, out: Any, **options: Any) -> Any:
+        """`report.write_report` over answers read by `stored_answers`, in a worker thread."""
+        from bot.surveys.report import write_report
+
+        survey = self.surveys[answers.slug]
+        work = asyncio.ensure_future(asyncio.to_thread(write_report, answers, survey, out, **options))
+        return await self._or_rows(work, answers, out, options)
+
+    async def _or_rows(self, work: asyncio.Future, answers: StoredAnswers, out: Any, options: dict) -> Any:
+        from bot.surveys.columnar import Unsupported
+        from bot.surveys.report import write_report
+
+        try:
+            return await work
+        except Unsupported:
+            rows = await self.answer_rows(answers.slug, answers.wave)
+            return await asyncio.to_thread(write_report, rows, self.surveys[answers.slug], out, **options)
+
+    @contextlib.asynccontextmanager
+    async def _text(self, slug: str, wave_code: str | None
+                    ) -> AsyncIterator[tuple[dict[int, str], AsyncIterator[tuple[int, str]]]]:
+        async with self._sessions() as session:
+            stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
+            if wave_code:
+                stmt = stmt.where(SurveyWave.code == wave_code)
+            waves = {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
+            if not waves:
+                yield waves, _nothing()
+                return
+            conn = await session.connection()
+            driver = (await conn.get_raw_connection()).driver_connection
+            ids = ",".join(str(int(w)) for w in sorted(waves))  # integers from the database
+            text = _sqlite_text if conn.dialect.name == "sqlite" else _postgres_text
+            yield waves, text(driver, ids)
+
     async def answer_rows(self, slug: str, wave_code: str | None = None) -> list[Any]:
         from bot.surveys.report import AnswerRow  # the analysis side loads only for reports
 
@@ -273,3 +377,56 @@ class SurveyService:
             result = await session.stream(stmt.execution_options(yield_per=10_000))
             return [AnswerRow(wave=code, week=week, answers=answers)
                     async for code, week, answers in result]
+
+
+# SQLite: one aggregate per key range, each a plain range scan of the primary key (no sort); a
+# key is 32 hex digits, but the first and last ranges are open, so any key is read.
+_BOUNDS = [f"{n:02x}" for n in range(1, 256)]
+_RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
+           + [("answer_key >= ? AND answer_key < ?", (a, b)) for a, b in itertools.pairwise(_BOUNDS)]
+           + [("answer_key >= ?", (_BOUNDS[-1],))])
+
+
+_ABORTED: Any = object()
+
+
+async def _nothing() -> AsyncIterator[tuple[int, str]]:
+    return
+    yield
+
+
+async def _sqlite_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
+    # One read transaction around all the scans: they see one snapshot, so a release committed
+    # meanwhile is in the report whole or not at all (sqlite3 starts none for a SELECT).
+    began = not driver.in_transaction
+    if began:
+        await driver.execute("BEGIN")
+    try:
+        for condition, args in _RANGES:
+            cursor = await driver.execute(
+                "SELECT count(*), char(10) || group_concat(wave_id || char(9) || week || char(9) || answers,"
+                " char(10)) || char(10)"
+                f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
+            n, blob = await cursor.fetchone()
+            await cursor.close()
+            if n:
+                yield n, blob
+    finally:
+        if began:
+            await driver.rollback()
+
+
+async def _postgres_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
+    # COPY's text format is the same line layout; it escapes a backslash, tab or line break inside
+    # a field with a backslash, which the columnar path sees and leaves to the row path.
+    chunks: list[bytes] = []
+
+    async def collect(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    await driver.copy_from_query(
+        f"SELECT wave_id, week, answers::text FROM survey_answers WHERE wave_id IN ({ids})",
+        output=collect, format="text")
+    text = b"".join(chunks).decode("utf-8")
+    if text:
+        yield text.count("\n"), "\n" + text

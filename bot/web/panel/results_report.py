@@ -1,5 +1,6 @@
 """Survey reports for the panel's results page, made by the same code as
-`python -m bot survey report` (bot.surveys.report.write_report) into a temporary directory.
+`python -m bot survey report` (SurveyService.report: the stored answers counted
+column-wise, bot.surveys.columnar) into a temporary directory.
 
 A report is made again only when the answers changed (their number, per survey) or another
 wave is asked for; the files of the latest report per survey and wave are kept until the
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.i18n import gettext_, said
-from bot.surveys.report import ReportSummary, write_report
+from bot.surveys.report import ReportSummary
 from bot.surveys.store import DEFAULT_K, SurveyService
 
 FILES = ("aggregates.csv", "index.csv", "answers.csv")
@@ -62,22 +63,20 @@ class ResultsReports:
         if slug not in self.surveys.surveys:
             raise ReportUnavailable(gettext_("There is no survey {slug}.", lang, slug=repr(slug)))
         async with self._lock:
-            rows = await self.surveys.answer_rows(slug)
-            if not rows:
+            count = await self.surveys.answer_count(slug)
+            if not count:
                 raise ReportUnavailable(gettext_("No answers have been released for this survey "
                                                  "yet.", lang))
             made = self._made.get((slug, wave, lang))
-            if made is not None and made[0] == len(rows):
+            if made is not None and made[0] == count:
                 return made[1]
             directory = Path(self._root.name) / f"{slug}-{wave or 'latest'}-{lang}"
-            survey = self.surveys.surveys[slug]
             try:
-                summary = await asyncio.to_thread(write_report, rows, survey, directory,
-                                                  k=self.k, wave=wave, lang=lang)
+                summary = await self.surveys.report(slug, directory, k=self.k, wave=wave, lang=lang)
             except ValueError as exc:  # ReportRefused, or answers the survey cannot count
                 raise ReportUnavailable(said(exc, lang)) from None
             report = Report(slug, wave, directory, summary)
-            self._made[(slug, wave, lang)] = (len(rows), report)
+            self._made[(slug, wave, lang)] = (count, report)
             return report
 
     def close(self) -> None:
