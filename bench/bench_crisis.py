@@ -168,13 +168,25 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 
 
 # Every file of the development part. A hold-out joins this list once it has been run and
-# tuned on; a new hold-out, written before the next run, takes its place below.
+# tuned on; a new hold-out, written before the next run, takes its place in HOLDOUTS.
+# Hold-outs 11 and 12 joined after many runs (branch wip/crisis3), with dev13 and dev13b,
+# written for development only (never a hold-out).
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
-    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 11)]
+    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
+    ("dev13_crisis.tsv", "dev13_ordinary.tsv"), ("dev13b_crisis.tsv", "dev13b_ordinary.tsv")]
 # The hold-outs never tuned on, neither by the rules nor by the learned scorer (trained on
-# DEV only): 11 was written before the last rule changes, 12 before the scorer existed.
-HOLDOUTS = {i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (11, 12)}
-HOLDOUT = HOLDOUTS[12]  # the newest
+# DEV only). Adding one needs only its two files (holdoutN_crisis.tsv, holdoutN_ordinary.tsv,
+# committed before anything runs on them) and its number in this tuple; its floors go into
+# tests/test_crisis_set.py FLOORS after its first run, its figures into FIRST_RUNS and
+# LEARNED_FIRST_RUNS. A listed hold-out whose files are not there yet is reported as missing.
+HOLDOUTS = {i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (13,)}
+
+
+def written(number: int) -> bool:
+    """Both files of hold-out `number` are in bench/crisis_set."""
+    return all((SET_DIR / f).exists() for f in HOLDOUTS[number])
+
+
 # Each hold-out's first run, before any rule was tuned on it: (recall, false alarms).
 # Hold-out 2: as found on main when branch wip/crisis2 began (after one small rule change).
 FIRST_RUNS = {
@@ -236,13 +248,26 @@ LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
 # snapshot bench/crisis_set/faq_ordinary.tsv (of the FAQ after its formal-voice edit) instead
 # of content/*.yaml; card 0.713, note 0.336. Fourth run was hold-out 11 any help 89.1 % (57/64),
 # hold-out 12 card or note 1.0 % (1/104). Not a fresh measure: no change was chosen by them.
+# Hold-outs 11 and 12 then joined the development part (wip/crisis3): the figures above are
+# their record, LEARNED_CURRENT_RUNS their last run before they were trained on.
+
+# dev13 (bench/crisis_set/dev13_*.tsv) was written for development, but its first run, before
+# anything was trained or tuned on it, is a fresh measure too (rules alone; rules + the fifth
+# model): (card first, any help, false alarms card, card or note). Its near misses are harder
+# than the hold-outs' (essays about violence, "can I leave my 12-year-old home alone", "my
+# mother had a stroke last year"); its crisis messages are 77 % indirect.
+DEV13_FIRST_RUN = {
+    "rules alone": ("54.3 % (145/267)", "57.7 % (154/267)", "2.9 % (12/407)", "2.9 % (12/407)"),
+    "rules + scorer": ("67.4 % (180/267)", "86.1 % (230/267)", "4.2 % (17/407)",
+                       "8.8 % (36/407)"),
+}
 
 
 def dev(learned: bool = True) -> Report:
     return evaluate(*load_many(DEV), learned=learned)
 
 
-def holdout(number: int = 12, learned: bool = True) -> Report:
+def holdout(number: int, learned: bool = True) -> Report:
     return evaluate(*load_many([HOLDOUTS[number]]), learned=learned)
 
 
@@ -301,6 +326,10 @@ def main() -> None:
               f"false alarms {_pct(r.alarms, r.ordinary)}")
     reports = {"development, rules + scorer (trained on)": dev()}
     for number in HOLDOUTS:
+        if not written(number):
+            print(f"  hold-out {number}: not written yet (bench/crisis_set/{HOLDOUTS[number][0]}, "
+                  f"{HOLDOUTS[number][1]})")
+            continue
         reports[f"hold-out {number}, rules alone"] = holdout(number, learned=False)
         reports[f"hold-out {number}, rules + scorer"] = holdout(number)
     for title, report in reports.items():
@@ -311,11 +340,15 @@ def main() -> None:
     for i, (recall, alarms) in FIRST_RUNS.items():
         print(f"  hold-out {i}: recall {recall:<16} false alarms {alarms}")
     for title, runs in (("first run", LEARNED_FIRST_RUNS),
-                        ("fourth run (committed model)", LEARNED_CURRENT_RUNS)):
+                        ("last run before joining the development part", LEARNED_CURRENT_RUNS)):
         print(f"== rules + learned scorer on hold-outs it was not trained on, {title}")
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
                   f"false alarms {alarms:<16} card or note {noted}")
+    print("== dev13's first run, before anything was trained or tuned on it")
+    for title, (card, helped, alarms, noted) in DEV13_FIRST_RUN.items():
+        print(f"  {title:<15} card first {card:<18} any help {helped:<18} "
+              f"false alarms {alarms:<16} card or note {noted}")
     p50, p99 = machine_noise()
     print(f"== machine noise: a fixed loop timed the same way, p50 {1e6 * p50:.0f} µs, "
           f"p99 {1e6 * p99:.0f} µs")
