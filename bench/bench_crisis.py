@@ -174,6 +174,11 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
     (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
     ("dev13_crisis.tsv", "dev13_ordinary.tsv"), ("dev13b_crisis.tsv", "dev13b_ordinary.tsv")]
+# The files the rules were tuned on (the scorer trains on all of DEV). The rules were not
+# tuned on hold-outs 11 and 12, dev13 and dev13b, except three guards that came from dev13's
+# and dev13b's false alarms (bot/safety/patterns/common.py TOPIC, ONLINE; slavic.py
+# sl.child_left_alone): the rules alone meet the targets only on these.
+RULES_TUNED = DEV[:11]
 # The hold-outs never tuned on, neither by the rules nor by the learned scorer (trained on
 # DEV only). Adding one needs only its two files (holdoutN_crisis.tsv, holdoutN_ordinary.tsv,
 # committed before anything runs on them) and its number in this tuple; its floors go into

@@ -31,3 +31,11 @@ LIVING_PLACE = unless("LOC", "after", 2, but="WORLD")  # "не хочу жити
 IDIOM = unless("сміх*|смех*|śmiech*|nud*|нудьг*|нудн*|скук*|laugh*|boredom|bored", "after", 3)
 # "умираю как хочу в отпуск", "вмираю як хочу спати": dying *how much* I want
 DYING_TO = unless("IDIOM_OF|как|як|jak|так|tak", "after", 1)
+# Talk about a topic, not a person in it: "a school essay about domestic violence, sources?",
+# "I want to volunteer at a suicide prevention line" (dev13's first run).
+TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|презентац*|джерел*|источник*
+    |źródł*|zrodl*|sources|prevention|профілакт*|профилакт*|prewencj*|profilaktyk*
+    |volunteer*|волонтер*|wolontar*""".replace("\n", "").replace(" ", ""), window=6)
+# "хочу зникнути з соцмереж", "I want to disappear from social media" (dev13b's first run)
+ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
+                "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)
