@@ -168,13 +168,30 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 
 
 # Every file of the development part. A hold-out joins this list once it has been run and
-# tuned on; a new hold-out, written before the next run, takes its place below.
+# tuned on; a new hold-out, written before the next run, takes its place in HOLDOUTS.
+# Hold-outs 11 and 12 joined after many runs (branch wip/crisis3), with dev13, dev13b and
+# dev13c, written for development only (never a hold-out).
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
-    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 11)]
+    (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
+    (f"dev13{x}_crisis.tsv", f"dev13{x}_ordinary.tsv") for x in ("", "b", "c")]
+# The files the rules were tuned on (the scorer trains on all of DEV). The rules were not
+# tuned on hold-outs 11 and 12, dev13, dev13b and dev13c, except three guards that came from
+# dev13's and dev13b's false alarms (bot/safety/patterns/common.py TOPIC, ONLINE; slavic.py
+# sl.child_left_alone): the rules alone meet the targets only on these.
+RULES_TUNED = DEV[:11]
 # The hold-outs never tuned on, neither by the rules nor by the learned scorer (trained on
-# DEV only): 11 was written before the last rule changes, 12 before the scorer existed.
-HOLDOUTS = {i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (11, 12)}
-HOLDOUT = HOLDOUTS[12]  # the newest
+# DEV only). Adding one needs only its two files (holdoutN_crisis.tsv, holdoutN_ordinary.tsv,
+# committed before anything runs on them) and its number in this tuple; its floors go into
+# tests/test_crisis_set.py FLOORS after its first run, its figures into FIRST_RUNS and
+# LEARNED_FIRST_RUNS. A listed hold-out whose files are not there yet is reported as missing.
+HOLDOUTS = {i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (13,)}
+
+
+def written(number: int) -> bool:
+    """Both files of hold-out `number` are in bench/crisis_set."""
+    return all((SET_DIR / f).exists() for f in HOLDOUTS[number])
+
+
 # Each hold-out's first run, before any rule was tuned on it: (recall, false alarms).
 # Hold-out 2: as found on main when branch wip/crisis2 began (after one small rule change).
 FIRST_RUNS = {
@@ -236,13 +253,36 @@ LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
 # snapshot bench/crisis_set/faq_ordinary.tsv (of the FAQ after its formal-voice edit) instead
 # of content/*.yaml; card 0.713, note 0.336. Fourth run was hold-out 11 any help 89.1 % (57/64),
 # hold-out 12 card or note 1.0 % (1/104). Not a fresh measure: no change was chosen by them.
+# Hold-outs 11 and 12 then joined the development part (wip/crisis3): the figures above are
+# their record, LEARNED_CURRENT_RUNS their last run before they were trained on.
+
+# dev13, dev13b and dev13c (bench/crisis_set/dev13*_*.tsv) were written for development, but
+# the first run of each, before anything was trained or tuned on it, is a fresh measure too:
+# (card first, any help, false alarms card, card or note). Their near misses are harder than
+# the hold-outs' (essays about violence, "can I leave my 12-year-old home alone", "my mother
+# had a stroke last year", "my husband snores"); their crisis messages are 77-100 % indirect.
+# dev13 and dev13b: main's rules and fifth model; dev13c: the model of this branch's commit
+# 'dev13b: everyday messages with nothing ...' (trained on dev13 and dev13b), rules as now.
+DEV13_FIRST_RUN = {
+    "dev13, rules alone": ("54.3 % (145/267)", "57.7 % (154/267)", "2.9 % (12/407)",
+                           "2.9 % (12/407)"),
+    "dev13, rules + scorer": ("67.4 % (180/267)", "86.1 % (230/267)", "4.2 % (17/407)",
+                              "8.8 % (36/407)"),
+    "dev13b, rules alone": ("23.9 % (32/134)", "27.6 % (37/134)", "8.3 % (9/108)",
+                            "8.3 % (9/108)"),
+    "dev13b, rules + scorer": ("47.0 % (63/134)", "79.9 % (107/134)", "9.3 % (10/108)",
+                               "20.4 % (22/108)"),
+    "dev13c, rules alone": ("16.5 % (13/79)", "21.5 % (17/79)", "3.0 % (4/132)", "3.0 % (4/132)"),
+    "dev13c, rules + scorer": ("59.5 % (47/79)", "88.6 % (70/79)", "8.3 % (11/132)",
+                               "13.6 % (18/132)"),
+}
 
 
 def dev(learned: bool = True) -> Report:
     return evaluate(*load_many(DEV), learned=learned)
 
 
-def holdout(number: int = 12, learned: bool = True) -> Report:
+def holdout(number: int, learned: bool = True) -> Report:
     return evaluate(*load_many([HOLDOUTS[number]]), learned=learned)
 
 
@@ -301,6 +341,10 @@ def main() -> None:
               f"false alarms {_pct(r.alarms, r.ordinary)}")
     reports = {"development, rules + scorer (trained on)": dev()}
     for number in HOLDOUTS:
+        if not written(number):
+            print(f"  hold-out {number}: not written yet (bench/crisis_set/{HOLDOUTS[number][0]}, "
+                  f"{HOLDOUTS[number][1]})")
+            continue
         reports[f"hold-out {number}, rules alone"] = holdout(number, learned=False)
         reports[f"hold-out {number}, rules + scorer"] = holdout(number)
     for title, report in reports.items():
@@ -311,11 +355,15 @@ def main() -> None:
     for i, (recall, alarms) in FIRST_RUNS.items():
         print(f"  hold-out {i}: recall {recall:<16} false alarms {alarms}")
     for title, runs in (("first run", LEARNED_FIRST_RUNS),
-                        ("fourth run (committed model)", LEARNED_CURRENT_RUNS)):
+                        ("last run before joining the development part", LEARNED_CURRENT_RUNS)):
         print(f"== rules + learned scorer on hold-outs it was not trained on, {title}")
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
                   f"false alarms {alarms:<16} card or note {noted}")
+    print("== first runs of dev13, dev13b, dev13c, before anything was trained or tuned on them")
+    for title, (card, helped, alarms, noted) in DEV13_FIRST_RUN.items():
+        print(f"  {title:<24} card first {card:<18} any help {helped:<18} "
+              f"false alarms {alarms:<16} card or note {noted}")
     p50, p99 = machine_noise()
     print(f"== machine noise: a fixed loop timed the same way, p50 {1e6 * p50:.0f} µs, "
           f"p99 {1e6 * p99:.0f} µs")

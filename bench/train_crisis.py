@@ -39,6 +39,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,18 +47,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import yaml
 
 from bench.bench_crisis import DEV, SET_DIR, Sample, load, load_many
-from bot.safety.crisis import default_rulebook
-from bot.safety.scorer import FORMAT, HEADS, MAX_CHARS, MIN_FEATURES, MODEL_PATH, NGRAMS, features
+from bot.safety.crisis import CrisisSignal, combine, default_rulebook, scored
+from bot.safety.scorer import (
+    FORMAT,
+    HEADS,
+    MAX_CHARS,
+    MIN_FEATURES,
+    MODEL_PATH,
+    NGRAMS,
+    Model,
+    Scores,
+    features,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python -m bench.train_crisis"
 FOLDS = 4
 
-CARD_FALSE_ALARMS = 0.01
+# Out-of-fold false alarms of rules OR scorer on the development part's ordinary messages:
+# the card at most 1.5 % (issue 11 allows 2 %; fresh text has been a little harder than the
+# out-of-fold estimate), the card or the one-line note together at most 5 %.
+CARD_FALSE_ALARMS = 0.015
 NOTE_FALSE_ALARMS = 0.05
+# A category head at or above this adds its line to the card (the likeliest is always there).
+# 0.5 until wip/crisis3. Out of fold on the development part (model of commit 8dcb204), the
+# crisis messages whose card lacked the line they need: 29 at 0.5, 22 at 0.2, 16 at 0.1, 9 at
+# 0.05; categories per card the scorer gave: 1.02, 1.1, 1.22, 1.49.
+CATEGORY = 0.1
+CRISIS_WEIGHT = 1.0  # a crisis message counts this much in the "any crisis" head
+# Files the rules were never tuned on: their out-of-fold figures are the honest estimate of a
+# fresh hold-out (on the other files the rules are perfect by construction).
+FRESH = ("holdout11_crisis.tsv", "holdout12_crisis.tsv", "dev13_crisis.tsv", "dev13b_crisis.tsv",
+         "dev13c_crisis.tsv")
 EPOCHS = 30
 RATE = 2.0
-L2 = 1e-4
+L2 = 3e-4  # 1e-4 until wip/crisis3: 3e-4 did a little better out of fold on fresh files
 MIN_DF = 2
 SEED = 11
 # Compaction of the written file: a feature whose weights are all below PRUNE (absolute) is
@@ -72,7 +96,9 @@ def settings() -> dict:
     """Everything besides the inputs that decides the file's content."""
     return {"folds": FOLDS, "epochs": EPOCHS, "rate": RATE, "l2": L2, "min_df": MIN_DF,
             "seed": SEED, "card_false_alarms": CARD_FALSE_ALARMS,
-            "note_false_alarms": NOTE_FALSE_ALARMS, "prune": PRUNE, "step": STEP,
+            "note_false_alarms": NOTE_FALSE_ALARMS, "category": CATEGORY,
+            "crisis_weight": CRISIS_WEIGHT,
+            "prune": PRUNE, "step": STEP,
             "ngrams": list(NGRAMS), "min_features": MIN_FEATURES, "max_chars": MAX_CHARS}
 
 
@@ -205,7 +231,7 @@ def train(samples: list[Sample]) -> tuple[list[float], dict[str, list[float]]]:
                 for i in idx:
                     z += wh[i] * v
                 p = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-                g = p - y[h]
+                g = (p - y[h]) * (CRISIS_WEIGHT if y[0] and not h else 1.0)
                 b[h] -= lr * g
                 step = lr * g * v
                 shrink = 1.0 - lr * L2
@@ -216,26 +242,32 @@ def train(samples: list[Sample]) -> tuple[list[float], dict[str, list[float]]]:
     return b, weights
 
 
-def score(bias: list[float], weights: dict[str, list[float]], text: str) -> float:
-    every = features(text)
-    z = bias[0]
-    if every:
-        v = 1.0 / math.sqrt(max(len(every), MIN_FEATURES))
-        z += sum(weights[f][0] for f in every if f in weights) * v
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+@dataclass(frozen=True)
+class OutOfFold:
+    """A development message scored by a model trained without its file."""
+
+    sample: Sample
+    file: str  # its crisis file (the pair's name)
+    rules: CrisisSignal
+    scores: Scores | None  # None: too short for the scorer
+    model: Model
+
+    def decide(self, card: float, note: float) -> CrisisSignal:
+        if self.scores is None:
+            return self.rules
+        return combine(self.rules, self.scores, self.model, card, note)
 
 
-def threshold(ordinary_scores: list[float], rate: float) -> float:
-    """The lowest threshold (halfway between two scores) with false alarms <= rate."""
-    ranked = sorted(ordinary_scores, reverse=True)
-    allowed = int(rate * len(ranked))  # this many ordinary messages may score above it
-    hi = ranked[allowed - 1] if allowed else 1.0
-    lo = ranked[allowed]
-    return (hi + lo) / 2 if allowed else min(1.0, lo + 1e-6)
+def fold_model(bias: list[float], weights: dict[str, list[float]]) -> Model:
+    """A trained model as the bot would load it (pruned, rounded), thresholds still open."""
+    data = compact(bias, weights)
+    data["thresholds"] = {"card": 1.0, "note": 1.0, "category": CATEGORY}
+    return Model(data)
 
 
-def cross_validate(folds: int) -> tuple[list[tuple[Sample, float, bool]], list[str]]:
-    """Out-of-fold scores, grouped by file: (sample, score, rules fired)."""
+def cross_validate(folds: int) -> list[OutOfFold]:
+    """Out-of-fold decisions' ingredients, grouped by file: every development message with
+    the rules' signal and the scores of a model trained on the other folds."""
     files = list(DEV)
     groups = [files[i::folds] for i in range(folds)]
     book = default_rulebook()
@@ -243,14 +275,64 @@ def cross_validate(folds: int) -> tuple[list[tuple[Sample, float, bool]], list[s
     for g, held in enumerate(groups):
         train_files = [f for f in files if f not in held]
         t0 = time.perf_counter()
-        bias, weights = train([s for part in load_many(train_files) for s in part]
-                              + extra_ordinary())
+        model = fold_model(*train([s for part in load_many(train_files) for s in part]
+                                  + extra_ordinary()))
         print(f"  fold {g + 1}/{folds}: held out {[c for c, _ in held]} "
               f"({time.perf_counter() - t0:.0f} s)")
-        for part in load_many(held):
-            for s in part:
-                out.append((s, score(bias, weights, s.text), bool(book.match(s.text))))
-    return out, [c for c, _ in files]
+        for c, o in held:
+            for s in (*load(c), *load(o)):
+                out.append(OutOfFold(s, c, book.match(s.text),
+                                     model.scores(s.text) if scored(s.text) else None, model))
+    return out
+
+
+def threshold(oof: list[OutOfFold], rate: float, card: bool) -> float:
+    """The lowest score threshold at which rules OR scorer flag at most `rate` of the ordinary
+    messages out of fold: with the card (`card`), or with the card or the note. Halfway
+    between two scores."""
+    ordinary = [o for o in oof if not o.sample.categories]
+    by_rules = sum(bool(o.rules) for o in ordinary)
+    ranked = sorted((o.scores.crisis for o in ordinary
+                     if o.scores is not None and not o.rules
+                     and not (card and o.rules.cancelled)), reverse=True)
+    allowed = int(rate * len(ordinary)) - by_rules
+    if allowed <= 0:
+        return min(1.0, ranked[0] + 1e-6) if ranked else 1.0
+    if allowed >= len(ranked):
+        return 0.0
+    return (ranked[allowed - 1] + ranked[allowed]) / 2
+
+
+def figures(oof: list[OutOfFold], card: float, note: float) -> dict[str, str]:
+    """Card first / any help on crisis messages, card / card or note on ordinary ones, by
+    language and style, for the decisions at these thresholds."""
+    counts: dict[str, list[int]] = {}
+
+    def add(key: str, ok: bool) -> None:
+        c = counts.setdefault(key, [0, 0])
+        c[0] += ok
+        c[1] += 1
+
+    for o in oof:
+        d = o.decide(card, note)
+        s = o.sample
+        if s.categories:
+            first = s.categories <= d.categories
+            for key in ("all", f"lang {s.lang}", f"style {s.style}"):
+                add(f"card first {key}", first)
+                add(f"any help {key}", d.any_help)
+        else:
+            for key in ("all", f"lang {s.lang}"):
+                add(f"false alarms {key}", bool(d))
+                add(f"card or note {key}", d.any_help)
+    return {k: f"{100 * a / n:.1f} % ({a}/{n})" for k, (a, n) in sorted(counts.items())}
+
+
+def show_figures(title: str, figs: dict[str, str]) -> None:
+    print(f"  {title}")
+    for what in ("card first", "any help", "false alarms", "card or note"):
+        row = [f"{k.removeprefix(what + ' ')} {v}" for k, v in figs.items() if k.startswith(what)]
+        print(f"    {what:<13} " + "; ".join(row))
 
 
 def main() -> None:
@@ -269,24 +351,18 @@ def main() -> None:
     if args.folds != FOLDS and not args.dry_run:
         parser.error(f"the committed model uses {FOLDS} folds; other values only with --dry-run")
     print(f"cross-validation over the development part, {args.folds} folds of whole files")
-    oof, _ = cross_validate(args.folds)
-    ordinary = [sc for s, sc, _ in oof if not s.categories]
-    crisis = [(s, sc, fired) for s, sc, fired in oof if s.categories]
-    card = threshold(ordinary, CARD_FALSE_ALARMS)
-    note = min(card, threshold(ordinary, NOTE_FALSE_ALARMS))
-    cv = {}
-    for name, t in (("card", card), ("note", note)):
-        fa = sum(sc >= t for sc in ordinary)
-        found = sum(sc >= t for _, sc, _ in crisis)
-        indirect = [(sc >= t) for s, sc, _ in crisis if s.style == "indirect"]
-        cv[name] = {"threshold": round(t, 4),
-                    "scorer_recall": f"{found}/{len(crisis)}",
-                    "scorer_recall_indirect": f"{sum(indirect)}/{len(indirect)}",
-                    "false_alarms": f"{fa}/{len(ordinary)}"}
-        print(f"  {name:<5} threshold {t:.3f}: out-of-fold scorer alone recall "
-              f"{found}/{len(crisis)} ({100 * found / len(crisis):.1f} %), indirect "
-              f"{sum(indirect)}/{len(indirect)}, false alarms {fa}/{len(ordinary)} "
-              f"({100 * fa / len(ordinary):.1f} %)")
+    oof = cross_validate(args.folds)
+    card = threshold(oof, CARD_FALSE_ALARMS, card=True)
+    note = min(card, threshold(oof, NOTE_FALSE_ALARMS, card=False))
+    print(f"  card >= {card:.4f} (out-of-fold false alarms <= {CARD_FALSE_ALARMS:.1%}), note >= "
+          f"{note:.4f} (card or note <= {NOTE_FALSE_ALARMS:.0%}), category heads >= {CATEGORY}")
+    fresh = [o for o in oof if o.file in FRESH]
+    cv = {"rules + scorer, development part": figures(oof, card, note),
+          "rules + scorer, files the rules were never tuned on (" + ", ".join(FRESH) + ")":
+              figures(fresh, card, note),
+          "rules alone, the same files": figures(fresh, 2.0, 2.0)}
+    for title, figs in cv.items():
+        show_figures(title + ", out of fold", figs)
     if args.dry_run:
         return
     t0 = time.perf_counter()
@@ -294,7 +370,7 @@ def main() -> None:
     bias, weights = train([*crisis_dev, *ordinary_dev, *extra_ordinary()])
     print(f"final model: {len(weights)} features ({time.perf_counter() - t0:.0f} s)")
     data = compact(bias, weights)
-    data["thresholds"] = {"card": round(card, 4), "note": round(note, 4)}
+    data["thresholds"] = {"card": round(card, 4), "note": round(note, 4), "category": CATEGORY}
     data["meta"] = {
         "command": COMMAND,
         "features_kept": len(data["features"].split("\n")),
@@ -305,7 +381,7 @@ def main() -> None:
         "also_ordinary": ["short_ordinary.tsv", f"{FAQ_SNAPSHOT} (content/*.yaml titles, "
                           "keywords and answer sentences the rules do not flag, not "
                           "emergency.yaml, as of the snapshot)"],
-        "cross_validation": cv,
+        "cross_validation": {"card": round(card, 4), "note": round(note, 4), **cv},
         "features_trained": len(weights),
     }
     kept = data["meta"]["features_kept"]

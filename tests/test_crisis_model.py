@@ -25,7 +25,8 @@ def _meta() -> dict:
 
 
 def test_model_file_is_small():
-    assert MODEL_PATH.stat().st_size < 400 * 1024, MODEL_PATH
+    # Under about 1 MB (issue 11 round 3): loaded once at start-up, off the event loop.
+    assert MODEL_PATH.stat().st_size < 1024 * 1024, MODEL_PATH
 
 
 def test_model_records_how_it_was_made():

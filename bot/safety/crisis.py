@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.content.normalize import skeleton, words
-from bot.safety.scorer import default_model
+from bot.safety.scorer import Model, Scores, default_model
 
 CATEGORIES = ("suicide", "violence", "child", "trafficking", "medical")
 MAX_CHARS = 4000  # a ticket is at most 3000; anything longer is read up to here
@@ -471,26 +471,41 @@ def default_rulebook() -> RuleBook:
     return RuleBook(CONCEPTS, RULES)
 
 
-def classify(text: str | None, *, learned: bool = True) -> CrisisSignal:
+def classify(text: str | None, *, learned: bool = True, model: Model | None = None) -> CrisisSignal:
     """The crisis categories `text` signals; an empty signal for ordinary messages.
 
     Rules OR the learned score: a rule, or a score at or above the model's card threshold
     (unless a rule was there but cancelled by a negation or a guard), gives the card (the
     rules' categories, and the scorer's when it is sure too); a score at or above the note
     threshold alone gives `note` (a one-line 🆘 pointer to /sos above the
-    normal answer). `learned=False`: the rules alone (the bench compares the two)."""
+    normal answer). `learned=False`: the rules alone (the bench compares the two); `model`:
+    another model than the committed one (cross-validation in bench/train_crisis.py)."""
     if not text or not text.strip():
         return CrisisSignal()
     signal = default_rulebook().match(text)
-    model = default_model() if learned else None
-    if model is None or len(words(text[:MAX_CHARS])) < SCORER_MIN_WORDS:
+    if model is None:
+        model = default_model() if learned else None
+    if model is None or not scored(text):
         return signal
-    scores = model.scores(text)
+    return combine(signal, model.scores(text), model)
+
+
+def scored(text: str) -> bool:
+    """Whether the learned scorer reads `text` at all (SCORER_MIN_WORDS)."""
+    return len(words(text[:MAX_CHARS])) >= SCORER_MIN_WORDS
+
+
+def combine(signal: CrisisSignal, scores: Scores, model: Model,
+            card: float | None = None, note: float | None = None) -> CrisisSignal:
+    """The rules' signal and the scorer's scores as one decision, at the model's thresholds
+    (or at `card` / `note`, which cross-validation tries)."""
+    card = model.card if card is None else card
+    note = model.note if note is None else note
     cats = set(signal.categories)
     rules = signal.rules
-    if scores.crisis >= model.card and not signal.cancelled:
+    if scores.crisis >= card and not signal.cancelled:
         cats |= model.categories(scores)
         rules = (*rules, "learned")
     return CrisisSignal(frozenset(cats), rules, scores.crisis,
-                        note=not cats and scores.crisis >= model.note,
+                        note=not cats and scores.crisis >= note,
                         cancelled=signal.cancelled)

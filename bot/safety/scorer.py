@@ -108,6 +108,9 @@ class Model:
         self.index: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
         self.card: float = data["thresholds"]["card"]
         self.note: float = data["thresholds"]["note"]
+        # A category head at or above this names a line on the card (when only the scorer
+        # fired); the most likely one is always named.
+        self.category: float = data["thresholds"].get("category", 0.5)
         self.meta: dict = data.get("meta", {})
 
     def scores(self, text: str) -> Scores:
@@ -122,11 +125,10 @@ class Model:
         return Scores(probs[0], dict(zip(self.heads[1:], probs[1:], strict=True)))
 
     def categories(self, scores: Scores) -> frozenset[str]:
-        """The categories the card covers when the scorer alone fired: every head at 0.5 or
-        more, else the most likely one."""
-        found = {c for c, p in scores.categories.items() if p >= 0.5}
-        if not found:
-            found = {max(scores.categories, key=scores.categories.__getitem__)}
+        """The categories the card covers when the scorer fired: every head at `category` or
+        more, and the most likely one."""
+        found = {c for c, p in scores.categories.items() if p >= self.category}
+        found.add(max(scores.categories, key=scores.categories.__getitem__))
         return frozenset(found)
 
 

@@ -49,3 +49,12 @@ THE_JOURNEY = unless("ABROAD", window=5)
 A_CRAMP = unless("CRAMP", window=3)
 # breastfeeding or a mammogram: not a heart attack
 BREASTFEEDING = unless("NURSING", window=5)
+
+# Talk about a topic, not a person in it: "a school essay about domestic violence, sources?",
+# "I want to volunteer at a suicide prevention line" (dev13's first run).
+TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|презентац*|джерел*|источник*
+    |źródł*|zrodl*|sources|prevention|профілакт*|профилакт*|prewencj*|profilaktyk*
+    |volunteer*|волонтер*|wolontar*""".replace("\n", "").replace(" ", ""), window=6)
+# "хочу зникнути з соцмереж", "I want to disappear from social media" (dev13b's first run)
+ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
+                "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)

@@ -4,7 +4,17 @@ rules. See bot/safety/patterns/__init__.py for how entries and rules are written
 from __future__ import annotations
 
 from bot.safety.patterns import common as guard
-from bot.safety.patterns.common import DYING_TO, IDIOM, LIVING_PLACE, cue, near, seq, unless
+from bot.safety.patterns.common import (
+    DYING_TO,
+    IDIOM,
+    LIVING_PLACE,
+    ONLINE,
+    TOPIC,
+    cue,
+    near,
+    seq,
+    unless,
+)
 
 FILLERS_EN = "i im am really even actually just so going gonna to about thinking plan planning"
 
@@ -118,7 +128,8 @@ WORDS: dict[str, str] = {
 
 RULES: list[dict] = [
     seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL",
-        unless=[IDIOM, unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2)]),
+        unless=[IDIOM, ONLINE,
+                unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2)]),
     seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[LIVING_PLACE]),
     seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
     seq("en.wish_dead", "suicide", "en", "wish ~3 dead|die|born"),
@@ -141,7 +152,7 @@ RULES: list[dict] = [
     cue("en.cue_tired_of_all", "suicide", "en", "tired|sick ~1 of ~0 everything|life|living"),
     cue("en.cue_if_gone", "suicide", "en", "if ~1 i ~0 was|were|am ~0 gone|dead"),
     seq("en.sleep_forever", "suicide", "en", "sleep ~1 forever"),
-    seq("en.suicide", "suicide", "en", "SUICIDE"),
+    seq("en.suicide", "suicide", "en", "SUICIDE", unless=[TOPIC]),
     seq("en.self_harm", "suicide", "en", "self ~0 harm|harming"),
     seq("en.no_will_to_live", "suicide", "en", "NEG ~2 WANT ~2 LIVE", unless=[LIVING_PLACE]),
     seq("en.no_will_to_wake", "suicide", "en", "NEG ~2 WANT ~2 wake ~0 up",
@@ -170,7 +181,7 @@ RULES: list[dict] = [
     seq("en.rape", "violence", "en", "RAPE"),
     seq("en.sexual_assault", "violence", "en",
         "SEXUAL ~1 abuse|abused|assault|assaulted|harassment|harassed|molested|exploited"),
-    seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N"),
+    seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N", unless=[TOPIC]),
     near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
     seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
     seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[guard.THE_JOURNEY]),

@@ -5,7 +5,17 @@ rarely clash. See bot/safety/patterns/__init__.py for how entries and rules are 
 from __future__ import annotations
 
 from bot.safety.patterns import common as guard
-from bot.safety.patterns.common import DYING_TO, IDIOM, LIVING_PLACE, cue, near, seq, unless
+from bot.safety.patterns.common import (
+    DYING_TO,
+    IDIOM,
+    LIVING_PLACE,
+    ONLINE,
+    TOPIC,
+    cue,
+    near,
+    seq,
+    unless,
+)
 
 FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo зовсім совсем wcale просто prostu
     навіть даже nawet більше больше więcej im am збираюсь збираюся собираюсь zamierzam планую
@@ -320,13 +330,13 @@ RULES: list[dict] = [
     seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[LIVING_PLACE]),
     seq("sl.better_not_exist", "suicide", "sl", "BETTER ~2 WITHOUT_ME ~1 NEG ~1 було|было|było", neg=False),
     seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[LIVING_PLACE]),
-    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[IDIOM]),
+    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[IDIOM, ONLINE]),
     seq("sl.kill_self", "suicide", "sl", "KILL ~1 SELF"),
     seq("sl.self_kill", "suicide", "sl", "SELF ~1 KILL"),
     seq("sl.finish_self", "suicide", "sl", "FINISH ~2 SELF2|LIFE"),
     seq("sl.lay_hands", "suicide", "sl", "накласти|наложить|накладу|наложу ~3 руки"),
     seq("sl.take_own_life", "suicide", "sl", "odebra*|odbior* ~2 LIFE"),
-    seq("sl.suicide_word", "suicide", "sl", "SUICIDE"),
+    seq("sl.suicide_word", "suicide", "sl", "SUICIDE", unless=[TOPIC]),
     seq("sl.self_harm", "suicide", "sl", "CUT ~1 SELF|VEINS|руки|ręce"),
     seq("sl.cut_veins", "medical,suicide", "sl", "CUT ~1 VEINS"),
     seq("sl.self_harm_word", "suicide", "sl", "samookalecz*|самоушкодж*|селфхарм*|selfharm*"),
@@ -436,8 +446,9 @@ RULES: list[dict] = [
     seq("sl.rape", "violence", "sl", "RAPE"),
     seq("sl.molest", "violence", "sl", "MOLEST",
         unless=[unless("виплат*|оплат*|грош*|зарплат*|справедлив*", "after", 3)]),
-    seq("sl.domestic", "violence", "sl", "DV ~1 VIOLENCE_N"),
-    seq("sl.domestic2", "violence", "sl", "VIOLENCE_N ~1 DV|rodzin*|сім'*|семь*"),
+    seq("sl.domestic", "violence", "sl", "DV ~1 VIOLENCE_N", unless=[TOPIC]),
+    seq("sl.domestic2", "violence", "sl", "VIOLENCE_N ~1 DV|rodzin*|сім'*|семь*",
+        unless=[TOPIC]),
     seq("sl.blue_card", "violence", "sl", "niebiesk* ~0 kart*"),
     near("sl.abuser_locks", "violence", "sl", "ABUSER|HE LOCKED", window=4),
     near("sl.weapon", "violence", "sl", "ABUSER|HE|THREATEN|кидає*|бросает*|rzuca* KNIFE", window=5),
@@ -457,7 +468,9 @@ RULES: list[dict] = [
     near("sl.child_no_parents", "child", "sl", "CHILD PARENTS NONE", window=6, neg=False),
     near("sl.child_missing", "child", "sl", "CHILD MISSING", window=4,
          unless=[unless("DOCS|APPETITE", window=3)]),
-    near("sl.child_left_alone", "child", "sl", "CHILD LEFT ALONE", window=5),
+    # "чи можна залишати дитину саму вдома": a question of what is allowed, not a child alone
+    near("sl.child_left_alone", "child", "sl", "CHILD LEFT ALONE", window=5,
+         unless=[unless("можна|можно|mogę|moge|można|wolno|законно|законне|legalnie|legalne", "before", 3)]),
     near("sl.child_threat", "child,violence", "sl", "CHILD KILL|HURT THREATEN", window=5),
     # ------------------------------------------------------------ trafficking, forced labour
     near("sl.took_documents", "trafficking", "sl", "TAKE|KEEP DOCS", window=4,
