@@ -112,7 +112,7 @@ async def test_details_edited_in_the_panel_are_what_more_shows(page, panel_bot):
     await page.fill("textarea[name=body_en]", "Call 112. " * 70)
     await page.locator("#save-texts").click()
     await expect(page.get_by_text(re.compile(
-        r"English text \(the first screen\): 699 characters .* at most 600"))).to_be_visible()
+        r"Text \(English\), the first screen: 699 characters .* at most 600"))).to_be_visible()
     await page.goto(panel_url(panel_bot, "/panel/content/node/emergency-numbers"))
     await page.fill("textarea[name=details_uk]", NEW_DETAILS_UK)
     await page.locator("#save-texts").click()
