@@ -158,6 +158,13 @@ def _stored_id(photo: Photo) -> str:
     return STORED_PHOTO + hashlib.sha256(photo.data).hexdigest()[:40]
 
 
+async def _keep_photo(session: AsyncSession, message: TicketMessage, photo: Photo) -> None:
+    """Store a photo kept as bytes beside its (new) message, in ticket_photos."""
+    await session.flush()  # the message's id
+    session.add(TicketPhoto(message_id=message.id, mime=photo.mime[:100],
+                            filename=photo.filename[:100], data=photo.data))
+
+
 def check_photo(photo: Photo) -> None:
     if photo.mime not in PHOTO_TYPES:
         raise TicketError("not_photo", "only photos can be attached")
@@ -260,9 +267,7 @@ class TicketService:
             ticket.messages.append(first)
             session.add(ticket)
             if photo is not None:
-                await session.flush()
-                session.add(TicketPhoto(message_id=first.id, mime=photo.mime[:100],
-                                        filename=photo.filename[:100], data=photo.data))
+                await _keep_photo(session, first, photo)
             await session.commit()
             return _view(ticket)
 
@@ -353,9 +358,7 @@ class TicketService:
             ticket.status = "answered"
             ticket.updated_at = utcnow()
             if photo is not None:
-                await session.flush()
-                session.add(TicketPhoto(message_id=row.id, mime=photo.mime[:100],
-                                        filename=photo.filename[:100], data=photo.data))
+                await _keep_photo(session, row, photo)
             await _audit(session, staff_email, "ticket.reply", number, {"status": before},
                          {"status": "answered", "text": text, "photo": photo_file_id is not None})
             await session.commit()
