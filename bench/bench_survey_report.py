@@ -52,6 +52,9 @@ from bot.surveys.report import AnswerRow, write_report
 from bot.surveys.store import SurveyService
 
 SEED = 20261126
+TARGET_SECONDS = 3.0  # issue 14, for TARGET_ROWS responses
+TARGET_ROWS = 1_000_000
+TARGET_FLOOR_SECONDS = 3.3  # the csv.writer floor on the machine the issue measured
 WAVES = [("2025-Q4", "2025-W", 40, 0.12), ("2026-Q1", "2026-W", 1, 0.22),
          ("2026-Q2", "2026-W", 14, 0.30), ("2026-Q3", "2026-W", 27, 0.36)]
 PROFILE_WEIGHTS = {
@@ -219,6 +222,15 @@ def main() -> int:
           f"{old / new:.1f} x faster; files identical")
     print(f"csv.writer floor:   {floor:.2f} s  ({n / floor:,.0f} rows/s); "
           f"new path = {new / floor:.2f} x floor")
+    # Issue 14 set "<= 3 s" on a machine where this floor took 3.3 s ("today 8.2 s against a
+    # 3.3 s csv.writer floor"). The floor, run here in the same loop, carries that target over to
+    # this machine; both readings are printed, the absolute one first.
+    scaled = TARGET_SECONDS / TARGET_FLOOR_SECONDS * floor
+    if n == TARGET_ROWS:
+        print(f"target:             <= {TARGET_SECONDS:.0f} s: {'met' if new <= TARGET_SECONDS else 'MISSED'}"
+              f" ({new:.2f} s); relative to the floor (issue's machine: {TARGET_SECONDS:.0f} s against a "
+              f"{TARGET_FLOOR_SECONDS} s floor, i.e. <= {TARGET_SECONDS / TARGET_FLOOR_SECONDS:.2f} x floor,"
+              f" here {scaled:.2f} s): {'met' if new <= scaled else 'MISSED'}")
     print("load average:       " + " / ".join(f"{x:.1f}" for x in load_before) + " before, "
           + " / ".join(f"{x:.1f}" for x in load_after) + " after (1 / 5 / 15 min; 2 cores)")
     for title, stages in (("old path", old_stages), ("new path", new_stages)):
