@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from bot.core.transport import Contact, Photo
+from bot.db.claims import claim_rows
 from bot.db.models import (
     StaffPostRemoval,
     Ticket,
@@ -428,8 +428,8 @@ class TicketService:
                              limit: int = 10) -> list[TicketView]:
         """Claim up to `limit` tickets whose staff-group copy is still to be posted, oldest
         first, whatever channel they came from: pending ones, and those whose poster's lease
-        ran out (it was killed mid-post). The same materialised FOR UPDATE SKIP LOCKED claim
-        as `claim_pending`, so with several workers each ticket is claimed by one."""
+        ran out (it was killed mid-post). Claimed as `claim_pending` claims replies
+        (bot/db/claims.py), so with several workers each ticket is claimed by one."""
         now = utcnow()
 
         def claimable(row):
@@ -439,18 +439,13 @@ class TicketService:
                    & (row.staff_post_lease_until.is_(None)
                       | (row.staff_post_lease_until < now))))
 
-        inner = aliased(Ticket)
-        picked = (select(inner.id).where(claimable(inner)).order_by(inner.id).limit(limit)
-                  .with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED"))
         async with self._sessions() as session:
-            ids = list((await session.scalars(
-                update(Ticket)
-                .where(Ticket.id.in_(select(picked.c.id)), claimable(Ticket))
-                # updated_at kept: posting is no change staff made (inbox order, retention).
-                .values(staff_post=POST_SENDING, staff_post_claimed_by=worker[:64] or None,
-                        staff_post_lease_until=now + lease, updated_at=Ticket.updated_at)
-                .returning(Ticket.id)
-                .execution_options(synchronize_session=False))).all())
+            # updated_at kept: posting is no change staff made (inbox order, retention).
+            ids = await claim_rows(
+                session, Ticket.id, claimable, limit=limit,
+                values={"staff_post": POST_SENDING, "staff_post_claimed_by": worker[:64] or None,
+                        "staff_post_lease_until": now + lease,
+                        "updated_at": Ticket.updated_at})
             tickets = []
             if ids:
                 rows = (await session.scalars(
@@ -524,10 +519,7 @@ class TicketService:
         pending, and those whose lease ran out (the courier that claimed them was stopped
         mid-send). The claim holds until now + `lease`.
 
-        One WITH picked AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING: on
-        PostgreSQL two couriers claiming at once skip each other's rows instead of waiting;
-        SQLite has no row locks (SQLAlchemy leaves the clause out) and needs none, since one
-        write statement runs at a time and re-checks its WHERE on the newest data.
+        Claimed with bot/db/claims.py: two couriers claiming at once take different replies.
 
         `channels`: only replies to people reached on one of these (a process that serves
         Telegram alone must leave Signal people's replies to the Signal process, rather than
@@ -539,25 +531,17 @@ class TicketService:
                 (row.delivery == SENDING)
                 & (row.lease_until.is_(None) | (row.lease_until < now)))
 
-        # A materialized CTE, run once. As a plain IN (subquery), PostgreSQL may rescan the
-        # subquery per row of the UPDATE, each rescan skipping the rows the UPDATE has just
-        # changed and locking the next `limit`: one claim took every pending reply (seen).
-        inner = aliased(TicketMessage)
-        wanted = select(inner.id).where(claimable(inner))
-        if channels is not None:
-            wanted = wanted.where(inner.ticket_id.in_(select(Ticket.id).where(
+        def reached_on_channels(row):
+            return row.ticket_id.in_(select(Ticket.id).where(
                 Ticket.user_id.in_(select(UserContact.user_id)
-                                   .where(UserContact.channel.in_(list(channels)))))))
-        picked = (wanted.order_by(inner.id).limit(limit).with_for_update(skip_locked=True)
-                  .cte("picked").prefix_with("MATERIALIZED"))
+                                   .where(UserContact.channel.in_(list(channels or ()))))))
+
         async with self._sessions() as session:
-            ids = list((await session.scalars(
-                update(TicketMessage)
-                .where(TicketMessage.id.in_(select(picked.c.id)), claimable(TicketMessage))
-                .values(delivery=SENDING, claimed_by=worker[:64] or None,
-                        lease_until=now + lease)
-                .returning(TicketMessage.id)
-                .execution_options(synchronize_session=False))).all())
+            ids = await claim_rows(
+                session, TicketMessage.id, claimable, limit=limit,
+                values={"delivery": SENDING, "claimed_by": worker[:64] or None,
+                        "lease_until": now + lease},
+                narrow=reached_on_channels if channels is not None else None)
             if not ids:
                 await session.commit()
                 return []
