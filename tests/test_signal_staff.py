@@ -11,9 +11,9 @@ import asyncio
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.db.models import Ticket
+from bot.db.models import SignalPartsSent, Ticket
 from bot.fake_signal import FakeSignalDaemon
 from bot.fake_signal.server import decode_data_uri
 from bot.fake_telegram.users import _TINY_PNG
@@ -211,6 +211,59 @@ async def test_a_long_reply_refused_half_way_is_not_sent_twice(both):
         assert joined.count(paragraph.split(":")[0] + ":") == 1, paragraph[:12]
     assert f"#{number}" in parts[0] and joined.count(f"#{number}") == 1
     assert [int(n) for n in re.findall(r"Абзац (\d+):", joined)] == list(range(11))
+
+
+async def test_a_long_reply_refused_half_way_is_resumed_after_a_restart(db_path):
+    """The daemon refuses the second part of a long reply (rate limit) and the Signal
+    process is restarted before the courier tries again: the new process sends the second
+    part only, so the person gets each part once."""
+    async with FakeSignalDaemon() as daemon:
+        signal = Harness(daemon, db_path)
+        # The courier runs once at start and then only when kicked: the restart comes
+        # between the refusal and the retry.
+        await signal.start(feedback_poll_seconds=600.0)
+        try:
+            person = daemon.person("+48601222998")
+            await signal.say(person, "/start")
+            await signal.say(person, "3")
+            user_id = (await signal.channel.people.find(person.uuid)).user_id
+            tickets = signal.channel.tickets
+            number = (await tickets.open(user_id, "en", "Which documents do I need?")).number
+            paragraphs = [f"Paragraph {i}: " + "bring the original and a copy. " * 8
+                          for i in range(8)]
+            reply = "\n\n".join(paragraphs)
+            assert 2000 < len(reply.encode()) <= 3000
+            sent = len(daemon.sent_to(person.uuid))
+            daemon.fail_next(person.uuid, kind="rate_limit", retry_after=0.1, after=1)
+            await tickets.reply(number, reply, "staff@example.org")
+            signal.channel.courier.kick()
+            async with asyncio.timeout(20):  # refused, and given back for later
+                while daemon.refusals_left(person.uuid) or (  # noqa: ASYNC110
+                        await tickets.get(number)).messages[-1].delivery != "pending":
+                    await asyncio.sleep(0.05)
+            assert len(daemon.sent_to(person.uuid)) == sent + 1
+
+            await signal.stop()
+            await signal.start(feedback_poll_seconds=600.0)  # a new process: nothing in memory
+            async with asyncio.timeout(20):
+                while (await tickets.get(number)).messages[-1].delivery != "sent":  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            parts = [m.message for m in daemon.sent_to(person.uuid)[sent:]]
+            assert len(parts) == 2
+            assert f"#{number}" in parts[0] and "Paragraph 0:" in parts[0]
+            assert f"#{number}" not in parts[1] and "Paragraph 7:" in parts[1]
+            joined = "\n".join(parts)
+            for i in range(8):
+                assert joined.count(f"Paragraph {i}:") == 1
+            assert not await _parts_row(signal)  # delivered: nothing kept
+        finally:
+            await signal.stop()
+            await signal.engine.dispose()
+
+
+async def _parts_row(signal: Harness) -> bool:
+    async with signal.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(SignalPartsSent)) > 0
 
 
 async def test_with_redis_a_signal_ticket_wakes_the_telegram_process(sandbox, db_path):

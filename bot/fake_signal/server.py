@@ -146,6 +146,10 @@ class FakeSignalDaemon:
         queue.extend([(kind, retry_after)] * count)
         self._pass_first[recipient] = after
 
+    def refusals_left(self, recipient: str) -> int:
+        """How many of the refusals `fail_next` set up are still to come."""
+        return len(self._failures.get(recipient) or ())
+
     async def inject_file(self, person: Person, data: bytes, content_type: str = "image/jpeg",
                           filename: str | None = "photo.jpg", caption: str | None = None,
                           **extra: Any) -> int:
