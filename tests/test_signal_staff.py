@@ -152,6 +152,54 @@ async def test_a_signal_photo_reaches_staff_and_a_staff_photo_reaches_signal(bot
     assert mime == "image/png" and data == _TINY_PNG
 
 
+async def test_several_photos_in_one_message_all_reach_staff(both, sandbox):
+    """Signal lets a person pick several photos at once: each is kept, posted to the group
+    (the first with the text, the others numbered after it) and shown in the panel; a reply
+    to any of the posts answers the ticket."""
+    _telegram, signal, group = both
+    person = signal.daemon.person("+48601222776")
+    await open_write_screen(signal, person)
+    photos = [_TINY_PNG + bytes([i]) for i in range(3)]
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_files(person, [(p, "image/png", f"page{i}.png")
+                                              for i, p in enumerate(photos)],
+                                     caption="My contract, three pages")
+    [check] = await wait_replies(signal, person, before)
+    assert "My contract, three pages" in check and "Photos attached: 3" in check
+    [done, *_] = await signal.say(person, option(check, "Send"))
+    number = int(re.search(r"#\s?(\d+)", done).group(1))
+
+    ticket = await signal.channel.tickets.get(number)
+    assert [(m.author, m.text) for m in ticket.messages] == [
+        ("user", "My contract, three pages"), ("user", ""), ("user", "")]
+    assert [(await signal.channel.tickets.photo(m.id)).data for m in ticket.messages] == photos
+    await post_state(signal, number, "posted")
+    posts = [p for p in group.posts() if f"#{number}" in (p.text or "")]
+    assert [p.kind for p in posts] == ["photo"] * 3
+    assert "My contract, three pages" in posts[0].text
+    assert "📷 2/3" in posts[1].text and "📷 3/3" in posts[2].text
+    assert [sandbox.files[p.media[-1]["file_id"]].data for p in posts] == photos
+
+    sent = len(signal.daemon.sent_to(person.uuid))
+    await group.say("Strona 3: podpis jest w porządku.", reply_to=posts[2])
+    [*_, reply] = await signal.daemon.wait_sent(person.uuid, sent + 1)
+    assert f"#{number}" in reply.message and "podpis" in reply.message
+
+
+async def test_more_photos_than_one_message_may_bring_are_refused_with_the_limit(both):
+    _telegram, signal, _group = both
+    person = signal.daemon.person("+48601222775")
+    await open_write_screen(signal, person)
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_files(person, [(_TINY_PNG + bytes([i]), "image/png", None)
+                                              for i in range(6)])
+    [refused] = await wait_replies(signal, person, before)
+    assert "at most 5 photos" in refused
+    assert "Send" not in refused  # nothing to send: the person picks fewer
+    async with signal.sessions() as session:
+        assert await session.scalar(select(Ticket.id)) is None
+
+
 async def test_stickers_voice_and_files_get_a_short_answer_and_nothing_is_sent(both):
     _telegram, signal, group = both
     person = signal.daemon.person("+48601222888")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
@@ -45,6 +45,9 @@ MAX_TEXT = 3000
 STORED_PHOTO = "stored:"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")  # what staff see as a photo
+# Photos one message may bring (a Signal message can carry several; a Telegram one has one).
+# Above it the person is asked to send fewer: at MAX_PHOTO_BYTES each, a ticket stays < 50 MB.
+MAX_PHOTOS = 5
 # Sending the same message again within this time opens no second ticket (TicketService.open).
 REPEAT_WINDOW = dt.timedelta(minutes=10)
 STATUSES = ("new", "answered", "closed")
@@ -242,46 +245,56 @@ class TicketService:
     # ------------------------------------------------------------ the user side
     async def open(self, user_id: int, lang: str, text: str | None,
                    photo_file_id: str | None = None, faq_slug: str | None = None,
-                   photo: Photo | None = None) -> TicketView:
+                   photos: Sequence[Photo] = ()) -> TicketView:
         """A new ticket with the person's first message.
 
-        The same message (text, photo, answer) while the person's ticket with it is still new
-        and younger than REPEAT_WINDOW returns that ticket, marked `repeated`: Telegram gives
-        no idempotency key, and a Send whose answer never reached the person (the Bot API
-        failed, the process was killed before the dialog state was saved) comes again."""
-        if photo is not None:  # a photo as bytes (Signal): kept beside the message
+        `photos` as bytes (a Signal message may bring up to MAX_PHOTOS): the first goes with
+        the text, each further one is a message of its own, as a second photo sent on
+        Telegram would be, so staff see each in the panel and the group.
+
+        The same message (text, photos, answer) while the person's ticket with it is still
+        new and younger than REPEAT_WINDOW returns that ticket, marked `repeated`: Telegram
+        gives no idempotency key, and a Send whose answer never reached the person (the Bot
+        API failed, the process was killed before the dialog state was saved) comes again."""
+        if len(photos) > MAX_PHOTOS:
+            raise TicketError("too_many_photos", f"more than {MAX_PHOTOS} photos")
+        for photo in photos:  # kept beside their messages
             check_photo(photo)
-            photo_file_id = _stored_id(photo)
-        text = check_text(text, photo=bool(photo_file_id))
+        stored = [_stored_id(photo) for photo in photos]
+        text = check_text(text, photo=bool(photo_file_id or stored))
+        firsts = ([(text, stored[0])] + [("", i) for i in stored[1:]] if stored
+                  else [(text, photo_file_id)])
         async with self._sessions() as session:
             if await session.get(User, user_id) is None:
                 raise TicketError("unknown", "no such user")
-            same = await self._same_open(session, user_id, text, photo_file_id, faq_slug)
+            same = await self._same_open(session, user_id, firsts, faq_slug)
             if same is not None:
                 return replace(_view(same), repeated=True)
             await self._check_limits(session, user_id)
             # Posted to the staff group by the process that owns it (bot/feedback/staff_posts.py).
             ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug,
                             staff_post=POST_PENDING)
-            first = TicketMessage(author="user", text=text, photo_file_id=photo_file_id)
-            ticket.messages.append(first)
+            messages = [TicketMessage(author="user", text=body, photo_file_id=photo_id)
+                        for body, photo_id in firsts]
+            ticket.messages.extend(messages)
             session.add(ticket)
-            if photo is not None:
-                await _keep_photo(session, first, photo)
+            for message, photo in zip(messages, photos, strict=False):
+                await _keep_photo(session, message, photo)
             await session.commit()
             return _view(ticket)
 
     @staticmethod
-    async def _same_open(session: AsyncSession, user_id: int, text: str, photo: str | None,
+    async def _same_open(session: AsyncSession, user_id: int,
+                         firsts: list[tuple[str, str | None]],
                          faq_slug: str | None) -> Ticket | None:
         recent = (await session.scalars(
             select(Ticket).where(Ticket.user_id == user_id, Ticket.status == "new",
                                  Ticket.created_at > utcnow() - REPEAT_WINDOW)
             .order_by(Ticket.id.desc()).limit(5))).all()
         for ticket in recent:
-            if (ticket.faq_slug == faq_slug and len(ticket.messages) == 1
-                    and ticket.messages[0].author == "user" and ticket.messages[0].text == text
-                    and ticket.messages[0].photo_file_id == photo):
+            if ticket.faq_slug == faq_slug and [
+                    (m.text, m.photo_file_id) if m.author == "user" else None
+                    for m in ticket.messages] == firsts:
                 return ticket
         return None
 

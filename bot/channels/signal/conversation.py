@@ -31,6 +31,7 @@ from bot.content.service import ContentStore
 from bot.core.transport import Photo
 from bot.feedback.service import (
     MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
     MAX_TEXT,
     PHOTO_TYPES,
     TicketError,
@@ -443,26 +444,32 @@ class Conversation:
         return Styled().add(t(tx.WRITE_PROMPT, lang))
 
     def _attachment_draft(self, contact: Person, incoming: Incoming, lang: str) -> Styled:
-        """A photo becomes the draft (its caption the text); anything else is refused with
-        what staff can take. signal-cli keeps the file: only its id waits in the screen."""
-        photo = next((a for a in incoming.photos if a.content_type in PHOTO_TYPES), None)
-        if photo is None or incoming.sticker:
+        """Photos become the draft (the caption its text), up to MAX_PHOTOS of them; anything
+        else is refused with what staff can take. signal-cli keeps the files: only their ids
+        wait in the screen."""
+        photos = [a for a in incoming.photos if a.content_type in PHOTO_TYPES]
+        if not photos or incoming.sticker:
             return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
-        if photo.size > MAX_PHOTO_BYTES:
+        if len(photos) > MAX_PHOTOS:
+            return Styled().add(t(tx.TOO_MANY_PHOTOS, lang, limit=MAX_PHOTOS))
+        if any(photo.size > MAX_PHOTO_BYTES for photo in photos):
             return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
         return self._check_draft(contact, incoming.text.strip(), lang,
-                                 {"id": photo.id, "mime": photo.content_type})
+                                 [{"id": p.id, "mime": p.content_type} for p in photos])
 
     def _check_draft(self, contact: Person, text: str, lang: str,
-                     photo: dict | None = None) -> Styled:
+                     photos: list[dict] | None = None) -> Styled:
         if len(text) > MAX_TEXT:
             return Styled().add(t(tx.TICKET_TOO_LONG, lang, limit=MAX_TEXT))
         contact.screen = {"name": "write_check", "about": contact.screen.get("about"),
-                          "draft": text, "photo": photo}
-        if photo is None:
+                          "draft": text, "photos": photos or []}
+        if not photos:
             out = Styled().add(t(tx.CHECK_MESSAGE, lang, text=text))
-        else:
+        elif len(photos) == 1:
             out = Styled().add(t(tx.CHECK_PHOTO, lang, text=text).replace("\n\n\n", "\n\n"))
+        else:
+            out = Styled().add(t(tx.CHECK_PHOTOS, lang, text=text, count=len(photos))
+                               .replace("\n\n\n", "\n\n"))
         out.line()
         self._options(out, contact, [(t(tx.SEND, lang), ["send"]),
                                      (t(tx.CANCEL, lang), ["home"])])
@@ -471,19 +478,21 @@ class Conversation:
     async def _send_ticket(self, contact: Person, lang: str) -> Styled:
         draft = contact.screen.get("draft")
         about = contact.screen.get("about")
-        attached = contact.screen.get("photo")
+        # "photo": one, in a screen saved before a message could bring several.
+        attached = contact.screen.get("photos") or [
+            p for p in [contact.screen.get("photo")] if p]
         if not draft and not attached:
             return self._menu(contact, lang)
-        photo = None
-        if attached:
-            data = await self.fetch_attachment(attached["id"], contact.address)
+        photos = []
+        for item in attached:
+            data = await self.fetch_attachment(item["id"], contact.address)
             if data is None:  # signal-cli no longer has it: ask for it again
                 contact.screen = {"name": "write", "about": about, "options": []}
                 return Styled().add(t(tx.PHOTO_LOST, lang))
-            photo = Photo(data, attached["mime"], "photo." + attached["mime"].rpartition("/")[2])
+            photos.append(Photo(data, item["mime"], "photo." + item["mime"].rpartition("/")[2]))
         try:
             ticket = await self.tickets.open(contact.user_id, lang, draft, faq_slug=about,
-                                             photo=photo)
+                                             photos=photos)
         except TicketLimitReached as exc:
             local = exc.retry_at.replace(tzinfo=dt.UTC).astimezone(WARSAW)
             return Styled().add(t(tx.TICKET_LIMIT, lang, time=local.strftime("%d.%m.%Y %H:%M")))
@@ -492,6 +501,8 @@ class Conversation:
                 return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
             if exc.code == "not_photo":
                 return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
+            if exc.code == "too_many_photos":
+                return Styled().add(t(tx.TOO_MANY_PHOTOS, lang, limit=MAX_PHOTOS))
             key = tx.TICKET_TOO_LONG if exc.code == "too_long" else tx.EMPTY_MESSAGE
             return Styled().add(t(key, lang, limit=MAX_TEXT) if exc.code == "too_long" else t(key, lang))
         log.info("signal ticket opened")
