@@ -13,21 +13,33 @@ from pathlib import Path
 
 from bot.config import LANGUAGES, Settings
 from bot.i18n import gettext_ as t
-from bot.i18n import said
+from bot.i18n import ngettext_, said
 
 SANDBOX_TOKEN = "100000001:sandbox-token"
-CLI_LANGUAGES = ("pl", "en")
+CLI_LANGUAGES = LANGUAGES
 
 
-def cli_language(option: str | None, environ: dict[str, str] | os._Environ = os.environ) -> str:
-    """The language of the command line's own messages: --lang, else the locale the shell
-    asks for (LC_ALL, LC_MESSAGES, LANG, as gettext reads them), Polish or English."""
+def cli_language(option: str | None, environ: dict[str, str] | os._Environ = os.environ,
+                 office: str | None = None) -> str:
+    """The language of the command line's own messages (staff work in their own language,
+    issue 14):
+
+    1. --lang, the person at the keyboard asking;
+    2. STAFF_CHAT_LANGUAGE when it is set (`office`): the office's working language, chosen
+       on purpose. The command line runs on the server (ssh, docker exec), whose locale is
+       whatever the image came with (C.UTF-8, en_US.UTF-8), not a choice anyone made; a
+       Polish office that set STAFF_CHAT_LANGUAGE=pl (.env.example does) reads Polish there;
+    3. the shell's locale (LC_ALL, LC_MESSAGES, LANG, as gettext reads them): pl or uk when
+       it names one, else English."""
     if option in CLI_LANGUAGES:
         return option
+    if office in CLI_LANGUAGES:
+        return office
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name)
         if value:
-            return "pl" if value.lower().startswith("pl") else "en"
+            return next((lang for lang in CLI_LANGUAGES if value.lower().startswith(lang)),
+                        "en")
     return "en"
 
 
@@ -161,7 +173,7 @@ def _survey_archive(settings: Settings, slug: str) -> int:
                 continue
             added = archive_to_history(path)
         except SurveyError as exc:
-            print(str(exc), file=sys.stderr)
+            _print_survey_problems(exc)
             return 2
         print(f"archived {len(added)} question version(s) of {slug}: {', '.join(added) or 'none new'}")
         return 0
@@ -243,23 +255,36 @@ class _Progress:
 
 
 def _print_check(report) -> int:
+    # The line labels stay English: scripts grep for them.
     for error in report.errors:
         print(f"ERROR   {said(error)}")
     for slug, lang, what in report.missing:
         print(f"MISSING {slug}: {lang} {what}")
     for slug, due in report.review_due:
-        print(f"REVIEW  {slug}: review was due on {due.isoformat()}")
+        print(f"REVIEW  {slug}: " + t("review was due on {date}", date=due.isoformat()))
     for slug, note in report.flagged:
         print(f"FLAGGED {slug}: {note}")
-    print(f"{len(report.errors)} structural errors, {len(report.missing)} missing translations, "
-          f"{len(report.review_due)} answers due for review, {len(report.flagged)} flagged")
+    print(", ".join([
+        ngettext_("{n} structural error", "{n} structural errors", len(report.errors)),
+        ngettext_("{n} missing translation", "{n} missing translations", len(report.missing)),
+        ngettext_("{n} answer due for review", "{n} answers due for review",
+                  len(report.review_due)),
+        ngettext_("{n} flagged", "{n} flagged", len(report.flagged))]))
     return 1 if report.errors else 0
+
+
+def _print_survey_problems(error) -> None:
+    """A survey file's problems (bot/surveys/definition.py SurveyError), in the CLI's language."""
+    print("\n".join([t("The survey files have problems; fix them and try again:"),
+                     *(f"  {text}" for text in error.texts())]), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Belong bot")
     parser.add_argument("--lang", dest="cli_lang", choices=CLI_LANGUAGES, default=None,
-                        help="language of these messages (pl or en); default from LANG")
+                        help="language of these messages (pl, uk or en); default: "
+                             "STAFF_CHAT_LANGUAGE if set (the office's language), else the "
+                             "shell's locale (LANG), else en")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (terminal chat when BOT_TOKEN is not set)")
     migrate = sub.add_parser("migrate", help="apply database migrations")
@@ -328,7 +353,19 @@ def main(argv: list[str] | None = None) -> int:
     _logging(settings)
     from bot.i18n import current_locale
 
-    current_locale.set(cli_language(args.cli_lang))
+    office = settings.staff_chat_language if "staff_chat_language" in settings.model_fields_set \
+        else None
+    current_locale.set(cli_language(args.cli_lang, office=office))
+    from bot.surveys.definition import SurveyError
+
+    try:
+        return _command(args, settings)
+    except SurveyError as exc:  # a survey file is broken: every command that loads them stops
+        _print_survey_problems(exc)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return asyncio.run(_run(settings))
     if args.command == "migrate":

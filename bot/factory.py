@@ -221,7 +221,7 @@ def build_app(settings: Settings, token: str) -> App:
         poster = StaffPoster(dp["tickets"], staff_chat.board(bot), lease=lease)
         dp["staff_poster"] = poster
         chores = [poster.post_pending, partial(staff_chat.remove_pending, bot)]
-    transports = build_transports(bot, settings)
+    transports = build_transports(bot, settings, sessions)
     courier = ReplyCourier(transports, dp["tickets"], dp["users"],
                            interval=settings.feedback_poll_seconds, chores=chores,
                            lease=lease)
@@ -237,17 +237,21 @@ def build_app(settings: Settings, token: str) -> App:
     return app
 
 
-def build_transports(bot: Bot, settings: Settings | None = None) -> TransportRegistry:
+def build_transports(bot: Bot, settings: Settings | None = None,
+                     sessions: async_sessionmaker | None = None) -> TransportRegistry:
     """The channels this process sends on: Telegram, and Signal when SIGNAL_RPC_URL names a
-    signal-cli daemon (pushes and staff replies then reach Signal people from here too)."""
+    signal-cli daemon (pushes and staff replies then reach Signal people from here too).
+    With `sessions`, a long Signal message refused half-way is resumed after a restart."""
     registry = TransportRegistry([TelegramTransport(bot)])
     if settings is not None and settings.signal_rpc_url:
+        from bot.channels.signal.parts import SentParts
         from bot.channels.signal.rpc import SignalRpc
         from bot.channels.signal.transport import SignalTransport
 
         registry.register(SignalTransport(SignalRpc(settings.signal_rpc_url, settings.signal_account),
                                           retry_seconds=settings.signal_retry_seconds,
-                                          max_attempts=settings.signal_max_attempts))
+                                          max_attempts=settings.signal_max_attempts,
+                                          parts=SentParts(sessions) if sessions else None))
     return registry
 
 

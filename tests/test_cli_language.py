@@ -1,4 +1,5 @@
-"""The command line speaks Polish or English: --lang, else the shell's LANG."""
+"""The command line speaks Polish, Ukrainian or English: --lang, else STAFF_CHAT_LANGUAGE
+when set, else the shell's LANG."""
 
 from __future__ import annotations
 
@@ -19,12 +20,19 @@ def test_the_language_comes_from_the_option_then_the_locale():
     assert cli_language("en", {"LANG": "pl_PL.UTF-8"}) == "en"
     assert cli_language(None, {"LANG": "pl_PL.UTF-8"}) == "pl"
     assert cli_language(None, {"LC_ALL": "en_GB.UTF-8", "LANG": "pl_PL.UTF-8"}) == "en"
-    assert cli_language(None, {"LANG": "uk_UA.UTF-8"}) == "en"  # the CLI speaks pl or en
+    assert cli_language(None, {"LANG": "uk_UA.UTF-8"}) == "uk"
+    assert cli_language(None, {"LANG": "de_DE.UTF-8"}) == "en"
     assert cli_language(None, {}) == "en"
+    # STAFF_CHAT_LANGUAGE, when set, is the office's choice: it outranks the server's locale,
+    # and --lang outranks both.
+    assert cli_language(None, {"LANG": "C.UTF-8"}, office="pl") == "pl"
+    assert cli_language(None, {"LANG": "pl_PL.UTF-8"}, office="uk") == "uk"
+    assert cli_language("en", {"LANG": "pl_PL.UTF-8"}, office="pl") == "en"
 
 
 def test_staff_and_campaign_commands_in_polish_and_english(tmp_path):
-    base = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("LC_ALL", "LC_MESSAGES", "LANG", "STAFF_CHAT_LANGUAGE")}
     env = dict(base, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
                LOG_LEVEL="WARNING", LANG="pl_PL.UTF-8")
     added = _cli("staff", "add", "Anna@Example.org", "--role", "editor", env=env)

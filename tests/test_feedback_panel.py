@@ -124,8 +124,9 @@ async def test_photo_is_fetched_through_the_bot(env, sandbox):
         assert (await client.get("/panel/feedback/1/photo/1")).status_code == 404
 
 
-async def test_a_signal_persons_photo_is_served_from_the_database(env, sandbox):
-    """A photo a person attached on Signal is kept as bytes, not as a Telegram file."""
+async def test_a_signal_persons_photos_are_served_from_the_database(env, sandbox):
+    """Photos a person attached on Signal are kept as bytes, not as Telegram files; a
+    message with two shows staff both, each its own."""
     from bot.core.transport import SIGNAL, Photo
     from bot.db.models import User, UserContact
     from bot.fake_telegram.users import _TINY_PNG
@@ -137,16 +138,20 @@ async def test_a_signal_persons_photo_is_served_from_the_database(env, sandbox):
         session.add(UserContact(channel=SIGNAL, address="+48601444555", user_id=user.id))
         await session.commit()
         user_id = user.id
+    second = _TINY_PNG + b"second"
     ticket = await env.panel.extra["tickets"].open(
-        user_id, "en", "What is this letter?", photo=Photo(_TINY_PNG, "image/png", "a.png"))
-    url = f"/panel/feedback/{ticket.number}/photo/{ticket.first.id}"
+        user_id, "en", "What is this letter?",
+        photos=[Photo(_TINY_PNG, "image/png", "a.png"), Photo(second, "image/png", "b.png")])
+    urls = [f"/panel/feedback/{ticket.number}/photo/{m.id}" for m in ticket.messages]
+    assert len(urls) == 2
     async with env.login("editor") as client:
         page = await client.get(f"/panel/feedback/{ticket.number}")
-        assert url in page.text and "+48601444555" not in page.text
-        photo = await client.get(url)
-        assert photo.status_code == 200 and photo.content == _TINY_PNG
-        assert photo.headers["content-type"] == "image/png"
-        assert photo.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert all(url in page.text for url in urls) and "+48601444555" not in page.text
+        for url, data in zip(urls, (_TINY_PNG, second), strict=True):
+            photo = await client.get(url)
+            assert photo.status_code == 200 and photo.content == data
+            assert photo.headers["content-type"] == "image/png"
+            assert photo.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
 async def test_only_editors_and_admins(env, sandbox):

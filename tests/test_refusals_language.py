@@ -63,9 +63,11 @@ async def test_a_ukrainian_admin_reads_a_second_launch_in_ukrainian_with_its_dat
     assert "already has" not in text
 
 
-def _cli(*args: str, db_path, lang: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
-    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{db_path}", LOG_LEVEL="WARNING", LANG=lang)
+def _cli(*args: str, db_path, lang: str, **more_env: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LC_ALL", "LC_MESSAGES", "LANG", "STAFF_CHAT_LANGUAGE")}
+    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{db_path}", LOG_LEVEL="WARNING", LANG=lang,
+               **more_env)
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -110,3 +112,64 @@ def test_the_command_line_in_polish_lists_a_refused_import_in_polish(db_path, tm
     assert refused.stderr.splitlines() == [
         "Import odrzucony; niczego nie zmieniono:",
         "praca.yaml: slug „Zła Nazwa” musi mieć 1–40 znaków spośród a-z, 0-9 i '-'"]
+
+
+BROKEN_SURVEY = """slug: pulse
+title: {pl: Puls, uk: Пульс}
+intro: {pl: Wstęp, uk: Вступ, en: Intro}
+questions:
+  - id: mood
+    kind: single
+    colour: blue
+    text: {pl: "Jak się masz?", uk: "Як справи?", en: "How are you?"}
+    options:
+      - id: good
+        label: {pl: Dobrze, uk: Добре, en: Good}
+"""
+
+
+def test_survey_file_problems_are_listed_in_the_staff_member_s_language(db_path, tmp_path):
+    """A broken survey file stops every command that loads the surveys; what is wrong is
+    shown in the reader's language, the places in the file by its own keys."""
+    (tmp_path / "surveys").mkdir()
+    (tmp_path / "surveys" / "pulse.yaml").write_text(BROKEN_SURVEY, encoding="utf-8")
+    expected = {
+        "pl": ["W plikach ankiet są błędy; proszę je poprawić i spróbować ponownie:",
+               "  pulse.yaml › title: brak tekstu w języku en",
+               "  pulse.yaml › questions › mood: nieznany klucz „colour”"],
+        "uk": ["У файлах опитувань є помилки; виправте їх і спробуйте ще раз:",
+               "  pulse.yaml › title: немає тексту мовою en",
+               "  pulse.yaml › questions › mood: невідомий ключ «colour»"],
+        "en": ["The survey files have problems; fix them and try again:",
+               "  pulse.yaml › title: missing en text",
+               "  pulse.yaml › questions › mood: unknown key “colour”"]}
+    for lang, lines in expected.items():
+        run = _cli("--lang", lang, "survey", "waves", "pulse", db_path=db_path,
+                   lang="C.UTF-8", CONTENT_DIR=str(tmp_path))
+        assert run.returncode == 2
+        assert run.stderr.splitlines() == lines, run.stderr
+    # Without --lang: the office's language (STAFF_CHAT_LANGUAGE) before the shell's.
+    office = _cli("survey", "archive", "pulse", db_path=db_path, lang="en_US.UTF-8",
+                  CONTENT_DIR=str(tmp_path), STAFF_CHAT_LANGUAGE="uk")
+    assert office.returncode == 2 and office.stderr.splitlines() == expected["uk"]
+    shell = _cli("survey", "archive", "pulse", db_path=db_path, lang="pl_PL.UTF-8",
+                 CONTENT_DIR=str(tmp_path))
+    assert shell.stderr.splitlines() == expected["pl"]
+
+
+def test_the_content_check_sums_up_in_polish_with_polish_plurals(db_path, tmp_path):
+    from tests.test_content import MINI, _write
+
+    _write(tmp_path, "mini.yaml", MINI)
+    run = _cli("content", "check", str(tmp_path), db_path=db_path, lang="C.UTF-8",
+               STAFF_CHAT_LANGUAGE="pl")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[-1] == ("0 błędów struktury, 2 brakujące tłumaczenia, 2 odpowiedzi do "
+                         "przeglądu, 1 oznaczona")
+    # The line labels stay as they are, for scripts; what follows them is in Polish.
+    assert any(line.startswith("REVIEW  mini-two: termin przeglądu minął 20") for line in lines)
+    english = _cli("--lang", "en", "content", "check", str(tmp_path), db_path=db_path,
+                   lang="C.UTF-8", STAFF_CHAT_LANGUAGE="pl")
+    assert english.stdout.splitlines()[-1] == ("0 structural errors, 2 missing translations, "
+                                               "2 answers due for review, 1 flagged")

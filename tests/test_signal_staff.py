@@ -11,9 +11,9 @@ import asyncio
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.db.models import Ticket
+from bot.db.models import SignalPartsSent, Ticket
 from bot.fake_signal import FakeSignalDaemon
 from bot.fake_signal.server import decode_data_uri
 from bot.fake_telegram.users import _TINY_PNG
@@ -152,6 +152,54 @@ async def test_a_signal_photo_reaches_staff_and_a_staff_photo_reaches_signal(bot
     assert mime == "image/png" and data == _TINY_PNG
 
 
+async def test_several_photos_in_one_message_all_reach_staff(both, sandbox):
+    """Signal lets a person pick several photos at once: each is kept, posted to the group
+    (the first with the text, the others numbered after it) and shown in the panel; a reply
+    to any of the posts answers the ticket."""
+    _telegram, signal, group = both
+    person = signal.daemon.person("+48601222776")
+    await open_write_screen(signal, person)
+    photos = [_TINY_PNG + bytes([i]) for i in range(3)]
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_files(person, [(p, "image/png", f"page{i}.png")
+                                              for i, p in enumerate(photos)],
+                                     caption="My contract, three pages")
+    [check] = await wait_replies(signal, person, before)
+    assert "My contract, three pages" in check and "Photos attached: 3" in check
+    [done, *_] = await signal.say(person, option(check, "Send"))
+    number = int(re.search(r"#\s?(\d+)", done).group(1))
+
+    ticket = await signal.channel.tickets.get(number)
+    assert [(m.author, m.text) for m in ticket.messages] == [
+        ("user", "My contract, three pages"), ("user", ""), ("user", "")]
+    assert [(await signal.channel.tickets.photo(m.id)).data for m in ticket.messages] == photos
+    await post_state(signal, number, "posted")
+    posts = [p for p in group.posts() if f"#{number}" in (p.text or "")]
+    assert [p.kind for p in posts] == ["photo"] * 3
+    assert "My contract, three pages" in posts[0].text
+    assert "📷 2/3" in posts[1].text and "📷 3/3" in posts[2].text
+    assert [sandbox.files[p.media[-1]["file_id"]].data for p in posts] == photos
+
+    sent = len(signal.daemon.sent_to(person.uuid))
+    await group.say("Strona 3: podpis jest w porządku.", reply_to=posts[2])
+    [*_, reply] = await signal.daemon.wait_sent(person.uuid, sent + 1)
+    assert f"#{number}" in reply.message and "podpis" in reply.message
+
+
+async def test_more_photos_than_one_message_may_bring_are_refused_with_the_limit(both):
+    _telegram, signal, _group = both
+    person = signal.daemon.person("+48601222775")
+    await open_write_screen(signal, person)
+    before = len(signal.daemon.sent_to(person.uuid))
+    await signal.daemon.inject_files(person, [(_TINY_PNG + bytes([i]), "image/png", None)
+                                              for i in range(6)])
+    [refused] = await wait_replies(signal, person, before)
+    assert "at most 5 photos" in refused
+    assert "Send" not in refused  # nothing to send: the person picks fewer
+    async with signal.sessions() as session:
+        assert await session.scalar(select(Ticket.id)) is None
+
+
 async def test_stickers_voice_and_files_get_a_short_answer_and_nothing_is_sent(both):
     _telegram, signal, group = both
     person = signal.daemon.person("+48601222888")
@@ -211,6 +259,59 @@ async def test_a_long_reply_refused_half_way_is_not_sent_twice(both):
         assert joined.count(paragraph.split(":")[0] + ":") == 1, paragraph[:12]
     assert f"#{number}" in parts[0] and joined.count(f"#{number}") == 1
     assert [int(n) for n in re.findall(r"Абзац (\d+):", joined)] == list(range(11))
+
+
+async def test_a_long_reply_refused_half_way_is_resumed_after_a_restart(db_path):
+    """The daemon refuses the second part of a long reply (rate limit) and the Signal
+    process is restarted before the courier tries again: the new process sends the second
+    part only, so the person gets each part once."""
+    async with FakeSignalDaemon() as daemon:
+        signal = Harness(daemon, db_path)
+        # The courier runs once at start and then only when kicked: the restart comes
+        # between the refusal and the retry.
+        await signal.start(feedback_poll_seconds=600.0)
+        try:
+            person = daemon.person("+48601222998")
+            await signal.say(person, "/start")
+            await signal.say(person, "3")
+            user_id = (await signal.channel.people.find(person.uuid)).user_id
+            tickets = signal.channel.tickets
+            number = (await tickets.open(user_id, "en", "Which documents do I need?")).number
+            paragraphs = [f"Paragraph {i}: " + "bring the original and a copy. " * 8
+                          for i in range(8)]
+            reply = "\n\n".join(paragraphs)
+            assert 2000 < len(reply.encode()) <= 3000
+            sent = len(daemon.sent_to(person.uuid))
+            daemon.fail_next(person.uuid, kind="rate_limit", retry_after=0.1, after=1)
+            await tickets.reply(number, reply, "staff@example.org")
+            signal.channel.courier.kick()
+            async with asyncio.timeout(20):  # refused, and given back for later
+                while daemon.refusals_left(person.uuid) or (  # noqa: ASYNC110
+                        await tickets.get(number)).messages[-1].delivery != "pending":
+                    await asyncio.sleep(0.05)
+            assert len(daemon.sent_to(person.uuid)) == sent + 1
+
+            await signal.stop()
+            await signal.start(feedback_poll_seconds=600.0)  # a new process: nothing in memory
+            async with asyncio.timeout(20):
+                while (await tickets.get(number)).messages[-1].delivery != "sent":  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            parts = [m.message for m in daemon.sent_to(person.uuid)[sent:]]
+            assert len(parts) == 2
+            assert f"#{number}" in parts[0] and "Paragraph 0:" in parts[0]
+            assert f"#{number}" not in parts[1] and "Paragraph 7:" in parts[1]
+            joined = "\n".join(parts)
+            for i in range(8):
+                assert joined.count(f"Paragraph {i}:") == 1
+            assert not await _parts_row(signal)  # delivered: nothing kept
+        finally:
+            await signal.stop()
+            await signal.engine.dispose()
+
+
+async def _parts_row(signal: Harness) -> bool:
+    async with signal.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(SignalPartsSent)) > 0
 
 
 async def test_with_redis_a_signal_ticket_wakes_the_telegram_process(sandbox, db_path):

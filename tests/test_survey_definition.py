@@ -151,16 +151,16 @@ def test_every_problem_is_reported(tmp_path):
     path.write_text(BAD, encoding="utf-8")
     with pytest.raises(SurveyError) as err:
         load_survey(path)
-    problems = "\n".join(err.value.problems)
+    problems = "\n".join(err.value.texts("en"))
     for expected in ("title: missing en text",
-                     "unknown kind 'slider'",
+                     "unknown kind “slider”",
                      "likert question without a known scale",
-                     "duplicate question id 'b'",
+                     "duplicate question id “b”",
                      "id must be a quoted string",  # YAML reads `no` as false
-                     "needs the option 'na'",
+                     "needs the option “na”",
                      "only likert questions can count in the index",
-                     "unknown key 'revers'",
-                     "scale agree: needs exactly 5 points"):
+                     "unknown key “revers”",
+                     "scales › agree: needs exactly 5 points"):
         assert expected in problems, (expected, problems)
 
 
@@ -169,8 +169,8 @@ def test_load_surveys_collects_problems_of_all_files(tmp_path):
     (tmp_path / "b.yaml").write_text("slug: [", encoding="utf-8")
     with pytest.raises(SurveyError) as err:
         load_surveys(tmp_path)
-    assert any(p.startswith("b.yaml: cannot read") for p in err.value.problems)
-    assert any("unknown kind" in p for p in err.value.problems)
+    assert any(p.startswith("b.yaml: cannot read") for p in err.value.texts("en"))
+    assert any("unknown kind" in p for p in err.value.texts("en"))
 
 
 def test_belonging_index_formula(survey):
@@ -203,7 +203,7 @@ def test_profile_question_without_prefer_not_to_say_is_rejected(tmp_path):
     assert na in tail
     path = tmp_path / "belonging.yaml"
     path.write_text(head + "id: years_in_poland" + tail.replace(na, "", 1), encoding="utf-8")
-    with pytest.raises(SurveyError, match="years_in_poland: a profile question needs the option 'na'"):
+    with pytest.raises(SurveyError, match="years_in_poland: a profile question needs the option “na”"):
         load_survey(path)
 
 

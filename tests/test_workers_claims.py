@@ -6,6 +6,7 @@ bot as two real processes is in tests/test_workers_e2e.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 
@@ -57,24 +58,34 @@ def redis_url():
         yield url
 
 
+@contextlib.asynccontextmanager
+async def _workers(url: str, count: int = 2):
+    """`count` ticket services, each on its own engine (its own pool, as a process has),
+    all connected before the test starts, so a race starts at once."""
+    engines = [create_engine(url) for _ in range(count)]
+    try:
+        for engine in engines:
+            async with engine.connect() as conn:
+                await conn.execute(select(1))
+        yield [TicketService(create_session_factory(e)) for e in engines]
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
 async def _replies(url: str, count: int) -> None:
-    engine = create_engine(url)
-    sessions = create_session_factory(engine)
-    async with sessions() as session:
+    async with _workers(url, 1) as [tickets]:
+        async with tickets._sessions() as session:
+            for i in range(count):
+                await add_telegram_user(session, 7000 + i, id=7000 + i, language="uk")
+            await session.commit()
         for i in range(count):
-            await add_telegram_user(session, 7000 + i, id=7000 + i, language="uk")
-        await session.commit()
-    tickets = TicketService(sessions)
-    for i in range(count):
-        ticket = await tickets.open(7000 + i, "uk", f"question {i}")
-        await tickets.reply(ticket.number, f"answer {i}", "ed@example.org")
-    await engine.dispose()
+            ticket = await tickets.open(7000 + i, "uk", f"question {i}")
+            await tickets.reply(ticket.number, f"answer {i}", "ed@example.org")
 
 
 async def test_two_couriers_claim_every_reply_once(db_url):
     await _replies(db_url, 60)
-    engines = [create_engine(db_url) for _ in range(2)]
-    services = [TicketService(create_session_factory(e)) for e in engines]
     got: dict[str, list[int]] = {"a": [], "b": []}
 
     async def courier(name: str, tickets: TicketService) -> None:
@@ -82,26 +93,18 @@ async def test_two_couriers_claim_every_reply_once(db_url):
             got[name] += [r.message_id for r in batch]
             await asyncio.sleep(0.005)  # as a courier sends: the other gets its turn
 
-    try:
-        for engine in engines:  # both connected before the race
-            async with engine.connect() as conn:
-                await conn.execute(select(1))
+    async with _workers(db_url) as services:
         await asyncio.gather(courier("a", services[0]), courier("b", services[1]))
         assert not set(got["a"]) & set(got["b"])
         assert len(got["a"]) + len(got["b"]) == 60
         assert got["a"] and got["b"]  # both took part
         # Live leases: nobody takes any over, on start or later.
         assert await services[1].claim_pending("c") == []
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
 
 async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(db_url):
     await _replies(db_url, 2)
-    engine = create_engine(db_url)
-    tickets = TicketService(create_session_factory(engine))
-    try:
+    async with _workers(db_url, 1) as [tickets]:
         # "killed" claimed both and died; its lease of 0 s has run out.
         killed = await tickets.claim_pending("killed", dt.timedelta(seconds=0))
         alive = await tickets.claim_pending("alive", dt.timedelta(minutes=5), limit=1)
@@ -117,15 +120,11 @@ async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(db_url):
         assert await tickets.claim_pending("new", dt.timedelta(seconds=0)) == []
         views = [await tickets.get(r.ticket_number) for r in killed]
         assert [v.messages[-1].delivery for v in views] == ["sent", "sent"]
-    finally:
-        await engine.dispose()
 
 
 async def test_two_staff_posters_post_every_ticket_once(db_url):
     """Tickets from any channel wait for their staff-group post; two workers post each once."""
     await _replies(db_url, 30)
-    engines = [create_engine(db_url) for _ in range(2)]
-    services = [TicketService(create_session_factory(e)) for e in engines]
     posted: dict[str, list[int]] = {"a": [], "b": []}
 
     def board(name: str):
@@ -135,10 +134,7 @@ async def test_two_staff_posters_post_every_ticket_once(db_url):
             return "posted"
         return post
 
-    try:
-        for engine in engines:
-            async with engine.connect() as conn:
-                await conn.execute(select(1))
+    async with _workers(db_url) as services:
         posters = [StaffPoster(services[0], board("a"), batch=3),
                    StaffPoster(services[1], board("b"), batch=3)]
         counts = await asyncio.gather(*(p.post_pending() for p in posters))
@@ -146,16 +142,11 @@ async def test_two_staff_posters_post_every_ticket_once(db_url):
         assert not set(posted["a"]) & set(posted["b"])
         assert sorted(posted["a"] + posted["b"]) == list(range(1, 31))
         assert await services[0].claim_unposted("c") == []
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
 
 async def test_a_killed_posters_tickets_are_posted_and_later_means_again(db_url):
     await _replies(db_url, 3)
-    engine = create_engine(db_url)
-    tickets = TicketService(create_session_factory(engine))
-    try:
+    async with _workers(db_url, 1) as [tickets]:
         # "killed" claimed two and died; its lease of 0 s has run out, and "alive" takes one.
         killed = await tickets.claim_unposted("killed", dt.timedelta(seconds=0), limit=2)
         alive = await tickets.claim_unposted("alive", dt.timedelta(minutes=5), limit=1)
@@ -174,11 +165,9 @@ async def test_a_killed_posters_tickets_are_posted_and_later_means_again(db_url)
         await tickets.finish_post(1, "killed", "posted")  # no longer the holder: no effect
         assert await tickets.claim_unposted("x", dt.timedelta(0)) == []
         await tickets.finish_post(1, "alive", "failed")
-        async with create_session_factory(engine)() as session:
+        async with tickets._sessions() as session:
             states = dict((await session.execute(select(Ticket.id, Ticket.staff_post))).all())
         assert states == {1: "failed", 2: "posted", 3: "posted"}
-    finally:
-        await engine.dispose()
 
 
 async def test_a_schedule_fires_once_per_cron_time_across_processes(db_url, tmp_path, sandbox):

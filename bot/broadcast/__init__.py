@@ -20,8 +20,8 @@ Exactly-once policy:
   least once for those rows only, at most `concurrency` of them. Everyone else: exactly once.
   A resuming process takes over "sending" rows only when they were claimed more than
   `push_reclaim_seconds` ago, so it never re-sends what a live worker is sending right now.
-* On PostgreSQL rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, so two processes
-  working one campaign split it without duplicates. SQLite serialises writers.
+* On PostgreSQL rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED (bot/db/claims.py),
+  so two processes working one campaign split it without duplicates. SQLite serialises writers.
 
 This package knows nothing about Telegram: it renders `Push` objects (core `OutgoingMessage`s:
 text and buttons as plain data) and hands them to a core `Transport`, which the composition

@@ -99,7 +99,7 @@ class _Env:
 
         await upgrade_async(self.settings.db_url)
         self.engine = create_engine(self.settings.db_url)
-        sessions = create_session_factory(self.engine)
+        self.sessions = sessions = create_session_factory(self.engine)
         content = ContentStore(sessions, refresh_seconds=0)
         if await content.is_empty():
             await content.import_dir(self.settings.content_dir)
@@ -132,7 +132,7 @@ class _Env:
         assert self.settings.bot_token is not None
         self.bot = build_bot(self.settings, self.settings.bot_token.get_secret_value())
         broadcaster = build_broadcaster(self.settings, self.service,
-                                        build_transports(self.bot, self.settings))
+                                        build_transports(self.bot, self.settings, self.sessions))
         self.broadcaster = broadcaster
         info = await self.service.get(campaign_id)
         if info is None:

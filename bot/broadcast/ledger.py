@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.transport import Contact
+from bot.db.claims import claim_rows
 from bot.db.models import (
     Campaign,
     Delivery,
@@ -104,39 +105,27 @@ class DeliveryLedger:
 
     async def claim(self, campaign_id: int, limit: int, now: dt.datetime) -> list[Recipient]:
         """pending -> sending for up to `limit` rows, committed before anything is sent."""
-        while True:
-            async with self._sessions() as session:
-                picked = (select(Delivery.user_id)
-                          .where(Delivery.campaign_id == campaign_id, Delivery.status == "pending")
-                          .order_by(Delivery.user_id).limit(limit)
-                          .with_for_update(skip_locked=True))
-                ids = list((await session.scalars(picked)).all())
-                if not ids:
-                    await session.commit()
-                    return []
-                # Only the rows this UPDATE moved are ours. SQLite ignores SKIP LOCKED: a
-                # second sender (the CLI beside the running bot) may have picked the same
-                # rows and claimed them first; then pick again.
-                ids = list((await session.scalars(
-                    update(Delivery).where(Delivery.campaign_id == campaign_id,
-                                           Delivery.user_id.in_(ids),
-                                           Delivery.status == "pending")
-                    .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-                    .returning(Delivery.user_id))).all())
-                if not ids:
-                    await session.commit()
-                    continue
-                rows = (await session.execute(
-                    select(User.id, User.language, Delivery.attempts)
-                    .join(Delivery, Delivery.user_id == User.id)
-                    .where(Delivery.campaign_id == campaign_id,
-                           Delivery.user_id.in_(ids)))).all()
-                contacts = await contacts_of(session, ids)
+        async with self._sessions() as session:
+            ids = await claim_rows(
+                session, Delivery.user_id,
+                lambda row: (row.campaign_id == campaign_id) & (row.status == "pending"),
+                limit=limit,
+                values={"status": "sending", "claimed_at": now,
+                        "attempts": Delivery.attempts + 1})
+            if not ids:
                 await session.commit()
-            # A person with no contact left (a race with erasure) is reached on no channel:
-            # the registry answers Failed for the empty one.
-            return [Recipient(uid, contacts.get(uid, NOWHERE), lang, attempts)
-                    for uid, lang, attempts in rows]
+                return []
+            rows = (await session.execute(
+                select(User.id, User.language, Delivery.attempts)
+                .join(Delivery, Delivery.user_id == User.id)
+                .where(Delivery.campaign_id == campaign_id,
+                       Delivery.user_id.in_(ids)))).all()
+            contacts = await contacts_of(session, ids)
+            await session.commit()
+        # A person with no contact left (a race with erasure) is reached on no channel:
+        # the registry answers Failed for the empty one.
+        return [Recipient(uid, contacts.get(uid, NOWHERE), lang, attempts)
+                for uid, lang, attempts in rows]
 
     async def record(self, campaign_id: int, outcomes: list[Outcome]) -> None:
         """Write final outcomes; a blocked recipient is marked blocked in `users` as well."""

@@ -470,3 +470,16 @@ class SignalCursor(Base):
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_event_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignalPartsSent(Base):
+    """A long Signal message refused half-way (rate limit): how many of its parts went, so
+    the retry sends only the rest, also after a restart (bot/channels/signal/transport.py).
+    No address or text: the key is a hash of both. Deleted once the message went whole,
+    or after a week."""
+
+    __tablename__ = "signal_parts_sent"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parts: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -146,19 +146,31 @@ class FakeSignalDaemon:
         queue.extend([(kind, retry_after)] * count)
         self._pass_first[recipient] = after
 
+    def refusals_left(self, recipient: str) -> int:
+        """How many of the refusals `fail_next` set up are still to come."""
+        return len(self._failures.get(recipient) or ())
+
     async def inject_file(self, person: Person, data: bytes, content_type: str = "image/jpeg",
                           filename: str | None = "photo.jpg", caption: str | None = None,
                           **extra: Any) -> int:
         """A message with one attachment (and a caption, if given) from `person`; signal-cli
         has the file, and `getAttachment` returns it."""
-        attachment_id = f"{uuid.uuid4().hex[:20]}.{content_type.rpartition('/')[2]}"
-        self.files[attachment_id] = data
-        ts = self._timestamp()
-        item = {"contentType": content_type, "filename": filename, "id": attachment_id,
-                "size": len(data), **extra}
+        return await self.inject_files(person, [(data, content_type, filename)], caption,
+                                       **extra)
+
+    async def inject_files(self, person: Person, files: list[tuple[bytes, str, str | None]],
+                           caption: str | None = None, **extra: Any) -> int:
+        """A message with several attachments, each (bytes, content type, file name), as
+        Signal sends photos picked together; `extra` goes into each attachment."""
+        items = []
+        for data, content_type, filename in files:
+            attachment_id = f"{uuid.uuid4().hex[:20]}.{content_type.rpartition('/')[2]}"
+            self.files[attachment_id] = data
+            items.append({"contentType": content_type, "filename": filename,
+                          "id": attachment_id, "size": len(data), **extra})
         return await self.inject(person, data={
-            "timestamp": ts, "message": caption, "expiresInSeconds": 0, "viewOnce": False,
-            "attachments": [item]})
+            "timestamp": self._timestamp(), "message": caption, "expiresInSeconds": 0,
+            "viewOnce": False, "attachments": items})
 
     def hold(self, recipient: str) -> asyncio.Event:
         """Sends to `recipient` wait (as a slow send does) until the returned event is set."""

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from bot.core.transport import Contact, Photo
+from bot.db.claims import claim_rows
 from bot.db.models import (
     StaffPostRemoval,
     Ticket,
@@ -45,6 +45,9 @@ MAX_TEXT = 3000
 STORED_PHOTO = "stored:"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's sendPhoto upload limit
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")  # what staff see as a photo
+# Photos one message may bring (a Signal message can carry several; a Telegram one has one).
+# Above it the person is asked to send fewer: at MAX_PHOTO_BYTES each, a ticket stays < 50 MB.
+MAX_PHOTOS = 5
 # Sending the same message again within this time opens no second ticket (TicketService.open).
 REPEAT_WINDOW = dt.timedelta(minutes=10)
 STATUSES = ("new", "answered", "closed")
@@ -242,46 +245,56 @@ class TicketService:
     # ------------------------------------------------------------ the user side
     async def open(self, user_id: int, lang: str, text: str | None,
                    photo_file_id: str | None = None, faq_slug: str | None = None,
-                   photo: Photo | None = None) -> TicketView:
+                   photos: Sequence[Photo] = ()) -> TicketView:
         """A new ticket with the person's first message.
 
-        The same message (text, photo, answer) while the person's ticket with it is still new
-        and younger than REPEAT_WINDOW returns that ticket, marked `repeated`: Telegram gives
-        no idempotency key, and a Send whose answer never reached the person (the Bot API
-        failed, the process was killed before the dialog state was saved) comes again."""
-        if photo is not None:  # a photo as bytes (Signal): kept beside the message
+        `photos` as bytes (a Signal message may bring up to MAX_PHOTOS): the first goes with
+        the text, each further one is a message of its own, as a second photo sent on
+        Telegram would be, so staff see each in the panel and the group.
+
+        The same message (text, photos, answer) while the person's ticket with it is still
+        new and younger than REPEAT_WINDOW returns that ticket, marked `repeated`: Telegram
+        gives no idempotency key, and a Send whose answer never reached the person (the Bot
+        API failed, the process was killed before the dialog state was saved) comes again."""
+        if len(photos) > MAX_PHOTOS:
+            raise TicketError("too_many_photos", f"more than {MAX_PHOTOS} photos")
+        for photo in photos:  # kept beside their messages
             check_photo(photo)
-            photo_file_id = _stored_id(photo)
-        text = check_text(text, photo=bool(photo_file_id))
+        stored = [_stored_id(photo) for photo in photos]
+        text = check_text(text, photo=bool(photo_file_id or stored))
+        firsts = ([(text, stored[0])] + [("", i) for i in stored[1:]] if stored
+                  else [(text, photo_file_id)])
         async with self._sessions() as session:
             if await session.get(User, user_id) is None:
                 raise TicketError("unknown", "no such user")
-            same = await self._same_open(session, user_id, text, photo_file_id, faq_slug)
+            same = await self._same_open(session, user_id, firsts, faq_slug)
             if same is not None:
                 return replace(_view(same), repeated=True)
             await self._check_limits(session, user_id)
             # Posted to the staff group by the process that owns it (bot/feedback/staff_posts.py).
             ticket = Ticket(user_id=user_id, lang=lang, status="new", faq_slug=faq_slug,
                             staff_post=POST_PENDING)
-            first = TicketMessage(author="user", text=text, photo_file_id=photo_file_id)
-            ticket.messages.append(first)
+            messages = [TicketMessage(author="user", text=body, photo_file_id=photo_id)
+                        for body, photo_id in firsts]
+            ticket.messages.extend(messages)
             session.add(ticket)
-            if photo is not None:
-                await _keep_photo(session, first, photo)
+            for message, photo in zip(messages, photos, strict=False):
+                await _keep_photo(session, message, photo)
             await session.commit()
             return _view(ticket)
 
     @staticmethod
-    async def _same_open(session: AsyncSession, user_id: int, text: str, photo: str | None,
+    async def _same_open(session: AsyncSession, user_id: int,
+                         firsts: list[tuple[str, str | None]],
                          faq_slug: str | None) -> Ticket | None:
         recent = (await session.scalars(
             select(Ticket).where(Ticket.user_id == user_id, Ticket.status == "new",
                                  Ticket.created_at > utcnow() - REPEAT_WINDOW)
             .order_by(Ticket.id.desc()).limit(5))).all()
         for ticket in recent:
-            if (ticket.faq_slug == faq_slug and len(ticket.messages) == 1
-                    and ticket.messages[0].author == "user" and ticket.messages[0].text == text
-                    and ticket.messages[0].photo_file_id == photo):
+            if ticket.faq_slug == faq_slug and [
+                    (m.text, m.photo_file_id) if m.author == "user" else None
+                    for m in ticket.messages] == firsts:
                 return ticket
         return None
 
@@ -428,8 +441,8 @@ class TicketService:
                              limit: int = 10) -> list[TicketView]:
         """Claim up to `limit` tickets whose staff-group copy is still to be posted, oldest
         first, whatever channel they came from: pending ones, and those whose poster's lease
-        ran out (it was killed mid-post). The same materialised FOR UPDATE SKIP LOCKED claim
-        as `claim_pending`, so with several workers each ticket is claimed by one."""
+        ran out (it was killed mid-post). Claimed as `claim_pending` claims replies
+        (bot/db/claims.py), so with several workers each ticket is claimed by one."""
         now = utcnow()
 
         def claimable(row):
@@ -439,18 +452,13 @@ class TicketService:
                    & (row.staff_post_lease_until.is_(None)
                       | (row.staff_post_lease_until < now))))
 
-        inner = aliased(Ticket)
-        picked = (select(inner.id).where(claimable(inner)).order_by(inner.id).limit(limit)
-                  .with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED"))
         async with self._sessions() as session:
-            ids = list((await session.scalars(
-                update(Ticket)
-                .where(Ticket.id.in_(select(picked.c.id)), claimable(Ticket))
-                # updated_at kept: posting is no change staff made (inbox order, retention).
-                .values(staff_post=POST_SENDING, staff_post_claimed_by=worker[:64] or None,
-                        staff_post_lease_until=now + lease, updated_at=Ticket.updated_at)
-                .returning(Ticket.id)
-                .execution_options(synchronize_session=False))).all())
+            # updated_at kept: posting is no change staff made (inbox order, retention).
+            ids = await claim_rows(
+                session, Ticket.id, claimable, limit=limit,
+                values={"staff_post": POST_SENDING, "staff_post_claimed_by": worker[:64] or None,
+                        "staff_post_lease_until": now + lease,
+                        "updated_at": Ticket.updated_at})
             tickets = []
             if ids:
                 rows = (await session.scalars(
@@ -524,10 +532,7 @@ class TicketService:
         pending, and those whose lease ran out (the courier that claimed them was stopped
         mid-send). The claim holds until now + `lease`.
 
-        One WITH picked AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING: on
-        PostgreSQL two couriers claiming at once skip each other's rows instead of waiting;
-        SQLite has no row locks (SQLAlchemy leaves the clause out) and needs none, since one
-        write statement runs at a time and re-checks its WHERE on the newest data.
+        Claimed with bot/db/claims.py: two couriers claiming at once take different replies.
 
         `channels`: only replies to people reached on one of these (a process that serves
         Telegram alone must leave Signal people's replies to the Signal process, rather than
@@ -539,25 +544,17 @@ class TicketService:
                 (row.delivery == SENDING)
                 & (row.lease_until.is_(None) | (row.lease_until < now)))
 
-        # A materialized CTE, run once. As a plain IN (subquery), PostgreSQL may rescan the
-        # subquery per row of the UPDATE, each rescan skipping the rows the UPDATE has just
-        # changed and locking the next `limit`: one claim took every pending reply (seen).
-        inner = aliased(TicketMessage)
-        wanted = select(inner.id).where(claimable(inner))
-        if channels is not None:
-            wanted = wanted.where(inner.ticket_id.in_(select(Ticket.id).where(
+        def reached_on_channels(row):
+            return row.ticket_id.in_(select(Ticket.id).where(
                 Ticket.user_id.in_(select(UserContact.user_id)
-                                   .where(UserContact.channel.in_(list(channels)))))))
-        picked = (wanted.order_by(inner.id).limit(limit).with_for_update(skip_locked=True)
-                  .cte("picked").prefix_with("MATERIALIZED"))
+                                   .where(UserContact.channel.in_(list(channels or ()))))))
+
         async with self._sessions() as session:
-            ids = list((await session.scalars(
-                update(TicketMessage)
-                .where(TicketMessage.id.in_(select(picked.c.id)), claimable(TicketMessage))
-                .values(delivery=SENDING, claimed_by=worker[:64] or None,
-                        lease_until=now + lease)
-                .returning(TicketMessage.id)
-                .execution_options(synchronize_session=False))).all())
+            ids = await claim_rows(
+                session, TicketMessage.id, claimable, limit=limit,
+                values={"delivery": SENDING, "claimed_by": worker[:64] or None,
+                        "lease_until": now + lease},
+                narrow=reached_on_channels if channels is not None else None)
             if not ids:
                 await session.commit()
                 return []

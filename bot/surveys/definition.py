@@ -39,6 +39,7 @@ from typing import Any
 import yaml
 
 from bot.config import LANGUAGES
+from bot.i18n import Translatable, _, lazy, said
 
 KINDS = ("likert", "single", "multi")
 PREFER_NOT_TO_SAY = "na"
@@ -54,11 +55,17 @@ _SURVEY_KEYS = {"slug", "title", "intro", "questions", "scales", "headline"}
 
 
 class SurveyError(ValueError):
-    """A survey file is invalid; `problems` lists every problem found, not just the first."""
+    """A survey file is invalid; `problems` lists every problem found, not just the first,
+    each translatable (`texts(lang)`: for the command line and the panel; `str()`: English,
+    for logs). A place in a file is named by the file's own keys, the same in every language:
+    "belonging.yaml › questions › stay › options › yes"."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid survey definition:\n  " + "\n  ".join(problems))
+    def __init__(self, problems: list[Translatable]) -> None:
+        super().__init__("invalid survey definition:\n  " + "\n  ".join(map(str, problems)))
         self.problems = problems
+
+    def texts(self, lang: str | None = None) -> list[str]:
+        return [said(problem, lang) for problem in self.problems]
 
 
 @dataclass(frozen=True)
@@ -174,24 +181,29 @@ def belonging_index(answers: Mapping[str, Any], survey: Survey) -> float | None:
 
 
 # ---------------------------------------------------------------------------- loading
+def _unknown_key(where: str, key: Any) -> Translatable:
+    return lazy(_("{where}: unknown key “{key}”"), where=where, key=str(key))
+
+
 def load_survey(path: str | Path) -> Survey:
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SurveyError([f"{path.name}: cannot read: {exc}"]) from exc
-    problems: list[str] = []
+        raise SurveyError([lazy(_("{where}: cannot read: {error}"), where=path.name,
+                                error=str(exc))]) from exc
+    problems: list[Translatable] = []
     survey = _survey(raw, path.name, problems)
     if survey is not None:
         survey = _with_history(survey, path.parent / HISTORY_DIR / path.name, problems)
     if problems or survey is None:
-        raise SurveyError(problems or [f"{path.name}: empty"])
+        raise SurveyError(problems or [lazy(_("{where}: empty"), where=path.name)])
     return survey
 
 
 def load_surveys(directory: str | Path) -> dict[str, Survey]:
     """Every `*.yaml` in `directory`, by slug; all problems of all files in one SurveyError."""
-    problems: list[str] = []
+    problems: list[Translatable] = []
     surveys: dict[str, Survey] = {}
     for file in sorted(Path(directory).glob("*.yaml")):
         try:
@@ -200,141 +212,163 @@ def load_surveys(directory: str | Path) -> dict[str, Survey]:
             problems.extend(exc.problems)
             continue
         if survey.slug in surveys:
-            problems.append(f"{file.name}: slug {survey.slug!r} is used by another file")
+            problems.append(lazy(_("{where}: slug “{slug}” is used by another file"),
+                                 where=file.name, slug=survey.slug))
         surveys[survey.slug] = survey
     if problems:
         raise SurveyError(problems)
     return surveys
 
 
-def _texts(value: Any, where: str, problems: list[str], limit: int | None = None) -> dict[str, str]:
+def _texts(value: Any, where: str, problems: list[Translatable],
+           limit: int | None = None) -> dict[str, str]:
     if not isinstance(value, dict):
-        problems.append(f"{where}: needs a text in each of {', '.join(LANGUAGES)}")
+        problems.append(lazy(_("{where}: needs a text in each of {languages}"), where=where,
+                             languages=", ".join(LANGUAGES)))
         return {}
     out: dict[str, str] = {}
     for lang in LANGUAGES:
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
-            problems.append(f"{where}: missing {lang} text")
+            problems.append(lazy(_("{where}: missing {lang} text"), where=where, lang=lang))
             continue
         text = " ".join(text.split())
         if limit is not None and len(text) > limit:
-            problems.append(f"{where}: {lang} text longer than {limit} characters: {text!r}")
+            problems.append(lazy(_("{where}: {lang} text longer than {limit} characters: "
+                                   "“{text}”"), where=where, lang=lang, limit=limit, text=text))
         out[lang] = text
     for lang in value:
         if lang not in LANGUAGES:
-            problems.append(f"{where}: unknown language {lang!r}")
+            problems.append(lazy(_("{where}: unknown language “{lang}”"), where=where,
+                                 lang=str(lang)))
     return out
 
 
-def _scales(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[Option, ...]]:
+def _scales(raw: Any, where: str, problems: list[Translatable]
+            ) -> dict[str, tuple[Option, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        problems.append(f"{where}: scales must be a mapping of name -> 5 points")
+        problems.append(lazy(_("{where}: scales must be a mapping of name -> {points} points"),
+                             where=f"{where} › scales", points=SCALE_POINTS))
         return {}
     scales: dict[str, tuple[Option, ...]] = {}
     for name, points in raw.items():
-        here = f"{where}: scale {name}"
+        here = f"{where} › scales › {name}"
         if not isinstance(points, list) or len(points) != SCALE_POINTS:
-            problems.append(f"{here}: needs exactly {SCALE_POINTS} points")
+            problems.append(lazy(_("{where}: needs exactly {points} points"), where=here,
+                                 points=SCALE_POINTS))
             continue
         options = []
         for n, point in enumerate(points, start=1):
             if not isinstance(point, dict) or point.get("id") != n:
-                problems.append(f"{here}: point {n} must have id {n} (ids run 1..{SCALE_POINTS})")
+                problems.append(lazy(_("{where}: point {n} must have id {n} (ids run 1 to "
+                                       "{points})"), where=here, n=n, points=SCALE_POINTS))
                 continue
-            options.append(Option(str(n), _texts(point.get("label"), f"{here} point {n}", problems,
-                                                 MAX_SCALE_LABEL)))
+            options.append(Option(str(n), _texts(point.get("label"), f"{here} › {n} › label",
+                                                 problems, MAX_SCALE_LABEL)))
         scales[str(name)] = tuple(options)
     return scales
 
 
-def _options(raw: Any, where: str, problems: list[str]) -> tuple[Option, ...]:
+def _options(raw: Any, where: str, problems: list[Translatable]) -> tuple[Option, ...]:
     if not isinstance(raw, list) or not raw:
-        problems.append(f"{where}: needs a non-empty list of options")
+        problems.append(lazy(_("{where}: needs a non-empty list of options"), where=where))
         return ()
     options: list[Option] = []
     seen: set[str] = set()
     for n, item in enumerate(raw, start=1):
         oid = item.get("id") if isinstance(item, dict) else None
         if not isinstance(oid, str) or not _ID.match(oid):
-            problems.append(f"{where}: option {n}: id must be a quoted string of a-z, 0-9, _ (got {oid!r})")
+            problems.append(lazy(_("{where}: option {n}: id must be a quoted string of a-z, 0-9, "
+                                   "_ (got “{got}”)"), where=where, n=n, got=str(oid)))
             continue
         if oid in seen:
-            problems.append(f"{where}: duplicate option id {oid!r}")
+            problems.append(lazy(_("{where}: duplicate option id “{id}”"), where=where, id=oid))
         seen.add(oid)
-        options.append(Option(oid, _texts(item.get("label"), f"{where} option {oid}", problems,
-                                          MAX_OPTION_LABEL)))
+        options.append(Option(oid, _texts(item.get("label"), f"{where} › options › {oid} › label",
+                                          problems, MAX_OPTION_LABEL)))
     return tuple(options)
 
 
 def _question(raw: Any, n: int, where: str, scales: dict[str, tuple[Option, ...]],
-              problems: list[str]) -> Question | None:
+              problems: list[Translatable]) -> Question | None:
     if not isinstance(raw, dict):
-        problems.append(f"{where}: question {n} must be a mapping")
+        problems.append(lazy(_("{where}: question {n} must be a mapping"),
+                             where=f"{where} › questions", n=n))
         return None
     qid = raw.get("id")
     if not isinstance(qid, str) or not _ID.match(qid):
-        problems.append(f"{where}: question {n}: id must be a-z, 0-9, _ (got {qid!r})")
+        problems.append(lazy(_("{where}: question {n}: id must be a-z, 0-9, _ (got “{got}”)"),
+                             where=f"{where} › questions", n=n, got=str(qid)))
         qid = f"#{n}"
-    here = f"{where}: question {qid}"
+    here = f"{where} › questions › {qid}"
     for key in sorted(set(raw) - _QUESTION_KEYS):
-        problems.append(f"{here}: unknown key {key!r}")
+        problems.append(_unknown_key(here, key))
     kind = raw.get("kind")
     flags = {name: raw.get(name, False) for name in ("index", "reverse", "profile")}
     for name, value in flags.items():
         if not isinstance(value, bool):
-            problems.append(f"{here}: {name} must be true or false")
+            problems.append(lazy(_("{where}: {key} must be true or false"), where=here,
+                                 key=name))
     index, reverse, profile = (bool(flags[name]) for name in ("index", "reverse", "profile"))
-    text = _texts(raw.get("text"), here, problems)
+    text = _texts(raw.get("text"), f"{here} › text", problems)
     scale = raw.get("scale")
     options: tuple[Option, ...] = ()
     if kind not in KINDS:
-        problems.append(f"{here}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        problems.append(lazy(_("{where}: unknown kind “{kind}” (one of {kinds})"), where=here,
+                             kind=str(kind), kinds=", ".join(KINDS)))
     elif kind == "likert":
         if "options" in raw:
-            problems.append(f"{here}: a likert question takes its options from its scale")
+            problems.append(lazy(_("{where}: a likert question takes its options from its "
+                                   "scale"), where=here))
         if scale not in scales:
-            problems.append(f"{here}: likert question without a known scale (got {scale!r})")
+            problems.append(lazy(_("{where}: likert question without a known scale (got "
+                                   "“{got}”)"), where=here, got=str(scale)))
         else:
             options = scales[scale]
     else:
         if scale is not None:
-            problems.append(f"{here}: only likert questions have a scale")
-        options = _options(raw.get("options"), here, problems)
+            problems.append(lazy(_("{where}: only likert questions have a scale"), where=here))
+        options = _options(raw.get("options"), f"{here} › options", problems)
     if index and kind != "likert":
-        problems.append(f"{here}: only likert questions can count in the index")
+        problems.append(lazy(_("{where}: only likert questions can count in the index"),
+                             where=here))
     if reverse and not index:
-        problems.append(f"{here}: reverse: true only makes sense on an index item")
+        problems.append(lazy(_("{where}: reverse: true only makes sense on an index item"),
+                             where=here))
     if profile:
         if kind != "single":
-            problems.append(f"{here}: a profile question must be kind: single")
+            problems.append(lazy(_("{where}: a profile question must be kind: single"),
+                                 where=here))
         elif not any(o.id == PREFER_NOT_TO_SAY for o in options):
-            problems.append(f"{here}: a profile question needs the option {PREFER_NOT_TO_SAY!r} "
-                            "(prefer not to say)")
+            problems.append(lazy(_("{where}: a profile question needs the option “{id}” "
+                                   "(prefer not to say)"), where=here, id=PREFER_NOT_TO_SAY))
         if index:
-            problems.append(f"{here}: a profile question cannot count in the index")
+            problems.append(lazy(_("{where}: a profile question cannot count in the index"),
+                                 where=here))
     return Question(qid, str(kind), text, options, index, reverse, profile,
                     scale if kind == "likert" else None)
 
 
-def _survey(raw: Any, where: str, problems: list[str]) -> Survey | None:
+def _survey(raw: Any, where: str, problems: list[Translatable]) -> Survey | None:
     if not isinstance(raw, dict):
-        problems.append(f"{where}: the file must hold one survey (a mapping)")
+        problems.append(lazy(_("{where}: the file must hold one survey (a mapping)"),
+                             where=where))
         return None
     for key in sorted(set(raw) - _SURVEY_KEYS):
-        problems.append(f"{where}: unknown key {key!r}")
+        problems.append(_unknown_key(where, key))
     slug = raw.get("slug")
     if not isinstance(slug, str) or not _SLUG.match(slug):
-        problems.append(f"{where}: slug must be a-z, 0-9, '_' or '-' (got {slug!r})")
+        problems.append(lazy(_("{where}: slug must be a-z, 0-9, '_' or '-' (got “{got}”)"),
+                             where=where, got=str(slug)))
         slug = ""
-    title = _texts(raw.get("title"), f"{where}: title", problems)
-    intro = _texts(raw.get("intro"), f"{where}: intro", problems)
+    title = _texts(raw.get("title"), f"{where} › title", problems)
+    intro = _texts(raw.get("intro"), f"{where} › intro", problems)
     scales = _scales(raw.get("scales"), where, problems)
     items = raw.get("questions")
     if not isinstance(items, list) or not items:
-        problems.append(f"{where}: needs a non-empty list of questions")
+        problems.append(lazy(_("{where}: needs a non-empty list of questions"), where=where))
         items = []
     questions: list[Question] = []
     seen: set[str] = set()
@@ -343,33 +377,38 @@ def _survey(raw: Any, where: str, problems: list[str]) -> Survey | None:
         if question is None:
             continue
         if question.id in seen:
-            problems.append(f"{where}: duplicate question id {question.id!r}")
+            problems.append(lazy(_("{where}: duplicate question id “{id}”"), where=where,
+                                 id=question.id))
         seen.add(question.id)
         questions.append(question)
     if questions and not any(not q.profile for q in questions):
-        problems.append(f"{where}: needs at least one question that is not a profile question")
+        problems.append(lazy(_("{where}: needs at least one question that is not a profile "
+                               "question"), where=where))
     headline = _headline(raw.get("headline"), where, questions, problems)
     return Survey(slug, title, intro, tuple(questions), headline)
 
 
-def _headline(raw: Any, where: str, questions: list[Question], problems: list[str]
+def _headline(raw: Any, where: str, questions: list[Question], problems: list[Translatable]
               ) -> dict[str, Any] | None:
     if raw is None:
         return None
-    here = f"{where}: headline"
+    here = f"{where} › headline"
     if not isinstance(raw, dict):
-        problems.append(f"{here} must be a mapping")
+        problems.append(lazy(_("{where}: must be a mapping"), where=here))
         return None
     question = next((q for q in questions if q.id == raw.get("question")), None)
     if question is None or question.kind == "multi":
-        problems.append(f"{here}: 'question' must name a likert or single-choice question")
+        problems.append(lazy(_("{where}: 'question' must name a likert or single-choice "
+                               "question"), where=here))
         return None
     options = [str(o) for o in raw.get("options") or []]
     if not options or any(question.option(o) is None for o in options):
-        problems.append(f"{here}: 'options' must list option ids of {question.id!r}")
-    text = _texts(raw.get("text"), f"{here}: text", problems)
+        problems.append(lazy(_("{where}: 'options' must list option ids of “{id}”"),
+                             where=here, id=question.id))
+    text = _texts(raw.get("text"), f"{here} › text", problems)
     if any("{n}" not in value for value in text.values()):
-        problems.append(f"{here}: every text needs the {{n}} placeholder")
+        problems.append(lazy(_("{where}: every text needs the {placeholder} placeholder"),
+                             where=f"{here} › text", placeholder="{n}"))
     return {"question": question.id, "options": options, "text": text}
 
 
@@ -396,45 +435,49 @@ def archive_versions(survey: Survey) -> list[dict[str, Any]]:
     return out
 
 
-def _with_history(survey: Survey, path: Path, problems: list[str]) -> Survey:
+def _with_history(survey: Survey, path: Path, problems: list[Translatable]) -> Survey:
     if not path.is_file():
         return survey
     where = f"{HISTORY_DIR}/{path.name}"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        problems.append(f"{where}: cannot read: {exc}")
+        problems.append(lazy(_("{where}: cannot read: {error}"), where=where, error=str(exc)))
         return survey
     entries = raw.get("versions") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
-        problems.append(f"{where}: needs a list under 'versions'")
+        problems.append(lazy(_("{where}: needs a list under 'versions'"), where=where))
         return survey
     history: dict[str, Question] = {}
     current = {q.id: q for q in survey.questions}
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            problems.append(f"{where}: entry {n} needs an id")
+            problems.append(lazy(_("{where}: entry {n} needs an id"), where=where, n=n))
             continue
-        here = f"{where}: {entry['id']}@{entry.get('version')}"
+        here = f"{where} › {entry['id']}@{entry.get('version')}"
         for key in sorted(set(entry) - {"id", "version", "kind", "text", "options", "profile"}):
-            problems.append(f"{here}: unknown key {key!r}")
+            problems.append(_unknown_key(here, key))
         kind = entry.get("kind")
         if kind not in KINDS:
-            problems.append(f"{here}: unknown kind {kind!r}")
+            problems.append(lazy(_("{where}: unknown kind “{kind}” (one of {kinds})"),
+                                 where=here, kind=str(kind), kinds=", ".join(KINDS)))
             continue
-        question = Question(entry["id"], kind, _texts(entry.get("text"), here, problems),
-                            _options(entry.get("options"), here, problems),
+        question = Question(entry["id"], kind, _texts(entry.get("text"), f"{here} › text",
+                                                      problems),
+                            _options(entry.get("options"), f"{here} › options", problems),
                             profile=bool(entry.get("profile", False)), retired=True)
         # The hash is the proof that these are the words the stored answers were given to.
         if question.version != str(entry.get("version")):
-            problems.append(f"{here}: text and options do not give this version (they give "
-                            f"{question.version}); copy the wording exactly as it was asked")
+            problems.append(lazy(_("{where}: text and options do not give this version (they "
+                                   "give {version}); copy the wording exactly as it was asked"),
+                                 where=here, version=question.version))
             continue
         now = current.get(question.id)
         if now is not None and now.version == question.version:
             continue  # archived and still asked: the current question is the same version
         if now is not None and now.profile != question.profile:
-            problems.append(f"{here}: profile must match the current question {question.id!r}")
+            problems.append(lazy(_("{where}: profile must match the current question “{id}”"),
+                                 where=here, id=question.id))
         history[question.key] = question
     # An id only in the history is kept as a retired question (its latest archived wording), so
     # reports still show its answers under their own key.

@@ -6,7 +6,8 @@ own words. The screen (what each number means) is stored on the contact row, so 
 continues where the person was. Every typed text is read by the crisis classifier first:
 a message that signals a crisis gets the crisis card before anything else, in every state.
 
-`handle()` returns the replies; the runner sends them. No Telegram here.
+`handle()` returns the replies; the runner sends them. No Telegram here. Writing to staff
+(the draft and the ticket) is in staff_writing.py, surveys in survey.py.
 """
 
 from __future__ import annotations
@@ -17,24 +18,19 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from bot.channels.signal import texts as tx
 from bot.channels.signal.contacts import Person, SignalPeople
 from bot.channels.signal.crisis_card import crisis_message, guess_language
 from bot.channels.signal.envelope import Incoming
 from bot.channels.signal.formatting import Styled, from_html
+from bot.channels.signal.staff_writing import SCREENS as WRITING
+from bot.channels.signal.staff_writing import AttachmentFetcher, StaffWriting
 from bot.channels.signal.survey import SURVEYS, SignalSurveys
 from bot.config import LANGUAGES
 from bot.content.model import Node
 from bot.content.service import ContentStore
-from bot.core.transport import Photo
 from bot.feedback.service import (
-    MAX_PHOTO_BYTES,
-    MAX_TEXT,
-    PHOTO_TYPES,
-    TicketError,
-    TicketLimitReached,
     TicketService,
 )
 from bot.privacy.erasure import UserErasure
@@ -44,7 +40,6 @@ from bot.users_prefs import GENERAL, PushPreferences
 
 log = logging.getLogger(__name__)
 t = tx.t
-WARSAW = ZoneInfo("Europe/Warsaw")
 _CHOICE = re.compile(r"^\s*(\d{1,2}|#)\s*[.)]?\s*$")
 MAX_OPTIONS = 30
 
@@ -54,14 +49,6 @@ class Settings:
     account: str | None = None
     retention_months: int = 24
     ticket_months: int = 12
-
-
-# (attachment id, sender's address) -> its bytes, or None (signal-cli's getAttachment).
-AttachmentFetcher = Callable[[str, str], Awaitable[bytes | None]]
-
-
-async def _no_attachment(_attachment_id: str, _address: str) -> bytes | None:
-    return None
 
 
 def is_choice(text: str) -> bool:
@@ -84,9 +71,8 @@ class Conversation:
                  fetch_attachment: AttachmentFetcher | None = None,
                  on_ticket_opened: Callable[[], Awaitable[None]] | None = None) -> None:
         self.people, self.users, self.content = people, users, content
-        self.fetch_attachment: AttachmentFetcher = fetch_attachment or _no_attachment
-        # Tells the process that posts tickets to staff (the Telegram bot) to do it now.
-        self.on_ticket_opened = on_ticket_opened
+        self.writing = StaffWriting(tickets, self._options, self._menu, fetch_attachment,
+                                    on_ticket_opened)
         self.tickets, self.prefs, self.erasure = tickets, prefs, erasure
         self.settings = settings or Settings()
         self.surveys = surveys
@@ -117,13 +103,13 @@ class Conversation:
             if incoming.kind == "reaction":
                 out += await self._reaction(contact, incoming, lang)
             elif lang is not None and (incoming.attachments or incoming.sticker) and \
-                    contact.screen.get("name") in ("write", "write_check"):
+                    contact.screen.get("name") in WRITING:
                 # A photo for staff (with its caption), or something staff cannot get.
                 signal = classify(incoming.text) if incoming.text.strip() else CrisisSignal()
                 if signal:
                     out.append(crisis_message(lang, signal.categories))
                     log.info("signal crisis card sent")
-                out.append(self._attachment_draft(contact, incoming, lang))
+                out.append(self.writing.attachment_draft(contact, incoming, lang))
             elif incoming.kind == "attachment":
                 out.append(Styled().add(t(tx.ONLY_TEXT, lang or "en")))
                 if lang is None:
@@ -219,8 +205,8 @@ class Conversation:
         match = _CHOICE.match(text)
         if match:
             return await self._choose(contact, int(match.group(1)), lang)
-        if contact.screen.get("name") in ("write", "write_check"):
-            return [self._check_draft(contact, text, lang)], False
+        if contact.screen.get("name") in WRITING:
+            return [self.writing.text_draft(contact, text, lang)], False
         return await self._search(contact, text, lang, signal), False
 
     async def _choose(self, contact: Person, number: int, lang: str) -> tuple[list[Styled], bool]:
@@ -249,9 +235,9 @@ class Conversation:
             node = catalog.get(arg)
             return [self._details(contact, node, lang) if node else self._menu(contact, lang)], False
         if action == "write":
-            return [self._write_screen(contact, arg, lang)], False
+            return [self.writing.screen(contact, arg, lang)], False
         if action == "send":
-            return [await self._send_ticket(contact, lang)], False
+            return [await self.writing.send(contact, lang)], False
         if action == "sos":
             return [crisis_message(lang, ())], False
         if action == "settings":
@@ -306,10 +292,11 @@ class Conversation:
         options += [(t(tx.SETTINGS, lang), ["settings"]), (t(tx.PRIVACY, lang), ["privacy"])]
         return options
 
-    def _menu(self, contact: Person, lang: str) -> Styled:
+    def _menu(self, contact: Person, lang: str, heading: Styled | None = None) -> Styled:
+        """The main menu, under `heading` (by default its title)."""
         catalog = self.content.catalog
         contact.screen = {"name": "menu"}
-        out = Styled().add(t(tx.MAIN_MENU, lang), "BOLD")
+        out = heading if heading is not None else Styled().add(t(tx.MAIN_MENU, lang), "BOLD")
         out.line()
         self._options(out, contact, self._menu_options(catalog.roots, lang))
         self._footer(out, lang)
@@ -436,74 +423,6 @@ class Conversation:
         self._options(out, contact, options)
         self._footer(out, lang)
         return [out]
-
-    # ------------------------------------------------------------ write to staff
-    def _write_screen(self, contact: Person, slug: str | None, lang: str) -> Styled:
-        contact.screen = {"name": "write", "about": slug, "options": []}
-        return Styled().add(t(tx.WRITE_PROMPT, lang))
-
-    def _attachment_draft(self, contact: Person, incoming: Incoming, lang: str) -> Styled:
-        """A photo becomes the draft (its caption the text); anything else is refused with
-        what staff can take. signal-cli keeps the file: only its id waits in the screen."""
-        photo = next((a for a in incoming.photos if a.content_type in PHOTO_TYPES), None)
-        if photo is None or incoming.sticker:
-            return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
-        if photo.size > MAX_PHOTO_BYTES:
-            return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
-        return self._check_draft(contact, incoming.text.strip(), lang,
-                                 {"id": photo.id, "mime": photo.content_type})
-
-    def _check_draft(self, contact: Person, text: str, lang: str,
-                     photo: dict | None = None) -> Styled:
-        if len(text) > MAX_TEXT:
-            return Styled().add(t(tx.TICKET_TOO_LONG, lang, limit=MAX_TEXT))
-        contact.screen = {"name": "write_check", "about": contact.screen.get("about"),
-                          "draft": text, "photo": photo}
-        if photo is None:
-            out = Styled().add(t(tx.CHECK_MESSAGE, lang, text=text))
-        else:
-            out = Styled().add(t(tx.CHECK_PHOTO, lang, text=text).replace("\n\n\n", "\n\n"))
-        out.line()
-        self._options(out, contact, [(t(tx.SEND, lang), ["send"]),
-                                     (t(tx.CANCEL, lang), ["home"])])
-        return out
-
-    async def _send_ticket(self, contact: Person, lang: str) -> Styled:
-        draft = contact.screen.get("draft")
-        about = contact.screen.get("about")
-        attached = contact.screen.get("photo")
-        if not draft and not attached:
-            return self._menu(contact, lang)
-        photo = None
-        if attached:
-            data = await self.fetch_attachment(attached["id"], contact.address)
-            if data is None:  # signal-cli no longer has it: ask for it again
-                contact.screen = {"name": "write", "about": about, "options": []}
-                return Styled().add(t(tx.PHOTO_LOST, lang))
-            photo = Photo(data, attached["mime"], "photo." + attached["mime"].rpartition("/")[2])
-        try:
-            ticket = await self.tickets.open(contact.user_id, lang, draft, faq_slug=about,
-                                             photo=photo)
-        except TicketLimitReached as exc:
-            local = exc.retry_at.replace(tzinfo=dt.UTC).astimezone(WARSAW)
-            return Styled().add(t(tx.TICKET_LIMIT, lang, time=local.strftime("%d.%m.%Y %H:%M")))
-        except TicketError as exc:
-            if exc.code == "too_big":  # signal-cli named no size, or a wrong one
-                return Styled().add(t(tx.PHOTO_TOO_BIG, lang, limit=MAX_PHOTO_BYTES // 2**20))
-            if exc.code == "not_photo":
-                return Styled().add(t(tx.ONLY_TEXT_OR_PHOTO, lang))
-            key = tx.TICKET_TOO_LONG if exc.code == "too_long" else tx.EMPTY_MESSAGE
-            return Styled().add(t(key, lang, limit=MAX_TEXT) if exc.code == "too_long" else t(key, lang))
-        log.info("signal ticket opened")
-        if not ticket.repeated and self.on_ticket_opened is not None:
-            await self.on_ticket_opened()
-        contact.screen = {"name": "menu"}
-        key = tx.TICKET_AGAIN if ticket.repeated else tx.TICKET_OPENED
-        out = Styled().add(t(key, lang, number=ticket.number))
-        out.line()
-        self._options(out, contact, self._menu_options(self.content.catalog.roots, lang))
-        self._footer(out, lang)
-        return out
 
     # ------------------------------------------------------------ privacy and settings
     def _privacy(self, lang: str) -> Styled:

@@ -24,6 +24,7 @@ from bot.channels.signal.conversation import Conversation
 from bot.channels.signal.conversation import Settings as ConversationSettings
 from bot.channels.signal.envelope import parse
 from bot.channels.signal.formatting import Styled
+from bot.channels.signal.parts import SentParts
 from bot.channels.signal.rpc import EventStream, SignalRpc, SseEvent, decode_event
 from bot.channels.signal.survey import SignalSurveys
 from bot.channels.signal.transport import SignalTransport
@@ -58,7 +59,8 @@ class SignalChannel:
         self.account = settings.signal_account or "default"
         self.rpc = rpc or SignalRpc(settings.signal_rpc_url or "", settings.signal_account)
         self.transport = SignalTransport(self.rpc, retry_seconds=settings.signal_retry_seconds,
-                                         max_attempts=settings.signal_max_attempts)
+                                         max_attempts=settings.signal_max_attempts,
+                                         parts=SentParts(sessions))
         self.sessions = sessions
         self._redis = None
         if settings.redis_url:

@@ -100,6 +100,9 @@ ONLY_TEXT_OR_PHOTO = _("Only text and photos can be passed on to staff. Please t
                        "message, or send a photo.")
 PHOTO_TOO_BIG = _("This photo is too large (more than {limit} MB). Please send a smaller one.")
 CHECK_PHOTO = _("📨 Your message to staff:\n\n{text}\n📷 A photo is attached.\n\nSend it?")
+CHECK_PHOTOS = _("📨 Your message to staff:\n\n{text}\n📷 Photos attached: {count}.\n\nSend it?")
+TOO_MANY_PHOTOS = _("One message to staff can carry at most {limit} photos. Please choose the "
+                    "{limit} that matter most and send them again.")
 PHOTO_LOST = _("The photo could not be read. Please send it again.")
 DELETE_CONFIRM = _("🗑 Delete everything the bot holds about you: your language, settings and "
                    "messages to staff? This cannot be undone.")

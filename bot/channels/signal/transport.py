@@ -26,16 +26,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.channels.signal.formatting import Styled, from_html, split
+from bot.channels.signal.parts import PartsInMemory, PartsLedger, parts_key
 from bot.channels.signal.rpc import FAILED, RATE_LIMITED, SENT, UNREGISTERED, SendOutcome, SignalRpc
 from bot.core import transport as core
 
 log = logging.getLogger(__name__)
 QUEUED = "queued"
-
-
-# A message refused half-way is remembered this long (seconds) for its retry.
-PARTS_KEPT_FOR = 7 * 86400.0
-PARTS_KEPT_MAX = 50_000
 
 
 def _fingerprint(pieces: list[Styled], photo: core.Photo | None) -> str:
@@ -99,7 +95,7 @@ class SignalTransport:
     channel = core.SIGNAL
 
     def __init__(self, rpc: SignalRpc, *, retry_seconds: float = 60.0, max_attempts: int = 8,
-                 clock=time.monotonic) -> None:
+                 clock=time.monotonic, parts: PartsLedger | None = None) -> None:
         self.rpc = rpc
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
@@ -107,8 +103,9 @@ class SignalTransport:
         self._queues: dict[str, deque[_Pending]] = {}
         self._wake = asyncio.Event()
         self.given_up = 0
-        # (address, fingerprint of the message) -> (parts sent, when): see `send`.
-        self._parts_sent: dict[tuple[str, str], tuple[int, float]] = {}
+        # How many parts of a message refused half-way went: see `send`. The process's
+        # memory unless given one kept in the database (bot/channels/signal/parts.py).
+        self.parts: PartsLedger = parts if parts is not None else PartsInMemory()
 
     def pending(self) -> int:
         return sum(len(q) for q in self._queues.values())
@@ -126,14 +123,12 @@ class SignalTransport:
         """The core protocol: one try, the outcome in the core's terms (the caller retries).
 
         A message longer than Signal shows whole goes as several; the first refusal stops.
-        The caller retries the whole message, so the parts that went are remembered (for
-        PARTS_KEPT_FOR) and the retry sends only the rest: the person never gets the first
+        The caller retries the whole message, so the parts that went are remembered
+        (`self.parts`) and the retry sends only the rest: the person never gets the first
         part twice. A photo goes as an attachment of the first part."""
         pieces = split(render(message))
-        key = (contact.address, _fingerprint(pieces, message.photo))
-        now = self._clock()
-        self._forget_old_parts(now)
-        done = self._parts_sent.get(key, (0, now))[0]
+        key = parts_key(contact.address, _fingerprint(pieces, message.photo))
+        done = await self.parts.sent(key) if len(pieces) > 1 else 0
         outcome = SendOutcome(SENT)
         for i in range(done, len(pieces)):
             piece = pieces[i]
@@ -142,20 +137,14 @@ class SignalTransport:
             outcome = await self.rpc.send(contact.address, piece.text, piece.text_style(),
                                           attachments)
             if not outcome.ok:
-                if i > 0:
-                    self._parts_sent[key] = (i, now)
+                if i > done:
+                    await self.parts.record(key, i)
                     log.info("signal message refused after %s of %s parts", i, len(pieces))
                 break
         else:
-            self._parts_sent.pop(key, None)
+            if done:
+                await self.parts.forget(key)
         return to_core(outcome, self.retry_seconds)
-
-    def _forget_old_parts(self, now: float) -> None:
-        if len(self._parts_sent) > PARTS_KEPT_MAX:
-            self._parts_sent.clear()  # far more than any real backlog: start afresh
-        for key, (_done, when) in list(self._parts_sent.items()):
-            if now - when > PARTS_KEPT_FOR:
-                del self._parts_sent[key]
 
     async def close(self) -> None:
         await self.rpc.close()

@@ -19,6 +19,7 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -30,7 +31,14 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Mes
 from bot.core.transport import TELEGRAM, Photo
 from bot.db.models import utcnow
 from bot.feedback.courier import ReplyCourier
-from bot.feedback.service import MAX_TEXT, TicketError, TicketService, TicketView, is_stored
+from bot.feedback.service import (
+    MAX_TEXT,
+    MessageView,
+    TicketError,
+    TicketService,
+    TicketView,
+    is_stored,
+)
 from bot.i18n import _
 from bot.i18n import gettext_ as t
 
@@ -74,10 +82,7 @@ class StaffChat:
         body = escape(first.text)
         photo_post: int | None = None
         hint = "\n\n<i>" + self.t("Reply to this message to answer the person.") + "</i>"
-        image: str | BufferedInputFile | None = first.photo_file_id
-        if is_stored(first.photo_file_id):  # a Signal person's photo, kept as bytes
-            stored = await self.tickets.photo(first.id)
-            image = BufferedInputFile(stored.data, stored.filename) if stored else None
+        image = await self._image(first)
         try:
             if image is not None:
                 caption = f"{head}\n\n{body}" if body else head
@@ -100,7 +105,32 @@ class StaffChat:
                         type(exc).__name__)
             return "failed"
         await self.tickets.set_staff_post(first.id, sent.message_id, photo_post)
+        await self._post_more_photos(bot, ticket, head)
         return "posted"
+
+    async def _image(self, message: MessageView) -> str | BufferedInputFile | None:
+        if is_stored(message.photo_file_id):  # a Signal person's photo, kept as bytes
+            stored = await self.tickets.photo(message.id)
+            return BufferedInputFile(stored.data, stored.filename) if stored else None
+        return message.photo_file_id
+
+    async def _post_more_photos(self, bot: Bot, ticket: TicketView, head: str) -> None:
+        """The further photos of a message that brought several (Signal): one post each,
+        numbered, after the ticket's post. A reply to any of them answers the ticket. The
+        ticket counts as posted even if one fails: the panel shows every photo."""
+        more = [m for m in ticket.messages[1:] if m.author == "user" and m.photo_file_id]
+        for i, message in enumerate(more, 2):
+            image = await self._image(message)
+            if image is None:
+                continue
+            try:
+                sent = await bot.send_photo(self.chat_id, image,
+                                            caption=f"{head} · 📷 {i}/{len(more) + 1}")
+            except TelegramAPIError as exc:
+                log.warning("photo %s of ticket #%s not posted to the staff chat: %s", i,
+                            ticket.number, type(exc).__name__)
+                continue
+            await self.tickets.set_staff_post(message.id, sent.message_id)
 
     async def remove_pending(self, bot: Bot) -> int:
         """Remove the staff-group copies of deleted tickets (/delete, or the retention purge).
