@@ -170,10 +170,12 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 # Every file of the development part. A hold-out joins this list once it has been run and
 # tuned on; a new hold-out, written before the next run, takes its place in HOLDOUTS.
 # Hold-outs 11 and 12 joined after many runs (branch wip/crisis3), with dev13, dev13b and
-# dev13c, written for development only (never a hold-out).
+# dev13c, written for development only (never a hold-out); hold-out 13 after its first run,
+# with dev14 (development only), on branch wip/crisis4.
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
     (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
-    (f"dev13{x}_crisis.tsv", f"dev13{x}_ordinary.tsv") for x in ("", "b", "c")]
+    (f"dev13{x}_crisis.tsv", f"dev13{x}_ordinary.tsv") for x in ("", "b", "c")] + [
+    ("holdout13_crisis.tsv", "holdout13_ordinary.tsv"), ("dev14_crisis.tsv", "dev14_ordinary.tsv")]
 # The files the rules were tuned on (the scorer trains on all of DEV). The rules were not
 # tuned on hold-outs 11 and 12, dev13, dev13b and dev13c, except three guards that came from
 # dev13's and dev13b's false alarms (bot/safety/patterns/common.py TOPIC, ONLINE; slavic.py
@@ -184,7 +186,10 @@ RULES_TUNED = DEV[:11]
 # committed before anything runs on them) and its number in this tuple; its floors go into
 # tests/test_crisis_set.py FLOORS after its first run, its figures into FIRST_RUNS and
 # LEARNED_FIRST_RUNS. A listed hold-out whose files are not there yet is reported as missing.
-HOLDOUTS = {i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (13,)}
+# Empty between two hold-outs: hold-out 13 joined DEV (wip/crisis4); the next one is added here
+# by whoever runs it first, after the classifier it measures is merged.
+HOLDOUTS: dict[int, tuple[str, str]] = {
+    i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in ()}
 
 
 def written(number: int) -> bool:
@@ -262,7 +267,7 @@ LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
 # Hold-outs 11 and 12 then joined the development part (wip/crisis3): the figures above are
 # their record, LEARNED_CURRENT_RUNS their last run before they were trained on.
 
-# dev13, dev13b and dev13c (bench/crisis_set/dev13*_*.tsv) were written for development, but
+# dev13, dev13b, dev13c and dev14 (bench/crisis_set/dev1*_*.tsv) were written for development, but
 # the first run of each, before anything was trained or tuned on it, is a fresh measure too:
 # (card first, any help, false alarms card, card or note). Their near misses are harder than
 # the hold-outs' (essays about violence, "can I leave my 12-year-old home alone", "my mother
@@ -281,6 +286,11 @@ DEV13_FIRST_RUN = {
     "dev13c, rules alone": ("16.5 % (13/79)", "21.5 % (17/79)", "3.0 % (4/132)", "3.0 % (4/132)"),
     "dev13c, rules + scorer": ("59.5 % (47/79)", "88.6 % (70/79)", "8.3 % (11/132)",
                                "13.6 % (18/132)"),
+    # dev14 (wip/crisis4), before anything was tuned or trained on it: main 8379a1c's rules and
+    # model (trained on hold-outs 1-12, dev13, dev13b, dev13c).
+    "dev14, rules alone": ("54.5 % (48/88)", "58.0 % (51/88)", "4.4 % (5/113)", "4.4 % (5/113)"),
+    "dev14, rules + scorer": ("84.1 % (74/88)", "97.7 % (86/88)", "4.4 % (5/113)",
+                              "10.6 % (12/113)"),
 }
 
 
@@ -346,6 +356,8 @@ def main() -> None:
         print(f"  dev file {c:<22} recall {_pct(r.found, r.crisis):<20} "
               f"false alarms {_pct(r.alarms, r.ordinary)}")
     reports = {"development, rules + scorer (trained on)": dev()}
+    if not HOLDOUTS:
+        print("  no hold-out listed (HOLDOUTS is empty until the next one is run the first time)")
     for number in HOLDOUTS:
         if not written(number):
             print(f"  hold-out {number}: not written yet (bench/crisis_set/{HOLDOUTS[number][0]}, "
@@ -366,7 +378,8 @@ def main() -> None:
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
                   f"false alarms {alarms:<16} card or note {noted}")
-    print("== first runs of dev13, dev13b, dev13c, before anything was trained or tuned on them")
+    print("== first runs of dev13, dev13b, dev13c, dev14, before anything was trained or tuned "
+          "on them")
     for title, (card, helped, alarms, noted) in DEV13_FIRST_RUN.items():
         print(f"  {title:<24} card first {card:<18} any help {helped:<18} "
               f"false alarms {alarms:<16} card or note {noted}")

@@ -227,3 +227,24 @@ async def test_an_ordinary_edit_gets_nothing(bot, sandbox):
     before = len(user.chat.bot_texts())
     await user.edit_message(mine.message_id, "I'm dying to know when my card is ready")
     assert new_texts(user, before) == []
+
+
+async def test_a_message_that_got_the_card_gets_no_second_card_when_edited(bot, sandbox):
+    user = sandbox.user(6013, language_code="pl")
+    await user.send_command("start")
+    before = len(user.chat.bot_texts())
+    await user.send_text("nie chce juz zyc")
+    assert is_card(new_texts(user, before)[0])
+    crisis = [m for m in user.chat.messages if not m.from_bot][-1]
+    before = len(user.chat.bot_texts())
+    await user.edit_message(crisis.message_id, "nie chcę już żyć")  # a typo fixed
+    await user.edit_message(crisis.message_id, "nie chcę już żyć, mam dość")
+    assert new_texts(user, before) == []
+    # An ordinary message edited into a crisis gets the card once, then no more.
+    await user.send_text("karta pobytu")
+    question = [m for m in user.chat.messages if not m.from_bot][-1]
+    before = len(user.chat.bot_texts())
+    await user.edit_message(question.message_id, "mąż mnie bije")
+    await user.edit_message(question.message_id, "mąż mnie bije codziennie")
+    texts = new_texts(user, before)
+    assert len(texts) == 1 and is_card(texts[0]) and "Niebieska Linia" in texts[0]

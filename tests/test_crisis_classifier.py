@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety.crisis import CATEGORIES, CrisisSignal, classify
-from bot.safety.scorer import features
+from bot.safety.crisis import CATEGORIES, CrisisSignal, classify, combine
+from bot.safety.scorer import FORMAT, HEADS, Model, Scores, features
 
 
 @pytest.mark.parametrize(("text", "category"), [
@@ -131,3 +131,53 @@ def test_the_note_is_only_for_signals_without_a_card():
 def test_one_hint_is_no_crisis_two_different_hints_are(one_hint, two_hints):
     assert not classify(one_hint)
     assert "suicide" in classify(two_hints).categories
+
+
+@pytest.mark.parametrize("text", [
+    "мене б'є чоловік, діти все бачать",
+    "mąż mnie bije, dzieci płaczą w pokoju",
+    "my husband beats me and the kids are in the next room",
+])
+def test_violence_where_a_child_is_named_gets_the_child_line_too(text):
+    # The rules alone, so no model can add the line: the card needs 116 111 beside
+    # Niebieska Linia (issue 11: a line for every category the message is about).
+    assert classify(text, learned=False).categories >= {"violence", "child"}, text
+
+
+@pytest.mark.parametrize("text", ["мене б'є чоловік", "my husband beats me"])
+def test_violence_without_a_child_gets_no_child_line(text):
+    assert classify(text, learned=False).categories == {"violence"}, text
+
+
+def _model(**thresholds) -> Model:
+    """A model without features, only its decision thresholds."""
+    return Model({"format": FORMAT, "heads": list(HEADS), "bias": [0.0] * len(HEADS),
+                  "step": 0.01, "features": "", "weights": [[] for _ in HEADS],
+                  "thresholds": thresholds})
+
+
+def _scores(crisis: float, **heads: float) -> Scores:
+    return Scores(crisis, {c: heads.get(c, 0.01) for c in CATEGORIES})
+
+
+def test_a_cancelled_rule_leaves_the_card_to_a_very_sure_scorer():
+    model = _model(card=0.6, note=0.3, category=0.1, cancelled=0.9)
+    # A rule's words were there but a guard cancelled it ("не вижу смысла жить *в* этом всём")
+    cancelled = CrisisSignal(cancelled=True)
+    assert combine(cancelled, _scores(0.95, suicide=0.9), model).categories == {"suicide"}
+    middling = combine(cancelled, _scores(0.8, suicide=0.9), model)
+    assert not middling and middling.note  # above the card threshold, below the cancelled one
+    assert combine(CrisisSignal(), _scores(0.8, suicide=0.9), model).categories == {"suicide"}
+    # A negation cancelled it ("чоловік мене не б'є"): the scorer does not see negations.
+    negated = CrisisSignal(cancelled=True, negated=True)
+    assert not combine(negated, _scores(0.99, violence=0.9), model)
+
+
+def test_a_rules_card_names_the_categories_the_scorer_finds_likely():
+    model = _model(card=0.6, note=0.3, category=0.1, rule_category=0.3)
+    rules = CrisisSignal(frozenset({"violence"}), ("a rule",))
+    # the scorer below its card threshold still names the lines the card needs
+    assert combine(rules, _scores(0.4, violence=0.9, trafficking=0.5), model).categories == {
+        "violence", "trafficking"}
+    assert combine(rules, _scores(0.4, violence=0.9, trafficking=0.2), model).categories == {
+        "violence"}

@@ -33,11 +33,9 @@ from bot.safety.scorer import default_model
 # What rules + the committed learned scorer measure on each hold-out, set from its first run
 # (bench FIRST_RUNS / LEARNED_FIRST_RUNS): (card first, any crisis help shown) as counts of
 # crisis messages, and the most false alarms (card) and cards or notes on ordinary questions.
-# Hold-outs 11 and 12 are development data now (their floors were 52/55/0/2 and 52/58/0/0);
-# hold-out 13's floors are set by whoever runs it first, from that run.
-FLOORS: dict[int, dict[str, int]] = {
-    13: {"found": 89, "helped": 99, "alarms": 2, "noted": 4},  # first run, of 101 crisis, 154 ordinary
-}
+# Hold-outs 11, 12 and 13 are development data now (their floors were 52/55/0/2, 52/58/0/0 and
+# 89/99/2/4); the next hold-out's floors are set by whoever runs it first, from that run.
+FLOORS: dict[int, dict[str, int]] = {}
 
 
 def _failures(report) -> str:
@@ -62,7 +60,10 @@ def test_the_sets_are_big_enough_and_kept_apart():
     numbers = [int(c.removeprefix("holdout").split("_")[0]) for c, _ in DEV
                if c.startswith("holdout")]
     # A hold-out is newer than every file it is measured against, and never in both parts.
-    assert not set(HOLDOUTS) & set(numbers) and min(HOLDOUTS) > max(numbers)
+    assert not set(HOLDOUTS) & set(numbers)
+    assert all(number > max(numbers) for number in HOLDOUTS)
+    # Floors come from a hold-out's first run: none for a hold-out that is not listed.
+    assert set(FLOORS) <= set(HOLDOUTS), sorted(set(FLOORS) - set(HOLDOUTS))
     seen = {s.text.casefold() for s in (*crisis, *ordinary)}
     for number, pair in HOLDOUTS.items():
         if not written(number):
@@ -103,11 +104,16 @@ def test_development_part_covers_every_category_and_language():
             assert total >= 8 and ok / total >= 0.95, (key, ok, total, _failures(report))
 
 
-@pytest.mark.parametrize("number", sorted(HOLDOUTS))
+# Between two hold-outs HOLDOUTS is empty (the last one joined the development part, the next
+# is added by whoever runs it first): then there is nothing to measure and no floor may stand.
+@pytest.mark.parametrize("number", sorted(HOLDOUTS) or [None])
 def test_holdout_does_not_fall_below_what_it_measured(number):
     """Issue 11 asks recall >= 98 % and false alarms <= 2 % here; this guards what the
     committed classifier measured on the hold-out's first run and states the gap to the
     target. Before its files are committed there is nothing to measure."""
+    if number is None:
+        assert not FLOORS, f"FLOORS {sorted(FLOORS)} for hold-outs not in HOLDOUTS"
+        return
     if not written(number):
         assert number not in FLOORS, f"FLOORS for hold-out {number}, but no files"
         pytest.skip(f"hold-out {number} is not written yet (bench/crisis_set/{HOLDOUTS[number][0]})")

@@ -68,6 +68,16 @@ class Harness:
         return [m.message for m in self.daemon.sent_to(person.uuid)[before:]]
 
 
+    async def send(self, person, text: str, edit_of: int | None = None) -> tuple[int, list[str]]:
+        """Send `text` (or, with `edit_of`, an edit of the message or version sent at that
+        timestamp); its Signal timestamp and the bot's replies, once it is handled."""
+        before = len(self.daemon.sent_to(person.uuid))
+        ts = (await self.daemon.inject(person, text) if edit_of is None
+              else await self.daemon.inject_edit(person, edit_of, text))
+        await wait_cursor(self, str(self.daemon.last_event_id))
+        return ts, [m.message for m in self.daemon.sent_to(person.uuid)[before:]]
+
+
 @pytest.fixture
 async def harness(db_path):
     async with FakeSignalDaemon() as daemon:
@@ -149,6 +159,26 @@ async def test_crisis_message_gets_the_card_first_everywhere(harness):
         from bot.db.models import ContentGap
         gaps = (await session.scalars(select(ContentGap.query))).all()
     assert not any("жити" in gap for gap in gaps)
+
+
+async def test_an_edit_of_a_message_that_got_the_card_gets_no_second_card(harness):
+    person = harness.daemon.person("+48601000013")
+    await harness.say(person, "/start")
+    await harness.say(person, "1")  # polski
+    first, replies = await harness.send(person, "nie chce juz zyc")
+    assert "116 123" in replies[0]
+    # Signal names the version an edit replaces: the first message, then the previous edit.
+    fixed, replies = await harness.send(person, "nie chcę już żyć", edit_of=first)
+    assert not any("116 123" in r for r in replies)
+    _, replies = await harness.send(person, "nie chcę już żyć, mam dość", edit_of=fixed)
+    assert not any("116 123" in r for r in replies)
+    # An ordinary question edited into a crisis gets the card, once.
+    question, replies = await harness.send(person, "karta pobytu")
+    assert not any("🆘" in r for r in replies)
+    fixed, replies = await harness.send(person, "mąż mnie bije", edit_of=question)
+    assert "Niebieska Linia" in replies[0]
+    _, replies = await harness.send(person, "mąż mnie bije codziennie", edit_of=fixed)
+    assert not any("Niebieska Linia" in r for r in replies)
 
 
 async def test_restart_resumes_after_the_last_event(harness):

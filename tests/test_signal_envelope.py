@@ -28,6 +28,8 @@ def test_edited_message_reads_as_its_new_text():
                                                         "message": "karta pobytu czasowego"}}}
     got = parse({"envelope": envelope})
     assert got.text == "karta pobytu czasowego" and got.timestamp == 1745372299999
+    assert got.edit_of == 1745372297238  # the version it replaces
+    assert parse({"envelope": {**BASE, "dataMessage": {"message": "hi"}}}).edit_of is None
 
 
 def test_reaction():

@@ -130,6 +130,20 @@ class FakeSignalDaemon:
         await self.push({"envelope": envelope, "account": self.account})
         return ts
 
+    async def inject_edit(self, person: Person, target: int, text: str) -> int:
+        """`person` edits the message (or the earlier edit) sent at `target`: signal-cli's
+        `editMessage`, whose new version has a timestamp of its own; returns that timestamp."""
+        ts = self._timestamp()
+        edit = {"targetSentTimestamp": target, "dataMessage": {
+            "timestamp": ts, "message": text, "expiresInSeconds": 0, "viewOnce": False,
+            "mentions": [], "attachments": [], "contacts": []}}
+        envelope = {"source": person.number, "sourceNumber": person.number,
+                    "sourceUuid": person.uuid, "sourceName": person.name, "sourceDevice": 1,
+                    "timestamp": ts, "serverReceivedTimestamp": ts,
+                    "serverDeliveredTimestamp": ts, "editMessage": edit}
+        await self.push({"envelope": envelope, "account": self.account})
+        return ts
+
     async def push(self, params: dict) -> int:
         event_id = self._next_id
         self._next_id += 1

@@ -111,6 +111,10 @@ class Model:
         # A category head at or above this names a line on the card (when only the scorer
         # fired); the most likely one is always named.
         self.category: float = data["thresholds"].get("category", 0.5)
+        # A card the rules gave names every category whose head is at this or more.
+        self.rule_category: float = data["thresholds"].get("rule_category", 1.0)
+        # A rule cancelled by a negation or a guard: the scorer gives the card only from here.
+        self.cancelled: float = data["thresholds"].get("cancelled", 1.01)
         self.meta: dict = data.get("meta", {})
 
     def scores(self, text: str) -> Scores:

@@ -5,7 +5,8 @@ one-line 🆘 pointer to /sos above the normal answer instead.
 
 It is an outer middleware on messages and on edited messages, so it covers every state of
 every dialog (search, "Write to us", a survey, the language choice), text outside any dialog
-and a message edited later alike, and the card always comes first. Only private chats with
+and a message edited later alike, and the card always comes first. An edit of a message that
+got the card gets no second one (bot/safety/given.py). Only private chats with
 people; commands are not read. The text is never logged; the signal is handed on as
 `crisis` for handlers that want it (the search does not record a crisis message as a
 content gap).
@@ -24,6 +25,7 @@ from aiogram.types import Message, TelegramObject
 
 from bot.safety.card import crisis_card, crisis_note
 from bot.safety.crisis import CrisisSignal, classify
+from bot.safety.given import CARD, NOTE, HelpGiven
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,10 @@ def card_language(text: str, locale: str, needs_language: bool) -> str:
 
 
 class CrisisCardMiddleware(BaseMiddleware):
+    def __init__(self) -> None:
+        # One instance serves new and edited messages: an edit keeps its message's id.
+        self.given = HelpGiven()
+
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -56,7 +62,9 @@ class CrisisCardMiddleware(BaseMiddleware):
         text = event.text or event.caption or ""
         signal = CrisisSignal() if text.startswith("/") else classify(text)
         data["crisis"] = signal
-        if signal:
+        edit_of = event.message_id if event.edit_date is not None else None
+        due = self.given.due(event.chat.id, event.message_id, signal, edit_of)
+        if due == CARD:
             lang = card_language(text, data.get("locale", "en"), data.get("needs_language", False))
             bot: Bot = data["bot"]
             try:
@@ -65,7 +73,7 @@ class CrisisCardMiddleware(BaseMiddleware):
                 log.info("crisis card sent")
             except Exception as exc:  # the answer below must still come
                 log.warning("crisis card not sent: %s", type(exc).__name__)
-        elif signal.note:
+        elif due == NOTE:
             # A weaker sign (the learned scorer alone, below its card threshold): one line
             # pointing to /sos, then the normal answer.
             lang = card_language(text, data.get("locale", "en"), data.get("needs_language", False))

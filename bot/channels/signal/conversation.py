@@ -35,6 +35,7 @@ from bot.feedback.service import (
 )
 from bot.privacy.erasure import UserErasure
 from bot.safety.crisis import CrisisSignal, classify
+from bot.safety.given import CARD, HelpGiven
 from bot.users import UserDirectory
 from bot.users_prefs import GENERAL, PushPreferences
 
@@ -78,6 +79,7 @@ class Conversation:
         self.surveys = surveys
         self._survey_running = (False, 0.0)  # (answer, when checked)
         self._menu_survey = False
+        self.given = HelpGiven()  # an edit of a message that got the card gets no second one
 
     async def _surveys_running(self) -> bool:
         """Whether a survey is open (the menu offers 📊 Surveys then); checked every few seconds."""
@@ -106,9 +108,7 @@ class Conversation:
                     contact.screen.get("name") in WRITING:
                 # A photo for staff (with its caption), or something staff cannot get.
                 signal = classify(incoming.text) if incoming.text.strip() else CrisisSignal()
-                if signal:
-                    out.append(crisis_message(lang, signal.categories))
-                    log.info("signal crisis card sent")
+                out += self._card(incoming, signal, lang)
                 out.append(self.writing.attachment_draft(contact, incoming, lang))
             elif incoming.kind == "attachment":
                 out.append(Styled().add(t(tx.ONLY_TEXT, lang or "en")))
@@ -119,10 +119,7 @@ class Conversation:
                 signal = CrisisSignal()
                 if not text.startswith("/") and not is_choice(text):
                     signal = classify(text)
-                    if signal:
-                        card_lang = lang or guess_language(text, "en")
-                        out.append(crisis_message(card_lang, signal.categories))
-                        log.info("signal crisis card sent")
+                    out += self._card(incoming, signal, lang or guess_language(text, "en"))
                 if lang is None:
                     out += await self._first_contact(contact, text, signal)
                 else:
@@ -132,6 +129,13 @@ class Conversation:
             if not erased:
                 await self.people.save(contact)
         return out
+
+    def _card(self, incoming: Incoming, signal: CrisisSignal, lang: str) -> list[Styled]:
+        """The crisis card, unless this is an edit of a message that got it already."""
+        if self.given.due(incoming.address, incoming.timestamp, signal, incoming.edit_of) != CARD:
+            return []
+        log.info("signal crisis card sent")
+        return [crisis_message(lang, signal.categories)]
 
     # ------------------------------------------------------------ language
     def _language_screen(self, contact: Person, back: bool) -> Styled:

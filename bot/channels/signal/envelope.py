@@ -30,6 +30,8 @@ class Incoming:
     removed: bool = False
     attachments: tuple[Attachment, ...] = ()  # with a text (its caption) or without
     sticker: bool = False
+    # An edit: the timestamp of the version it replaces (the first message, or an earlier edit).
+    edit_of: int | None = None
 
     @property
     def photos(self) -> tuple[Attachment, ...]:
@@ -46,10 +48,12 @@ def parse(payload: dict) -> Incoming | None:
     timestamp = int(envelope.get("timestamp") or 0)
     data = envelope.get("dataMessage")
     edit = envelope.get("editMessage")
+    edit_of = None
     if data is None and isinstance(edit, dict):
         # A corrected message reads as a new one: the person fixed a typo in a question.
         data = edit.get("dataMessage")
         timestamp = int((data or {}).get("timestamp") or timestamp)
+        edit_of = int(edit.get("targetSentTimestamp") or 0) or None
     if not isinstance(data, dict) or data.get("groupInfo") or data.get("groupV2"):
         return None
     reaction = data.get("reaction")
@@ -61,10 +65,11 @@ def parse(payload: dict) -> Incoming | None:
     sticker = bool(data.get("sticker"))
     text = data.get("message")
     if isinstance(text, str) and text.strip():
-        return Incoming(address, timestamp, "text", text=text, attachments=attachments)
+        return Incoming(address, timestamp, "text", text=text, attachments=attachments,
+                        edit_of=edit_of)
     if data.get("attachments") or sticker:
         return Incoming(address, timestamp, "attachment", attachments=attachments,
-                        sticker=sticker)
+                        sticker=sticker, edit_of=edit_of)
     return None
 
 

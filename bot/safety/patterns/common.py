@@ -54,7 +54,8 @@ BREASTFEEDING = unless("NURSING", window=5)
 # "I want to volunteer at a suicide prevention line" (dev13's first run).
 TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|презентац*|джерел*|источник*
     |źródł*|zrodl*|sources|prevention|профілакт*|профилакт*|prewencj*|profilaktyk*
-    |volunteer*|волонтер*|wolontar*""".replace("\n", "").replace(" ", ""), window=6)
+    |volunteer*|волонтер*|wolontar*|statisti*|статистик*|statystyk*|workshop*|warsztat*
+    |семінар*|семинар*|курсов*""".replace("\n", "").replace(" ", ""), window=6)
 # "хочу зникнути з соцмереж", "I want to disappear from social media" (dev13b's first run)
 ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
                 "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)

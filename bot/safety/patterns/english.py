@@ -22,6 +22,9 @@ WORDS: dict[str, str] = {
     "NEG": "not never dont don't doesnt didnt isnt arent wasnt wont no cant cannot",
     "FILLER": FILLERS_EN,
     "WANT": "want wanna wish",
+    # Everyday words one typo away from a crisis word ("looking" ~ locking, "sitting" ~
+    # hitting, fitting): matched as typed, as nothing (dev13c's false alarms, wip/crisis4).
+    "EVERYDAY_WORD": "!looking !sitting",
     "LIVE": "live living exist alive",
     "DIE": "die dead disappear dye",  # "dye": a homophone typed for "die"
     "KILL": "kill killing end ending hurt hurting harm harming cut cutting",
@@ -206,8 +209,9 @@ RULES: list[dict] = [
         unless=[unless("school|doctor|place|nursery|kindergarten|a|tutor", "after", 3)]),
     near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
          unless=[unless("DOCS", window=3)]),
+    # "I'm alone with the kids": the parent is alone, not the child (dev14's first run)
     near("en.child_alone", "child", "en", "CHILD ALONE", window=4,
-         unless=[unless("AGE", window=4)]),
+         unless=[unless("AGE", window=4), unless("i'm|im|i|we're|we", "before", 2)]),
     near("en.child_threat", "child,violence", "en", "CHILD KILL2 THREATEN", window=5),
     near("en.took_documents", "trafficking", "en", "TOOK DOCS", window=4,
          unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
@@ -224,7 +228,7 @@ RULES: list[dict] = [
     seq("en.forced_work", "trafficking", "en", "FORCED ~2 WORK|PROSTITUTION",
         unless=[unless("OVERTIME", "after", 3)]),
     near("en.forced_sex", "trafficking,violence", "en", "FORCED PROSTITUTION|clients", window=5),
-    seq("en.trafficking", "trafficking", "en", "TRAFFICKING"),
+    seq("en.trafficking", "trafficking", "en", "TRAFFICKING", unless=[TOPIC]),
     near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
     near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
     near("en.work_free_pay_back", "trafficking", "en", "WORK free|nothing pay|paying back|off",
