@@ -30,6 +30,7 @@ from bench.bench_webhook import (  # noqa: E402
     EditWatcher,
     cpu_seconds,
     drive,
+    pct,
     start_process,
     stop_process,
 )
@@ -131,7 +132,8 @@ async def main() -> None:
         counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
         shutil.rmtree(tmp, ignore_errors=True)
     n = len(latencies)
-    print(f"{n} presses by one user in {seconds:.1f} s")
+    print(f"{n} presses by one user in {seconds:.1f} s; latency p50 {pct(latencies, 50):.2f} ms, "
+          f"p99 {pct(latencies, 99):.2f} ms")
     print(f"CPU of the bot process: {cpu * 1000 / n:.2f} ms per press (all threads)")
     print("SQLite statements per press: "
           + (", ".join(f"{k} {v / n:.2f}" for k, v in sorted(counts.items())) or "none"))

@@ -22,6 +22,7 @@ from bot.channels.telegram.api_retry import BotApiRetry
 from bot.channels.telegram.dialog_ids import install as install_dialog_ids
 from bot.channels.telegram.fsm_storage import SqlStorage
 from bot.channels.telegram.identity import dialog_state_eraser
+from bot.channels.telegram.response_types import KeepResponseTypes
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.channels.telegram.transport import TelegramTransport
 from bot.config import Settings
@@ -76,6 +77,8 @@ def build_bot(settings: Settings, token: str) -> Bot:
     session.middleware(AnswerCallbackOnce())
     # A moment of 5xx, 429 or network trouble delays an answer instead of losing it.
     session.middleware(BotApiRetry())
+    # No 3-6 ms rebuild of a parsed-answer class after a garbage collection.
+    session.middleware(KeepResponseTypes())
     return Bot(
         token=token,
         session=session,
