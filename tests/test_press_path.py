@@ -6,9 +6,14 @@ from __future__ import annotations
 import gc
 import weakref
 
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import Response, SendMessage
+from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 
-from bot.factory import build_bot
+from bot.config import Settings
+from bot.content.service import ContentStore
+from bot.db.engine import create_engine, create_session_factory
+from bot.factory import build_bot, build_dispatcher
 from tests.botenv import TOKEN, make_settings
 
 
@@ -27,3 +32,29 @@ async def test_a_garbage_collection_does_not_make_aiogram_rebuild_answer_classes
     finally:
         await bot.session.close()
 
+
+async def test_no_filter_or_handler_is_run_in_a_thread(tmp_path):
+    """aiogram runs a filter or handler that is a plain callable (any bare `F...` magic
+    filter) through asyncio.to_thread: three such thread hand-offs were in every press.
+    Every router of the bot, the staff group's included, must be checked on the loop."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'd.db'}"
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    settings = Settings(_env_file=None, database_url=url, staff_chat_id=-100123)
+    dp = build_dispatcher(JsonMemoryStorage(), SimpleEventIsolation(),
+                          ContentStore(sessions, refresh_seconds=60), sessions, settings)
+    staff_router = dp["staff_chat"].router()
+    in_threads = []
+    for router in [*dp.chain_tail, *staff_router.chain_tail]:
+        for name, observer in router.observers.items():
+            if name == "aiogd_update":
+                # aiogram-dialog's own observer of its background updates (a screen redrawn
+                # by the bot itself, never a press), with its own State("*") filter.
+                continue
+            checked = [*(observer._handler.filters or []), *observer.handlers,
+                       *(f for h in observer.handlers for f in h.filters or [])]
+            for item in checked:
+                if not item.awaitable:
+                    in_threads.append(f"{router.name}.{name}: {item.callback!r}")
+    await engine.dispose()
+    assert in_threads == []
