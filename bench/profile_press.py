@@ -7,8 +7,8 @@ CPU time per press does not. This starts the bot as bench/bench_webhook.py does 
 its own process, the sandbox over real HTTP), through a small probe that counts every SQLite
 statement the process runs (both the SQLAlchemy engine and the dialog-state connection) and,
 with --profile, records a cProfile of the measured presses only (not start-up). One user
-presses a topic and Home in turn; the figures are per press, over the whole process (every
-thread: the event loop, the SQLite threads, the collector).
+(or --users in parallel) presses a topic and Home in turn; the figures are per press, over
+the whole process (every thread: the event loop, the SQLite threads, the collector).
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presses", type=int, default=1000)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the presses here")
+    parser.add_argument("--users", type=int, default=1, help="users pressing in parallel")
     parser.add_argument("--baseline", action="store_true",
                         help="measure the bare aiogram bot (bench/baseline_bot.py) instead")
     args = parser.parse_args()
@@ -120,8 +121,8 @@ async def main() -> None:
                 cpu = cpu_seconds(proc.pid)
                 proc.send_signal(signal.SIGUSR1)
                 await asyncio.sleep(0.2)
-                seconds, latencies = await drive(sandbox, watcher, 1, args.presses, labels,
-                                                 50_001)
+                seconds, latencies = await drive(sandbox, watcher, args.users, args.presses,
+                                                 labels, 50_001)
                 await asyncio.sleep(0.2)
                 proc.send_signal(signal.SIGUSR2)
                 await wait_for(counts_file)
@@ -133,7 +134,7 @@ async def main() -> None:
         counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
         shutil.rmtree(tmp, ignore_errors=True)
     n = len(latencies)
-    print(f"{n} presses by one user in {seconds:.1f} s; latency p50 {pct(latencies, 50):.2f} ms, "
+    print(f"{n} presses by {args.users} user(s) in {seconds:.1f} s; latency p50 {pct(latencies, 50):.2f} ms, "
           f"p99 {pct(latencies, 99):.2f} ms")
     print(f"CPU of the bot process: {cpu * 1000 / n:.2f} ms per press (all threads)")
     print("SQLite statements per press: "
