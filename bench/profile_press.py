@@ -39,9 +39,19 @@ from bot.fake_telegram import BotApiSandbox  # noqa: E402
 
 # Runs inside the bot process: counts statements, starts/stops the profiler on signals.
 PROBE = r"""
-import cProfile, json, os, signal, sqlite3, sys, threading
+import cProfile, gc, json, os, signal, sqlite3, sys, threading, time
 from collections import Counter
-counts, lock, state = Counter(), threading.Lock(), {"on": False, "prof": None}
+counts, lock, state = Counter(), threading.Lock(), {"on": False, "prof": None, "t0": 0.0}
+def collected(phase, info):
+    if not state["on"]:
+        return
+    if phase == "start":
+        state["t0"] = time.perf_counter()
+    else:
+        with lock:
+            counts[f"gc{info['generation']}"] += 1
+            counts[f"gc{info['generation']}_ms"] += (time.perf_counter() - state["t0"]) * 1000
+gc.callbacks.append(collected)
 def note(sql):
     if state["on"]:
         word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
@@ -137,8 +147,12 @@ async def main() -> None:
     print(f"{n} presses by {args.users} user(s) in {seconds:.1f} s; latency p50 {pct(latencies, 50):.2f} ms, "
           f"p99 {pct(latencies, 99):.2f} ms")
     print(f"CPU of the bot process: {cpu * 1000 / n:.2f} ms per press (all threads)")
+    gcs = {k: counts.pop(k) for k in [k for k in counts if k.startswith("gc")]}
     print("SQLite statements per press: "
           + (", ".join(f"{k} {v / n:.2f}" for k, v in sorted(counts.items())) or "none"))
+    print("Garbage collections: " + (", ".join(
+        f"generation {g}: {gcs.get(f'gc{g}', 0):.0f} taking {gcs.get(f'gc{g}_ms', 0):.0f} ms"
+        for g in range(3))))
     print("Bot API calls per press: " + ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(api.items())))
     if args.profile:
         calls = pstats.Stats(str(args.profile)).total_calls  # type: ignore[attr-defined]
