@@ -25,6 +25,7 @@ from bot.channels.telegram.identity import dialog_state_eraser
 from bot.channels.telegram.response_types import KeepResponseTypes
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.channels.telegram.transport import TelegramTransport
+from bot.channels.telegram.update_cache import ReleaseUpdates
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.core.transport import TransportRegistry
@@ -163,6 +164,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # the user dialogs (nor the user table, nor the flood guard); other groups and channels
     # get nothing.
     staff_router = staff_chat.router() if staff_chat is not None else None
+    dp.update.outer_middleware(ReleaseUpdates())
     dp.update.outer_middleware(ChatGate(staff_router, settings.staff_chat_id))
     # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor
     # read the FSM state or the user row (one person's flood held up everyone before).

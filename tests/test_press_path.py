@@ -8,6 +8,7 @@ import weakref
 
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import Response, SendMessage
+from aiogram.types import Update
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 
 from bot.config import Settings
@@ -15,6 +16,7 @@ from bot.content.service import ContentStore
 from bot.db.engine import create_engine, create_session_factory
 from bot.factory import build_bot, build_dispatcher
 from tests.botenv import TOKEN, make_settings
+from tests.test_dialogs import ADAM, click, env  # noqa: F401 (env: the fixture)
 
 
 async def test_a_garbage_collection_does_not_make_aiogram_rebuild_answer_classes(db_path, sandbox):
@@ -58,3 +60,14 @@ async def test_no_filter_or_handler_is_run_in_a_thread(tmp_path):
                     in_threads.append(f"{router.name}.{name}: {item.callback!r}")
     await engine.dispose()
     assert in_threads == []
+
+
+async def test_a_handled_update_is_not_kept_alive(env):  # noqa: F811 (the fixture)
+    """aiogram's lru_cache on Update.event_type kept the last 128 updates alive, each with
+    its message and keyboard, and every garbage collection walked them."""
+    adam = env.client(ADAM, "pl")
+    await adam.send("/start")
+    work = next(b for b in env.buttons() if "Praca" in b)
+    await click(adam, env, work)
+    assert "Praca" in env.last().text
+    assert Update.event_type.fget.cache_info().currsize == 0
