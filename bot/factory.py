@@ -22,8 +22,10 @@ from bot.channels.telegram.api_retry import BotApiRetry
 from bot.channels.telegram.dialog_ids import install as install_dialog_ids
 from bot.channels.telegram.fsm_storage import SqlStorage
 from bot.channels.telegram.identity import dialog_state_eraser
+from bot.channels.telegram.response_types import KeepResponseTypes
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.channels.telegram.transport import TelegramTransport
+from bot.channels.telegram.update_cache import ReleaseUpdates
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.core.transport import TransportRegistry
@@ -76,6 +78,8 @@ def build_bot(settings: Settings, token: str) -> Bot:
     session.middleware(AnswerCallbackOnce())
     # A moment of 5xx, 429 or network trouble delays an answer instead of losing it.
     session.middleware(BotApiRetry())
+    # No 3-6 ms rebuild of a parsed-answer class after a garbage collection.
+    session.middleware(KeepResponseTypes())
     return Bot(
         token=token,
         session=session,
@@ -160,6 +164,7 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # the user dialogs (nor the user table, nor the flood guard); other groups and channels
     # get nothing.
     staff_router = staff_chat.router() if staff_chat is not None else None
+    dp.update.outer_middleware(ReleaseUpdates())
     dp.update.outer_middleware(ChatGate(staff_router, settings.staff_chat_id))
     # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor
     # read the FSM state or the user row (one person's flood held up everyone before).

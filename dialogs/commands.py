@@ -17,6 +17,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.utils import remove_intent_id
 
+from bot.channels.telegram.filters import OnLoop
 from bot.config import Settings
 from bot.content.service import ContentStore
 from bot.i18n import _
@@ -64,7 +65,7 @@ INLINE_BUTTON_TEXT = _("This button works only in the chat with Belong. Open the
 
 def build_commands_router() -> Router:
     router = Router(name="commands")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(OnLoop(F.chat.type == ChatType.PRIVATE))
 
     @router.message(CommandStart())
     async def start(message: Message, command: CommandObject, dialog_manager: DialogManager,
@@ -130,7 +131,7 @@ def build_commands_router() -> Router:
     # A button on a message sent in inline mode comes without the message, hence without a
     # chat: aiogram-dialog gives such a callback no dialog manager and no screen can be
     # shown under it. It is still answered, or the button would keep spinning.
-    @router.callback_query(F.message.is_(None))
+    @router.callback_query(OnLoop(F.message.is_(None)))
     async def inline_button(callback: CallbackQuery, locale: str) -> None:
         await callback.answer(t(INLINE_BUTTON_TEXT, locale), show_alert=True)
 
@@ -147,13 +148,13 @@ async def _asked_language_first(manager: DialogManager, needs_language: bool) ->
 def build_fallback_router() -> Router:
     """Input that no dialog took: there is no dialog open for this chat."""
     router = Router(name="fallback")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(OnLoop(F.chat.type == ChatType.PRIVATE))
 
-    @router.message(F.text.startswith("/"))
+    @router.message(OnLoop(F.text.startswith("/")))
     async def unknown_command(message: Message, dialog_manager: DialogManager):
         await reply_unknown_command(message, dialog_manager)
 
-    @router.message(F.text)
+    @router.message(OnLoop(F.text))
     async def text(message: Message, dialog_manager: DialogManager, needs_language: bool):
         if needs_language:
             await dialog_manager.start(LanguageSG.pick, data={"first": True, "query": message.text},
@@ -171,7 +172,7 @@ def build_fallback_router() -> Router:
         # signals a crisis got the card from CrisisCardMiddleware before this handler.)
         log.debug("edited message ignored")
 
-    @router.callback_query(F.message.is_(None))
+    @router.callback_query(OnLoop(F.message.is_(None)))
     async def button_without_chat(callback: CallbackQuery) -> None:
         # A button of an inline-mode message or a game: the query names no chat, so there is
         # no dialog manager and nowhere to show a screen; stop the client's spinner.

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 
 from bot.broadcast.render import ACTION_FAQ, ACTION_SURVEY
+from bot.channels.telegram.filters import OnLoop
 from bot.channels.telegram.transport import CALLBACK_PREFIX
 from bot.content.service import ContentStore
 from dialogs.faq.open import open_faq_node, open_menu
@@ -25,9 +26,9 @@ log = logging.getLogger(__name__)
 def build_pushes_router() -> Router:
     router = Router(name="pushes")
     # A push is always a message in a chat; a query without one is the fallback's.
-    router.callback_query.filter(F.message)
+    router.callback_query.filter(OnLoop(F.message))
 
-    @router.callback_query(F.data.startswith(f"{CALLBACK_PREFIX}:"))
+    @router.callback_query(OnLoop(F.data.startswith(f"{CALLBACK_PREFIX}:")))
     async def push_button(callback: CallbackQuery, dialog_manager: DialogManager,
                           content: ContentStore) -> None:
         _prefix, action, value = [*(callback.data or "").split(":", 2), "", ""][:3]

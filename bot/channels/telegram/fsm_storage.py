@@ -5,10 +5,16 @@ every open dialog (aiogram-dialog keeps its stacks in FSM data) at each restart.
 straight to the database (one upsert per change, committed before the update is done).
 
 On SQLite the process is the only writer, so reads come from a bounded write-through cache
-and writes go through one plain sqlite3 connection on a dedicated thread: one thread hop per
-write instead of the five or six an aiosqlite session costs (measured: 3.4 ms -> ~0.4 ms per
-write, which is most of a button press; see bench/bench_webhook.py). On PostgreSQL every read
-and write goes to the database through SQLAlchemy, so several workers stay consistent.
+and writes go through plain sqlite3 connections instead of the five or six thread hops an
+aiosqlite session costs (measured: 3.4 ms -> ~0.4 ms per write; see bench/bench_webhook.py).
+A write is one autocommit upsert, which in WAL mode with synchronous=NORMAL is an append to
+the WAL file without fsync: about 6 us, less than handing it to a thread costs (about 40 us
+of CPU, and under load a wait for the thread to be scheduled). So it runs on the event loop,
+on a connection that never waits for a lock: when another writer holds the file (a panel
+save, a backup), the write goes to a thread that waits for it as before. The loop's
+connection never checkpoints the WAL (that fsyncs); the thread does, every few hundred
+writes. On PostgreSQL every read and write goes to the database through SQLAlchemy, so
+several workers stay consistent.
 """
 
 from __future__ import annotations
@@ -154,13 +160,26 @@ class SqlStorage(BaseStorage):
             await self._direct.close()
 
 
+# Inline writes between two checkpoints of the WAL (about a page each).
+CHECKPOINT_EVERY = 500
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    # The primary code: an extended one (SQLITE_BUSY_SNAPSHOT...) keeps it in its low byte.
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 class _SqliteFile:
-    """fsm_records through one sqlite3 connection owned by one thread."""
+    """fsm_records through two sqlite3 connections: one on the event loop that never waits
+    (writes), one owned by a thread that may (reads, writes while the file is busy, WAL
+    checkpoints)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsm-sqlite")
         self._conn: sqlite3.Connection | None = None
+        self._inline: sqlite3.Connection | None = None
+        self._since_checkpoint = 0
         self._closed = False
 
     def _connection(self) -> sqlite3.Connection:
@@ -172,6 +191,16 @@ class _SqliteFile:
             self._conn = conn
         return self._conn
 
+    def _loop_connection(self) -> sqlite3.Connection:
+        if self._inline is None:
+            conn = sqlite3.connect(self._path, timeout=0, isolation_level=None)
+            # Both per connection, no lock taken: the file is in WAL mode already (the
+            # engine's connections and the thread's set it).
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._inline = conn
+        return self._inline
+
     def _load_sync(self, key: str) -> tuple[str | None, dict[str, Any]]:
         row = self._connection().execute(
             "SELECT state, data FROM fsm_records WHERE key = ?", (key,)).fetchone()
@@ -179,8 +208,8 @@ class _SqliteFile:
             return None, {}
         return row[0], (json.loads(row[1]) if row[1] else {}) or {}
 
-    def _save_sync(self, key: str, state: str | None, blob: str | None) -> None:
-        conn = self._connection()
+    @staticmethod
+    def _write(conn: sqlite3.Connection, key: str, state: str | None, blob: str | None) -> None:
         if state is None and blob is None:
             conn.execute("DELETE FROM fsm_records WHERE key = ?", (key,))
         else:
@@ -190,12 +219,28 @@ class _SqliteFile:
                 (key, state, blob),
             )
 
+    def _save_sync(self, key: str, state: str | None, blob: str | None) -> None:
+        self._write(self._connection(), key, state, blob)
+
+    def _checkpoint_sync(self) -> None:
+        self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     async def load(self, key: str) -> tuple[str | None, dict[str, Any]]:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._load_sync, key)
 
     async def save(self, key: str, state: str | None, blob: str | None) -> None:
-        await asyncio.get_running_loop().run_in_executor(
-            self._pool, self._save_sync, key, state, blob)
+        loop = asyncio.get_running_loop()
+        try:
+            self._write(self._loop_connection(), key, state, blob)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+            await loop.run_in_executor(self._pool, self._save_sync, key, state, blob)
+            return
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= CHECKPOINT_EVERY:
+            self._since_checkpoint = 0
+            await loop.run_in_executor(self._pool, self._checkpoint_sync)
 
     def _close_sync(self) -> None:
         if self._conn is not None:
@@ -206,5 +251,8 @@ class _SqliteFile:
         if self._closed:
             return
         self._closed = True
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         await asyncio.get_running_loop().run_in_executor(self._pool, self._close_sync)
         self._pool.shutdown(wait=True)

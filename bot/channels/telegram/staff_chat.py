@@ -28,6 +28,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
+from bot.channels.telegram.filters import OnLoop
 from bot.core.transport import TELEGRAM, Photo
 from bot.db.models import utcnow
 from bot.feedback.courier import ReplyCourier
@@ -220,11 +221,11 @@ class StaffChat:
     def router(self) -> Router:
         """Every update from the staff group ends here, so none reaches the user dialogs."""
         router = Router(name="staff-chat")
-        router.message.filter(F.chat.id == self.chat_id)
-        router.edited_message.filter(F.chat.id == self.chat_id)
-        router.callback_query.filter(F.message.chat.id == self.chat_id)
+        router.message.filter(OnLoop(F.chat.id == self.chat_id))
+        router.edited_message.filter(OnLoop(F.chat.id == self.chat_id))
+        router.callback_query.filter(OnLoop(F.message.chat.id == self.chat_id))
 
-        @router.message(F.reply_to_message)
+        @router.message(OnLoop(F.reply_to_message))
         async def staff_reply(message: Message, bot: Bot, courier: ReplyCourier | None = None):
             post = message.reply_to_message
             assert post is not None
