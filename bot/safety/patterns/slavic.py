@@ -69,7 +69,9 @@ WORDS: dict[str, str] = {
         kopnął
         збива* бити бить bije biją bił biła pobił pobiła uderz* вдарив вдарила ударил ударила
         штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
-        znęca* кривдить krzywdzi лупить лупит катує пытает""",
+        znęca* кривдить krzywdzi лупить лупит катує пытает
+        =избит* =избитый =побитий =побита =побиті =побитая =pobity =pobita =pobite =pobitego
+        =pobici""",
     "THREATEN": """погрожує погрожують погрожував погрожувала пригрозив пригрозила угрожает
         угрожают угрожал пригрозил grozi grożą groził zagroził zagroziła шантаж* szantaż*""",
     "HURT": "побити побить pobić покалічити покалечить зарізати зарезать",
@@ -153,11 +155,25 @@ WORDS: dict[str, str] = {
     "FACE": "обличчя обличчям лице лицо twarz twarzy",
     "DROOP": """перекосило перекосилось перекошене перекошено опустилося опустилась skrzywiła
         skrzywiło opadła opadł""",
-    # Polish "był", "była", "byli" (was, were) fold to the skeletons of "bił", "biła", "били"
-    # (beat): matched as typed, they are only what they are ("w szkole był wykład o przemocy").
-    "WAS_PL": "!był !była !byli !byl !byla",
+    # Polish "był", "była", "byli" and Russian "был", "была", "были" (was, were) fold to the
+    # skeletons of "bił", "biła", "бил", "били" (beat): matched as typed, they are only what
+    # they are ("w szkole był wykład o przemocy", "сын был в школе").
+    "WAS_PL": "!był !była !byli !byl !byla !был !была !были",
     # "kopię paszportu" (a copy) folds to "kopie" (kicks)
     "COPY": "!kopię !kopii !kopia",
+    # Everyday Polish words one typo from a crisis word, found by running every Polish word of
+    # the ordinary development text through the vocabulary: "karta pobytu" (residence card) was
+    # "побить" (to beat: "grozi mi utratą pobytu" was a threat to kill), "mail" a child,
+    # "zabawki" "забрав", "prania" "парня", "marznie" "zarżnie", "zmarzł" "zmarł"; the same
+    # over Ukrainian and Russian: "карта побиту/побыту", "мазь" (ointment) "mąż", "коліні"
+    # (knee) "колишні" (ex).
+    "STAY": """!pobyt !pobytu !pobycie !pobytem !pobytowy !pobytowa !pobytową !pobytowe
+        !pobytowej !pobytowego !побиту !побыту !побыт !побыта !побыте !побыті""",
+    "EVERYDAY": "!мазь !мазі !мазью !коліні !коліно !колено !колени !неможливо !повіті",
+    "MAIL": "!mail !maila !mailem !maile !mailu !email !emaila !emailem",
+    "PLAY": "!zabawa !zabawy !zabawę !zabawie !zabawki !zabawek !zabaw",
+    "LAUNDRY": "!pranie !prania !praniu",
+    "FREEZING": "!marznie !marzną !marznę !zmarzł !zmarzła !zmarzło !zmarzli",
     # a week or longer ago: "на прошлой неделе", "w zeszłym roku", "минулого місяця"
     "LONG_AGO": """тиждень тижня тижні тижнів неделе неделю недели недель tydzień tygodniu
         tygodnia tygodni рік року году roku rok місяць місяця місяців месяц месяце месяца
