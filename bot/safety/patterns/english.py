@@ -175,6 +175,13 @@ RULES: list[dict] = [
     seq("en.better_off", "suicide", "en", "better ~1 off ~1 without|dead"),
     seq("en.better_off_if", "suicide", "en", "better ~1 off ~1 if ~1 i ~0 died|die|was|were|wasnt"),
     seq("en.this_is_goodbye", "suicide", "en", "this ~0 is ~0 goodbye"),
+    # "this is my last message, thank you for everything" (not "... about the ticket")
+    seq("en.last_message", "suicide", "en", "this ~0 is ~0 my ~0 last ~0 message|words",
+        unless=[unless("about|regarding|on|before|answer|reply|respond|ticket", "after", 3)]),
+    # a baby crying for days behind a door nobody opens (not a noisy flat to complain about)
+    near("en.neighbours_child_cries", "child", "en",
+         "neighbour|neighbours|neighbor|neighbors CHILD crying|cries|screaming days|day",
+         window=8, unless=[unless("sleep|awake|noise|noisy|loud|complain", window=8)]),
     cue("en.cue_wrote_note", "suicide", "en", "wrote|written|writing|left ~2 note|letter|letters"),
     seq("en.why_still_here", "suicide", "en", "why ~2 i ~0 am|m ~0 still ~0 here|alive"),
     seq("en.cant_go_on", "suicide", "en", "cant|cannot|can't ~1 go ~0 on",

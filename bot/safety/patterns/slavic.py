@@ -449,6 +449,10 @@ RULES: list[dict] = [
     # "попрощалася з усіма", "прощайте": a farewell to everyone
     seq("sl.farewell_all", "suicide", "sl", "FAREWELL ~1 з|із|со|с|ze|z ~0 ALL_PEOPLE"),
     seq("sl.farewell", "suicide", "sl", "прощайте|прощавайте|żegnajcie"),
+    # "to moja ostatnia wiadomość", "це моє останнє повідомлення": a last message
+    seq("sl.last_message", "suicide", "sl",
+        "моє|мое|моё|moja ~0 останнє|последнее|ostatnia ~0 повідомлення|сообщение|wiadomość",
+        unless=[unless("про|о|об|щодо|по|w|o|sprawie|в|у|перед|przed", "after", 1)]),
     seq("sl.sorry_everyone", "suicide", "sl", "SORRY ~1 EVERYONE", unless=[unless("за|za", "after", 1)]),
     seq("sl.jump_from_height", "suicide", "sl", "JUMP ~2 HEIGHT"),
     near("sl.on_height_jump", "suicide", "sl", "HEIGHT JUMP", window=5),
