@@ -320,9 +320,9 @@ DEV13_FIRST_RUN = {
                            "1.8 % (2/113)"),
     "dev15, rules + scorer": ("82.4 % (84/102)", "97.1 % (99/102)", "4.4 % (5/113)",
                               "11.5 % (13/113)"),
-    # dev16 (wip/crisis6), before anything was trained on it: the rules of wip/crisis6 (one
-    # guard word, "детектив", came from one of its ordinary lines) and the model of
-    # wip/crisis5 (trained without hold-out 15 and dev16).
+    # dev16 (wip/crisis6), before anything was trained on it: the rules of wip/crisis6 before
+    # its last-message and neighbour's-baby rules (one guard word, "детектив", came from one
+    # of its ordinary lines) and the model of wip/crisis5 (trained without hold-out 15, dev16).
     "dev16, rules alone": ("40.0 % (18/45)", "44.4 % (20/45)", "2.0 % (1/50)", "2.0 % (1/50)"),
     "dev16, rules + scorer": ("91.1 % (41/45)", "97.8 % (44/45)", "4.0 % (2/50)",
                               "8.0 % (4/50)"),
