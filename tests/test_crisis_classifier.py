@@ -196,6 +196,13 @@ def test_a_rules_card_names_the_categories_the_scorer_finds_likely():
     ("mój syn nie przyszedł ze szkoły", "child"),
     ("ребенок был избит отчимом", "child"),  # "был" (was) is no longer "бил", "избит" is
     ("dziecko jest pobite", "child"),
+    # a last message; a baby crying for days behind a door (wip/crisis6)
+    ("to moja ostatnia wiadomość, dziękuję wam", "suicide"),
+    ("this is my last message, please look after my mum", "suicide"),
+    ("the neighbours kid has been crying for three days and nobody answers the door", "child"),
+    # the guards of wip/crisis6 leave these as they were
+    ("мій чоловік мене душить", "violence"),  # not rent that "strangles"
+    ("мама стікає кров'ю", "medical"),  # "стікає" (bleeds out), not "тікає" (runs away)
 ])
 def test_the_rules_find_crisis(text, category):
     signal = classify(text, learned=False)
@@ -225,6 +232,18 @@ def test_the_rules_find_crisis(text, category):
     "мені погрожують відмовою в карті побиту",  # "побиту" (pobytu), not "побити" (to beat)
     "сын был в школе на экскурсии, нужна справка",  # "был" (was) is not "бил" (beat)
     "чи можна дитині самій їздити автобусом до школи",  # "їздити" is not "избит"
+    # heavy words used innocently (hold-out 15's false cards, wip/crisis6)
+    "наш кіт помирає, де недорога ветклініка",  # a pet
+    "my cat is dying, is there a cheap vet open on sunday",
+    "душить мене цей кредит, як знайти дешевшу квартиру",  # a loan that "strangles"
+    "у фільмі героїня тікає від чоловіка-тирана, чи є він з українськими субтитрами",
+    "на каком сроке нужно делать первое узи",  # "сроке" (term) is not "stroke"
+    "работодатель держит копию паспорта у себя в папке",  # a copy
+    "my dad will kill me if i forget to call him on sunday",
+    "this is my last message about the refund, please answer",
+    "синє коліно після падіння з велосипеда, чи треба рентген",  # a bruise
+    "бригадир грозит не продлить договор, если откажемся от сверхурочных",
+    "my father used to hit me, now i want to talk to someone about it",
 ])
 def test_the_rules_leave_past_events_idioms_and_questions(text):
     assert not classify(text, learned=False), (text, classify(text, learned=False))

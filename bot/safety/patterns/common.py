@@ -52,13 +52,33 @@ BREASTFEEDING = unless("NURSING", window=5)
 
 # Talk about a topic, not a person in it: "a school essay about domestic violence, sources?",
 # "I want to volunteer at a suicide prevention line" (dev13's first run), a master's thesis,
-# self-defence classes ("самооборони" is one typo from "самогуб...", hold-out 14).
+# self-defence classes ("самооборони" is one typo from "самогуб...", hold-out 14); a book, a
+# film or the news ("в новинах писали про затримання торговців людьми", hold-out 15).
 TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|презентац*|джерел*|источник*
     |źródł*|zrodl*|sources|prevention|профілакт*|профилакт*|prewencj*|profilaktyk*
     |volunteer*|волонтер*|wolontar*|statisti*|статистик*|statystyk*|workshop*|warsztat*
     |семінар*|семинар*|курсов*|magistersk*|licencjack*|dyplomow*|дипломн*|дисертац*
     |диссертац*|thesis|dissertation|самооборон*|samoobron*|wykład*|лекці*|лекци*|lecture*
-    |ulotk*|листівк*|листовк*|leaflet*""".replace("\n", "").replace(" ", ""), window=6)
+    |ulotk*|листівк*|листовк*|leaflet*
+    |книжк*|книг*|детектив*|detektyw*|kryminał*|książk*|ksiazk*|novel*|book|books
+    |фільм*|фильм*|film|filmie|filmy|movie*
+    |серіал*|сериал*|serial*|героїня|героиня|bohaterk*|heroine|новин*|новост*|news
+    |wiadomościach|wiadomosciach""".replace("\n", "").replace(" ", ""), window=6)
+# A pet, not a person: "собака кашляє і не їсть, здається помирає", "my dog is dying",
+# "собака отравилась на прогулке" (hold-out 15's first run)
+A_PET = unless("""собак*|пес|пса|псом|песик*|цуцик*|щен*|кіт|кота|котик*|кішк*|кошк*|кот
+    |хом'як*|хомяк*|папуг*|попуга*|pies|psa|psem|piesek|kot|kota|kotek|kotka|chomik*|dog|dogs
+    |puppy|cat|cats|kitten|vet|vets|ветклінік*|ветклиник*|ветеринар*|weteryn*""".replace(
+    "\n", "").replace(" ", ""), window=6)
+# "my mum will kill me if I forget her birthday", "мене вб'ють, якщо я забуду хліб": a
+# forgotten errand or being late is no one's threat
+FORGETTING = unless("forget|forgot|late|забуду|забула|забув|запізнюсь|запізнюся|опоздаю"
+                    "|zapomnę|zapomne|spóźnię|spoznie", "after", 5)
+# a copy or a scan of a passport kept by the employer: "работодатель держит копию паспорта"
+A_COPY = unless("копію|копия|копию|копії|копии|копія|copy|copies|scan|скан|скани|сканы|skan",
+                window=3)
+# "can the employer keep my passport in his safe?": a question of what is allowed
+ASKING_IF_ALLOWED = unless("can|may|allowed|legal|legally", "before", 3)
 # "хочу зникнути з соцмереж", "I want to disappear from social media" (dev13b's first run)
 ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
                 "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)

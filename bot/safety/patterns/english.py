@@ -25,6 +25,8 @@ WORDS: dict[str, str] = {
     # Everyday words one typo away from a crisis word ("looking" ~ locking, "sitting" ~
     # hitting, fitting): matched as typed, as nothing (dev13c's false alarms, wip/crisis4).
     "EVERYDAY_WORD": "!looking !sitting",
+    # Russian "срок" (term: "на каком сроке беременности") read as "stroke" (hold-out 15)
+    "TERM_RU": "!срок !сроке !срока !сроки !сроков !сроком",
     "LIVE": "live living exist alive",
     "DIE": "die dead disappear dye",  # "dye": a homophone typed for "die"
     "KILL": "kill killing end ending hurt hurting harm harming cut cutting",
@@ -173,23 +175,32 @@ RULES: list[dict] = [
     seq("en.better_off", "suicide", "en", "better ~1 off ~1 without|dead"),
     seq("en.better_off_if", "suicide", "en", "better ~1 off ~1 if ~1 i ~0 died|die|was|were|wasnt"),
     seq("en.this_is_goodbye", "suicide", "en", "this ~0 is ~0 goodbye"),
+    # "this is my last message, thank you for everything" (not "... about the ticket")
+    seq("en.last_message", "suicide", "en", "this ~0 is ~0 my ~0 last ~0 message|words",
+        unless=[unless("about|regarding|on|before|answer|reply|respond|ticket", "after", 3)]),
+    # a baby crying for days behind a door nobody opens (not a noisy flat to complain about)
+    near("en.neighbours_child_cries", "child", "en",
+         "neighbour|neighbours|neighbor|neighbors CHILD crying|cries|screaming days|day",
+         window=8, unless=[unless("sleep|awake|noise|noisy|loud|complain", window=8)]),
     cue("en.cue_wrote_note", "suicide", "en", "wrote|written|writing|left ~2 note|letter|letters"),
     seq("en.why_still_here", "suicide", "en", "why ~2 i ~0 am|m ~0 still ~0 here|alive"),
     seq("en.cant_go_on", "suicide", "en", "cant|cannot|can't ~1 go ~0 on",
         unless=[unless("WITH|holiday|trip|vacation|strike", "after", 2)]),
     seq("en.never_wake", "suicide", "en", "sleep ~3 never|not ~1 wake", neg=False),
+    # "my father used to hit me when I was a child": told of the past (hold-out 15)
     near("en.abuser_hits_me", "violence", "en", "ABUSER HIT ME", window=4,
-         unless=[unless("CAR", window=3)]),
+         unless=[unless("CAR", window=3), unless("used", window=3)]),
     near("en.abuser_hits_them", "violence", "en", "ABUSER HIT him|her|them", window=3,
          unless=[unless("CAR", window=3)]),
     near("en.abuser_beats", "violence", "en", "ABUSER HIT_STRONG", window=3,
-         unless=[unless("CAR", window=3)]),
+         unless=[unless("CAR", window=3), TOPIC]),
     seq("en.rape", "violence", "en", "RAPE"),
     seq("en.sexual_assault", "violence", "en",
         "SEXUAL ~1 abuse|abused|assault|assaulted|harassment|harassed|molested|exploited"),
     seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N", unless=[TOPIC]),
     near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
-    seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME"),
+    seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME",
+        unless=[guard.FORGETTING]),
     seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[guard.THE_JOURNEY]),
     near("en.abuser_locks", "violence", "en", "ABUSER LOCKED|LOCK", window=4),
     near("en.threat_immigration", "trafficking", "en", "THREATEN immigration|deport|deported|deportation",
@@ -227,7 +238,7 @@ RULES: list[dict] = [
     seq("en.locked_in", "trafficking", "en", "LOCKED ~2 IN"),
     seq("en.lock_us_in", "trafficking", "en", "LOCK ~0 ME ~1 IN"),
     seq("en.they_keep_documents", "trafficking", "en", "THEY ~1 THEY_KEEP ~2 DOCS",
-        unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
+        unless=[guard.AT_AN_OFFICE_OR_STOLEN, guard.ASKING_IF_ALLOWED, guard.A_COPY]),
     seq("en.forced_work", "trafficking", "en", "FORCED ~2 WORK|PROSTITUTION",
         unless=[unless("OVERTIME", "after", 3)]),
     near("en.forced_sex", "trafficking,violence", "en", "FORCED PROSTITUTION|clients", window=5),
@@ -274,7 +285,7 @@ RULES: list[dict] = [
     near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
     seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
     seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), IDIOM,
-                                                     DYING_TO]),
+                                                     DYING_TO, guard.A_PET]),
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[guard.ASKING_HOW, unless("AFTER_CALL", "after", 3)]),
 ]

@@ -25,6 +25,15 @@ FILLERS_SL = """я ja ж же то вже уже już дуже очень bardzo
 TOLD_OF_CHILDHOOD = unless("CHILDHOOD", window=6)
 # short of breath for a month, asked to find a doctor: not choking now
 FOR_WEEKS = unless("LONG_AGO|CHILDHOOD|давно|dawno|часто|często", window=8)
+# "душить мене ця оренда", "він мене вбиває своїми питаннями": rent, loans or questions
+# that "strangle" or "kill" (hold-out 15's first run)
+AS_A_BURDEN = unless("""оренд*|аренд*|кредит*|іпотек*|ипотек*|czynsz*|kredyt*|податк*|налог*
+    |podatk*|своїми|своими|swoimi|питанн*|вопрос*|pytani*""".replace("\n", "").replace(" ", ""),
+    window=3)
+# "коліно досі синє": a bruise, not a child turning blue
+A_BRUISE = unless("""коліно|колено|коліна|колена|kolano|kolana|нога|ногу|ноги|рука|руку|руки
+    |noga|nogę|ręka|rękę|синяк*|siniak*|палець|палец|LONG_AGO|EVERYDAY""".replace("\n", "").replace(
+    " ", ""), window=4)
 
 WORDS: dict[str, str] = {
     # English negations too: "suicidal" also matches the Slavic stem (suicyd*, суицид*).
@@ -170,6 +179,9 @@ WORDS: dict[str, str] = {
     "STAY": """!pobyt !pobytu !pobycie !pobytem !pobytowy !pobytowa !pobytową !pobytowe
         !pobytowej !pobytowego !побиту !побыту !побыт !побыта !побыте !побыті""",
     "EVERYDAY": "!мазь !мазі !мазью !коліні !коліно !колено !колени !неможливо !повіті",
+    # "тікає" (runs away) is one letter from "стікає" (bleeds out): "героїня тікає від
+    # чоловіка" was a haemorrhage (hold-out 15)
+    "RUNS_AWAY": "!тікає !тікаю !тікати !тікала !тікав !утікає !втікає !тікають",
     "MAIL": "!mail !maila !mailem !maile !mailu !email !emaila !emailem",
     "PLAY": "!zabawa !zabawy !zabawę !zabawie !zabawki !zabawek !zabaw",
     "LAUNDRY": "!pranie !prania !praniu",
@@ -179,6 +191,9 @@ WORDS: dict[str, str] = {
         tygodnia tygodni рік року году roku rok місяць місяця місяців месяц месяце месяца
         месяцев miesiąc miesiącu miesiąca miesięcy""",
     "CHILDHOOD": "дитинств* детств* dzieciństw* малечку змалку",
+    # a contract not renewed, a bonus cut: a labour dispute, not a threat that holds someone
+    "CONTRACT": """договір договору договор договора контракт контракту umowa umowy umowę
+        umowe kontrakt kontraktu премію премии премия premię premii""",
     "ERRAND": """kolejk* черг* очеред* urzęd* urząd* офіс* офис* бюрократ* biurokrac* papier*
         папер* бумаг* документ* dokument* formularz* egzamin* іспит* экзамен*""",
     "INSTITUTION": """адміністрац* администрац* administracj* управлінн* управлени* urząd urzęd*
@@ -434,6 +449,10 @@ RULES: list[dict] = [
     # "попрощалася з усіма", "прощайте": a farewell to everyone
     seq("sl.farewell_all", "suicide", "sl", "FAREWELL ~1 з|із|со|с|ze|z ~0 ALL_PEOPLE"),
     seq("sl.farewell", "suicide", "sl", "прощайте|прощавайте|żegnajcie"),
+    # "to moja ostatnia wiadomość", "це моє останнє повідомлення": a last message
+    seq("sl.last_message", "suicide", "sl",
+        "моє|мое|моё|moja ~0 останнє|последнее|ostatnia ~0 повідомлення|сообщение|wiadomość",
+        unless=[unless("про|о|об|щодо|по|w|o|sprawie|в|у|перед|przed", "after", 1)]),
     seq("sl.sorry_everyone", "suicide", "sl", "SORRY ~1 EVERYONE", unless=[unless("за|za", "after", 1)]),
     seq("sl.jump_from_height", "suicide", "sl", "JUMP ~2 HEIGHT"),
     near("sl.on_height_jump", "suicide", "sl", "HEIGHT JUMP", window=5),
@@ -450,7 +469,7 @@ RULES: list[dict] = [
     # tight rules below. A beating followed by "się"/"себе" is done to oneself.
     near("sl.me_and_hit", "violence", "sl", "ME HIT", window=5,
          unless=[unless("OTHER_CHILD|SELFHURT|школ*|szkoł*|szkole", window=4),
-                 unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
+                 unless("SELF", "after", 1), TOLD_OF_CHILDHOOD, AS_A_BURDEN]),
     near("sl.hurts_me", "violence", "sl", "ABUSER|HE DOES PAIN_DO", window=4),
     seq("sl.raised_hand", "violence", "sl", "RAISED ~2 HAND ~1 на|na ~0 ME"),
     seq("sl.raised_hand2", "violence", "sl", "RAISED ~1 на|na ~0 ME ~1 HAND"),
@@ -475,7 +494,7 @@ RULES: list[dict] = [
                  unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
     near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3,
          unless=[unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
-    seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT", unless=[TOLD_OF_CHILDHOOD]),
+    seq("sl.they_beat_me", "violence", "sl", "ME ~1 HIT", unless=[TOLD_OF_CHILDHOOD, AS_A_BURDEN]),
     # Parents who beat: a child in danger, whoever writes about it.
     near("sl.parents_hit", "child,violence", "sl", "PARENTS HIT", window=3,
          unless=[unless("ME", window=1)]),
@@ -509,7 +528,7 @@ RULES: list[dict] = [
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
          unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1),
-                 unless("SELF", "before", 1), TOLD_OF_CHILDHOOD]),
+                 unless("SELF", "before", 1), TOLD_OF_CHILDHOOD, AS_A_BURDEN]),
     seq("sl.choking_self", "medical", "sl", "SELF ~0 dusi|душит|душиться|душится",
         unless=[FOR_WEEKS]),
     seq("sl.choking_self2", "medical", "sl", "dusi|душит ~0 SELF", unless=[FOR_WEEKS]),
@@ -528,7 +547,7 @@ RULES: list[dict] = [
     near("sl.child_threat", "child,violence", "sl", "CHILD KILL|HURT THREATEN", window=5),
     # ------------------------------------------------------------ trafficking, forced labour
     near("sl.took_documents", "trafficking", "sl", "TAKE|KEEP DOCS", window=4,
-         unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
+         unless=[guard.AT_AN_OFFICE_OR_STOLEN, guard.A_COPY]),
     seq("sl.no_documents_back", "trafficking", "sl", "NEG ~1 GIVEBACK ~3 DOCS",
         unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
     seq("sl.documents_not_back", "trafficking", "sl", "DOCS ~3 NEG ~1 GIVEBACK",
@@ -570,7 +589,7 @@ RULES: list[dict] = [
          "EMPLOYER DENOUNCE|THREATEN ILLEGAL якщо|если|jak|jeśli|jeżeli|коли|когда|gdy",
          window=12),
     near("sl.employer_threat", "trafficking", "sl", "EMPLOYER THREATEN", window=6,
-         unless=[unless("FIRE|HOUSING", window=5)]),
+         unless=[unless("FIRE|HOUSING|CONTRACT", window=5)]),
     # ------------------------------------------------------------ medical emergency
     seq("sl.not_breathing", "medical", "sl", "NEG ~1 BREATHE", neg=False,
         unless=[unless("NOSE", "after", 2)]),
@@ -584,7 +603,7 @@ RULES: list[dict] = [
     seq("sl.not_coming_to", "medical", "sl", "NEG ~2 тями|чувство|чувства", neg=False),
     seq("sl.not_coming_to2", "medical", "sl", "NEG ~1 приход* ~1 в ~0 себя|CONSCIOUS",
         neg=False),
-    seq("sl.turned_blue", "medical", "sl", "BLUE"),
+    seq("sl.turned_blue", "medical", "sl", "BLUE", unless=[A_BRUISE]),
     near("sl.child_ate_pills", "medical", "sl", "CHILD TOOK|ATE|SWALLOWED PILLS", window=4),
     cue("sl.cue_fell", "medical", "sl", "FELL_DOWN"),
     cue("sl.cue_cant_get_up", "medical", "sl", "NEG ~1 CANT_GET_UP", neg=False),
@@ -618,7 +637,7 @@ RULES: list[dict] = [
         "WORK|pracujemy|працюємо|работаем ~2 за|za|без|bez ~0 UNPAID"),
     near("sl.swallowed", "medical", "sl", "SWALLOWED PILLS|OBJECT|POISON", window=3),
     near("sl.poison", "medical", "sl", "TOOK POISON", window=4),
-    seq("sl.poisoned", "medical", "sl", "POISONED"),
+    seq("sl.poisoned", "medical", "sl", "POISONED", unless=[guard.A_PET]),
     seq("sl.stroke", "medical", "sl", "STROKE",
         unless=[unless("PAST", window=6), guard.ASKING_FOR_SIGNS]),
     seq("sl.heart_attack", "medical", "sl", "HEART",
@@ -635,7 +654,7 @@ RULES: list[dict] = [
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
     # "umieram ze zmęczenia", "вмираю від втоми": dying *of* something is an idiom.
     seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), IDIOM,
-                                                     DYING_TO]),
+                                                     DYING_TO, guard.A_PET]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False,
         unless=[guard.ASKING_HOW]),
     seq("sl.ambulance_urgent", "medical", "sl", "URGENT ~2 AMBULANCE", neg=False,
