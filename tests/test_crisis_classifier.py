@@ -173,6 +173,38 @@ def test_a_cancelled_rule_leaves_the_card_to_a_very_sure_scorer():
     assert not combine(negated, _scores(0.99, violence=0.9), model)
 
 
+@pytest.mark.parametrize("text", [
+    "у нас вчора знову був обстріл, мама в порядку",
+    "мене вб'ють вдома якщо я забуду купити хліб",
+    "my father used to hit me",
+    "ojciec był dla nas surowy, ale to dawno było, wszystko w porządku",
+    "в детстве отчим нас бил, сейчас хочу пойти к психологу",
+])
+def test_told_calmly_the_scorer_alone_gives_the_note_not_the_card(text):
+    model = _model(card=0.6, note=0.3, category=0.1, cancelled=0.9)
+    calm = classify(text, learned=False)
+    assert not calm and calm.calm, text
+    signal = combine(calm, _scores(0.95, violence=0.9), model)
+    assert not signal and signal.note, text
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("він давно мене б'є", "violence"),  # "давно" here: for a long time, and still
+    ("мама в порядку, але я не хочу жити", "suicide"),
+    ("my husband used to hit me and now he beats our son", "violence"),
+])
+def test_a_rules_card_stands_when_told_calmly(text, category):
+    signal = classify(text)
+    assert category in signal.categories, (text, signal)
+
+
+def test_the_scorers_card_stands_without_calm_words():
+    model = _model(card=0.6, note=0.3, category=0.1, cancelled=0.9)
+    signal = combine(classify("у нас вчора знову був обстріл, мама плаче", learned=False),
+                     _scores(0.95, violence=0.9), model)
+    assert signal.categories == {"violence"}
+
+
 def test_a_rules_card_names_the_categories_the_scorer_finds_likely():
     model = _model(card=0.6, note=0.3, category=0.1, rule_category=0.3)
     rules = CrisisSignal(frozenset({"violence"}), ("a rule",))

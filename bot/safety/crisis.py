@@ -46,6 +46,23 @@ _CACHE_LIMIT = 50_000
 # which on "back", "nothing" or "one" has only letters to go on.
 SCORER_MIN_WORDS = 3
 _ENGLISH_ONLY = frozenset("be my i'm im the an is are of when will".split())
+# Told calmly: over long ago, in childhood, or with everyone fine now ("у нас вчора знову був
+# обстріл, мама в порядку", "my father used to hit me", "kiedyś mąż mnie bił, ale to dawno
+# było"), or a threat over a forgotten errand ("мене вб'ють вдома якщо я забуду купити
+# хліб"). The scorer sees words, not time or reassurance, and scored these 0.92-0.95: with
+# one of these and no rule, its card becomes the note (`combine`). The rules have their own
+# guards (bot/safety/patterns: LONG_AGO, TOLD_OF_CHILDHOOD, FORGETTING).
+_CALM = re.compile(r"""(?<![\w'])(?:
+    в\s+порядку|в\s+порядке|w\s+porządku|w\s+porzadku
+    |все\s+добре|усе\s+добре|все\s+гаразд|всё\s+хорошо|все\s+хорошо|wszystko\s+dobrze
+    |(?:is|are|was|were|all|everyone'?s?|everybody'?s?)\s+(?:fine|ok|okay|safe)
+    |давно|когда-то|dawno|used\s+to|long\s+ago|years\s+ago
+    |в\s+дитинстві|у\s+дитинстві|в\s+детстве|w\s+dzieciństwie|w\s+dziecinstwie
+    |as\s+a\s+(?:child|kid)|in\s+my\s+childhood|when\s+i\s+was\s+(?:a\s+kid|little|young)
+    |років\s+тому|лет\s+назад|lat\s+temu
+    |забуду|забудешь|забудете|zapomnę|zapomne|i\s+forget
+    |if\s+i'?m\s+late|спізнюсь|спізнюся|запізнюсь|запізнюся|опоздаю|spóźnię|spoznie
+    )(?![\w'])""", re.X | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,9 @@ class CrisisSignal:
     # A child is named ("діти", "dziecko", "my son"): with violence, the card names the
     # child line too (a child in a violent home is a child in danger).
     child_named: bool = False
+    # Told calmly (`_CALM`: long ago, "мама в порядку", "якщо я забуду"): a card from the
+    # scorer alone becomes the note (see `combine`).
+    calm: bool = False
 
     def __bool__(self) -> bool:
         """A card is due (strong signal: a rule, or the scorer above its card threshold)."""
@@ -386,7 +406,7 @@ class RuleBook:
         child = any(CHILD in concepts for seq in streams.values() for concepts in seq)
         return CrisisSignal(_with_child_line(cats, child), tuple(fired),
                             cancelled=cancelled and not cats, negated=negated and not cats,
-                            child_named=child)
+                            child_named=child, calm=told_calmly(text))
 
 
 def _with_child_line(cats: set[str], child_named: bool) -> frozenset[str]:
@@ -515,6 +535,11 @@ def classify(text: str | None, *, learned: bool = True, model: Model | None = No
     return combine(signal, model.scores(text), model)
 
 
+def told_calmly(text: str) -> bool:
+    """Whether `text` tells of something over or harmless (`_CALM`)."""
+    return _CALM.search(text[:MAX_CHARS]) is not None
+
+
 def scored(text: str) -> bool:
     """Whether the learned scorer reads `text` at all (SCORER_MIN_WORDS)."""
     return len(words(text[:MAX_CHARS])) >= SCORER_MIN_WORDS
@@ -536,7 +561,7 @@ def combine(signal: CrisisSignal, scores: Scores, model: Model,
     cats = set(signal.categories)
     rules = signal.rules
     sure = not signal.cancelled or (not signal.negated and scores.crisis >= model.cancelled)
-    if scores.crisis >= card and sure:
+    if scores.crisis >= card and sure and (cats or not signal.calm):
         cats |= model.categories(scores)
         rules = (*rules, "learned")
     elif cats:
@@ -544,4 +569,4 @@ def combine(signal: CrisisSignal, scores: Scores, model: Model,
     return CrisisSignal(_with_child_line(cats, signal.child_named), rules, scores.crisis,
                         note=not cats and scores.crisis >= note,
                         cancelled=signal.cancelled, negated=signal.negated,
-                        child_named=signal.child_named)
+                        child_named=signal.child_named, calm=signal.calm)

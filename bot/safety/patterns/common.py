@@ -63,7 +63,8 @@ TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|пр�
     |книжк*|книг*|детектив*|detektyw*|kryminał*|książk*|ksiazk*|novel*|book|books
     |фільм*|фильм*|film|filmie|filmy|movie*
     |серіал*|сериал*|serial*|героїня|героиня|bohaterk*|heroine|новин*|новост*|news
-    |wiadomościach|wiadomosciach""".replace("\n", "").replace(" ", ""), window=6)
+    |wiadomościach|wiadomosciach
+    |есе|эссе|іспит*|экзамен*|egzamin*|exam|exams|zaliczeniow*""".replace("\n", "").replace(" ", ""), window=6)
 # A pet, not a person: "собака кашляє і не їсть, здається помирає", "my dog is dying",
 # "собака отравилась на прогулке" (hold-out 15's first run)
 A_PET = unless("""собак*|пес|пса|псом|песик*|цуцик*|щен*|кіт|кота|котик*|кішк*|кошк*|кот
@@ -72,7 +73,8 @@ A_PET = unless("""собак*|пес|пса|псом|песик*|цуцик*|щ�
     "\n", "").replace(" ", ""), window=6)
 # "my mum will kill me if I forget her birthday", "мене вб'ють, якщо я забуду хліб": a
 # forgotten errand or being late is no one's threat
-FORGETTING = unless("forget|forgot|late|забуду|забула|забув|запізнюсь|запізнюся|опоздаю"
+FORGETTING = unless("forget|forgot|late|забуду|забула|забув|запізнюсь|запізнюся|спізнюсь"
+                    "|спізнюся|опоздаю"
                     "|zapomnę|zapomne|spóźnię|spoznie", "after", 5)
 # a copy or a scan of a passport kept by the employer: "работодатель держит копию паспорта"
 A_COPY = unless("копію|копия|копию|копії|копии|копія|copy|copies|scan|скан|скани|сканы|skan",
@@ -81,4 +83,5 @@ A_COPY = unless("копію|копия|копию|копії|копии|копі
 ASKING_IF_ALLOWED = unless("can|may|allowed|legal|legally", "before", 3)
 # "хочу зникнути з соцмереж", "I want to disappear from social media" (dev13b's first run)
 ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
+                "|чат|чату|чатів|чатов|чатах|czat*"
                 "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)
