@@ -64,7 +64,8 @@ TOPIC = unless("""реферат*|доклад*|referat*|essay|prezentacj*|пр�
     |фільм*|фильм*|film|filmie|filmy|movie*
     |серіал*|сериал*|serial*|героїня|героиня|bohaterk*|heroine|новин*|новост*|news
     |wiadomościach|wiadomosciach
-    |есе|эссе|іспит*|экзамен*|egzamin*|exam|exams|zaliczeniow*""".replace("\n", "").replace(" ", ""), window=6)
+    |есе|эссе|іспит*|экзамен*|egzamin*|exam|exams
+    |zaliczeniow*""".replace("\n", "").replace(" ", ""), window=6)
 # A pet, not a person: "собака кашляє і не їсть, здається помирає", "my dog is dying",
 # "собака отравилась на прогулке" (hold-out 15's first run)
 A_PET = unless("""собак*|пес|пса|псом|песик*|цуцик*|щен*|кіт|кота|котик*|кішк*|кошк*|кот
