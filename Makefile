@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run chat test lint audit lock i18n bench bench-speed bench-search bench-webhook clean
+.PHONY: install run chat test lint audit audit-offline lock i18n bench bench-speed bench-search bench-webhook clean
 
 # Every dependency, the build backend included, comes from requirements-dev.lock (pinned,
 # with hashes; `make lock` writes it and the runtime-only requirements.lock the Dockerfile
@@ -32,11 +32,22 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
-# Known vulnerabilities in the pinned set (PyPI's advisory data); exit 1 on any finding.
-# Needs PyPI's per-release JSON API (pypi.org/pypi/NAME/VERSION/json), which this project's
-# build machines cannot reach today, so CI does not run it yet (README, "Dependencies").
+# Known vulnerabilities in the pinned set; exit 1 on any finding. requirements.lock is resolved
+# under the dev lock, so every pin it has is audited here too.
+AUDIT_REQUIREMENTS ?= requirements-dev.lock
+AUDIT := $(BIN)/pip-audit --strict --no-deps --disable-pip --require-hashes -r $(AUDIT_REQUIREMENTS)
+
+# PyPI's advisory data through its per-release JSON API (pypi.org/pypi/NAME/VERSION/json),
+# which this project's build machines cannot reach (README, "Dependencies").
 audit: install
-	$(BIN)/pip-audit --strict --no-deps --disable-pip --require-hashes -r requirements-dev.lock
+	$(AUDIT)
+
+# The same audit offline: scripts/osv_local.py serves a checkout of
+# github.com/pypa/advisory-database as an OSV API on a free 127.0.0.1 port while pip-audit runs,
+# then exits with pip-audit's code. Only as fresh as the checkout (it prints commit and date).
+audit-offline: install
+	@test -d "$(ADVISORIES)" || { echo "usage: make audit-offline ADVISORIES=/path/to/advisory-database" >&2; exit 2; }
+	$(BIN)/python scripts/osv_local.py $(ADVISORIES) -- $(AUDIT) --vulnerability-service osv --osv-url '{osv_url}'
 
 # Re-resolve both locks after a change to pyproject.toml's dependencies (pip-tools in a
 # throwaway venv, so the project's own venv keeps exactly the locked set).
