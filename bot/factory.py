@@ -36,6 +36,7 @@ from bot.feedback.staff_posts import StaffPoster
 from bot.privacy.erasure import UserErasure
 from bot.privacy.retention import PURGE_AT, Retention
 from bot.ratelimit import RateLimiter, TokenBuckets
+from bot.safety.given import HelpRecord, help_record
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -123,7 +124,8 @@ def build_survey_service(settings: Settings, sessions: async_sessionmaker) -> Su
 def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
                      content: ContentStore, sessions: async_sessionmaker,
                      settings: Settings, message_manager=None,
-                     surveys: SurveyService | None = None) -> Dispatcher:
+                     surveys: SurveyService | None = None,
+                     crisis_help: HelpRecord | None = None) -> Dispatcher:
     from dialogs.commands import (
         build_commands_router,
         build_fallback_router,
@@ -186,7 +188,9 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # the locale is known; dp.message's outer middlewares run once per message. An edited
     # message is read too: the edit is otherwise ignored, but "I want to die" typed as a
     # correction of an earlier question must still get the card.
-    crisis_cards = CrisisCardMiddleware()
+    # `crisis_help`: which messages got the card, shared in Redis by every worker (an edit
+    # may land on another one); in this process's memory without it.
+    crisis_cards = CrisisCardMiddleware(crisis_help)
     dp.message.outer_middleware(crisis_cards)
     dp.edited_message.outer_middleware(crisis_cards)
 
@@ -214,7 +218,9 @@ def build_app(settings: Settings, token: str) -> App:
     surveys = build_survey_service(settings, sessions)
     storage, isolation = build_storage(settings, engine)
     bot = build_bot(settings, token)
-    dp = build_dispatcher(storage, isolation, content, sessions, settings, surveys=surveys)
+    dp = build_dispatcher(storage, isolation, content, sessions, settings, surveys=surveys,
+                          crisis_help=help_record(shared_redis(storage), settings, "telegram",
+                                                  token))
     # Staff replies go out right after they are saved here (the courier is woken), and at
     # the fallback poll (FEEDBACK_POLL_SECONDS) for replies saved by another process.
     staff_chat: StaffChat | None = dp["staff_chat"]

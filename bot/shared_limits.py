@@ -95,19 +95,20 @@ class RedisTokenBuckets:
             allowed, notify, retry = await self._script(keys=[self.prefix + key],
                                                         args=[self.burst, repr(self.rate)])
         except (RedisError, OSError) as exc:
-            self._warned = _warn(self._warned, exc)
+            self._warned = warn_unreachable(self._warned, exc)
             return await self._local.take(key)
         if int(allowed):
             return ALLOWED
         return RateDecision(False, bool(int(notify)), float(retry))
 
 
-def _warn(last: float, exc: BaseException) -> float:
-    """Log a Redis failure at most once a minute; returns when it was last logged."""
+def warn_unreachable(last: float, exc: BaseException, logger: logging.Logger = log,
+                     meanwhile: str = "this process limits on its own") -> float:
+    """Log a Redis failure (its kind, never a key) at most once a minute; returns when it
+    was last logged."""
     now = time.monotonic()
     if now - last >= 60 or last == 0.0:
-        log.warning("shared limits: Redis unreachable (%s); this process limits on its own",
-                    type(exc).__name__)
+        logger.warning("Redis unreachable (%s); %s", type(exc).__name__, meanwhile)
         return now
     return last
 
@@ -126,7 +127,7 @@ class RedisSlots:
         try:
             wait_ms = int(await self._script(keys=[key], args=[self.spacing_ms, self.catch_up]))
         except (RedisError, OSError) as exc:
-            self._warned = _warn(self._warned, exc)
+            self._warned = warn_unreachable(self._warned, exc)
             now = time.monotonic()
             if len(self._local) > 50_000:
                 self._local = {k: t for k, t in self._local.items() if t > now}

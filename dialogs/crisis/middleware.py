@@ -6,7 +6,8 @@ one-line 🆘 pointer to /sos above the normal answer instead.
 It is an outer middleware on messages and on edited messages, so it covers every state of
 every dialog (search, "Write to us", a survey, the language choice), text outside any dialog
 and a message edited later alike, and the card always comes first. An edit of a message that
-got the card gets no second one (bot/safety/given.py). Only private chats with
+got the card gets no second one (bot/safety/given.py; in Redis with several workers, so
+the edit may land on any of them). Only private chats with
 people; commands are not read. The text is never logged; the signal is handed on as
 `crisis` for handlers that want it (the search does not record a crisis message as a
 content gap).
@@ -25,7 +26,7 @@ from aiogram.types import Message, TelegramObject
 
 from bot.safety.card import crisis_card, crisis_note
 from bot.safety.crisis import CrisisSignal, classify
-from bot.safety.given import CARD, NOTE, HelpGiven
+from bot.safety.given import CARD, NOTE, HelpGiven, HelpRecord
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,9 @@ def card_language(text: str, locale: str, needs_language: bool) -> str:
 
 
 class CrisisCardMiddleware(BaseMiddleware):
-    def __init__(self) -> None:
-        # One instance serves new and edited messages: an edit keeps its message's id.
-        self.given = HelpGiven()
+    def __init__(self, given: HelpRecord | None = None) -> None:
+        # One record serves new and edited messages: an edit keeps its message's id.
+        self.given = given or HelpGiven()
 
     async def __call__(
         self,
@@ -63,7 +64,7 @@ class CrisisCardMiddleware(BaseMiddleware):
         signal = CrisisSignal() if text.startswith("/") else classify(text)
         data["crisis"] = signal
         edit_of = event.message_id if event.edit_date is not None else None
-        due = self.given.due(event.chat.id, event.message_id, signal, edit_of)
+        due = await self.given.due(event.chat.id, event.message_id, signal, edit_of)
         if due == CARD:
             lang = card_language(text, data.get("locale", "en"), data.get("needs_language", False))
             bot: Bot = data["bot"]

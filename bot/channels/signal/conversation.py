@@ -35,7 +35,7 @@ from bot.feedback.service import (
 )
 from bot.privacy.erasure import UserErasure
 from bot.safety.crisis import CrisisSignal, classify
-from bot.safety.given import CARD, HelpGiven
+from bot.safety.given import CARD, HelpGiven, HelpRecord
 from bot.users import UserDirectory
 from bot.users_prefs import GENERAL, PushPreferences
 
@@ -70,7 +70,8 @@ class Conversation:
                  tickets: TicketService, prefs: PushPreferences, erasure: UserErasure,
                  settings: Settings | None = None, surveys: SignalSurveys | None = None,
                  fetch_attachment: AttachmentFetcher | None = None,
-                 on_ticket_opened: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_ticket_opened: Callable[[], Awaitable[None]] | None = None,
+                 given: HelpRecord | None = None) -> None:
         self.people, self.users, self.content = people, users, content
         self.writing = StaffWriting(tickets, self._options, self._menu, fetch_attachment,
                                     on_ticket_opened)
@@ -79,7 +80,8 @@ class Conversation:
         self.surveys = surveys
         self._survey_running = (False, 0.0)  # (answer, when checked)
         self._menu_survey = False
-        self.given = HelpGiven()  # an edit of a message that got the card gets no second one
+        # An edit of a message that got the card gets no second one (in Redis when shared).
+        self.given = given or HelpGiven()
 
     async def _surveys_running(self) -> bool:
         """Whether a survey is open (the menu offers 📊 Surveys then); checked every few seconds."""
@@ -108,7 +110,7 @@ class Conversation:
                     contact.screen.get("name") in WRITING:
                 # A photo for staff (with its caption), or something staff cannot get.
                 signal = classify(incoming.text) if incoming.text.strip() else CrisisSignal()
-                out += self._card(incoming, signal, lang)
+                out += await self._card(incoming, signal, lang)
                 out.append(self.writing.attachment_draft(contact, incoming, lang))
             elif incoming.kind == "attachment":
                 out.append(Styled().add(t(tx.ONLY_TEXT, lang or "en")))
@@ -119,7 +121,7 @@ class Conversation:
                 signal = CrisisSignal()
                 if not text.startswith("/") and not is_choice(text):
                     signal = classify(text)
-                    out += self._card(incoming, signal, lang or guess_language(text, "en"))
+                    out += await self._card(incoming, signal, lang or guess_language(text, "en"))
                 if lang is None:
                     out += await self._first_contact(contact, text, signal)
                 else:
@@ -130,9 +132,10 @@ class Conversation:
                 await self.people.save(contact)
         return out
 
-    def _card(self, incoming: Incoming, signal: CrisisSignal, lang: str) -> list[Styled]:
+    async def _card(self, incoming: Incoming, signal: CrisisSignal, lang: str) -> list[Styled]:
         """The crisis card, unless this is an edit of a message that got it already."""
-        if self.given.due(incoming.address, incoming.timestamp, signal, incoming.edit_of) != CARD:
+        due = await self.given.due(incoming.address, incoming.timestamp, signal, incoming.edit_of)
+        if due != CARD:
             return []
         log.info("signal crisis card sent")
         return [crisis_message(lang, signal.categories)]

@@ -35,6 +35,7 @@ from bot.feedback.service import TicketLimits, TicketService
 from bot.privacy.erasure import UserErasure
 from bot.ratelimit import RateLimiter, TokenBuckets
 from bot.safety.crisis import classify
+from bot.safety.given import help_record
 from bot.surveys.definition import load_surveys
 from bot.surveys.store import SurveyService
 from bot.users import UserDirectory
@@ -88,7 +89,8 @@ class SignalChannel:
                                  ticket_months=settings.ticket_retention_months),
             surveys=SignalSurveys(survey_service(settings, sessions)),
             fetch_attachment=self.rpc.get_attachment,
-            on_ticket_opened=partial(announce, self._redis, TICKETS_OPENED))
+            on_ticket_opened=partial(announce, self._redis, TICKETS_OPENED),
+            given=help_record(self._redis, settings, "signal"))
         # The flood guard: as on Telegram (FLOOD_BURST, FLOOD_PER_MINUTE), one notice per
         # flood, the rest dropped until the bucket refills; a crisis message always passes.
         self.flood: RateLimiter | None = (
