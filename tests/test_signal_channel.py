@@ -26,7 +26,9 @@ def make_settings(db_path, daemon: FakeSignalDaemon, **overrides) -> Settings:
               "content_dir": PROJECT_ROOT / "content", "content_refresh_seconds": 0.0,
               "signal_rpc_url": daemon.base_url, "signal_account": daemon.account,
               "feedback_poll_seconds": 0.2, "signal_retry_seconds": 0.2, "log_level": "INFO",
-              "flood_burst": 0}
+              "flood_burst": 0,
+              # A secret generated for Redis key names goes beside the database, not in data/.
+              "data_dir": db_path.parent}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -425,6 +427,32 @@ async def test_with_redis_the_screen_lives_there_and_survives_a_restart(harness,
         [confirm] = await harness.say(person, "/delete")
         await harness.say(person, option(confirm, "Yes, delete"))
         assert not await redis.exists(f"belong:signal:screen:{person.uuid}")
+    finally:
+        await redis.aclose()
+
+
+async def test_with_redis_an_edit_after_a_restart_gets_no_second_card(harness, redis_url):
+    from redis.asyncio import Redis
+
+    await harness.stop()
+    await harness.start(redis_url=redis_url)
+    person = harness.daemon.person("+48601000018")
+    await harness.say(person, "/start")
+    await harness.say(person, "1")  # polski
+    first, replies = await harness.send(person, "nie chce juz zyc")
+    assert "116 123" in replies[0]
+    await harness.stop()
+    await harness.start(redis_url=redis_url)  # a restart (or another process) remembers it
+    _, replies = await harness.send(person, "nie chcę już żyć", edit_of=first)
+    assert not any("116 123" in r for r in replies)
+    question, _ = await harness.send(person, "karta pobytu")
+    _, replies = await harness.send(person, "mąż mnie bije", edit_of=question)
+    assert "Niebieska Linia" in replies[0]  # an edit into a crisis still gets the card
+    redis = Redis.from_url(redis_url)
+    try:
+        keys = [k.decode() for k in await redis.keys("belong:crisis:*")]
+        assert keys and not any(person.number.lstrip("+") in k or person.uuid in k
+                                or str(first) in k for k in keys)
     finally:
         await redis.aclose()
 

@@ -322,3 +322,23 @@ async def test_with_redis_every_limit_is_the_shared_one(redis_url, sandbox, db_p
         assert (await guards[0].limiter.take("user:77")).allowed
     finally:
         await app.close()
+
+
+async def test_the_crisis_card_record_is_shared_by_the_workers(redis_url, sandbox, db_path):
+    """Two workers of one bot (one token) keep one record of the crisis help given: the
+    edit of a message that got the card on one worker gets no second card on the other."""
+    from bot.safety.crisis import CrisisSignal
+    from bot.safety.given import CARD, NOTHING
+    from dialogs.crisis.middleware import CrisisCardMiddleware
+
+    settings = make_settings(db_path, sandbox, redis_url=redis_url)
+    apps = [build_app(settings, "123456789:wiring-test") for _ in range(2)]
+    try:
+        one, other = (next(m for m in app.dispatcher.message.outer_middleware
+                           if isinstance(m, CrisisCardMiddleware)).given for app in apps)
+        crisis = CrisisSignal(frozenset({"suicide"}), ("a rule",))
+        assert await one.due(4242, 5, crisis) == CARD
+        assert await other.due(4242, 5, crisis, edit_of=5) == NOTHING
+    finally:
+        for app in apps:
+            await app.close()

@@ -99,6 +99,16 @@ async def test_a_dialog_begun_on_one_process_continues_on_the_other(servers, db_
         assert "Health" in user.chat.last_bot_message().text
         # The updates went to both processes in turn: the dialog's state is in Redis.
         assert set(workers.lb.handled) == {0, 1}
+        # The crisis card for a message, then its edit on the other process: no second card.
+        await send_text(user, "nie chce juz zyc", "116 123")
+        got_message, handled = workers.lb.handled[-1], len(workers.lb.handled)
+        crisis = [m for m in user.chat.messages if not m.from_bot][-1]
+        before = len(user.chat.bot_texts())
+        await user.edit_message(crisis.message_id, "nie chcę już żyć", wait=False)
+        await until(lambda: len(workers.lb.handled) > handled, 30, "the edit handled")
+        await sandbox.wait_idle(settle=0.5, timeout=30)
+        assert workers.lb.handled[handled] != got_message  # round robin: the other process
+        assert not any("116 123" in t for t in user.chat.bot_texts()[before:])
         assert no_error_seen(user)
         assert workers.failures() == []
     finally:
