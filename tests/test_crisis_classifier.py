@@ -179,6 +179,10 @@ def test_a_cancelled_rule_leaves_the_card_to_a_very_sure_scorer():
     "my father used to hit me",
     "ojciec był dla nas surowy, ale to dawno było, wszystko w porządku",
     "в детстве отчим нас бил, сейчас хочу пойти к психологу",
+    # said outright that no harm is meant (wip/crisis8)
+    "не хвилюйся, я нічого з собою не зроблю, просто скажи де психолог",
+    "I don't want to die, I just want to know how to get a GP appointment",
+    "nic sobie nie zrobię, szukam tylko terapeuty",
 ])
 def test_told_calmly_the_scorer_alone_gives_the_note_not_the_card(text):
     model = _model(card=0.6, note=0.3, category=0.1, cancelled=0.9)
@@ -235,6 +239,19 @@ def test_a_rules_card_names_the_categories_the_scorer_finds_likely():
     # the guards of wip/crisis6 leave these as they were
     ("мій чоловік мене душить", "violence"),  # not rent that "strangles"
     ("мама стікає кров'ю", "medical"),  # "стікає" (bleeds out), not "тікає" (runs away)
+    # plans and means, "after me", threats and confinement (wip/crisis8)
+    ("накопичила достатньо снодійного, сиджу з ним у ванній", "suicide"),
+    ("zebrałem wszystkie leki z domu i siedzę z nimi w samochodzie", "suicide"),
+    ("стою на крыше девятиэтажки и смотрю вниз уже полчаса", "suicide"),
+    ("кому віддати ключі і гроші після мене", "suicide"),
+    ("please give my cat to my sister after i'm gone", "suicide"),
+    ("i can't pay rent next month but i won't be around by then anyway", "suicide"),
+    ("він сказав що як я піду то мене не стане", "violence"),
+    ("he told me if i call the police he'll break my neck", "violence"),
+    ("chłopak zabrał mi telefon i nie wypuszcza z domu", "violence"),
+    ("сожитель запер меня с дочкой в ванной", "violence"),
+    ("dziadek nie może mówić, ręka mu zwisa", "medical"),
+    ("соседский мальчик весь в синяках и боится идти домой", "child"),
 ])
 def test_the_rules_find_crisis(text, category):
     signal = classify(text, learned=False)
@@ -276,6 +293,21 @@ def test_the_rules_find_crisis(text, category):
     "синє коліно після падіння з велосипеда, чи треба рентген",  # a bruise
     "бригадир грозит не продлить договор, если откажемся от сверхурочных",
     "my father used to hit me, now i want to talk to someone about it",
+    # heavy words used innocently (hold-outs 16 and 17's false cards, wip/crisis8)
+    "мама сказала що вб'є мене якщо я знову забуду ключі, ахах",
+    "my mom will kill me if i don't call her tonight haha",
+    "хочу исчезнуть из города на выходные, куда поехать",
+    "i want to disappear for the weekend, any quiet lake nearby",
+    "read about a trafficking case in court in gdynia, how do i check an agency",
+    "когда я был маленьким отец меня бил, хочу понять как воспитывать сына иначе",
+    "pracodawca chce kopie paszportu, to normalne?",  # "kopie" typed without "ę": a copy
+    "як продовжити рецепт на інсулін без візиту",  # "інсулін" is not "інсульт"
+    "після мене в черзі ще двоє людей, скільки чекати",  # after me in a queue
+    "my husband took my phone to the shop to fix the screen",
+    "муж забрал телефон у сына, потому что тот сидит в нём до ночи",
+    "we were standing on the bridge looking down at the boats, lovely view",
+    "зібрала всі ліки для мами в аптечку для поїздки",
+    "who will water my plants when i'm gone on holiday",
 ])
 def test_the_rules_leave_past_events_idioms_and_questions(text):
     assert not classify(text, learned=False), (text, classify(text, learned=False))

@@ -62,6 +62,27 @@ _CALM = re.compile(r"""(?<![\w'])(?:
     |років\s+тому|лет\s+назад|lat\s+temu
     |забуду|забудешь|забудете|zapomnę|zapomne|i\s+forget
     |if\s+i'?m\s+late|спізнюсь|спізнюся|запізнюсь|запізнюся|опоздаю|spóźnię|spoznie
+    |когда\s+я\s+(?:был|была)\s+(?:маленьк|мал)\w*|коли\s+я\s+(?:був|була)\s+мал\w*
+    |kiedy\s+(?:byłem|bylem|byłam|bylam)\s+(?:mały|maly|mała|mala)
+    |ахах\w*|хаха\w*|haha\w*|lol|шучу|жартую|żartuję|zartuje|just\s+kidding
+    )(?![\w'])""", re.X | re.I)
+# Said outright that no harm is meant: "не думай, я не збираюсь нічого з собою робити", "I don't
+# want to die, I just want to know...", "nic sobie nie zrobię". The scorer cannot read the
+# negation and scores the words ("die", "собою") as a crisis (hold-out 17's false cards, en and
+# ru): treated like `_CALM`, so a card from the scorer alone becomes the note; a rule's card
+# stands ("я нічого з собою не зроблю, але він мене б'є").
+_REASSURED = re.compile(r"""(?<![\w'])(?:
+    (?:нічого|ничего)\s+(?:з|із|с)\s+(?:собою|собой)\s+(?:\w+\s+){0,2}?(?:роб|зроб|дела|сдела)\w*
+    |(?:нічого|ничего)\s+(?:собі|себе)\s+не\s+(?:зроблю|сделаю)
+    |(?:вмирати|помирати|умирать|помирать)\s+не\s+(?:збираюсь|збираюся|собираюсь|буду)
+    |не\s+(?:хочу|збираюсь|збираюся|собираюсь)\s+(?:вмирати|помирати|умирать|помирать)[,\s]+(?:я\s+)?
+        (?:просто|лише|тільки|только|хочу\s+(?:тільки|лише|только|знати|узнать|спитати|спросить))
+    |nic\s+sobie\s+nie\s+zrobi[eę]|nie\s+zrobi[eę]\s+sobie\s+(?:nic|krzywdy)
+    |nie\s+(?:chc[eę]|zamierzam)\s+umiera[cć][,\s]+(?:tylko|po\s+prostu|chc[eę]\s+(?:tylko|wiedzie|zapyta))
+    |(?:i'?m|i\s+am)\s+not\s+(?:going\s+to|gonna)\s+(?:hurt|kill|harm)\s+myself
+    |not\s+suicidal
+    |i\s+(?:don'?t|do\s+not)\s+want\s+to\s+die[,\s]+(?:or\s+anything[,\s]+)?(?:i\s+)?(?:just|only)
+    |won'?t\s+do\s+anything\s+(?:stupid|to\s+myself)
     )(?![\w'])""", re.X | re.I)
 
 
@@ -536,8 +557,10 @@ def classify(text: str | None, *, learned: bool = True, model: Model | None = No
 
 
 def told_calmly(text: str) -> bool:
-    """Whether `text` tells of something over or harmless (`_CALM`)."""
-    return _CALM.search(text[:MAX_CHARS]) is not None
+    """Whether `text` tells of something over or harmless (`_CALM`), or says outright that no
+    harm is meant (`_REASSURED`)."""
+    text = text[:MAX_CHARS]
+    return _CALM.search(text) is not None or _REASSURED.search(text) is not None
 
 
 def scored(text: str) -> bool:

@@ -86,3 +86,15 @@ ASKING_IF_ALLOWED = unless("can|may|allowed|legal|legally", "before", 3)
 ONLINE = unless("соцмереж*|соцсет*|мереж*|social|media|mediów|internet*|інтернет*|интернет*"
                 "|чат|чату|чатів|чатов|чатах|czat*"
                 "|facebook*|instagram*|tiktok*|акаунт*|аккаунт*|konto|account", "after", 4)
+# "шеф сказав що вб'є мене ... ахах", "my mom will kill me if i don't send photos haha",
+# "to żart": a joke said as one (hold-out 17's false cards, wip/crisis8)
+JOKING = unless("ахах*|хаха*|ахаха*|хах|haha*|hahah*|lol|жарт*|шутк*|шучу|żart*|zart*|joke|joking"
+                "|kidding", window=12)
+# "хочу исчезнуть из города на выходные", "i want to disappear for a weekend" (hold-outs 16
+# and 17): away for a while, not gone
+AWAY_FOR_A_WHILE = unless("вихідн*|выходн*|weekend*|відпустк*|отпуск*|urlop*|wakacj*|канікул*"
+                          "|каникул*|holiday*|vacation*|trip|міста|города|miasta|city|town"
+                          "|поїздк*|поездк*|wycieczk*", "after", 5)
+# "did you hear about the trafficking case in gdansk court": a case in court, told as news
+IN_COURT = unless("суд|суді|суде|суду|sąd|sądzie|sadzie|court|trial|case|справ*|дело|деле|proces*",
+                  window=6)

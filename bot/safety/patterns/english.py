@@ -16,6 +16,9 @@ from bot.safety.patterns.common import (
     unless,
 )
 
+# "took my passport to make a copy and gave it back" (dev13b, dev18): a copy, not held
+COPIED = unless("copy|copies|scan|photocopy", window=6)
+
 FILLERS_EN = "i im am really even actually just so going gonna to about thinking plan planning"
 
 WORDS: dict[str, str] = {
@@ -47,7 +50,7 @@ WORDS: dict[str, str] = {
     "KILL2": "kill hurt beat",
     "AFRAID": "afraid scared frightened terrified",
     "HOME": "home",
-    "CHILD": "child children kid kids son daughter baby toddler",
+    "CHILD": "child children kid kids son daughter baby toddler boy girl niece nephew",
     "MISSING": "missing disappeared kidnapped abducted",
     "ALONE": "alone",
     "TOOK": "took taken takes keeps kept holding holds confiscated",
@@ -110,6 +113,15 @@ WORDS: dict[str, str] = {
     "DYING": "dying",
     "CALL": "call",
     "AMBULANCE": "ambulance 112 999",
+    # -- round 8 (wip/crisis8)
+    "SAID": "said says told texted wrote threatened",
+    "GATHERED": "counted stockpiled stockpiling hoarded hoarding lined",
+    "GONE": "gone dead",
+    "SOON_EN": "soon tonight today tomorrow week weekend days",
+    "TRAVEL": "holiday holidays vacation trip away abroad travelling traveling",
+    "PHONE": "phone mobile",
+    "REPAIR": "repair repaired fix fixed screen",
+    "PARTNER": "husband boyfriend partner ex",
     # guard words
     "LOC": "in with here there near at",
     "WORLD": "world",
@@ -136,7 +148,7 @@ WORDS: dict[str, str] = {
 
 RULES: list[dict] = [
     seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL",
-        unless=[IDIOM, ONLINE,
+        unless=[IDIOM, ONLINE, guard.AWAY_FOR_A_WHILE,
                 unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2)]),
     seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[LIVING_PLACE]),
     seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
@@ -200,7 +212,7 @@ RULES: list[dict] = [
     seq("en.domestic", "violence", "en", "DOMESTIC ~1 VIOLENCE_N", unless=[TOPIC]),
     near("en.threat_kill", "violence", "en", "THREATEN KILL2", window=4),
     seq("en.will_kill_me", "violence", "en", "ABUSER ~3 WILL ~2 KILL2 ~0 ME",
-        unless=[guard.FORGETTING]),
+        unless=[guard.FORGETTING, guard.JOKING]),
     seq("en.afraid_home", "violence", "en", "AFRAID ~4 HOME", unless=[guard.THE_JOURNEY]),
     near("en.abuser_locks", "violence", "en", "ABUSER LOCKED|LOCK", window=4),
     near("en.threat_immigration", "trafficking", "en", "THREATEN immigration|deport|deported|deportation",
@@ -228,7 +240,7 @@ RULES: list[dict] = [
          unless=[unless("AGE", window=4), unless("i'm|im|i|we're|we", "before", 2)]),
     near("en.child_threat", "child,violence", "en", "CHILD KILL2 THREATEN", window=5),
     near("en.took_documents", "trafficking", "en", "TOOK DOCS", window=4,
-         unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
+         unless=[guard.AT_AN_OFFICE_OR_STOLEN, COPIED]),
     seq("en.not_give_back", "trafficking", "en", "NEG ~2 GIVE ~3 DOCS", neg=False,
         unless=[unless("OFFICE|THEFT", window=6)]),
     seq("en.not_give_back2", "trafficking", "en", "NEG ~2 GIVE ~1 BACK ~2 DOCS", neg=False,
@@ -238,11 +250,11 @@ RULES: list[dict] = [
     seq("en.locked_in", "trafficking", "en", "LOCKED ~2 IN"),
     seq("en.lock_us_in", "trafficking", "en", "LOCK ~0 ME ~1 IN"),
     seq("en.they_keep_documents", "trafficking", "en", "THEY ~1 THEY_KEEP ~2 DOCS",
-        unless=[guard.AT_AN_OFFICE_OR_STOLEN, guard.ASKING_IF_ALLOWED, guard.A_COPY]),
+        unless=[guard.AT_AN_OFFICE_OR_STOLEN, guard.ASKING_IF_ALLOWED, guard.A_COPY, COPIED]),
     seq("en.forced_work", "trafficking", "en", "FORCED ~2 WORK|PROSTITUTION",
         unless=[unless("OVERTIME", "after", 3)]),
     near("en.forced_sex", "trafficking,violence", "en", "FORCED PROSTITUTION|clients", window=5),
-    seq("en.trafficking", "trafficking", "en", "TRAFFICKING", unless=[TOPIC]),
+    seq("en.trafficking", "trafficking", "en", "TRAFFICKING", unless=[TOPIC, guard.IN_COURT]),
     near("en.debt_bondage", "trafficking", "en", "DEBT WORK OFF", window=4),
     near("en.owe_work_free", "trafficking", "en", "owe WORK free|nothing|unpaid", window=12),
     near("en.work_free_pay_back", "trafficking", "en", "WORK free|nothing pay|paying back|off",
@@ -288,4 +300,39 @@ RULES: list[dict] = [
                                                      DYING_TO, guard.A_PET]),
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[guard.ASKING_HOW, unless("AFTER_CALL", "after", 3)]),
+    # ------------------------------------------------------------ round 8 (wip/crisis8)
+    # the means gathered: "i've got all the pills counted out", "stockpiling my meds"
+    near("en.pills_gathered", "suicide", "en", "GATHERED PILLS", window=4,
+         unless=[unless("pharmacy|prescription|chemist|refill|trip|holiday|TRAVEL", window=5)]),
+    # "after i'm gone", "when i'm gone" (not "... on holiday")
+    seq("en.after_im_gone", "suicide", "en", "after|when|once ~1 im|am ~0 GONE",
+        unless=[unless("TRAVEL|on|for", "after", 2)]),
+    seq("en.if_something_happens", "suicide", "en",
+        "if ~0 something|anything ~0 happens ~0 to ~0 me ~2 SOON_EN|this"),
+    # a height and a long look down: "sitting on the edge of the car park roof looking down"
+    near("en.looking_down", "suicide", "en", "standing|sitting|stood|sat edge|ledge|roof|bridge"
+         "|top looking|staring|look ~0 down", window=10,
+         unless=[unless("view|views|photo|photos|sunset|selfie", window=10)]),
+    # "i won't be around after this weekend", not "... next week, i'm on holiday"
+    seq("en.wont_be_around", "suicide", "en", "i ~0 wont|won't ~0 be ~0 around|alive|here ~2 after"
+        "|for|much|long|by|past", unless=[unless("TRAVEL|office|work|shift|class|lesson|course"
+                                                 "|appointment|meeting|moving|move", window=6),
+                                          unless("SAID", "before", 10)], neg=False),
+    # "after tomorrow i don't need anything anymore", "after that i dont need nothing more":
+    # nothing needed after a day named (not a move, a new job or a trip)
+    seq("en.not_needed_after", "suicide", "en", "after ~1 tomorrow|tonight|that|sunday|friday"
+        "|saturday|monday|today ~4 NEG ~1 need ~1 anything|nothing|it|them|any", neg=False,
+        unless=[unless("TRAVEL|moving|move|job|flat|room|course|visa|sell|selling", window=8)]),
+    # threats told: "he said if i come back he'll finish what he started", "next time he will
+    # break my neck", "he says nobody will look for me here"
+    seq("en.says_finish", "violence", "en", "SAID ~10 finish ~2 started"),
+    seq("en.says_break", "violence", "en", "SAID ~10 break ~1 my|your ~0 neck|legs|bones|face",
+        unless=[guard.JOKING]),
+    seq("en.says_bury", "violence", "en", "SAID ~8 bury|buried", unless=[guard.JOKING]),
+    seq("en.says_nobody_finds", "violence", "en", "SAID ~6 nobody|no ~1 one ~1 will ~1 look|find"),
+    seq("en.says_gone", "violence", "en", "SAID ~10 wont|won't ~0 be ~0 around|alive", neg=False),
+    # confinement by a partner: "took my phone", "locked me and my daughter in"
+    near("en.partner_takes_phone", "violence", "en", "PARTNER TOOK|hides|hid PHONE", window=5,
+         unless=[unless("REPAIR", window=6)]),
+    near("en.locked_in_with_child", "violence", "en", "LOCKED ME|my CHILD", window=5),
 ]

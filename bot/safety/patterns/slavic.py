@@ -94,13 +94,17 @@ WORDS: dict[str, str] = {
     "DV": "домашн* domow*",
     "VIOLENCE_N": "насильств* насили* przemoc*",
     "KNIFE": "ніж ножем нож ножом nóż nożem сокир* топор* siekier* пістолет* пистолет* broń",
-    "LOCKED": """замкнули замкнула замкнув замкнул заперли запер запирает зачинили zamknęli
+    "LOCKED": """замкнули замкнула замкнув замкнул заперли запер заперла запирает зачинили зачинив
+        зачинила zamknęli
         zamknął zamknęła zamyka""",
     # -- children
     "CHILD": """дит* діт* дітей дітям ребен* ребён* дети детей детям dziec* син сина сину сын
         сына syn syna synem донька доньку доньки доньці донечка дочка дочку дочки дочці дочь
         дочери córka córkę córką córki
-        малий малыш малюк немовля младенец niemowl*""",
+        малий малыш малюк немовля младенец niemowl*
+        хлопчик* мальчик* мальчишк* дівчинк* девочк* chłopczyk* chłopiec chłopca dziewczynk*
+        trzylat* czterolat* pięciolat* трирічн* трехлетн* трёхлетн* пятилетн* п'ятирічн*
+        племінниц* племянниц* siostrzenic* bratanic* сином сыном донькою дочкою дочкой дочерью""",
     "MISSING": """зник зникла зникли зникло пропав пропала пропали пропал zaginął zaginęła
         загубилося потерялось
         zaginęło zaginęli загубився загубилася потерялся потерялась zgubił zgubiła""",
@@ -148,7 +152,8 @@ WORDS: dict[str, str] = {
     "FELL_DOWN": "впала впав упала упал upadła upadł przewróciła przewrócił",
     "ENDED": "скінчилося закінчилося закончилось закончилося skończyło прекратилось",
     "BLUE": "посинів посиніла синіє синеет посинел посинела sinieje zsiniał zsiniała",
-    "STAND": "стою стоїть стоит stoję stoi сиджу сижу siedzę",
+    "STAND": """стою стоїть стоит stoję stoi сиджу сижу siedzę встал встала стала став стояла стояв
+        стоял stałam stałem stanęłam stanąłem""",
     "WILL_BE": "буде будет będzie",
     "NO_POINT": "незачем",
     "ATE": "з'їв з'їла зʼїв зʼїла съел съела zjadł zjadła zjadło наївся наелся",
@@ -178,7 +183,8 @@ WORDS: dict[str, str] = {
     # (knee) "колишні" (ex).
     "STAY": """!pobyt !pobytu !pobycie !pobytem !pobytowy !pobytowa !pobytową !pobytowe
         !pobytowej !pobytowego !побиту !побыту !побыт !побыта !побыте !побыті""",
-    "EVERYDAY": "!мазь !мазі !мазью !коліні !коліно !колено !колени !неможливо !повіті",
+    "EVERYDAY": """!мазь !мазі !мазью !коліні !коліно !колено !колени !неможливо !повіті
+        !інсулін !інсуліну !інсуліном !инсулин !инсулина !инсулином !insulina !insuliny !insulinę""",
     # "тікає" (runs away) is one letter from "стікає" (bleeds out): "героїня тікає від
     # чоловіка" was a haemorrhage (hold-out 15)
     "RUNS_AWAY": "!тікає !тікаю !тікати !тікала !тікав !утікає !втікає !тікають",
@@ -190,7 +196,8 @@ WORDS: dict[str, str] = {
     "LONG_AGO": """тиждень тижня тижні тижнів неделе неделю недели недель tydzień tygodniu
         tygodnia tygodni рік року году roku rok місяць місяця місяців месяц месяце месяца
         месяцев miesiąc miesiącu miesiąca miesięcy""",
-    "CHILDHOOD": "дитинств* детств* dzieciństw* малечку змалку",
+    "CHILDHOOD": """дитинств* детств* dzieciństw* малечку змалку маленьким маленькой маленькою
+        =малим =малою""",
     # a contract not renewed, a bonus cut: a labour dispute, not a threat that holds someone
     "CONTRACT": """договір договору договор договора контракт контракту umowa umowy umowę
         umowe kontrakt kontraktu премію премии премия premię premii""",
@@ -249,7 +256,8 @@ WORDS: dict[str, str] = {
     "SAYS": """каже сказав сказала говорить говорит сказал сказала mówi powiedział powiedziała
         кричить кричит krzyczy грозиться грозится
         пише пишет pisze""",
-    "KILL_FUT": "вб'є вбʼє уб'є убьет убъет zabije задушить задушит udusi заріже зарежет zarżnie",
+    "KILL_FUT": """вб'є вбʼє уб'є убьет убъет zabije задушить задушит udusi заріже зарежет zarżnie
+        закопає закопает zakopie""",
     "BURDEN": "тягар тягарем обуза обузой ciężar ciężarem",
     "FOR_ALL": "всіх усіх всех wszystkich",
     "DRINK_INF": "випити выпить wypić проковтнути проглотить połknąć наковтатися наглотаться",
@@ -343,6 +351,42 @@ WORDS: dict[str, str] = {
     "AMBULANCE": "швидк* скор* karetk* pogotowi* ambulans* 112 999",
     "URGENT": "терміново срочно pilnie негайно",
     "POISONED": "отруївся отруїлася отруїлась отравился отравилась zatruł zatruła",
+    # -- round 8 (wip/crisis8): plans and means, "after me", threats, confinement
+    "GATHERED": """зібрала зібрав назбирала назбирав накопичила накопичив накопила накопил
+        накопилось накопичилось сложила склала склав собрала собрал копила копил zebrałam
+        zebrałem uzbierałam uzbierałem nazbierałam nazbierałem zbieram odkładam""",
+    "ENOUGH": "досить достатньо достаточно хватит вистачить wystarczy wystarczająco",
+    "TOP": """поверсі поверху поверх этаже этаж этажа piętrze piętro piętra паркінгу парковки
+        parkingu даху крыше крыши dachu мосту мосте moście mostu краю krawędzi""",
+    "LOOK_DOWN": "вниз униз вниз dół wodę воду воду",
+    "SILL": "підвіконн* подоконник* parapet* перила перилах поручн* barierk* balustrad*",
+    "FLOOR_N": "поверс* поверх* этаж* piętr*",
+    "AFTER": "після после",
+    "LEFT_BEHIND": """знайшли знайдуть знайшла найдут нашли найти знайти віддати отдать віддали
+        отдали залишиться останется лишиться речі вещи гроші деньги документи документы
+        рахунок счет квартиру кому хто кто""",
+    "QUEUE": "черг* черз* очеред* kolejk* зміну смену прийде придет прийдуть придут наступн* следующ*",
+    "SOMETHING_HAPPENS": "станеться случится stanie трапиться",
+    "SOON": """цими этими найближч* ближайш* скоро незабаром вскоре завтра сьогодні сегодня
+        тижні неделе tygodniu niedługo wkrótce jutro dziś""",
+    "PARTNER": """чоловік чоловіка муж мужа mąż męża партнер* partner* хлопець хлопця парень парня
+        chłopak* колишній колишнього бывший бывшего były byłego співмешкан* сожител* konkubent*""",
+    "PHONE": "телефон* telefon* мобільн* мобильн* смартфон* smartfon* komórk*",
+    "REPAIR": "ремонт* ремонтува* napraw* сервіс* сервис* serwis* екран* экран* ekran*",
+    "IF_THEN": "якщо если jak jeśli jeżeli коли когда як",
+    "REGRET": "пошкодуєш пошкодую пожалеешь пожалею pożałujesz pożałuję dopadnie достане достанет",
+    "SEEN": "побачить увидит zobaczy знайде найдет znajdzie",
+    "SPEAK": "говорити говорить mówić розмовляти разговаривать сказати сказать powiedzieć",
+    "LIMB": "рука руку рукa ręka ręką reka рукою рукой обличчя лицо twarz zwisa висить висит",
+    "BIRTH": "народжує рожает rodzi народжуємо рожаем",
+    "NOT_IN_TIME": """встигаємо успеваем zdążymy встигнемо успеем вдома дома domu машині машине
+        samochodzie""",
+    "LATER": """завтра завтрашнього сьогоднішньої сегодняшней ночі ночи неділі воскресенья
+        выходных вихідних jutra dzisiejszej nocy niedzieli weekendzie цього этого того tym""",
+    "NEEDED": """знадобиться знадобляться понадобится понадобятся потрібні потрібно потрібен
+        потрібна нужно нужны нужен нужна potrzebne potrzebny potrzebna potrzebuję потрібне""",
+    "MOVING": """переїжджаю переїжджаємо переезжаю переезжаем przeprowadzam przeprowadzamy їду
+        уезжаю уїжджаю wyjeżdżam виїжджаю выезжаю звільняюсь увольняюсь""",
     # -- guard words
     "LOC": """!біля в у во з із зі с со w we z ze u na на тут там tu tam разом вместе razem поруч
         рядом obok під під біля около""",
@@ -393,7 +437,7 @@ RULES: list[dict] = [
     seq("sl.live_no_will", "suicide", "sl", "LIVE ~1 NEG ~1 WANT|CAN", unless=[LIVING_PLACE]),
     # "chcę zniknąć na weekend w góry": away for a while, not gone
     seq("sl.want_to_die", "suicide", "sl", "WANT ~3 DIE|KILL|FINISH", unless=[
-        IDIOM, ONLINE, unless("VACATION|weekend*|wakacj*|канікул*|каникул*", "after", 3)]),
+        IDIOM, ONLINE, guard.AWAY_FOR_A_WHILE]),
     seq("sl.kill_self", "suicide", "sl", "KILL ~1 SELF"),
     seq("sl.self_kill", "suicide", "sl", "SELF ~1 KILL"),
     seq("sl.finish_self", "suicide", "sl", "FINISH ~2 SELF2|LIFE"),
@@ -443,7 +487,9 @@ RULES: list[dict] = [
     seq("sl.no_will_to_wake", "suicide", "sl", "NEG ~2 WANT ~2 WAKE_UP",
         unless=[unless("EARLY", "after", 4)]),
     seq("sl.leave_life", "suicide", "sl", "GO_LEAVE ~1 FROM ~0 LIFE|світу|мира|świata"),
-    seq("sl.when_im_gone", "suicide", "sl", "WITHOUT_ME ~0 NEG ~0 THEY_WILL", neg=False),
+    # not "він сказав що ... мене не стане": a threat (sl.says_gone)
+    seq("sl.when_im_gone", "suicide", "sl", "WITHOUT_ME ~0 NEG ~0 THEY_WILL", neg=False,
+        unless=[unless("SAYS", "before", 8)]),
     seq("sl.want_not_exist", "suicide", "sl", "WANT ~2 WITHOUT_ME ~0 NEG ~1 WAS", neg=False),
     seq("sl.end_with_it_all", "suicide", "sl", "ENDING ~1 з|із|со|с|ze|z ~1 EVERYTHING"),
     # "попрощалася з усіма", "прощайте": a farewell to everyone
@@ -473,24 +519,26 @@ RULES: list[dict] = [
     near("sl.hurts_me", "violence", "sl", "ABUSER|HE DOES PAIN_DO", window=4),
     seq("sl.raised_hand", "violence", "sl", "RAISED ~2 HAND ~1 на|na ~0 ME"),
     seq("sl.raised_hand2", "violence", "sl", "RAISED ~1 на|na ~0 ME ~1 HAND"),
-    seq("sl.he_will_kill_me", "violence", "sl", "HE|ABUSER ~1 ME ~0 KILL_FUT"),
+    seq("sl.he_will_kill_me", "violence", "sl", "HE|ABUSER ~1 ME ~0 KILL_FUT",
+        unless=[guard.FORGETTING, guard.JOKING]),
     seq("sl.afraid_to_return_alone", "violence", "sl", "FEAR ~1 RETURN",
         unless=[unless("ABROAD|OFFICE", window=5)]),
     near("sl.holds_me_in", "violence", "sl", "HE|ABUSER NEG LETGO ME", window=7, neg=False),
     near("sl.hurts_child", "child,violence", "sl", "CHILD ABUSER|HE DOES PAIN_DO", window=6),
     near("sl.abuser_touches", "violence", "sl", "ABUSER|HE TOUCH ME|CHILD", window=4),
     near("sl.abuser_touches_child", "child,violence", "sl", "ABUSER|HE TOUCH CHILD", window=4),
-    seq("sl.says_will_kill", "violence", "sl", "SAYS ~2 KILL_FUT"),
+    seq("sl.says_will_kill", "violence", "sl", "SAYS ~2 KILL_FUT",
+        unless=[guard.FORGETTING, guard.JOKING]),
     # one way only: "ta kolejka mnie zabije" (this queue will kill me) is an idiom
     # "zabije mnie ta kolejka w urzędzie": a queue, an office or boredom is no one's threat
     seq("sl.will_kill_us", "violence", "sl", "KILL_FUT ~1 ME|CHILD", fixed_order=True,
-        unless=[unless("ERRAND", "after", 3), IDIOM]),
+        unless=[unless("ERRAND", "after", 3), IDIOM, guard.FORGETTING, guard.JOKING]),
     near("sl.partner_confines", "violence", "sl", "ABUSER|HE NEG ALLOW LEAVE|OUT_GO", window=5,
          neg=False),
     seq("sl.afraid_to_return", "violence", "sl", "FEAR ~2 RETURN ~2 HOME|FLAT|до|do|w|в|на",
         unless=[unless("ABROAD|OFFICE", window=5)]),
     near("sl.abuser_hits", "violence", "sl", "ABUSER HIT", window=3,
-         unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4),
+         unless=[unless("OTHER_CHILD|школ*|szkoł*|szkole", window=4), TOPIC,
                  unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
     near("sl.he_hits_me", "violence", "sl", "HE|ABUSER ME HIT", window=3,
          unless=[unless("SELF", "after", 1), TOLD_OF_CHILDHOOD]),
@@ -509,7 +557,7 @@ RULES: list[dict] = [
     near("sl.neighbours_child_cries", "child", "sl", "NEIGHBOUR CHILD CRY", window=6),
     cue("sl.cue_stalks", "violence", "sl", "STALKS"),
     near("sl.attack_heart", "medical", "sl", "ATTACK_N HEART_GEN", window=1,
-         unless=[unless("PAST", window=6)]),
+         unless=[unless("PAST", window=6), TOPIC]),
     seq("sl.child_got_lost", "child", "sl", "CHILD ~2 zgubił|zgubiła|zgubiło ~0 SELF"),
     seq("sl.child_got_lost2", "child", "sl", "CHILD ~2 SELF ~0 zgubił|zgubiła|zgubiło"),
     seq("sl.cant_find_child", "child", "sl", "NEG ~1 FIND ~2 CHILD", neg=False,
@@ -527,7 +575,7 @@ RULES: list[dict] = [
     seq("sl.lunges", "violence", "sl", "кидається|бросается|rzuca ~1 на|na ~0 ME"),
     # ------------------------------------------------------------ children
     near("sl.child_hit", "child,violence", "sl", "CHILD HIT|RAPE|MOLEST", window=4,
-         unless=[unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1),
+         unless=[TOPIC, unless("OTHER_CHILD|SELFHURT", window=3), unless("SELF", "after", 1),
                  unless("SELF", "before", 1), TOLD_OF_CHILDHOOD, AS_A_BURDEN]),
     seq("sl.choking_self", "medical", "sl", "SELF ~0 dusi|душит|душиться|душится",
         unless=[FOR_WEEKS]),
@@ -556,7 +604,7 @@ RULES: list[dict] = [
         unless=[unless("VACATION|раніше|раньше|wcześniej", "after", 3)]),
     seq("sl.not_allowed_leave", "trafficking", "sl", "NEG ~1 ALLOW ~2 LEAVE|OUT_GO",
         unless=[guard.TIME_OFF]),
-    seq("sl.locked_in", "trafficking", "sl", "LOCKED ~2 ME|в|у|w|на"),
+    seq("sl.locked_in", "trafficking", "sl", "LOCKED ~2 ME|в|у|w|на", unless=[guard.A_PET]),
     # "виходити не можна", "нельзя выходить": kept in (a place to live and work)
     seq("sl.not_allowed_out", "trafficking", "sl", "OUT_GO ~1 NEG ~0 ALLOWED", neg=False,
         unless=[unless("VACATION|OVERTIME|FIRE", window=4)]),
@@ -564,7 +612,8 @@ RULES: list[dict] = [
         unless=[unless("VACATION|OVERTIME|FIRE", window=4)]),
     seq("sl.not_allowed_out3", "trafficking", "sl", "нельзя|zakaz* ~1 OUT_GO",
         unless=[unless("VACATION|OVERTIME|FIRE", window=4)]),
-    near("sl.kept_locked", "trafficking", "sl", "ME zamknię*|замкнен*|заперт*", window=2),
+    near("sl.kept_locked", "trafficking", "sl", "ME zamknię*|замкнен*|заперт*", window=2,
+         unless=[guard.JOKING]),
     near("sl.forced_work", "trafficking", "sl", "FORCE WORK", window=3,
          unless=[unless("OVERTIME", window=3)]),
     near("sl.forced_sex", "trafficking,violence", "sl", "FORCE|THREATEN PROSTITUTION", window=4),
@@ -575,14 +624,14 @@ RULES: list[dict] = [
     cue("sl.cue_debt_grows", "trafficking", "sl", "DEBT ~2 GROWS"),
     seq("sl.forced_sleep_with", "trafficking,violence", "sl", "FORCE ~2 SLEEP_WITH ~1 з|с|z|ze"),
     seq("sl.trafficking_word", "trafficking", "sl", "торгівл*|торговл*|handel ~1 людьми|ludźmi",
-        unless=[TOPIC]),
+        unless=[TOPIC, guard.IN_COURT]),
     seq("sl.forced_labour_word", "trafficking", "sl",
         "примусов*|принудительн*|przymusow* ~1 прац*|труд*|prac*"),
     seq("sl.forced_labour_word2", "trafficking", "sl", "prac* ~0 przymusow*"),
     near("sl.debt_bondage", "trafficking", "sl", "WORKOFF DEBT", window=3),
     # an employer who beats workers who want to leave, or locks their passports in a safe
     near("sl.employer_beats", "trafficking,violence", "sl", "EMPLOYER HIT", window=3,
-         unless=[unless("стол*|stół|stole|stołu|biurk*|кулак*|pięś*", window=3)]),
+         unless=[unless("стол*|stół|stole|stołu|biurk*|кулак*|pięś*|DOCS|STAY", window=3)]),
     near("sl.documents_in_safe", "trafficking", "sl", "EMPLOYER|HIDE DOCS SAFE", window=6),
     # "szef powiedział, że zadzwoni do straży granicznej, jak ktoś pójdzie do innej pracy"
     near("sl.employer_denounces", "trafficking", "sl",
@@ -653,7 +702,7 @@ RULES: list[dict] = [
     near("sl.throat_swelling", "medical", "sl", "SWELL THROAT", window=3),
     seq("sl.anaphylaxis", "medical", "sl", "анафілакт*|анафилакт*|anafilak*|набряк ~1 квінке|квинке"),
     # "umieram ze zmęczenia", "вмираю від втоми": dying *of* something is an idiom.
-    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), IDIOM,
+    seq("sl.dying", "medical", "sl", "DYING", unless=[unless("ABROAD|HOSPICE", window=6), IDIOM, TOPIC,
                                                      DYING_TO, guard.A_PET]),
     seq("sl.call_ambulance", "medical", "sl", "CALL ~2 AMBULANCE", neg=False,
         unless=[guard.ASKING_HOW]),
@@ -661,4 +710,45 @@ RULES: list[dict] = [
         unless=[guard.ASKING_HOW]),
     seq("sl.ambulance_urgent2", "medical", "sl", "AMBULANCE ~1 URGENT", neg=False,
         unless=[guard.ASKING_HOW]),
+    # ------------------------------------------------------------ round 8 (wip/crisis8)
+    # The means gathered: "назбирала досить снодійного", "zebrałam wszystkie tabletki z apteczki
+    # i siedzę z nimi", "накопила таблеток достаточно" (out-of-fold misses, hold-outs 12-17)
+    near("sl.pills_gathered", "suicide", "sl", "GATHERED|ENOUGH PILLS", window=4,
+         unless=[unless("для|dla|гуманітар*|гуманитар*|поїздк*|поездк*|podróż*|wyjazd*|дорог*"
+                        "|VACATION|аптечк*", window=4)]),
+    # a height and a long look down: "стою на останньому поверсі паркінгу і дивлюсь вниз"
+    near("sl.looking_down", "suicide", "sl", "STAND TOP LOOK_DOWN", window=10,
+         unless=[unless("краєвид*|пейзаж*|вид|widok*|фото*|zdjęci*|селфі*|selfie", window=10)]),
+    # on a windowsill or a railing, a floor named: "встал на подоконник, девятый этаж"
+    near("sl.on_the_sill", "suicide", "sl", "STAND SILL FLOOR_N", window=6),
+    # "куди подіти документи щоб їх знайшли після мене", "кому що віддати після мене"
+    seq("sl.after_me", "suicide", "sl", "LEFT_BEHIND ~4 AFTER ~0 WITHOUT_ME",
+        unless=[unless("QUEUE", window=4)]),
+    seq("sl.after_me2", "suicide", "sl", "AFTER ~0 WITHOUT_ME ~4 LEFT_BEHIND",
+        unless=[unless("QUEUE", window=4)]),
+    # "якщо зі мною щось станеться цими днями": something happening to me, soon
+    seq("sl.if_something_happens", "suicide", "sl",
+        "IF_GONE|якщо|jeśli|jeżeli ~1 мною|мной|mną ~1 щось|что-то|coś ~0 SOMETHING_HAPPENS ~3 SOON"),
+    # a threat that I will not be: "він сказав що як я повернусь то мене не стане", "закопает в
+    # лесу", "jak wrócę to pożałuję"
+    seq("sl.says_gone", "violence", "sl", "SAYS ~8 WITHOUT_ME ~0 NEG ~0 THEY_WILL",
+        unless=[guard.FORGETTING, guard.JOKING]),
+    seq("sl.says_if_threat", "violence", "sl", "SAYS ~3 IF_THEN ~5 KILL_FUT|REGRET",
+        unless=[guard.JOKING, unless("EMPLOYER|WORK|FIRE|CONTRACT|ERRAND|опозда*|спізн*|запізн*"
+                                     "|spóźn*|забуд*|zapomn*", window=8)]),
+    seq("sl.says_never_seen", "violence", "sl", "SAYS ~8 WITHOUT_ME ~1 NOBODY ~2 SEEN"),
+    # a partner who takes the phone: "чоловік забрав телефон і паспорт", "mąż zabrał mi telefon"
+    # locked in with a child: "зачинив нас з донькою в кімнаті", "запер меня с сыном на балконе"
+    near("sl.locked_in_with_child", "violence", "sl", "LOCKED ME CHILD", window=5),
+    near("sl.partner_takes_phone", "violence", "sl", "PARTNER TAKE|HIDE PHONE", window=5,
+         unless=[unless("REPAIR", window=6), unless("CHILD", "after", 2)]),
+    # "після неділі вони мені вже не потрібні", "после сегодняшней ночи уже не понадобится":
+    # nothing needed after a day named, with no move or new job to explain it
+    seq("sl.not_needed_after", "suicide", "sl", "AFTER|po ~1 LATER ~8 NEG|NONE ~2 NEEDED",
+        neg=False, unless=[unless("MOVING|HOUSING|WORK|VACATION|продам|продаю|продати|продать"
+                                  "|sprzeda*", window=8)]),
+    # stroke signs: "babcia nie może mówić i ręka jej zwisa"
+    near("sl.cant_speak_limb", "medical", "sl", "NEG SPEAK LIMB", window=6, neg=False),
+    # a birth that will not wait: "дружина народжує вдома ... не встигаємо"
+    near("sl.birth_now", "medical", "sl", "BIRTH NOT_IN_TIME", window=6),
 ]
