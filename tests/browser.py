@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.fake_telegram import BotApiSandbox
-from tests.botenv import RunningBot, make_settings
+from tests.botenv import SLOW_MACHINE, RunningBot, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,7 +66,7 @@ async def launch_browser() -> AsyncIterator:
 async def start_panel_bot(db_path: Path, **overrides) -> tuple[BotApiSandbox, RunningBot]:
     """The whole bot in polling mode on a copy of the template database; the panel is
     served by its web server at ``panel_url(bot)``."""
-    sandbox = await BotApiSandbox().start()
+    sandbox = await BotApiSandbox(timeout=SLOW_MACHINE).start()
     overrides.setdefault("data_dir", db_path.parent / "data")
     running = RunningBot(sandbox, make_settings(db_path, sandbox, **overrides))
     try:

@@ -12,7 +12,7 @@ import pytest_asyncio
 from bot.config import PROJECT_ROOT
 from bot.fake_telegram import BotApiSandbox
 from bot.gc_safepoint import install as install_safe_gc
-from tests.botenv import RunningBot, make_settings
+from tests.botenv import SLOW_MACHINE, RunningBot, make_settings
 
 # The test process runs the bot in-process, so it needs the same protection as
 # `python -m bot` on CPython 3.11 (bot/gc_safepoint.py, docs/postmortem-segfault.md).
@@ -78,7 +78,9 @@ def db_path(template_db, tmp_path):
 
 @pytest.fixture
 async def sandbox():
-    async with BotApiSandbox() as sb:
+    # A simulated user waits up to SLOW_MACHINE for the bot's answer (the sandbox's own default,
+    # 5 s, is for `python -m bot chat`): answers come late, not wrong, on a loaded machine.
+    async with BotApiSandbox(timeout=SLOW_MACHINE) as sb:
         yield sb
 
 

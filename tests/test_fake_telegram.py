@@ -52,6 +52,7 @@ from bot.fake_telegram import (
     parse_html,
     run_terminal_chat,
 )
+from tests.botenv import SLOW_MACHINE
 
 TOKEN = "123456:TEST-token_abc"
 SECRET = "s3cret-token"
@@ -133,7 +134,7 @@ async def _start_polling(sb: BotApiSandbox, handle_as_tasks: bool = False,
 
 async def _stop_polling(dp: Dispatcher, task: asyncio.Task) -> None:
     await dp.stop_polling()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, SLOW_MACHINE)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import asyncio
 
 import httpx
 
+from tests.botenv import SLOW_MACHINE
+
 
 async def _wait_for_port(port: int) -> None:
     # RunningBot.start returns once the commands are registered; in polling mode the web
@@ -25,7 +27,7 @@ async def _wait_for_port(port: int) -> None:
 async def test_running_bot_serves_the_panel(bot):
     await _wait_for_port(bot.settings.web_port)
     base = f"http://127.0.0.1:{bot.settings.web_port}"
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=SLOW_MACHINE) as client:
         login = await client.get("/panel/login")
         assert login.status_code == 200
         assert 'name="email"' in login.text and 'name="csrf_token"' in login.text

@@ -12,7 +12,7 @@ from bot.factory import build_app
 from bot.runner import prepare
 from bot.web.panel.preview_bot import PreviewBot
 from bot.web.panel.preview_render import render_html
-from tests.botenv import TOKEN, make_settings
+from tests.botenv import SLOW_MACHINE, TOKEN, make_settings
 from tests.browser import start_panel_bot
 from tests.panel_client import PASSWORD, post_form
 
@@ -90,7 +90,7 @@ async def test_preview_starts_on_first_use_and_stops_with_the_web_server(db_path
     try:
         panel = PanelEnvLike(running)
         await panel.account("editor@example.org", "editor")
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=SLOW_MACHINE) as client:
             await post_form(client, "/panel/login",
                             {"email": "editor@example.org", "password": PASSWORD})
             chat = (await client.get("/panel/preview/api/chat?lang=en")).json()

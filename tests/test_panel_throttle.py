@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.db.models import StaffLoginFailure
 from bot.runner import server_config
 from bot.staff.throttle import ADDRESS_MAX_FAILURES
+from tests.botenv import SLOW_MACHINE
 from tests.panel_client import (
     PASSWORD,
     build_env,
@@ -162,7 +163,7 @@ async def test_forwarded_for_from_localhost_does_not_dodge_the_address_limit(env
         while not server.started:
             assert not task.done()
             await asyncio.sleep(0.01)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=SLOW_MACHINE,
                                      headers={"Accept-Language": "en"}) as client:
             token = await csrf(client)
             codes = []
