@@ -23,12 +23,13 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import SurveyAnswer, SurveyHolding, SurveyParticipation, SurveyWave, User
+from bot.db.models import SurveyAnswer, SurveyCode, SurveyHolding, SurveyParticipation, SurveyWave, User
 from bot.i18n import Refusal, _
+from bot.surveys.codes import Codebook
 from bot.surveys.definition import Survey
 
 DEFAULT_K = 10
@@ -75,8 +76,9 @@ def _wave_exists(code: str, slug: str) -> SurveyError:
 class StoredAnswers:
     """Released answers as text, for the report to decode column-wise (`surveys.columnar`).
 
-    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; each of the few large strings
-    in `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
+    Each line is `<wave id>\t<week>\t<answers JSON as stored>`, or, with a `codebook`,
+    `<wave id>\t<week>\t<answer codes>` (`surveys.codes`); each of the few large strings in
+    `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
     reading a million rows creates a few hundred Python objects, not millions.
     """
 
@@ -85,6 +87,7 @@ class StoredAnswers:
     waves: dict[int, str]  # wave id -> wave code
     blobs: Iterable[tuple[int, str]]  # (rows in it, text); an iterator while still being read
     count: int | None  # None while still being read
+    codebook: Codebook | None = None  # the lines hold codes of this codebook, not JSON text
 
     def __len__(self) -> int:
         return self.count or 0
@@ -98,6 +101,7 @@ class SurveyService:
     def __init__(self, sessions: async_sessionmaker, surveys: dict[str, Survey]) -> None:
         self._sessions = sessions
         self.surveys = surveys
+        self._codebook: Codebook | None = None  # committed codes only: they never change
 
     # ------------------------------------------------------------ waves
     async def open_wave(self, slug: str, code: str | None = None, k: int = DEFAULT_K) -> WaveInfo:
@@ -237,12 +241,39 @@ class SurveyService:
         if len(waiting) < minimum or not waiting:
             return 0
         _shuffle(waiting)
+        codebook = await self.codes_for(session, [h.answers for h in waiting])
         # Fresh keys: a holding key never reappears, so the two tables cannot be matched.
-        session.add_all(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=wave_id,
-                                     week=h.week, answers=h.answers) for h in waiting)
+        session.add_all(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=wave_id, week=h.week,
+                                     answers=h.answers, answer_codes=codebook.encode(h.answers))
+                        for h in waiting)
         await session.execute(delete(SurveyHolding).where(
             SurveyHolding.holding_key.in_([h.holding_key for h in waiting])))
         return len(waiting)
+
+    # ------------------------------------------------------------ the codebook
+    async def seed_codes(self) -> None:
+        """Number what the survey definitions can be answered with (at start, before answers)."""
+        async with self._sessions() as session:
+            await self.codes_for(session, [])
+            await session.commit()
+
+    async def codes_for(self, session: AsyncSession, answers: list[dict[str, Any]]) -> Codebook:
+        """A codebook that numbers the definitions and every pair in `answers`; pairs new to the
+        database are added in `session` (the caller commits). See `surveys.codes`."""
+        surveys = [self.surveys[slug] for slug in sorted(self.surveys)]
+        if self._codebook is None or self._codebook.missing(surveys, answers):
+            async with self._sessions() as fresh:  # committed rows only: safe to keep
+                self._codebook = Codebook((await fresh.execute(_CODES)).all())
+        if not self._codebook.missing(surveys, answers):
+            return self._codebook
+        if session.get_bind().dialect.name == "postgresql":  # one numbering at a time; SQLite has one writer
+            await session.execute(text("LOCK TABLE survey_codes IN EXCLUSIVE MODE"))
+        # Not kept: if this transaction rolls back, its numbers are free again.
+        codebook = Codebook((await session.execute(_CODES)).all())
+        rows = codebook.add(codebook.missing(surveys, answers))
+        session.add_all(SurveyCode(code=c, question_key=k, value=v) for c, k, v in rows)
+        await session.flush()
+        return codebook
 
     async def set_pushes(self, user_id: int, on: bool) -> None:
         # One owner for every push opt-in: /surveys and /settings change the same flag.
@@ -285,11 +316,13 @@ class SurveyService:
         chosen = sum(1 for a in answered if str(a) in options)
         return chosen, len(answered)
 
-    async def stored_answers(self, slug: str, wave_code: str | None = None) -> StoredAnswers:
-        """The released answers of `slug` (one wave or all) as text, read in a few large pieces."""
-        async with self._text(slug, wave_code) as (waves, pieces):
+    async def stored_answers(self, slug: str, wave_code: str | None = None, *,
+                             coded: bool = False) -> StoredAnswers:
+        """The released answers of `slug` (one wave or all) as text, or with `coded` as codes
+        (`Uncoded` if an answer has none), read in a few large pieces."""
+        async with (self._codes if coded else self._text)(slug, wave_code) as (waves, codebook, pieces):
             blobs = [piece async for piece in pieces]
-        return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs))
+        return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs), codebook)
 
     async def answer_count(self, slug: str, wave_code: str | None = None) -> int:
         """How many answers of `slug` (or of one wave) have been released (counted on the wave
@@ -302,9 +335,21 @@ class SurveyService:
                 SurveyAnswer.wave_id.in_(waves))) or 0)
 
     async def report(self, slug: str, out: Any, *, only_wave: str | None = None, **options: Any) -> Any:
-        """`report.write_report` over the released answers of `slug` (or of `only_wave`), read
-        as text and counted column-wise while the rest is still being read; text the columnar
-        path does not read exactly (`columnar.Unsupported`) goes through the decoded rows."""
+        """`report.write_report` over the released answers of `slug` (or of `only_wave`), counted
+        column-wise while the rest is still being read: from their codes (`surveys.codes`) when
+        every one of them has codes, else from their text; text the columnar path does not read
+        exactly (`columnar.Unsupported`) goes through the decoded rows. Each is the whole
+        report or nothing: a fallback starts again from the start."""
+        from bot.surveys.columnar import Unsupported
+
+        with contextlib.suppress(Uncoded, Unsupported):
+            _, work = await self._counted(self._codes(slug, only_wave), slug, only_wave, out, options)
+            return await work
+        answers, work = await self._counted(self._text(slug, only_wave), slug, only_wave, out, options)
+        return await self._or_rows(work, answers, out, options)
+
+    async def _counted(self, source: Any, slug: str, only_wave: str | None, out: Any,
+                       options: dict) -> tuple[StoredAnswers, asyncio.Future]:
         from bot.surveys.report import write_report
 
         items: queue.SimpleQueue = queue.SimpleQueue()
@@ -316,8 +361,8 @@ class SurveyService:
                 yield item
 
         survey = self.surveys[slug]
-        async with self._text(slug, only_wave) as (waves, pieces):
-            answers = StoredAnswers(slug, only_wave, waves, drain(), None)
+        async with source as (waves, codebook, pieces):
+            answers = StoredAnswers(slug, only_wave, waves, drain(), None, codebook)
             work = asyncio.ensure_future(asyncio.to_thread(write_report, answers, survey, out, **options))
             try:
                 async for piece in pieces:
@@ -328,7 +373,7 @@ class SurveyService:
                     await work  # the worker stops before writing anything; the reading error is raised
                 raise
             items.put(None)
-        return await self._or_rows(work, answers, out, options)
+        return answers, work
 
     async def write_report(self, answers: StoredAnswers, out: Any, **options: Any) -> Any:
         """`report.write_report` over answers read by `stored_answers`, in a worker thread."""
@@ -348,22 +393,48 @@ class SurveyService:
             rows = await self.answer_rows(answers.slug, answers.wave)
             return await asyncio.to_thread(write_report, rows, self.surveys[answers.slug], out, **options)
 
+    @staticmethod
+    async def _waves(session: AsyncSession, slug: str, wave_code: str | None) -> dict[int, str]:
+        stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
+        if wave_code:
+            stmt = stmt.where(SurveyWave.code == wave_code)
+        return {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
+
     @contextlib.asynccontextmanager
-    async def _text(self, slug: str, wave_code: str | None
-                    ) -> AsyncIterator[tuple[dict[int, str], AsyncIterator[tuple[int, str]]]]:
+    async def _text(self, slug: str, wave_code: str | None) -> AsyncIterator[_Source]:
         async with self._sessions() as session:
-            stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
-            if wave_code:
-                stmt = stmt.where(SurveyWave.code == wave_code)
-            waves = {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
+            waves = await self._waves(session, slug, wave_code)
             if not waves:
-                yield waves, _nothing()
+                yield waves, None, _nothing()
                 return
             conn = await session.connection()
             driver = (await conn.get_raw_connection()).driver_connection
-            ids = ",".join(str(int(w)) for w in sorted(waves))  # integers from the database
             text = _sqlite_text if conn.dialect.name == "sqlite" else _postgres_text
-            yield waves, text(driver, ids)
+            yield waves, None, text(driver, _ids(waves))
+
+    @contextlib.asynccontextmanager
+    async def _codes(self, slug: str, wave_code: str | None) -> AsyncIterator[_Source]:
+        """The codes of the answers and the codebook, read in one snapshot (so every code read
+        is in the codebook read); `Uncoded` if an answer in scope has no codes."""
+        async with self._sessions() as session:
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            conn = await session.connection(
+                execution_options={} if sqlite else {"isolation_level": "REPEATABLE READ"})
+            driver = (await conn.get_raw_connection()).driver_connection
+            began = sqlite and not driver.in_transaction
+            if began:  # sqlite3 starts no transaction for a SELECT
+                await driver.execute("BEGIN")
+            try:
+                waves = await self._waves(session, slug, wave_code)
+                if waves and await session.scalar(select(SurveyAnswer.wave_id).where(
+                        SurveyAnswer.wave_id.in_(list(waves)), SurveyAnswer.answer_codes.is_(None)).limit(1)):
+                    raise Uncoded("an answer without codes")  # the partial index answers this
+                codebook = Codebook((await session.execute(_CODES)).all())
+                codes = _sqlite_codes if sqlite else _postgres_codes
+                yield waves, codebook, codes(driver, _ids(waves)) if waves else _nothing()
+            finally:
+                if began:
+                    await driver.rollback()
 
     async def answer_rows(self, slug: str, wave_code: str | None = None) -> list[Any]:
         from bot.surveys.report import AnswerRow  # the analysis side loads only for reports
@@ -388,6 +459,16 @@ _RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
 
 
 _ABORTED: Any = object()
+_CODES = select(SurveyCode.code, SurveyCode.question_key, SurveyCode.value)
+_Source = tuple[dict[int, str], Codebook | None, AsyncIterator[tuple[int, str]]]
+
+
+class Uncoded(Exception):
+    """An answer in scope was stored without codes (by a process older than migration 013)."""
+
+
+def _ids(waves: dict[int, str]) -> str:
+    return ",".join(str(int(w)) for w in sorted(waves))  # integers from the database
 
 
 async def _nothing() -> AsyncIterator[tuple[int, str]]:
@@ -414,6 +495,44 @@ async def _sqlite_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
     finally:
         if began:
             await driver.rollback()
+
+
+# A row of codes as lines of integers (`surveys.coded`): -(wave id * 1,000,000 + ISO year * 100 +
+# week), then its codes, one a line (the stored " 12 5 301" with each space a line break). A
+# week in another layout gives "x", which the reader refuses (the text path reads it then).
+_SQLITE_ROW = ("CASE WHEN week GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]' THEN -(wave_id * 1000000"
+               " + substr(week, 1, 4) * 100 + substr(week, 7, 2)) ELSE 'x' END"
+               " || replace(answer_codes, ' ', char(10))")
+_POSTGRES_ROW = ("CASE WHEN week ~ '^[0-9]{4}-W[0-9]{2}$' THEN (-(wave_id * 1000000"
+                 " + substr(week, 1, 4)::int * 100 + substr(week, 7, 2)::int))::text ELSE 'x' END,"
+                 " answer_codes")
+
+
+async def _sqlite_codes(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
+    # The caller holds the read transaction (one snapshot with the codebook).
+    for condition, args in _RANGES:
+        cursor = await driver.execute(
+            f"SELECT count(*), group_concat({_SQLITE_ROW}, char(10))"
+            f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
+        n, blob = await cursor.fetchone()
+        await cursor.close()
+        if n:
+            yield n, blob or ""
+
+
+async def _postgres_codes(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
+    # COPY would escape a line break inside a field: the spaces become lines here instead.
+    chunks: list[bytes] = []
+
+    async def collect(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    await driver.copy_from_query(
+        f"SELECT {_POSTGRES_ROW} FROM survey_answers WHERE wave_id IN ({ids})",
+        output=collect, format="text")
+    text = b"".join(chunks).decode("utf-8")
+    if text:
+        yield text.count("\n"), text.replace("\t", "").replace(" ", "\n").rstrip("\n")
 
 
 async def _postgres_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:

@@ -1,0 +1,136 @@
+"""Reading the coded answers (`surveys.codes`) into the columns `columnar` counts.
+
+The store hands over the codes as a few large strings of one integer per line: a row starts
+with a negative number, -(wave id * 1,000,000 + ISO year * 100 + week), then one line per code
+(`SurveyService._codes`). Polars' CSV reader turns that into one integer column in native code
+(15 million numbers in about a third of a second), with no Python object per row or per code;
+everything after is column arithmetic, and Python sees only the few hundred distinct codes and
+multiple-choice combinations. Anything not in that layout raises `columnar.Unsupported`, and
+the report reads the text instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from bot.surveys.codes import is_element
+from bot.surveys.columnar import Columns, Unsupported, _Values, scatter
+
+if TYPE_CHECKING:
+    from bot.surveys.codes import Codebook
+    from bot.surveys.store import StoredAnswers
+
+_BATCH = 16  # pieces parsed at a time, while the store reads the next ones
+PREFIX = 1_000_000  # a row's first number: -(wave id * PREFIX + ISO year * 100 + week)
+
+
+def _numbers(stored: StoredAnswers) -> tuple[pl.Series, int]:
+    parts, total, batch = [], 0, []
+
+    def parse() -> None:
+        data = "\n".join(batch).encode("ascii", "replace")
+        batch.clear()
+        try:
+            parts.append(pl.read_csv(data, has_header=False, schema={"c": pl.Int64})["c"])
+        except pl.exceptions.PolarsError:
+            raise Unsupported("unexpected layout of the codes") from None
+
+    for rows_in, piece in stored.blobs:
+        total += rows_in
+        batch.append(piece)
+        if len(batch) == _BATCH:
+            parse()
+    if batch:
+        parse()
+    return (pl.concat(parts) if parts else pl.Series("c", [], dtype=pl.Int64)), total
+
+
+def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], None]) -> Columns | None:
+    numbers, total = _numbers(stored)
+    stage("read the codes")
+    if total == 0:
+        return None
+    if numbers.null_count():
+        raise Unsupported("unexpected layout of the codes")
+    starts = numbers.lt(0)
+    if int(starts.sum()) != total or not starts[0]:
+        raise Unsupported("rows and codes do not match")
+    row = (starts.cum_sum() - 1).cast(pl.UInt32).filter(starts.not_())
+    codes = numbers.filter(starts.not_())
+
+    # the rows' waves and weeks
+    firsts = -numbers.filter(starts)
+    distinct = firsts.unique().sort().to_list()
+    prefixes = [(p // PREFIX, f"{p % PREFIX // 100:04d}-W{p % 100:02d}") for p in distinct]
+    row_prefix = firsts.replace_strict(distinct, list(range(len(distinct))), return_dtype=pl.UInt32)
+
+    # per code: its key and whether it is one element of a list (`codes.is_element`)
+    size = len(codebook.entries) and max(codebook.entries) + 1
+    if codes.len() and (int(codes.min()) < 0 or int(codes.max()) >= size):  # type: ignore[arg-type]
+        raise Unsupported("a code not in the codebook")
+    book_keys = sorted({key for key, _ in codebook.entries.values()})
+    key_number = {key: k for k, key in enumerate(book_keys)}
+    entry = [codebook.entries.get(c) for c in range(size)]
+    if None in entry:
+        raise Unsupported("a gap in the codebook")
+    key = pl.Series([key_number[e[0]] for e in entry], dtype=pl.UInt32).gather(codes)  # type: ignore[index]
+    element = pl.Series([is_element(e[1]) for e in entry], dtype=pl.Boolean).gather(codes)  # type: ignore[index]
+
+    # A pair of the row is a run: one code, or the consecutive element codes of one list.
+    first = (row.ne(row.shift(1)) | key.ne(key.shift(1)) | element.not_() | element.shift(1).not_()
+             ).fill_null(True)
+    at = first.arg_true()
+    run_key, run_row, run_code = key.gather(at), row.gather(at), codes.gather(at)
+    at = at.cast(pl.Int64)
+    length = pl.concat([at, pl.Series([codes.len()], dtype=pl.Int64)]).diff().slice(1)
+    values = _Values()
+    value = _scalars(values, codebook, run_code)
+    lists = element.gather(at)
+    if lists.any():
+        combined = _lists(values, codebook, codes, codes.filter(element).unique().sort(),
+                          at.filter(lists), length.filter(lists))
+        value = value.scatter(lists.arg_true(), combined)
+
+    met = run_key.unique().sort()
+    keys = [book_keys[k] for k in met.to_list()]
+    local = run_key.replace_strict(met.to_list(), list(range(met.len())), return_dtype=pl.UInt32)
+    slots = scatter(len(keys), total, local, run_row, value)
+    return Columns(total, keys, values, slots, row_prefix, prefixes)
+
+
+def _scalars(values: _Values, codebook: Codebook, run_code: pl.Series) -> pl.Series:
+    """Per run, the value id of its first code's value (right for every run but lists)."""
+    distinct = run_code.unique().sort().to_list()
+    ids = [values.id(codebook.entries[c][1]) if not is_element(codebook.entries[c][1]) else 0
+           for c in distinct]
+    return run_code.replace_strict(distinct, ids, return_dtype=pl.UInt32)
+
+
+def _lists(values: _Values, codebook: Codebook, codes: pl.Series, elements: pl.Series,
+           at: pl.Series, length: pl.Series) -> pl.Series:
+    """Per list run, the value id of the whole list, in the order ticked: the run's codes are
+    the digits (1.. in base `elements` + 1) of one number, distinct per list."""
+    longest = int(length.max())  # type: ignore[arg-type]
+    base = elements.len() + 1
+    if base ** longest >= 2 ** 62:
+        raise Unsupported("too many options ticked to count exactly")
+    number = pl.zeros(at.len(), pl.Int64, eager=True)
+    old, new = elements.to_list(), list(range(1, base))
+    for p in range(longest):
+        digit = codes.gather((at + p).clip(upper_bound=codes.len() - 1)).replace_strict(
+            old, new, default=0, return_dtype=pl.Int64)
+        number = number + digit * length.gt(p).cast(pl.Int64) * base ** p
+    digits = old
+    distinct = number.unique().sort().to_list()
+    ids = []
+    for combination in distinct:
+        picked = []
+        while combination:
+            combination, digit = divmod(combination, base)
+            picked.extend(json.loads(codebook.entries[digits[digit - 1]][1]))
+        ids.append(values.id(json.dumps(picked)))
+    return number.replace_strict(distinct, ids, return_dtype=pl.UInt32)
