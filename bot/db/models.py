@@ -214,9 +214,12 @@ class SurveyAnswer(Base):
     """One released, anonymous response."""
 
     __tablename__ = "survey_answers"
-    # The partial index holds only rows without codes: the report asks it whether it can read
-    # the codes alone, without a scan (empty once migration 013 has filled every row).
-    __table_args__ = (Index("ix_survey_answers_uncoded", "wave_id",
+    # For the report (bot/surveys/coded.py): it reads the codes from the covering index alone,
+    # grouped by wave and week in index order (ordered by content, then the random key: no
+    # insertion order); the partial index holds only rows without codes, so asking whether
+    # there are any needs no scan (empty once migration 013 has filled every row).
+    __table_args__ = (Index("ix_survey_answers_codes", "wave_id", "week", "answer_codes"),
+                      Index("ix_survey_answers_uncoded", "wave_id",
                             sqlite_where=text("answer_codes IS NULL"),
                             postgresql_where=text("answer_codes IS NULL")),
                       {"sqlite_with_rowid": False})

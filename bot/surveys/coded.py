@@ -1,11 +1,10 @@
 """Reading the coded answers (`surveys.codes`) into the columns `columnar` counts.
 
-The store hands over the codes as a few large strings of one integer per line: a row starts
-with a negative number, -(wave id * 1,000,000 + ISO year * 100 + week), then one line per code
-(`SurveyService._codes`). Polars' CSV reader turns that into one integer column in native code
-(15 million numbers in about a third of a second), with no Python object per row or per code;
-everything after is column arithmetic, and Python sees only the few hundred distinct codes and
-multiple-choice combinations. Anything not in that layout raises `columnar.Unsupported`, and
+The store hands over the codes of one (wave, week) at a time as one string of integers, one a
+line: "-1" starts a row, its codes follow (`SurveyService._codes`). Polars' CSV reader turns a
+batch of them into one integer column in native code, with no Python object per row or per
+code; everything after is column arithmetic, and Python sees only the few hundred distinct codes
+and multiple-choice combinations. Anything not in that layout raises `columnar.Unsupported`, and
 the report reads the text instead.
 """
 
@@ -24,12 +23,12 @@ if TYPE_CHECKING:
     from bot.surveys.codes import Codebook
     from bot.surveys.store import StoredAnswers
 
-_BATCH = 16  # pieces parsed at a time, while the store reads the next ones
-PREFIX = 1_000_000  # a row's first number: -(wave id * PREFIX + ISO year * 100 + week)
+_BATCH = 16  # groups parsed at a time, while the store reads the next ones
 
 
-def _numbers(stored: StoredAnswers) -> tuple[pl.Series, int]:
-    parts, total, batch = [], 0, []
+def _numbers(stored: StoredAnswers) -> tuple[pl.Series, list[tuple[int, str]], list[int]]:
+    """The integers of every group; the groups' (wave id, week) and rows."""
+    parts, prefixes, rows, batch = [], [], [], []
 
     def parse() -> None:
         data = "\n".join(batch).encode("ascii", "replace")
@@ -39,34 +38,31 @@ def _numbers(stored: StoredAnswers) -> tuple[pl.Series, int]:
         except pl.exceptions.PolarsError:
             raise Unsupported("unexpected layout of the codes") from None
 
-    for rows_in, piece in stored.blobs:
-        total += rows_in
-        batch.append(piece)
+    for n, codes, wave_id, week in stored.blobs:
+        prefixes.append((wave_id, week))
+        rows.append(n)
+        batch.append(codes)
         if len(batch) == _BATCH:
             parse()
     if batch:
         parse()
-    return (pl.concat(parts) if parts else pl.Series("c", [], dtype=pl.Int64)), total
+    return (pl.concat(parts) if parts else pl.Series("c", [], dtype=pl.Int64)), prefixes, rows
 
 
 def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], None]) -> Columns | None:
-    numbers, total = _numbers(stored)
+    numbers, prefixes, rows = _numbers(stored)
     stage("read the codes")
+    total = sum(rows)
     if total == 0:
         return None
     if numbers.null_count():
         raise Unsupported("unexpected layout of the codes")
     starts = numbers.lt(0)
-    if int(starts.sum()) != total or not starts[0]:
+    if int(starts.sum()) != total or not starts[0] or int(numbers.min()) != -1:  # type: ignore[arg-type]
         raise Unsupported("rows and codes do not match")
     row = (starts.cum_sum() - 1).cast(pl.UInt32).filter(starts.not_())
     codes = numbers.filter(starts.not_())
-
-    # the rows' waves and weeks
-    firsts = -numbers.filter(starts)
-    distinct = firsts.unique().sort().to_list()
-    prefixes = [(p // PREFIX, f"{p % PREFIX // 100:04d}-W{p % 100:02d}") for p in distinct]
-    row_prefix = firsts.replace_strict(distinct, list(range(len(distinct))), return_dtype=pl.UInt32)
+    row_prefix = pl.concat([pl.repeat(p, n, dtype=pl.UInt32, eager=True) for p, n in enumerate(rows)])
 
     # per code: its key and whether it is one element of a list (`codes.is_element`)
     size = len(codebook.entries) and max(codebook.entries) + 1

@@ -9,11 +9,11 @@ written in the same insert (`SurveyService._release`).
 The codebook (`survey_codes`) numbers (question key, value as JSON text) pairs. A list (a
 multiple-choice answer, in the order ticked) is one code per element, the value written as a
 one-element list (`["work"]`), so the order of ticks needs no code of its own; an empty list is
-the value `[]`. A response is its pairs' codes in the order of its keys, each written as a space
-and the number in decimal (" 12 5 301"; an empty response is ""); consecutive element codes of
+the value `[]`. A response is its pairs' codes in the order of its keys, each a line break and
+the number in decimal ("\n12\n5\n301"; an empty response is ""); consecutive element codes of
 one key are one list. That decodes back to the same dict, keys and elements in the same order.
-The spaces let the database turn a row into lines of integers with one `replace`, which
-Polars' CSV reader parses in native code (`surveys.coded`).
+Lines of integers, because the database can then hand over many rows as one string with no
+function per row, which Polars' CSV reader parses in native code (`surveys.coded`).
 
 Privacy (bot/db/models.py, above SurveyWave): a code holds no user, no time and no order. The
 codebook is seeded from each survey's definition (every question key, current and from the
@@ -98,7 +98,7 @@ class Codebook:
 
     def encode(self, answers: Mapping[str, Any]) -> str:
         """The response as codes (every pair of it must have one: see `missing`)."""
-        return "".join(f" {self.codes[pair]}" for pair in _pairs(answers))
+        return "".join(f"\n{self.codes[pair]}" for pair in _pairs(answers))
 
     def decode(self, codes: str) -> dict[str, Any]:
         answers: dict[str, Any] = {}

@@ -76,16 +76,17 @@ def _wave_exists(code: str, slug: str) -> SurveyError:
 class StoredAnswers:
     """Released answers as text, for the report to decode column-wise (`surveys.columnar`).
 
-    Each line is `<wave id>\t<week>\t<answers JSON as stored>`, or, with a `codebook`,
-    `<wave id>\t<week>\t<answer codes>` (`surveys.codes`); each of the few large strings in
-    `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
-    reading a million rows creates a few hundred Python objects, not millions.
+    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; each of the few large strings
+    in `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
+    reading a million rows creates a few hundred Python objects, not millions. With a
+    `codebook`, `blobs` holds (rows, codes, wave id, week) per wave and week instead: the
+    codes of its rows (`surveys.codes`), each row's after a line "-1".
     """
 
     slug: str
     wave: str | None  # the wave asked for, or None for every wave
     waves: dict[int, str]  # wave id -> wave code
-    blobs: Iterable[tuple[int, str]]  # (rows in it, text); an iterator while still being read
+    blobs: Iterable[Any]  # (rows in it, text, ...); an iterator while still being read
     count: int | None  # None while still being read
     codebook: Codebook | None = None  # the lines hold codes of this codebook, not JSON text
 
@@ -322,7 +323,7 @@ class SurveyService:
         (`Uncoded` if an answer has none), read in a few large pieces."""
         async with (self._codes if coded else self._text)(slug, wave_code) as (waves, codebook, pieces):
             blobs = [piece async for piece in pieces]
-        return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs), codebook)
+        return StoredAnswers(slug, wave_code, waves, blobs, sum(piece[0] for piece in blobs), codebook)
 
     async def answer_count(self, slug: str, wave_code: str | None = None) -> int:
         """How many answers of `slug` (or of one wave) have been released (counted on the wave
@@ -334,15 +335,19 @@ class SurveyService:
             return int(await session.scalar(select(func.count()).select_from(SurveyAnswer).where(
                 SurveyAnswer.wave_id.in_(waves))) or 0)
 
-    async def report(self, slug: str, out: Any, *, only_wave: str | None = None, **options: Any) -> Any:
+    async def report(self, slug: str, out: Any, *, only_wave: str | None = None, coded: bool = True,
+                     **options: Any) -> Any:
         """`report.write_report` over the released answers of `slug` (or of `only_wave`), counted
         column-wise while the rest is still being read: from their codes (`surveys.codes`) when
         every one of them has codes, else from their text; text the columnar path does not read
         exactly (`columnar.Unsupported`) goes through the decoded rows. Each is the whole
-        report or nothing: a fallback starts again from the start."""
+        report or nothing: a fallback starts again from the start. `coded=False` reads the text
+        (the benchmark's figure from before the codes)."""
         from bot.surveys.columnar import Unsupported
 
         with contextlib.suppress(Uncoded, Unsupported):
+            if not coded:
+                raise Uncoded("asked for the text")
             _, work = await self._counted(self._codes(slug, only_wave), slug, only_wave, out, options)
             return await work
         answers, work = await self._counted(self._text(slug, only_wave), slug, only_wave, out, options)
@@ -354,7 +359,7 @@ class SurveyService:
 
         items: queue.SimpleQueue = queue.SimpleQueue()
 
-        def drain() -> Iterator[tuple[int, str]]:
+        def drain() -> Iterator[Any]:
             while (item := items.get()) is not None:
                 if item is _ABORTED:  # never count (and write) a report of part of the answers
                     raise SurveyError("reading the answers failed")
@@ -460,7 +465,7 @@ _RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
 
 _ABORTED: Any = object()
 _CODES = select(SurveyCode.code, SurveyCode.question_key, SurveyCode.value)
-_Source = tuple[dict[int, str], Codebook | None, AsyncIterator[tuple[int, str]]]
+_Source = tuple[dict[int, str], Codebook | None, AsyncIterator[Any]]
 
 
 class Uncoded(Exception):
@@ -497,42 +502,33 @@ async def _sqlite_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
             await driver.rollback()
 
 
-# A row of codes as lines of integers (`surveys.coded`): -(wave id * 1,000,000 + ISO year * 100 +
-# week), then its codes, one a line (the stored " 12 5 301" with each space a line break). A
-# week in another layout gives "x", which the reader refuses (the text path reads it then).
-_SQLITE_ROW = ("CASE WHEN week GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]' THEN -(wave_id * 1000000"
-               " + substr(week, 1, 4) * 100 + substr(week, 7, 2)) ELSE 'x' END"
-               " || replace(answer_codes, ' ', char(10))")
-_POSTGRES_ROW = ("CASE WHEN week ~ '^[0-9]{4}-W[0-9]{2}$' THEN (-(wave_id * 1000000"
-                 " + substr(week, 1, 4)::int * 100 + substr(week, 7, 2)::int))::text ELSE 'x' END,"
-                 " answer_codes")
+# The codes of one (wave, week) at a time, each row's after a line "-1" (`surveys.coded`). SQLite
+# reads them from the covering index on (wave id, week, codes) alone, already in that order: no
+# sort, no table row and no JSON text is read, and each group is handed over as it is complete.
+_CODED = ("SELECT wave_id, week, count(*), count(answer_codes), {concat}(answer_codes, {separator})"
+          " FROM survey_answers WHERE wave_id IN ({ids}) GROUP BY wave_id, week")
 
 
-async def _sqlite_codes(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
+async def _sqlite_codes(driver: Any, ids: str) -> AsyncIterator[Any]:
     # The caller holds the read transaction (one snapshot with the codebook).
-    for condition, args in _RANGES:
-        cursor = await driver.execute(
-            f"SELECT count(*), group_concat({_SQLITE_ROW}, char(10))"
-            f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
-        n, blob = await cursor.fetchone()
+    cursor = await driver.execute(_CODED.format(concat="group_concat", separator="char(10) || '-1'",
+                                                ids=ids))
+    try:
+        while row := await cursor.fetchone():
+            yield _group(*row)
+    finally:
         await cursor.close()
-        if n:
-            yield n, blob or ""
 
 
-async def _postgres_codes(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
-    # COPY would escape a line break inside a field: the spaces become lines here instead.
-    chunks: list[bytes] = []
+async def _postgres_codes(driver: Any, ids: str) -> AsyncIterator[Any]:
+    for row in await driver.fetch(_CODED.format(concat="string_agg", separator="E'\\n-1'", ids=ids)):
+        yield _group(*row)
 
-    async def collect(chunk: bytes) -> None:
-        chunks.append(chunk)
 
-    await driver.copy_from_query(
-        f"SELECT {_POSTGRES_ROW} FROM survey_answers WHERE wave_id IN ({ids})",
-        output=collect, format="text")
-    text = b"".join(chunks).decode("utf-8")
-    if text:
-        yield text.count("\n"), text.replace("\t", "").replace(" ", "\n").rstrip("\n")
+def _group(wave_id: int, week: str, n: int, coded: int, codes: str | None) -> tuple[int, str, int, str]:
+    if coded != n:
+        raise Uncoded("an answer without codes")
+    return n, "-1" + (codes or ""), wave_id, week
 
 
 async def _postgres_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
