@@ -79,47 +79,49 @@ def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], No
     # A pair of the row is a run: one code, or the consecutive element codes of one list.
     first = (row.ne(row.shift(1)) | key.ne(key.shift(1)) | element.not_() | element.shift(1).not_()
              ).fill_null(True)
-    at = first.arg_true()
-    run_key, run_row, run_code = key.gather(at), row.gather(at), codes.gather(at)
-    at = at.cast(pl.Int64)
-    length = pl.concat([at, pl.Series([codes.len()], dtype=pl.Int64)]).diff().slice(1)
+    run_key, run_row, run_code = key.filter(first), row.filter(first), codes.filter(first)
     values = _Values()
-    value = _scalars(values, codebook, run_code)
-    lists = element.gather(at)
+    value = _scalars(values, codebook, run_code, size)
+    lists = element.filter(first)
     if lists.any():
-        combined = _lists(values, codebook, codes, codes.filter(element).unique().sort(),
-                          at.filter(lists), length.filter(lists))
+        at = (first & element).arg_true().cast(pl.Int64)
+        combined = _lists(values, codebook, codes, first, codes.filter(element).unique().sort(), at)
         value = value.scatter(lists.arg_true(), combined)
 
-    met = run_key.unique().sort()
-    keys = [book_keys[k] for k in met.to_list()]
-    local = run_key.replace_strict(met.to_list(), list(range(met.len())), return_dtype=pl.UInt32)
+    met = run_key.unique().sort().to_list()
+    keys = [book_keys[k] for k in met]
+    local = pl.zeros(len(book_keys), pl.UInt32, eager=True).scatter(
+        met, list(range(len(met)))).gather(run_key)
     slots = scatter(len(keys), total, local, run_row, value)
     return Columns(total, keys, values, slots, row_prefix, prefixes)
 
 
-def _scalars(values: _Values, codebook: Codebook, run_code: pl.Series) -> pl.Series:
+def _scalars(values: _Values, codebook: Codebook, run_code: pl.Series, size: int) -> pl.Series:
     """Per run, the value id of its first code's value (right for every run but lists)."""
-    distinct = run_code.unique().sort().to_list()
+    distinct = run_code.unique().to_list()
     ids = [values.id(codebook.entries[c][1]) if not is_element(codebook.entries[c][1]) else 0
            for c in distinct]
-    return run_code.replace_strict(distinct, ids, return_dtype=pl.UInt32)
+    return pl.zeros(size, pl.UInt32, eager=True).scatter(distinct, ids).gather(run_code)
 
 
-def _lists(values: _Values, codebook: Codebook, codes: pl.Series, elements: pl.Series,
-           at: pl.Series, length: pl.Series) -> pl.Series:
-    """Per list run, the value id of the whole list, in the order ticked: the run's codes are
-    the digits (1.. in base `elements` + 1) of one number, distinct per list."""
-    longest = int(length.max())  # type: ignore[arg-type]
+def _lists(values: _Values, codebook: Codebook, codes: pl.Series, first: pl.Series,
+           elements: pl.Series, at: pl.Series) -> pl.Series:
+    """Per list run (starting at `at`), the value id of the whole list, in the order ticked: the
+    run's codes are the digits (1.. in base `elements` + 1) of one number, distinct per list."""
     base = elements.len() + 1
-    if base ** longest >= 2 ** 62:
-        raise Unsupported("too many options ticked to count exactly")
-    number = pl.zeros(at.len(), pl.Int64, eager=True)
     old, new = elements.to_list(), list(range(1, base))
-    for p in range(longest):
-        digit = codes.gather((at + p).clip(upper_bound=codes.len() - 1)).replace_strict(
-            old, new, default=0, return_dtype=pl.Int64)
-        number = number + digit * length.gt(p).cast(pl.Int64) * base ** p
+    last = codes.len() - 1
+    number = pl.zeros(at.len(), pl.Int64, eager=True)
+    here = pl.repeat(True, at.len(), dtype=pl.Boolean, eager=True)  # the run has a p-th code
+    p = 0
+    while here.any():
+        if base ** (p + 1) >= 2 ** 62:
+            raise Unsupported("too many options ticked to count exactly")
+        where = (at + p).clip(upper_bound=last)
+        digit = codes.gather(where).replace_strict(old, new, default=0, return_dtype=pl.Int64)
+        number = number + digit * here.cast(pl.Int64) * base ** p
+        p += 1
+        here = here & (at + p).le(last) & first.gather((at + p).clip(upper_bound=last)).not_()
     digits = old
     distinct = number.unique().sort().to_list()
     ids = []
