@@ -151,3 +151,49 @@ def test_an_answer_the_columnar_path_cannot_count_falls_back_to_the_rows(tmp_pat
     a = write_report(rows, NEW, tmp_path / "a", k=3)
     assert a.responses == len(RESPONSES) * 2
     _same(a, b, tmp_path / "a", tmp_path / "b")
+
+
+def test_answers_released_during_the_read_of_the_codes_are_in_the_report_whole_or_not_at_all(
+        tmp_path, monkeypatch):
+    """The (wave, week) groups are handed over one by one as they are read, but from one
+    snapshot: a release committed after the first group was handed over, into the week read and
+    the next, is not half in what is read."""
+    import sqlite3
+
+    from bot.surveys import store
+    from tests.test_survey_columnar import _store
+
+    db = tmp_path / "answers.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    rows = [AnswerRow("2026-Q3", week, {Q3: "a", LANG: "uk"}) for week in ("2026-W28", "2026-W30")] * 20
+    real = store._sqlite_codes
+
+    released = []
+
+    async def release_meanwhile(driver, ids):
+        async for group in real(driver, ids):
+            yield group
+            if not released:  # another process releases 20 answers, in the week read and the next
+                released.append(True)
+                with sqlite3.connect(db) as other:
+                    wave, codes = other.execute("SELECT wave_id, answer_codes FROM survey_answers").fetchone()
+                    other.executemany(
+                        "INSERT INTO survey_answers (answer_key, wave_id, week, answers, answer_codes)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        [(f"{n * 13:02x}" + "0" * 30, wave, f"2026-W{28 + 2 * (n % 2)}",
+                          json.dumps({Q3: "a", LANG: "uk"}), codes) for n in range(20)])
+
+    monkeypatch.setattr(store, "_sqlite_codes", release_meanwhile)
+
+    async def run():
+        await upgrade_async(url)
+        service, engine = await _store(url, rows, coded=True)
+        try:
+            stored = await service.stored_answers("mini", coded=True)
+            return len(stored), await service.report("mini", tmp_path / "out", k=3)
+        finally:
+            await engine.dispose()
+
+    read, summary = asyncio.run(run())
+    assert read == 40  # none of the release, though half of it went into the week read next
+    assert summary.responses == 60  # the next read: all of it
