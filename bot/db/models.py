@@ -170,7 +170,10 @@ class FsmRecord(Base):
 #   SurveyAnswer in shuffled batches of at least K, so neither row order nor time links it
 #   to the SurveyParticipation record, which holds no answers;
 # - both answer tables are WITHOUT ROWID on SQLite: rows are stored in the order of their
-#   random keys, so not even the storage order follows insertion.
+#   random keys, so not even the storage order follows insertion;
+# - SurveyAnswer.answer_codes repeats the answers as numbers of SurveyCode, which numbers
+#   (question key, answer) pairs: the definitions' first, in their order, then new values in
+#   sorted order per release (bot/surveys/codes.py), so a number tells nothing of who or when.
 
 
 class SurveyWave(Base):
