@@ -60,8 +60,9 @@ def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], No
     starts = numbers.lt(0)
     if int(starts.sum()) != total or not starts[0] or int(numbers.min()) != -1:  # type: ignore[arg-type]
         raise Unsupported("rows and codes do not match")
-    row = (starts.cum_sum() - 1).cast(pl.UInt32).filter(starts.not_())
-    codes = numbers.filter(starts.not_())
+    within = starts.not_()
+    row = (starts.cum_sum() - 1).cast(pl.UInt32).filter(within)
+    codes = numbers.filter(within)
     row_prefix = pl.concat([pl.repeat(p, n, dtype=pl.UInt32, eager=True) for p, n in enumerate(rows)])
 
     # per code: its key and whether it is one element of a list (`codes.is_element`)
@@ -97,11 +98,18 @@ def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], No
 
 
 def _scalars(values: _Values, codebook: Codebook, run_code: pl.Series, size: int) -> pl.Series:
-    """Per run, the value id of its first code's value (right for every run but lists)."""
-    distinct = run_code.unique().to_list()
-    ids = [values.id(codebook.entries[c][1]) if not is_element(codebook.entries[c][1]) else 0
-           for c in distinct]
-    return pl.zeros(size, pl.UInt32, eager=True).scatter(distinct, ids).gather(run_code)
+    """Per run, the value id of its first code's value (right for every run but lists): looked
+    up in a table of every code, cheaper than finding the few distinct ones among millions."""
+    ids, refused = [0] * size, [False] * size
+    for code, (_, text) in codebook.entries.items():
+        if not is_element(text):
+            try:
+                ids[code] = values.id(text)
+            except Unsupported:
+                refused[code] = True
+    if any(refused) and pl.Series(refused, dtype=pl.Boolean).gather(run_code).any():
+        raise Unsupported("an answer that is neither text nor a list of texts")
+    return pl.Series(ids, dtype=pl.UInt32).gather(run_code)
 
 
 def _lists(values: _Values, codebook: Codebook, codes: pl.Series, first: pl.Series,
