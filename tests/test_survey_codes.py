@@ -160,13 +160,13 @@ def test_answers_released_during_the_read_of_the_codes_are_in_the_report_whole_o
     the next, is not half in what is read."""
     import sqlite3
 
-    from bot.surveys import store
+    from bot.surveys import reading
     from tests.test_survey_columnar import _store
 
     db = tmp_path / "answers.db"
     url = f"sqlite+aiosqlite:///{db}"
     rows = [AnswerRow("2026-Q3", week, {Q3: "a", LANG: "uk"}) for week in ("2026-W28", "2026-W30")] * 20
-    real = store._sqlite_codes
+    real = reading.sqlite_codes
 
     released = []
 
@@ -183,7 +183,7 @@ def test_answers_released_during_the_read_of_the_codes_are_in_the_report_whole_o
                         [(f"{n * 13:02x}" + "0" * 30, wave, f"2026-W{28 + 2 * (n % 2)}",
                           json.dumps({Q3: "a", LANG: "uk"}), codes) for n in range(20)])
 
-    monkeypatch.setattr(store, "_sqlite_codes", release_meanwhile)
+    monkeypatch.setattr(reading, "sqlite_codes", release_meanwhile)
 
     async def run():
         await upgrade_async(url)

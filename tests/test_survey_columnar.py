@@ -268,7 +268,7 @@ def test_columnar_report_from_postgresql():
 
 def test_a_failed_read_writes_no_report(tmp_path, monkeypatch):
     """If reading stops half-way, the report counted meanwhile is not written from part of the answers."""
-    from bot.surveys import store
+    from bot.surveys import reading
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'answers.db'}"
     q3, lang = NEW.question("q3").key, NEW.question("lang").key
@@ -279,8 +279,8 @@ def test_a_failed_read_writes_no_report(tmp_path, monkeypatch):
             yield piece
             raise OSError("disk went away")
 
-    real = store._sqlite_text
-    monkeypatch.setattr(store, "_sqlite_text", half_then_fail)
+    real = reading.sqlite_text
+    monkeypatch.setattr(reading, "sqlite_text", half_then_fail)
 
     async def run():
         await upgrade_async(url)
@@ -300,13 +300,13 @@ def test_answers_released_during_the_read_are_in_the_report_whole_or_not_at_all(
     half in the report (its rows have random keys, so they fall into ranges read before and after)."""
     import sqlite3
 
-    from bot.surveys import store
+    from bot.surveys import reading
 
     db = tmp_path / "answers.db"
     url = f"sqlite+aiosqlite:///{db}"
     q3, lang = NEW.question("q3").key, NEW.question("lang").key
     rows = [AnswerRow("2026-Q3", "2026-W28", {q3: "a", lang: "uk"})] * 40
-    real = store._sqlite_text
+    real = reading.sqlite_text
 
     async def release_meanwhile(driver, ids):
         first = True
@@ -322,7 +322,7 @@ def test_answers_released_during_the_read_are_in_the_report_whole_or_not_at_all(
                         [(f"{n * 13:02x}" + secrets.token_hex(15), wave, "2026-W29",
                           json.dumps({q3: "b", lang: "uk"})) for n in range(20)])
 
-    monkeypatch.setattr(store, "_sqlite_text", release_meanwhile)
+    monkeypatch.setattr(reading, "sqlite_text", release_meanwhile)
 
     async def run():
         await upgrade_async(url)
