@@ -60,56 +60,60 @@ def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], No
     starts = numbers.lt(0)
     if int(starts.sum()) != total or not starts[0] or int(numbers.min()) != -1:  # type: ignore[arg-type]
         raise Unsupported("rows and codes do not match")
-    within = starts.not_()
-    row = (starts.cum_sum() - 1).cast(pl.UInt32).filter(within)
-    codes = numbers.filter(within)
     row_prefix = pl.concat([pl.repeat(p, n, dtype=pl.UInt32, eager=True) for p, n in enumerate(rows)])
 
-    # per code: its key and whether it is one element of a list (`codes.is_element`)
+    # Per code (tables indexed by code): its key, whether it is one element of a list
+    # (`codes.is_element`), the id of its value (for all but elements).
     size = len(codebook.entries) and max(codebook.entries) + 1
-    if codes.len() and (int(codes.min()) < 0 or int(codes.max()) >= size):  # type: ignore[arg-type]
+    if numbers.len() > total and int(numbers.max()) >= size:  # type: ignore[arg-type]
         raise Unsupported("a code not in the codebook")
+    if len(codebook.entries) != size:
+        raise Unsupported("a gap in the codebook")
     book_keys = sorted({key for key, _ in codebook.entries.values()})
     key_number = {key: k for k, key in enumerate(book_keys)}
-    entry = [codebook.entries.get(c) for c in range(size)]
-    if None in entry:
-        raise Unsupported("a gap in the codebook")
-    key = pl.Series([key_number[e[0]] for e in entry], dtype=pl.UInt32).gather(codes)  # type: ignore[index]
-    element = pl.Series([is_element(e[1]) for e in entry], dtype=pl.Boolean).gather(codes)  # type: ignore[index]
-
-    # A pair of the row is a run: one code, or the consecutive element codes of one list.
-    first = (row.ne(row.shift(1)) | key.ne(key.shift(1)) | element.not_() | element.shift(1).not_()
-             ).fill_null(True)
-    run_key, run_row, run_code = key.filter(first), row.filter(first), codes.filter(first)
+    entries = [codebook.entries[c] for c in range(size)]
     values = _Values()
-    value = _scalars(values, codebook, run_code, size)
-    lists = element.filter(first)
-    if lists.any():
-        at = (first & element).arg_true().cast(pl.Int64)
-        combined = _lists(values, codebook, codes, first, codes.filter(element).unique().sort(), at)
-        value = value.scatter(lists.arg_true(), combined)
-
-    met = run_key.unique().sort().to_list()
+    value_of, refused = _value_table(values, entries)
+    key_of = pl.Series([key_number[k] for k, _ in entries], dtype=pl.UInt32)
+    element_of = pl.Series([is_element(v) for _, v in entries], dtype=pl.Boolean)
+    c = pl.col("c")
+    # One lazy query, so Polars fuses the passes over the ~14 million codes.
+    codes = (pl.DataFrame({"c": numbers}).lazy()
+             .with_columns(row=(c.lt(0).cum_sum() - 1).cast(pl.UInt32))
+             .filter(c.ge(0))
+             .with_columns(k=pl.lit(key_of).gather(c), e=pl.lit(element_of).gather(c))
+             ).collect()
+    met = codes["k"].unique().sort().to_list()
     keys = [book_keys[k] for k in met]
-    local = pl.zeros(len(book_keys), pl.UInt32, eager=True).scatter(
-        met, list(range(len(met)))).gather(run_key)
-    slots = scatter(len(keys), total, local, run_row, value)
+    local = pl.zeros(len(book_keys), pl.UInt32, eager=True).scatter(met, list(range(len(met))))
+    # A pair of the row is one code, or the consecutive element codes of one list.
+    pairs = codes.lazy().filter(pl.col("e").not_()).select(
+        k=pl.lit(local).gather(pl.col("k")), row=pl.col("row"), v=pl.lit(value_of).gather(c),
+        refused=pl.lit(refused).gather(c)).collect()
+    if pairs["refused"].any():
+        raise Unsupported("an answer that is neither text nor a list of texts")
+    elements = codes.filter(pl.col("e"))
+    if elements.height:
+        row, key, code = elements["row"], elements["k"], elements["c"]
+        first = (row.ne(row.shift(1)) | key.ne(key.shift(1))).fill_null(True)
+        at = first.arg_true().cast(pl.Int64)
+        lists = pl.DataFrame({"k": local.gather(key.filter(first)), "row": row.filter(first),
+                              "v": _lists(values, codebook, code, first, code.unique().sort(), at)})
+        pairs = pl.concat([pairs.drop("refused"), lists])
+    slots = scatter(len(keys), total, pairs["k"], pairs["row"], pairs["v"])
     return Columns(total, keys, values, slots, row_prefix, prefixes)
 
 
-def _scalars(values: _Values, codebook: Codebook, run_code: pl.Series, size: int) -> pl.Series:
-    """Per run, the value id of its first code's value (right for every run but lists): looked
-    up in a table of every code, cheaper than finding the few distinct ones among millions."""
-    ids, refused = [0] * size, [False] * size
-    for code, (_, text) in codebook.entries.items():
+def _value_table(values: _Values, entries: list[tuple[str, str]]) -> tuple[pl.Series, pl.Series]:
+    """By code, the value id of every code but elements, and whether its value is refused."""
+    ids, refused = [0] * len(entries), [False] * len(entries)
+    for code, (_, text) in enumerate(entries):
         if not is_element(text):
             try:
                 ids[code] = values.id(text)
             except Unsupported:
                 refused[code] = True
-    if any(refused) and pl.Series(refused, dtype=pl.Boolean).gather(run_code).any():
-        raise Unsupported("an answer that is neither text nor a list of texts")
-    return pl.Series(ids, dtype=pl.UInt32).gather(run_code)
+    return pl.Series(ids, dtype=pl.UInt32), pl.Series(refused, dtype=pl.Boolean)
 
 
 def _lists(values: _Values, codebook: Codebook, codes: pl.Series, first: pl.Series,

@@ -411,7 +411,8 @@ class SurveyService:
             try:
                 waves = await self._waves(session, slug, wave_code)
                 if waves and await session.scalar(select(SurveyAnswer.wave_id).where(
-                        SurveyAnswer.wave_id.in_(list(waves)), SurveyAnswer.answer_codes.is_(None)).limit(1)):
+                        SurveyAnswer.wave_id.in_(list(waves)), SurveyAnswer.answer_codes.is_(None)
+                ).limit(1)) is not None:
                     raise Uncoded("an answer without codes")  # the partial index answers this
                 codebook = Codebook((await session.execute(_CODES)).all())
                 codes = reading.sqlite_codes if sqlite else reading.postgres_codes

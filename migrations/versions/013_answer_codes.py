@@ -42,8 +42,10 @@ def _batches(bind: sa.Connection):
     while rows := bind.execute(sa.text(
             "SELECT answer_key, answers FROM survey_answers WHERE answer_key > :last "
             "ORDER BY answer_key LIMIT :n"), {"last": last, "n": BATCH}).all():
-        yield [(key, json.loads(answers) if isinstance(answers, str) else answers)
-               for key, answers in rows]
+        decoded = [(key, json.loads(answers) if isinstance(answers, str) else answers)
+                   for key, answers in rows]
+        # Anything but an object stays without codes; the report reads the text then.
+        yield [(key, answers) for key, answers in decoded if isinstance(answers, dict)]
         last = rows[-1][0]
 
 
