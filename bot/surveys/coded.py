@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from bot.surveys.codes import is_element
-from bot.surveys.columnar import Columns, Unsupported, _Values, scatter
+from bot.surveys.columnar import Columns, Unsupported, _Values, place
 
 if TYPE_CHECKING:
     from bot.surveys.codes import Codebook
@@ -86,21 +86,23 @@ def columns(stored: StoredAnswers, codebook: Codebook, stage: Callable[[str], No
     met = codes["k"].unique().sort().to_list()
     keys = [book_keys[k] for k in met]
     local = pl.zeros(len(book_keys), pl.UInt32, eager=True).scatter(met, list(range(len(met))))
-    # A pair of the row is one code, or the consecutive element codes of one list.
+    # A pair of the row is one code, or the consecutive element codes of one list; it goes to
+    # slot key * rows + row (`columnar.Columns`).
+    slot = pl.lit(local).gather(pl.col("k")).cast(pl.UInt64) * total + pl.col("row")
     pairs = codes.lazy().filter(pl.col("e").not_()).select(
-        k=pl.lit(local).gather(pl.col("k")), row=pl.col("row"), v=pl.lit(value_of).gather(c),
-        refused=pl.lit(refused).gather(c)).collect()
+        slot=slot, v=pl.lit(value_of).gather(c) + 1, refused=pl.lit(refused).gather(c)).collect()
     if pairs["refused"].any():
         raise Unsupported("an answer that is neither text nor a list of texts")
+    pairs = pairs.drop("refused")
     elements = codes.filter(pl.col("e"))
     if elements.height:
         row, key, code = elements["row"], elements["k"], elements["c"]
         first = (row.ne(row.shift(1)) | key.ne(key.shift(1))).fill_null(True)
         at = first.arg_true().cast(pl.Int64)
-        lists = pl.DataFrame({"k": local.gather(key.filter(first)), "row": row.filter(first),
-                              "v": _lists(values, codebook, code, first, code.unique().sort(), at)})
-        pairs = pl.concat([pairs.drop("refused"), lists])
-    slots = scatter(len(keys), total, pairs["k"], pairs["row"], pairs["v"])
+        ids = _lists(values, codebook, code, first, code.unique().sort(), at)
+        lists = elements.filter(first).select(slot=slot, v=ids + 1)
+        pairs = pl.concat([pairs, lists])
+    slots = place(len(keys) * total, pairs["slot"], pairs["v"])
     return Columns(total, keys, values, slots, row_prefix, prefixes)
 
 

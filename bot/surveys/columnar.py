@@ -251,9 +251,13 @@ def _text_columns(stored: StoredAnswers, stage: Callable[[str], None]) -> Column
 
 def scatter(keys: int, n: int, key: pl.Series, row: pl.Series, value: pl.Series) -> pl.Series:
     """One column per key: slot key * n + row holds the value id + 1 (0: not answered)."""
-    slots = pl.zeros(keys * n, pl.UInt32, eager=True).scatter(
-        key.cast(pl.UInt64) * n + row.cast(pl.UInt64), value.cast(pl.UInt32) + 1)
-    if slots.ne(0).sum() != key.len():
+    return place(keys * n, key.cast(pl.UInt64) * n + row.cast(pl.UInt64), value.cast(pl.UInt32) + 1)
+
+
+def place(size: int, slot: pl.Series, stored: pl.Series) -> pl.Series:
+    """`size` slots holding `stored` (value ids + 1) at `slot`, 0 elsewhere."""
+    slots = pl.zeros(size, pl.UInt32, eager=True).scatter(slot, stored)
+    if slots.ne(0).sum() != slot.len():
         raise Unsupported("a key given twice in one answer")
     return slots
 
