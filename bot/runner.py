@@ -53,6 +53,7 @@ async def prepare(app: App) -> None:
             log.info("bundled content imported: %s nodes", result.created)
         else:
             await app.content.reload()
+        await app.surveys.seed_codes()  # before any answer is coded (bot/surveys/codes.py)
         for slug in app.surveys.surveys:
             if await app.surveys.ensure_first_wave(slug):
                 log.info("first wave of the bundled survey %s opened", slug)

@@ -4,6 +4,7 @@ matches the models."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,6 +15,7 @@ from sqlalchemy import inspect, text
 from bot.db.engine import create_engine
 from bot.db.migrate import alembic_config, downgrade, upgrade
 from bot.db.models import Base
+from bot.surveys.codes import Codebook
 from tests import pg
 
 
@@ -127,3 +129,42 @@ def test_contacts_move_sqlite(tmp_path):
 def test_contacts_move_postgresql():
     with pg.postgres_server() as url:
         _contacts_move(url)
+
+
+def _answer_codes_backfill(url: str) -> None:
+    """Answers released before 013 get codes that decode back to exactly their JSON; the pairs
+    are numbered in sorted order (not in the order of the rows); downgrading keeps the answers."""
+    upgrade(url, "012_signal_parts")
+    answers = [{"q1@aa": "4", "help@bb": ["work", "housing"], "lang@cc": "uk"},
+               {"q1@aa": "2", "help@bb": [], "q3@dd": None},
+               {},
+               {"q3@dd": "Інше", "help@bb": ["housing"]}] * 3
+    _sql(url, "INSERT INTO survey_waves (id, survey, code, opened_on, closed, release_k) VALUES "
+              "(1, 'mini', '2026-Q3', '2026-07-01', true, 3)",
+         *(f"INSERT INTO survey_answers (answer_key, wave_id, week, answers) VALUES "
+           f"('{n:032x}', 1, '2026-W28', '{json.dumps(a)}')" for n, a in enumerate(answers)))
+    upgrade(url, "013_answer_codes")
+    book, rows = _sql(url, "SELECT code, question_key, value FROM survey_codes ORDER BY code",
+                      "SELECT answer_key, answers, answer_codes FROM survey_answers ORDER BY answer_key")
+    codebook = Codebook(book)
+    assert [(k, v) for _, k, v in book] == sorted({(k, v) for _, k, v in book})
+    assert [c for c, _, _ in book] == list(range(len(book)))
+    assert len(rows) == len(answers)
+    for (_key, stored, codes), expected in zip(rows, answers, strict=True):
+        stored = json.loads(stored) if isinstance(stored, str) else stored
+        assert codes is not None and codebook.decode(codes) == stored == expected
+        assert json.dumps(codebook.decode(codes)) == json.dumps(expected)
+    downgrade(url, "012_signal_parts")
+    (back,) = _sql(url, "SELECT answers FROM survey_answers ORDER BY answer_key")
+    assert [json.loads(a) if isinstance(a, str) else a for (a,) in back] == answers
+    upgrade(url, "head")
+
+
+def test_answer_codes_backfill_sqlite(tmp_path):
+    _answer_codes_backfill(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+
+
+@pytest.mark.skipif(not pg.available(), reason="no PostgreSQL server binaries (CI installs them)")
+def test_answer_codes_backfill_postgresql():
+    with pg.postgres_server() as url:
+        _answer_codes_backfill(url)

@@ -182,16 +182,20 @@ async def test_release_in_shuffled_batches_and_anonymity(bot, sandbox):
     async with bot.app.engine.connect() as conn:
         columns = await conn.run_sync(lambda c: {
             t: {col["name"] for col in inspect(c).get_columns(t)}
-            for t in ("survey_answers", "survey_holding", "survey_participation", "users")})
+            for t in ("survey_answers", "survey_holding", "survey_participation", "users",
+                      "survey_codes")})
         # WITHOUT ROWID: no hidden insertion counter on SQLite.
         with pytest.raises(Exception, match="rowid"):
             await conn.execute(text("SELECT rowid FROM survey_answers"))
         with pytest.raises(Exception, match="rowid"):
             await conn.execute(text("SELECT rowid FROM survey_holding"))
-    assert columns["survey_answers"] == {"answer_key", "wave_id", "week", "answers"}
+    assert columns["survey_answers"] == {"answer_key", "wave_id", "week", "answers", "answer_codes"}
     assert columns["survey_holding"] == {"holding_key", "wave_id", "week", "answers"}
+    # The codebook numbers (question, answer) pairs: nothing of a person, a response or a time.
+    assert columns["survey_codes"] == {"code", "question_key", "value"}
     per_user = columns["users"] | columns["survey_participation"]
     assert columns["survey_answers"] & per_user == {"wave_id"}
+    assert not columns["survey_codes"] & per_user
     assert "answers" not in columns["survey_participation"]
     # The stored order is not the completion order: a shuffle keeps it with p = 32/10! ~ 1e-5
     # (each first answer occurs twice), a plain insert always would.

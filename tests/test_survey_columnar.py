@@ -24,11 +24,11 @@ from sqlalchemy import delete
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_async
-from bot.db.models import SurveyAnswer, SurveyWave
+from bot.db.models import SurveyAnswer, SurveyCode, SurveyWave
 from bot.surveys import columnar
 from bot.surveys.definition import archive_to_history, load_survey
 from bot.surveys.report import AnswerRow, ReportSummary, write_report
-from bot.surveys.store import StoredAnswers, SurveyService
+from bot.surveys.store import StoredAnswers, SurveyService, Uncoded
 from tests import pg
 from tests.test_survey_versions import MINI, reworded
 
@@ -150,11 +150,16 @@ def test_answers_csv_order_does_not_depend_on_the_order_read(tmp_path):
 
 
 # ------------------------------------------------------------------------------ from the database
-async def _store(url: str, rows) -> tuple[SurveyService, object]:
+async def _store(url: str, rows, coded: bool | None = False) -> tuple[SurveyService, object]:
+    """`rows` stored as released answers: with `coded`, with their codes as the store writes
+    them; with None, half of them (every other row) without, as an older process wrote them."""
     engine = create_engine(url)
     sessions = create_session_factory(engine)
+    service = SurveyService(sessions, {"mini": NEW})
     async with sessions() as session, session.begin():
         await session.execute(delete(SurveyAnswer))
+        await session.execute(delete(SurveyCode))  # committed first: the service reads it afresh
+    async with sessions() as session, session.begin():
         await session.execute(delete(SurveyWave))
         ids = {}
         for code, _ in WAVES:
@@ -168,19 +173,29 @@ async def _store(url: str, rows) -> tuple[SurveyService, object]:
         await session.flush()
         session.add(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=other.id, week="2026-W28",
                                  answers={NEW.question("q3").key: "a"}))
-        session.add_all(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=ids[r.wave], week=r.week,
-                                     answers=r.answers) for r in rows)
-    return SurveyService(sessions, {"mini": NEW}), engine
+        codebook = await service.codes_for(session, [r.answers for r in rows])
+        session.add_all(SurveyAnswer(
+            answer_key=secrets.token_hex(16), wave_id=ids[r.wave], week=r.week, answers=r.answers,
+            answer_codes=codebook.encode(r.answers) if coded or (coded is None and n % 2) else None)
+            for n, r in enumerate(rows))
+    service._codebook = None  # as a fresh process: the codebook is read again
+    return service, engine
 
 
-async def _from_database(url: str, rows, k: int, out: Path) -> None:
-    service, engine = await _store(url, rows)
+async def _from_database(url: str, rows, k: int, out: Path, coded: bool | None = False) -> None:
+    service, engine = await _store(url, rows, coded)
     try:
         stored = await service.stored_answers("mini")
         assert len(stored) == len(rows)
         a = write_report(await service.answer_rows("mini"), NEW, out / "a", k=k)
         b = await service.write_report(stored, out / "b", k=k)
         _same(a, b, out / "a", out / "b")
+        if coded:  # counted from the codes alone, not from a fallback
+            from_codes = write_report(await service.stored_answers("mini", coded=True), NEW, out / "f", k=k)
+            _same(a, from_codes, out / "a", out / "f")
+        elif len(rows) > 1:
+            with pytest.raises(Uncoded):
+                await service.stored_answers("mini", coded=True)
         assert await service.answer_count("mini") == len(rows)
         # read and counted at the same time, as the CLI and the panel do
         streamed = await service.report("mini", out / "s", k=k)
@@ -200,13 +215,15 @@ async def _from_database(url: str, rows, k: int, out: Path) -> None:
 
 
 def _database_property(url: str, examples: int) -> None:
+    """Answers stored with codes, without (as before migration 013) and half with, half without
+    (the report falls back to the text for all of them): the same files each time."""
     asyncio.run(upgrade_async(url))
 
     @settings(max_examples=examples, deadline=None)
-    @given(rows=ROWS, k=st.sampled_from([3, 5]))
-    def check(rows, k):
+    @given(rows=ROWS, k=st.sampled_from([3, 5]), coded=st.sampled_from([True, False, None]))
+    def check(rows, k, coded):
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(_from_database(url, rows, k, Path(tmp)))
+            asyncio.run(_from_database(url, rows, k, Path(tmp), coded))
 
     check()
 
@@ -238,20 +255,20 @@ def _fallback(url: str) -> None:
 
 def test_columnar_report_from_sqlite(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'answers.db'}"
-    _database_property(url, 30)
+    _database_property(url, 45)
     _fallback(url)
 
 
 @pytest.mark.skipif(not pg.available(), reason="no PostgreSQL server binaries (CI installs them)")
 def test_columnar_report_from_postgresql():
     with pg.postgres_server() as url:
-        _database_property(url, 20)
+        _database_property(url, 30)
         _fallback(url)
 
 
 def test_a_failed_read_writes_no_report(tmp_path, monkeypatch):
     """If reading stops half-way, the report counted meanwhile is not written from part of the answers."""
-    from bot.surveys import store
+    from bot.surveys import reading
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'answers.db'}"
     q3, lang = NEW.question("q3").key, NEW.question("lang").key
@@ -262,8 +279,8 @@ def test_a_failed_read_writes_no_report(tmp_path, monkeypatch):
             yield piece
             raise OSError("disk went away")
 
-    real = store._sqlite_text
-    monkeypatch.setattr(store, "_sqlite_text", half_then_fail)
+    real = reading.sqlite_text
+    monkeypatch.setattr(reading, "sqlite_text", half_then_fail)
 
     async def run():
         await upgrade_async(url)
@@ -283,13 +300,13 @@ def test_answers_released_during_the_read_are_in_the_report_whole_or_not_at_all(
     half in the report (its rows have random keys, so they fall into ranges read before and after)."""
     import sqlite3
 
-    from bot.surveys import store
+    from bot.surveys import reading
 
     db = tmp_path / "answers.db"
     url = f"sqlite+aiosqlite:///{db}"
     q3, lang = NEW.question("q3").key, NEW.question("lang").key
     rows = [AnswerRow("2026-Q3", "2026-W28", {q3: "a", lang: "uk"})] * 40
-    real = store._sqlite_text
+    real = reading.sqlite_text
 
     async def release_meanwhile(driver, ids):
         first = True
@@ -305,7 +322,7 @@ def test_answers_released_during_the_read_are_in_the_report_whole_or_not_at_all(
                         [(f"{n * 13:02x}" + secrets.token_hex(15), wave, "2026-W29",
                           json.dumps({q3: "b", lang: "uk"})) for n in range(20)])
 
-    monkeypatch.setattr(store, "_sqlite_text", release_meanwhile)
+    monkeypatch.setattr(reading, "sqlite_text", release_meanwhile)
 
     async def run():
         await upgrade_async(url)

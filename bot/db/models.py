@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -168,7 +170,10 @@ class FsmRecord(Base):
 #   SurveyAnswer in shuffled batches of at least K, so neither row order nor time links it
 #   to the SurveyParticipation record, which holds no answers;
 # - both answer tables are WITHOUT ROWID on SQLite: rows are stored in the order of their
-#   random keys, so not even the storage order follows insertion.
+#   random keys, so not even the storage order follows insertion;
+# - SurveyAnswer.answer_codes repeats the answers as numbers of SurveyCode, which numbers
+#   (question key, answer) pairs: the definitions' first, in their order, then new values in
+#   sorted order per release (bot/surveys/codes.py), so a number tells nothing of who or when.
 
 
 class SurveyWave(Base):
@@ -212,12 +217,36 @@ class SurveyAnswer(Base):
     """One released, anonymous response."""
 
     __tablename__ = "survey_answers"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # For the report (bot/surveys/coded.py): it reads the codes from the covering index alone,
+    # grouped by wave and week in index order (ordered by content, then the random key: no
+    # insertion order); the partial index holds only rows without codes, so asking whether
+    # there are any needs no scan (empty once migration 013 has filled every row).
+    __table_args__ = (Index("ix_survey_answers_codes", "wave_id", "week", "answer_codes"),
+                      Index("ix_survey_answers_uncoded", "wave_id",
+                            sqlite_where=text("answer_codes IS NULL"),
+                            postgresql_where=text("answer_codes IS NULL")),
+                      {"sqlite_with_rowid": False})
 
     answer_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
     week: Mapped[str] = mapped_column(String(8))
     answers: Mapped[dict] = mapped_column(JSON)
+    # The same answers as codes of `survey_codes` (bot/surveys/codes.py), for the report; NULL
+    # when written by a process older than migration 013 or past the codebook's size.
+    answer_codes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SurveyCode(Base):
+    """The codebook of `SurveyAnswer.answer_codes`: (question key, answer value as JSON text)
+    -> a small number. Known answers are numbered from the survey definitions, in their order,
+    before any response is coded; nothing here refers to a response."""
+
+    __tablename__ = "survey_codes"
+    __table_args__ = (UniqueConstraint("question_key", "value"),)
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_key: Mapped[str] = mapped_column(String(120))
+    value: Mapped[str] = mapped_column(Text)
 
 
 # ---------------------------------------------------------------- push preferences

@@ -16,20 +16,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import itertools
 import queue
 import secrets
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import SurveyAnswer, SurveyHolding, SurveyParticipation, SurveyWave, User
+from bot.db.models import SurveyAnswer, SurveyCode, SurveyHolding, SurveyParticipation, SurveyWave, User
 from bot.i18n import Refusal, _
+from bot.surveys import reading
+from bot.surveys.codes import Codebook
 from bot.surveys.definition import Survey
+from bot.surveys.reading import StoredAnswers, Uncoded, wave_ids
 
 DEFAULT_K = 10
 _shuffle = secrets.SystemRandom().shuffle
@@ -71,25 +73,6 @@ def _wave_exists(code: str, slug: str) -> SurveyError:
     return SurveyError(_("Wave {wave} of {survey} exists already."), wave=code, survey=slug)
 
 
-@dataclass(frozen=True)
-class StoredAnswers:
-    """Released answers as text, for the report to decode column-wise (`surveys.columnar`).
-
-    Each line is `<wave id>\t<week>\t<answers JSON as stored>`; each of the few large strings
-    in `blobs` is lines, each line with a line break before and after it ("\nA\nB\n"), so
-    reading a million rows creates a few hundred Python objects, not millions.
-    """
-
-    slug: str
-    wave: str | None  # the wave asked for, or None for every wave
-    waves: dict[int, str]  # wave id -> wave code
-    blobs: Iterable[tuple[int, str]]  # (rows in it, text); an iterator while still being read
-    count: int | None  # None while still being read
-
-    def __len__(self) -> int:
-        return self.count or 0
-
-
 def _wave(row: SurveyWave) -> WaveInfo:
     return WaveInfo(row.id, row.survey, row.code, row.closed, row.release_k)
 
@@ -98,6 +81,7 @@ class SurveyService:
     def __init__(self, sessions: async_sessionmaker, surveys: dict[str, Survey]) -> None:
         self._sessions = sessions
         self.surveys = surveys
+        self._codebook: Codebook | None = None  # committed codes only: they never change
 
     # ------------------------------------------------------------ waves
     async def open_wave(self, slug: str, code: str | None = None, k: int = DEFAULT_K) -> WaveInfo:
@@ -237,12 +221,39 @@ class SurveyService:
         if len(waiting) < minimum or not waiting:
             return 0
         _shuffle(waiting)
+        codebook = await self.codes_for(session, [h.answers for h in waiting])
         # Fresh keys: a holding key never reappears, so the two tables cannot be matched.
-        session.add_all(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=wave_id,
-                                     week=h.week, answers=h.answers) for h in waiting)
+        session.add_all(SurveyAnswer(answer_key=secrets.token_hex(16), wave_id=wave_id, week=h.week,
+                                     answers=h.answers, answer_codes=codebook.encode(h.answers))
+                        for h in waiting)
         await session.execute(delete(SurveyHolding).where(
             SurveyHolding.holding_key.in_([h.holding_key for h in waiting])))
         return len(waiting)
+
+    # ------------------------------------------------------------ the codebook
+    async def seed_codes(self) -> None:
+        """Number what the survey definitions can be answered with (at start, before answers)."""
+        async with self._sessions() as session:
+            await self.codes_for(session, [])
+            await session.commit()
+
+    async def codes_for(self, session: AsyncSession, answers: list[dict[str, Any]]) -> Codebook:
+        """A codebook that numbers the definitions and every pair in `answers`; pairs new to the
+        database are added in `session` (the caller commits). See `surveys.codes`."""
+        surveys = [self.surveys[slug] for slug in sorted(self.surveys)]
+        if self._codebook is None or self._codebook.missing(surveys, answers):
+            async with self._sessions() as fresh:  # committed rows only: safe to keep
+                self._codebook = Codebook((await fresh.execute(_CODES)).all())
+        if not self._codebook.missing(surveys, answers):
+            return self._codebook
+        if session.get_bind().dialect.name == "postgresql":  # one numbering at a time; SQLite has one writer
+            await session.execute(text("LOCK TABLE survey_codes IN EXCLUSIVE MODE"))
+        # Not kept: if this transaction rolls back, its numbers are free again.
+        codebook = Codebook((await session.execute(_CODES)).all())
+        rows = codebook.add(codebook.missing(surveys, answers))
+        session.add_all(SurveyCode(code=c, question_key=k, value=v) for c, k, v in rows)
+        await session.flush()
+        return codebook
 
     async def set_pushes(self, user_id: int, on: bool) -> None:
         # One owner for every push opt-in: /surveys and /settings change the same flag.
@@ -285,11 +296,13 @@ class SurveyService:
         chosen = sum(1 for a in answered if str(a) in options)
         return chosen, len(answered)
 
-    async def stored_answers(self, slug: str, wave_code: str | None = None) -> StoredAnswers:
-        """The released answers of `slug` (one wave or all) as text, read in a few large pieces."""
-        async with self._text(slug, wave_code) as (waves, pieces):
+    async def stored_answers(self, slug: str, wave_code: str | None = None, *,
+                             coded: bool = False) -> StoredAnswers:
+        """The released answers of `slug` (one wave or all) as text, or with `coded` as codes
+        (`Uncoded` if an answer has none), read in a few large pieces."""
+        async with (self._codes if coded else self._text)(slug, wave_code) as (waves, codebook, pieces):
             blobs = [piece async for piece in pieces]
-        return StoredAnswers(slug, wave_code, waves, blobs, sum(n for n, _ in blobs))
+        return StoredAnswers(slug, wave_code, waves, blobs, sum(piece[0] for piece in blobs), codebook)
 
     async def answer_count(self, slug: str, wave_code: str | None = None) -> int:
         """How many answers of `slug` (or of one wave) have been released (counted on the wave
@@ -301,23 +314,39 @@ class SurveyService:
             return int(await session.scalar(select(func.count()).select_from(SurveyAnswer).where(
                 SurveyAnswer.wave_id.in_(waves))) or 0)
 
-    async def report(self, slug: str, out: Any, *, only_wave: str | None = None, **options: Any) -> Any:
-        """`report.write_report` over the released answers of `slug` (or of `only_wave`), read
-        as text and counted column-wise while the rest is still being read; text the columnar
-        path does not read exactly (`columnar.Unsupported`) goes through the decoded rows."""
+    async def report(self, slug: str, out: Any, *, only_wave: str | None = None, coded: bool = True,
+                     **options: Any) -> Any:
+        """`report.write_report` over the released answers of `slug` (or of `only_wave`), counted
+        column-wise while the rest is still being read: from their codes (`surveys.codes`) when
+        every one of them has codes, else from their text; text the columnar path does not read
+        exactly (`columnar.Unsupported`) goes through the decoded rows. Each is the whole
+        report or nothing: a fallback starts again from the start. `coded=False` reads the text
+        (the benchmark's figure from before the codes)."""
+        from bot.surveys.columnar import Unsupported
+
+        with contextlib.suppress(Uncoded, Unsupported):
+            if not coded:
+                raise Uncoded("asked for the text")
+            _, work = await self._counted(self._codes(slug, only_wave), slug, only_wave, out, options)
+            return await work
+        answers, work = await self._counted(self._text(slug, only_wave), slug, only_wave, out, options)
+        return await self._or_rows(work, answers, out, options)
+
+    async def _counted(self, source: Any, slug: str, only_wave: str | None, out: Any,
+                       options: dict) -> tuple[StoredAnswers, asyncio.Future]:
         from bot.surveys.report import write_report
 
         items: queue.SimpleQueue = queue.SimpleQueue()
 
-        def drain() -> Iterator[tuple[int, str]]:
+        def drain() -> Iterator[Any]:
             while (item := items.get()) is not None:
                 if item is _ABORTED:  # never count (and write) a report of part of the answers
                     raise SurveyError("reading the answers failed")
                 yield item
 
         survey = self.surveys[slug]
-        async with self._text(slug, only_wave) as (waves, pieces):
-            answers = StoredAnswers(slug, only_wave, waves, drain(), None)
+        async with source as (waves, codebook, pieces):
+            answers = StoredAnswers(slug, only_wave, waves, drain(), None, codebook)
             work = asyncio.ensure_future(asyncio.to_thread(write_report, answers, survey, out, **options))
             try:
                 async for piece in pieces:
@@ -328,7 +357,7 @@ class SurveyService:
                     await work  # the worker stops before writing anything; the reading error is raised
                 raise
             items.put(None)
-        return await self._or_rows(work, answers, out, options)
+        return answers, work
 
     async def write_report(self, answers: StoredAnswers, out: Any, **options: Any) -> Any:
         """`report.write_report` over answers read by `stored_answers`, in a worker thread."""
@@ -348,22 +377,49 @@ class SurveyService:
             rows = await self.answer_rows(answers.slug, answers.wave)
             return await asyncio.to_thread(write_report, rows, self.surveys[answers.slug], out, **options)
 
+    @staticmethod
+    async def _waves(session: AsyncSession, slug: str, wave_code: str | None) -> dict[int, str]:
+        stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
+        if wave_code:
+            stmt = stmt.where(SurveyWave.code == wave_code)
+        return {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
+
     @contextlib.asynccontextmanager
-    async def _text(self, slug: str, wave_code: str | None
-                    ) -> AsyncIterator[tuple[dict[int, str], AsyncIterator[tuple[int, str]]]]:
+    async def _text(self, slug: str, wave_code: str | None) -> AsyncIterator[_Source]:
         async with self._sessions() as session:
-            stmt = select(SurveyWave.id, SurveyWave.code).where(SurveyWave.survey == slug)
-            if wave_code:
-                stmt = stmt.where(SurveyWave.code == wave_code)
-            waves = {wave_id: code for wave_id, code in (await session.execute(stmt)).all()}
+            waves = await self._waves(session, slug, wave_code)
             if not waves:
-                yield waves, _nothing()
+                yield waves, None, reading.nothing()
                 return
             conn = await session.connection()
             driver = (await conn.get_raw_connection()).driver_connection
-            ids = ",".join(str(int(w)) for w in sorted(waves))  # integers from the database
-            text = _sqlite_text if conn.dialect.name == "sqlite" else _postgres_text
-            yield waves, text(driver, ids)
+            text = reading.sqlite_text if conn.dialect.name == "sqlite" else reading.postgres_text
+            yield waves, None, text(driver, wave_ids(waves))
+
+    @contextlib.asynccontextmanager
+    async def _codes(self, slug: str, wave_code: str | None) -> AsyncIterator[_Source]:
+        """The codes of the answers and the codebook, read in one snapshot (so every code read
+        is in the codebook read); `Uncoded` if an answer in scope has no codes."""
+        async with self._sessions() as session:
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            conn = await session.connection(
+                execution_options={} if sqlite else {"isolation_level": "REPEATABLE READ"})
+            driver = (await conn.get_raw_connection()).driver_connection
+            began = sqlite and not driver.in_transaction
+            if began:  # sqlite3 starts no transaction for a SELECT
+                await driver.execute("BEGIN")
+            try:
+                waves = await self._waves(session, slug, wave_code)
+                if waves and await session.scalar(select(SurveyAnswer.wave_id).where(
+                        SurveyAnswer.wave_id.in_(list(waves)), SurveyAnswer.answer_codes.is_(None)
+                ).limit(1)) is not None:
+                    raise Uncoded("an answer without codes")  # the partial index answers this
+                codebook = Codebook((await session.execute(_CODES)).all())
+                codes = reading.sqlite_codes if sqlite else reading.postgres_codes
+                yield waves, codebook, codes(driver, wave_ids(waves)) if waves else reading.nothing()
+            finally:
+                if began:
+                    await driver.rollback()
 
     async def answer_rows(self, slug: str, wave_code: str | None = None) -> list[Any]:
         from bot.surveys.report import AnswerRow  # the analysis side loads only for reports
@@ -379,54 +435,6 @@ class SurveyService:
                     async for code, week, answers in result]
 
 
-# SQLite: one aggregate per key range, each a plain range scan of the primary key (no sort); a
-# key is 32 hex digits, but the first and last ranges are open, so any key is read.
-_BOUNDS = [f"{n:02x}" for n in range(1, 256)]
-_RANGES = ([("answer_key < ?", (_BOUNDS[0],))]
-           + [("answer_key >= ? AND answer_key < ?", (a, b)) for a, b in itertools.pairwise(_BOUNDS)]
-           + [("answer_key >= ?", (_BOUNDS[-1],))])
-
-
 _ABORTED: Any = object()
-
-
-async def _nothing() -> AsyncIterator[tuple[int, str]]:
-    return
-    yield
-
-
-async def _sqlite_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
-    # One read transaction around all the scans: they see one snapshot, so a release committed
-    # meanwhile is in the report whole or not at all (sqlite3 starts none for a SELECT).
-    began = not driver.in_transaction
-    if began:
-        await driver.execute("BEGIN")
-    try:
-        for condition, args in _RANGES:
-            cursor = await driver.execute(
-                "SELECT count(*), char(10) || group_concat(wave_id || char(9) || week || char(9) || answers,"
-                " char(10)) || char(10)"
-                f" FROM survey_answers WHERE wave_id IN ({ids}) AND {condition}", args)
-            n, blob = await cursor.fetchone()
-            await cursor.close()
-            if n:
-                yield n, blob
-    finally:
-        if began:
-            await driver.rollback()
-
-
-async def _postgres_text(driver: Any, ids: str) -> AsyncIterator[tuple[int, str]]:
-    # COPY's text format is the same line layout; it escapes a backslash, tab or line break inside
-    # a field with a backslash, which the columnar path sees and leaves to the row path.
-    chunks: list[bytes] = []
-
-    async def collect(chunk: bytes) -> None:
-        chunks.append(chunk)
-
-    await driver.copy_from_query(
-        f"SELECT wave_id, week, answers::text FROM survey_answers WHERE wave_id IN ({ids})",
-        output=collect, format="text")
-    text = b"".join(chunks).decode("utf-8")
-    if text:
-        yield text.count("\n"), "\n" + text
+_CODES = select(SurveyCode.code, SurveyCode.question_key, SurveyCode.value)
+_Source = tuple[dict[int, str], Codebook | None, AsyncIterator[Any]]
