@@ -3,7 +3,7 @@
 The problem: counting a million responses from their JSON text means reading and cutting
 ~435 MB of text; the few hundred distinct (question key, answer) pairs are all the report needs.
 So each released response is stored twice in `survey_answers`: `answers` (JSON, the source of
-truth every other reader uses) and `answer_codes`, a short ASCII string of fixed-width codes
+truth every other reader uses) and `answer_codes`, a short ASCII string of decimal codes
 written in the same insert (`SurveyService._release`).
 
 The codebook (`survey_codes`) numbers (question key, value as JSON text) pairs. A list (a
