@@ -175,8 +175,8 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 # dev15 (development only), on branch wip/crisis5; hold-out 15 after its first run, with dev16
 # (development only), on branch wip/crisis6; hold-out 16 after its first run, with dev17
 # (development only), on branch wip/crisis7; hold-out 17 after its first run, with dev18
-# (development only), on branch wip/crisis8; hold-out 18 after its first run, with dev19
-# (development only), on branch wip/crisis9.
+# (development only), on branch wip/crisis8; hold-out 18 after its first run, on branch
+# wip/crisis9.
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
     (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
     (f"dev13{x}_crisis.tsv", f"dev13{x}_ordinary.tsv") for x in ("", "b", "c")] + [
@@ -185,7 +185,11 @@ DEV = [("crisis.tsv", "ordinary.tsv")] + [
     ("holdout15_crisis.tsv", "holdout15_ordinary.tsv"), ("dev16_crisis.tsv", "dev16_ordinary.tsv"),
     ("holdout16_crisis.tsv", "holdout16_ordinary.tsv"), ("dev17_crisis.tsv", "dev17_ordinary.tsv"),
     ("holdout17_crisis.tsv", "holdout17_ordinary.tsv"), ("dev18_crisis.tsv", "dev18_ordinary.tsv"),
-    ("holdout18_crisis.tsv", "holdout18_ordinary.tsv"), ("dev19_crisis.tsv", "dev19_ordinary.tsv")]
+    ("holdout18_crisis.tsv", "holdout18_ordinary.tsv")]
+# dev19 (wip/crisis9) was written for development and measured in DEV: out of fold it did not
+# help (fresh files 1510 against 1516 of 1600 card first, 35 against 34 false cards), so it is
+# not trained on; its lines stay as a check of the round-9 rules (bench/crisis_set/README.md).
+NOT_KEPT = [("dev19_crisis.tsv", "dev19_ordinary.tsv")]
 # The files the rules were tuned on (the scorer trains on all of DEV). The rules were not
 # tuned on hold-outs 11 and 12, dev13, dev13b and dev13c, except three guards that came from
 # dev13's and dev13b's false alarms (bot/safety/patterns/common.py TOPIC, ONLINE; slavic.py
@@ -434,6 +438,10 @@ def main() -> None:
     for c, o in DEV:
         r = evaluate(load(c), load(o))
         print(f"  dev file {c:<22} recall {_pct(r.found, r.crisis):<20} "
+              f"false alarms {_pct(r.alarms, r.ordinary)}")
+    for c, o in NOT_KEPT:
+        r = evaluate(load(c), load(o))
+        print(f"  not trained on {c:<18} recall {_pct(r.found, r.crisis):<20} "
               f"false alarms {_pct(r.alarms, r.ordinary)}")
     reports = {"development, rules + scorer (trained on)": dev()}
     if not HOLDOUTS:
