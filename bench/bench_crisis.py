@@ -175,7 +175,8 @@ def show(title: str, report: Report, quiet: bool = False) -> None:
 # dev15 (development only), on branch wip/crisis5; hold-out 15 after its first run, with dev16
 # (development only), on branch wip/crisis6; hold-out 16 after its first run, with dev17
 # (development only), on branch wip/crisis7; hold-out 17 after its first run, with dev18
-# (development only), on branch wip/crisis8.
+# (development only), on branch wip/crisis8; hold-out 18 after its first run, on branch
+# wip/crisis9.
 DEV = [("crisis.tsv", "ordinary.tsv")] + [
     (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in range(1, 13)] + [
     (f"dev13{x}_crisis.tsv", f"dev13{x}_ordinary.tsv") for x in ("", "b", "c")] + [
@@ -183,7 +184,12 @@ DEV = [("crisis.tsv", "ordinary.tsv")] + [
     ("holdout14_crisis.tsv", "holdout14_ordinary.tsv"), ("dev15_crisis.tsv", "dev15_ordinary.tsv"),
     ("holdout15_crisis.tsv", "holdout15_ordinary.tsv"), ("dev16_crisis.tsv", "dev16_ordinary.tsv"),
     ("holdout16_crisis.tsv", "holdout16_ordinary.tsv"), ("dev17_crisis.tsv", "dev17_ordinary.tsv"),
-    ("holdout17_crisis.tsv", "holdout17_ordinary.tsv"), ("dev18_crisis.tsv", "dev18_ordinary.tsv")]
+    ("holdout17_crisis.tsv", "holdout17_ordinary.tsv"), ("dev18_crisis.tsv", "dev18_ordinary.tsv"),
+    ("holdout18_crisis.tsv", "holdout18_ordinary.tsv")]
+# dev19 (wip/crisis9) was written for development and measured in DEV: out of fold it did not
+# help (fresh files 1510 against 1516 of 1600 card first, 35 against 34 false cards), so it is
+# not trained on; its lines stay as a check of the round-9 rules (bench/crisis_set/README.md).
+NOT_KEPT = [("dev19_crisis.tsv", "dev19_ordinary.tsv")]
 # The files the rules were tuned on (the scorer trains on all of DEV). The rules were not
 # tuned on hold-outs 11 and 12, dev13, dev13b and dev13c, except three guards that came from
 # dev13's and dev13b's false alarms (bot/safety/patterns/common.py TOPIC, ONLINE; slavic.py
@@ -194,10 +200,9 @@ RULES_TUNED = DEV[:11]
 # committed before anything runs on them) and its number in this tuple; its floors go into
 # tests/test_crisis_set.py FLOORS after its first run, its figures into FIRST_RUNS and
 # LEARNED_FIRST_RUNS. A listed hold-out whose files are not there yet is reported as missing.
-# Empty between two hold-outs (hold-out 17 joined DEV on wip/crisis8); the next is added here
+# Empty between two hold-outs (hold-out 18 joined DEV on wip/crisis9); the next is added here
 # by whoever runs it first, after the classifier it measures was merged.
-HOLDOUTS: dict[int, tuple[str, str]] = {
-    i: (f"holdout{i}_crisis.tsv", f"holdout{i}_ordinary.tsv") for i in (18,)}
+HOLDOUTS: dict[int, tuple[str, str]] = {}
 
 
 def written(number: int) -> bool:
@@ -318,7 +323,7 @@ LEARNED_CURRENT_RUNS: dict[int, tuple[str, str, str, str]] = {
 # Hold-outs 11 and 12 then joined the development part (wip/crisis3): the figures above are
 # their record, LEARNED_CURRENT_RUNS their last run before they were trained on.
 
-# dev13, dev13b, dev13c, dev14, dev15, dev16 and dev18 (bench/crisis_set/dev1*_*.tsv) were written for
+# dev13, dev13b, dev13c, dev14, dev15, dev16, dev18 and dev19 (bench/crisis_set/dev1*_*.tsv) were written for
 # development, but the first run of each, before anything was trained or tuned on it, is a
 # fresh measure too:
 # (card first, any help, false alarms card, card or note). Their near misses are harder than
@@ -362,6 +367,14 @@ DEV13_FIRST_RUN = {
                            "10.3 % (3/29)"),
     "dev18, rules + scorer": ("82.9 % (34/41)", "92.7 % (38/41)", "10.3 % (3/29)",
                               "20.7 % (6/29)"),
+    # dev19 (wip/crisis9), before anything was trained on it: the model of main c797d99
+    # (trained without hold-out 18 and dev19) and the first round-9 trafficking rules, written
+    # before dev19 and with its families in mind (no test of them); the cue-mirror fix, four
+    # rule words and one rewritten ordinary line ("zawał roboty", not idiomatic Polish) came
+    # after this run. Rules alone: any help was not recorded.
+    "dev19, rules alone": ("62.9 % (22/35)", "not recorded", "5.9 % (2/34)", "5.9 % (2/34)"),
+    "dev19, rules + scorer": ("88.6 % (31/35)", "97.1 % (34/35)", "8.8 % (3/34)",
+                              "11.8 % (4/34)"),
 }
 
 
@@ -426,6 +439,10 @@ def main() -> None:
         r = evaluate(load(c), load(o))
         print(f"  dev file {c:<22} recall {_pct(r.found, r.crisis):<20} "
               f"false alarms {_pct(r.alarms, r.ordinary)}")
+    for c, o in NOT_KEPT:
+        r = evaluate(load(c), load(o))
+        print(f"  not trained on {c:<18} recall {_pct(r.found, r.crisis):<20} "
+              f"false alarms {_pct(r.alarms, r.ordinary)}")
     reports = {"development, rules + scorer (trained on)": dev()}
     if not HOLDOUTS:
         print("  no hold-out listed (HOLDOUTS is empty until the next one is run the first time)")
@@ -449,7 +466,7 @@ def main() -> None:
         for i, (card, helped, alarms, noted) in runs.items():
             print(f"  hold-out {i}: card first {card:<16} any help {helped:<16} "
                   f"false alarms {alarms:<16} card or note {noted}")
-    print("== first runs of dev13, dev13b, dev13c, dev14, dev15, dev16, dev18, before anything was "
+    print("== first runs of dev13, dev13b, dev13c, dev14, dev15, dev16, dev18, dev19, before anything was "
           "trained or tuned on them")
     for title, (card, helped, alarms, noted) in DEV13_FIRST_RUN.items():
         print(f"  {title:<24} card first {card:<18} any help {helped:<18} "

@@ -65,6 +65,15 @@ _CALM = re.compile(r"""(?<![\w'])(?:
     |когда\s+я\s+(?:был|была)\s+(?:маленьк|мал)\w*|коли\s+я\s+(?:був|була)\s+мал\w*
     |kiedy\s+(?:byłem|bylem|byłam|bylam)\s+(?:mały|maly|mała|mala)
     |ахах\w*|хаха\w*|haha\w*|lol|шучу|жартую|żartuję|zartuje|just\s+kidding
+    |ха-ха\w*|ха-ха-ха|ha-ha\w*
+    |(?:всі|все|батьки|рідні|родители|родные|rodzice|bliscy|wszyscy)\s+(?:живі|живы|цілі|целы|cali)
+    |cali\s+i\s+zdrowi|живі\s+(?:й|і|та)\s+здорові|живы\s+и\s+здоровы|safe\s+and\s+sound
+    |в\s+спокої|в\s+покое|w\s+spokoju
+    |(?:tired|fed\s+up|втомил\w*|втомлен\w*|устал\w*|zmęczon\w*|zmeczon\w*)(?:\s+[\w']+){0,4}?\s+(?:at|with)\s+(?:work|my\s+job)
+    |(?:втомил\w*|втомлен\w*|устал\w*|zmęczon\w*|zmeczon\w*)(?:\s+[\w']+){0,4}?\s+(?:на\s+роботі|на\s+работе|w\s+pracy)
+    |минулого\s+року|в\s+прошлом\s+году|w\s+zeszłym\s+roku|w\s+zeszlym\s+roku|last\s+year
+    |місяц(?:ів|і)\s+тому|месяц(?:ев|а)\s+назад|miesi(?:ęcy|ecy|ące|ace)\s+temu|months\s+ago
+    |ще\s+(?:восени|взимку|влітку|навесні)|ещё\s+(?:осенью|зимой|летом|весной)|еще\s+(?:осенью|зимой|летом|весной)
     )(?![\w'])""", re.X | re.I)
 # Said outright that no harm is meant: "не думай, я не збираюсь нічого з собою робити", "I don't
 # want to die, I just want to know...", "nic sobie nie zrobię". The scorer cannot read the
@@ -415,9 +424,14 @@ class RuleBook:
                 continue
             if rule.cue:
                 # Indirect messages rarely hold one decisive phrase but often two hints
-                # ("I can't do this anymore" + "I want it all to stop").
+                # ("I can't do this anymore" + "I want it all to stop"). A Slavic cue and its
+                # mirror (bot/safety/patterns `_reversed`) are one hint, not two: "роботодавець
+                # обіцяв роботу" was a job promised both ways round (dev19's first run).
+                name = rule.name.removesuffix(".reversed")
                 for c in rule.categories:
-                    cues[c].append(rule.name)
+                    if name in cues[c]:
+                        continue
+                    cues[c].append(name)
                     if len(cues[c]) == 2:
                         cats.add(c)
                         fired.extend(cues[c])

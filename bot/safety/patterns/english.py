@@ -122,6 +122,14 @@ WORDS: dict[str, str] = {
     "PHONE": "phone mobile",
     "REPAIR": "repair repaired fix fixed screen",
     "PARTNER": "husband boyfriend partner ex",
+    # -- round 9 (wip/crisis9)
+    "SOLD": "sold selling",
+    "ESCAPED": "escaped escape ran runaway",
+    "OWE": "owe owes owed",
+    "JOURNEY": "bus flight ticket tickets travel journey transport room visa",
+    "PROMISED": "promised",
+    "JOB": "job work",
+    "PHONES": "phones",
     # guard words
     "LOC": "in with here there near at",
     "WORLD": "world",
@@ -149,7 +157,9 @@ WORDS: dict[str, str] = {
 RULES: list[dict] = [
     seq("en.want_to_die", "suicide", "en", "WANT ~2 DIE|KILL",
         unless=[IDIOM, ONLINE, guard.AWAY_FOR_A_WHILE,
-                unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2)]),
+                unless("hair|clothes|shirt|colour|color|black|blonde", "after", 2),
+                # "I want to end my gym membership" (dev13c): a contract, not a life
+                unless("membership|subscription|contract|lease|account|plan|tenancy", "after", 3)]),
     seq("en.why_live", "suicide", "en", "why ~3 LIVE|MYLIFE", unless=[LIVING_PLACE]),
     seq("en.not_exist", "suicide", "en", "wish ~2 didnt|never ~1 exist|existed|born", neg=False),
     seq("en.wish_dead", "suicide", "en", "wish ~3 dead|die|born"),
@@ -234,7 +244,8 @@ RULES: list[dict] = [
     seq("en.cant_find_child", "child", "en", "NEG ~0 find ~1 my|our ~0 CHILD", neg=False,
         unless=[unless("school|doctor|place|nursery|kindergarten|a|tutor", "after", 3)]),
     near("en.child_missing", "child", "en", "CHILD MISSING", window=4,
-         unless=[unless("DOCS", window=3)]),
+         # "my son is missing a vaccination" (dev13): something he lacks, not him
+         unless=[unless("DOCS|vaccination|vaccine|jab|shot|lessons|classes|homework|form", window=3)]),
     # "I'm alone with the kids": the parent is alone, not the child (dev14's first run)
     near("en.child_alone", "child", "en", "CHILD ALONE", window=4,
          unless=[unless("AGE", window=4), unless("i'm|im|i|we're|we", "before", 2)]),
@@ -296,7 +307,8 @@ RULES: list[dict] = [
     seq("en.seizure", "medical", "en", "SEIZURE", unless=[guard.A_CRAMP]),
     near("en.throat_swelling", "medical", "en", "THROAT SWELL", window=3),
     seq("en.anaphylaxis", "medical", "en", "ANAPHYLAXIS"),
-    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE", window=6), IDIOM,
+    seq("en.dying", "medical", "en", "DYING", unless=[unless("HOSPICE|plant|plants|flowers|tree"
+                                                             "|trees|garden", window=6), IDIOM,
                                                      DYING_TO, guard.A_PET]),
     seq("en.call_ambulance", "medical", "en", "CALL ~2 AMBULANCE", neg=False,
         unless=[guard.ASKING_HOW, unless("AFTER_CALL", "after", 3)]),
@@ -335,4 +347,42 @@ RULES: list[dict] = [
     near("en.partner_takes_phone", "violence", "en", "PARTNER TOOK|hides|hid PHONE", window=5,
          unless=[unless("REPAIR", window=6)]),
     near("en.locked_in_with_child", "violence", "en", "LOCKED ME|my CHILD", window=5),
+    # ------------------------------------------------------------ round 9 (wip/crisis9)
+    # trafficking told indirectly: "i was sold", "they sold us to"; hints that together are
+    # forced labour: a job promised and something else found, a debt for the journey or the
+    # room, escaped, documents still with them, all phones kept, no going out without the
+    # supervisor, locked at night, writing in secret
+    seq("en.sold", "trafficking", "en", "i|we|was|were|they ~1 SOLD ~0 me|us|to",
+        unless=[unless("car|phone|house|flat|ticket|tickets|bike|stuff|things|it|them", window=4)]),
+    cue("en.cue_promised_job", "trafficking", "en", "PROMISED ~2 a|the ~0 JOB", neg=False),
+    cue("en.cue_owe_journey", "trafficking", "en", "OWE ~4 for ~2 the ~0 JOURNEY", neg=False),
+    cue("en.cue_escaped", "trafficking", "en", "ESCAPED|ran ~1 away|from", neg=False),
+    cue("en.cue_docs_with_them", "trafficking", "en", "still ~0 have|has|keep ~1 my|our ~0 DOCS",
+        neg=False),
+    cue("en.cue_docs_with_him", "trafficking", "en", "DOCS ~1 is|are ~1 with ~1 him|them|her|EMPLOYER",
+        neg=False),
+    cue("en.cue_phones_kept", "trafficking", "en", "THEY_KEEP ~2 all|our ~1 PHONES", neg=False),
+    cue("en.cue_out_only_with", "trafficking", "en",
+        "NEG ~1 LEAVE|out ~4 without ~1 the ~0 EMPLOYER|boss|driver", neg=False),
+    cue("en.cue_locked_at_night", "trafficking", "en", "LOCKED|LOCK ~3 at ~0 night", neg=False),
+    cue("en.cue_secretly", "trafficking", "en",
+        "secretly|strange|someone's|unknown ~1 number|texted|calls|wrote", neg=False),
+    # "i won't need them after this weekend": nothing needed after a day named, the round-8
+    # rule the other way round
+    seq("en.not_needed_after2", "suicide", "en", "NEG ~0 need ~3 after ~1 this|tonight|tomorrow"
+        "|sunday|friday|saturday|monday|today ~0 weekend|week|sunday|friday|saturday", neg=False,
+        unless=[unless("TRAVEL|moving|move|job|flat|room|course|visa|sell|selling", window=8)]),
+    # indirect suicide: letters left in a drawer, decided when and how, rather dead, tired of
+    # being alive, a car in a garage with the engine on, the only way out, a train
+    near("en.letters_in_drawer", "suicide", "en", "letters|letter|notes drawer|table", window=5,
+         unless=[unless("bank|landlord|office|council|ASK", window=6)]),
+    seq("en.decided_when_how", "suicide", "en", "decided ~1 when ~0 and ~0 how"),
+    seq("en.rather_be_dead", "suicide", "en", "rather ~0 be ~0 dead", unless=[IDIOM, DYING_TO,
+                                                                         unless("than", "after", 3)]),
+    seq("en.tired_of_alive", "suicide", "en", "tired ~0 of ~0 being ~0 alive|living|life"),
+    near("en.garage_engine", "suicide", "en", "garage engine", window=8),
+    seq("en.only_way_out", "suicide", "en", "way ~0 out ~0 except ~0 one"),
+    seq("en.under_train", "suicide", "en", "jump|step|lie ~2 under|front ~2 a|the ~0 train"),
+    seq("en.writing_last_time", "suicide", "en", "last ~0 time ~1 i ~0 write|text|message",
+        unless=[guard.JOKING]),
 ]

@@ -35,6 +35,10 @@ A_BRUISE = unless("""коліно|колено|коліна|колена|kolano|
     |noga|nogę|ręka|rękę|синяк*|siniak*|палець|палец|LONG_AGO|EVERYDAY""".replace("\n", "").replace(
     " ", ""), window=4)
 
+# "pracodawca chce trzymać kopię paszportu" (hold-out 18): "kopię" is matched as typed (`COPY`,
+# it folds to "kopie", kicks), so the shared guard's folded words never see it
+A_COPY_PL = unless("COPY", window=3)
+
 WORDS: dict[str, str] = {
     # English negations too: "suicidal" also matches the Slavic stem (suicyd*, суицид*).
     "NEG": "не ні нет ніколи никогда nie nigdy ne not never dont",
@@ -133,7 +137,7 @@ WORDS: dict[str, str] = {
     "EMPLOYER": """роботодав* работодател* pracodaw* бос босс шеф szef* бригадир* brygadzist*
         хазяїн хозяин власник agencj* агентств* агенці* координатор* koordynator* менеджер*""",
     "DEBT": "борг* долг* dług*",
-    "WORKOFF": "відпрац* отрабат* отработ* odprac*",
+    "WORKOFF": "відпрац* отрабат* отработ* odprac* odrobi* odrabia*",
     # an employer who threatens to report a worker's status: "зганяє на депортацію"
     "DENOUNCE": """zgłosi zadzwoni doniesie powie сдаст здасть здаст донесе донесет повідомить
         сообщит розповість расскажет скаже скажет зателефонує позвонит""",
@@ -173,6 +177,9 @@ WORDS: dict[str, str] = {
     # skeletons of "bił", "biła", "бил", "били" (beat): matched as typed, they are only what
     # they are ("w szkole był wykład o przemocy", "сын был в школе").
     "WAS_PL": "!był !była !byli !byl !byla !был !была !были",
+    # "на работе завал" (a pile of work) folds to Polish "zawał" (heart attack): matched as
+    # typed, it is only what it is (hold-out 18's false card "к вечеру я просто труп")
+    "WORKLOAD": "!завал !завалу !завалі !завале !завалом !завали",
     # "kopię paszportu" (a copy) folds to "kopie" (kicks)
     "COPY": "!kopię !kopii !kopia",
     # Everyday Polish words one typo from a crisis word, found by running every Polish word of
@@ -258,6 +265,8 @@ WORDS: dict[str, str] = {
         пише пишет pisze""",
     "KILL_FUT": """вб'є вбʼє уб'є убьет убъет zabije задушить задушит udusi заріже зарежет zarżnie
         закопає закопает zakopie""",
+    # "powiedział że mnie załatwi", "сказав що мене приб'є": done for, said of me
+    "FINISH_OFF": "załatwi приб'є прибʼє прибьет прибьёт уроє уроет",
     "BURDEN": "тягар тягарем обуза обузой ciężar ciężarem",
     "FOR_ALL": "всіх усіх всех wszystkich",
     "DRINK_INF": "випити выпить wypić проковтнути проглотить połknąć наковтатися наглотаться",
@@ -387,6 +396,52 @@ WORDS: dict[str, str] = {
         потрібна нужно нужны нужен нужна potrzebne potrzebny potrzebna potrzebuję потрібне""",
     "MOVING": """переїжджаю переїжджаємо переезжаю переезжаем przeprowadzam przeprowadzamy їду
         уезжаю уїжджаю wyjeżdżam виїжджаю выезжаю звільняюсь увольняюсь""",
+    # -- round 9 (wip/crisis9): trafficking told indirectly, goodbyes
+    "SOLD": "продали продав продала sprzedali sprzedał sprzedała",
+    "ME_ACC": "мене меня mnie нас nas",
+    "LOCKING": """закривають закрывают зачиняють запирають запирают замикають замыкают zamykają
+        zamyka закриває закрывает запирает""",
+    "AT_NIGHT": "ніч ночь noc ключ klucz",
+    "PROMISED": "обіцяли обещали obiecali obiecywali обіцяв обещал obiecał обіцяла обещала",
+    "JOB": "роботу работу pracę prace працю",
+    "OWE": """винна винен винні должна должен должны winna winien winni jestem""",
+    "JOURNEY": """дорог* переліт перелёт перелет автобус* przejazd* podróż* bilet* квиток* билет*
+        оформлен* візу визу wizę житло жильё жилье mieszkani* квартир*""",
+    "ESCAPED": """втекла втік втекли вилізла виліз сбежала сбежал сбежали убежала убежал
+        uciekłam uciekłem uciekliśmy uciekła uciekł""",
+    "BOSS_AT": """пана pana хазяїна хазяїну хозяина хозяину начальника начальнику начальник бригадира
+        бригадиру власника szefa szefie pracodawcy brygadzisty właściciela gospodarza них нього
+        него niego nich""",
+    "PHONES": "телефони телефоны telefony мобільні мобильные komórki",
+    "OUR": "наші наши nasze нам nam у всіх всех wszystkim",
+    "STRANGE_NO": "чужого чужой obcego cudzego",
+    "NUMBER": "номера номер numeru numer телефону телефона",
+    "KNOWS": "знає знает wie",
+    "WHERE": "де где gdzie",
+    "LIVES": "живе живет живуть живут mieszka mieszkają",
+    "CITY": "місті городе mieście місто город miasto",
+    "WRITE": "пишу piszę pisze",
+    "LAST_TIME": "останній последний ostatni",
+    "TIME_N": "раз",
+    "DRAWER": "ящик* шухляд* шафі шкафу szuflad* столі столе stole",
+    "WHEN_HOW": "коли когда kiedy",
+    "HOW_N": "як как jak",
+    "I_AM": "я ja jestem стала став стал",
+    "WAKE_PAST": """прокинулась прокинулася прокинувся прокинутись прокинутися проснулась проснулся
+        проснуться obudziła obudził obudzić""",
+    "GARAGE": "гаражі гараже гаражу garażu garażem",
+    "ENGINE": "двигун* двигател* мотор* silnik*",
+    "TRAIN": "потяг* поїзд* поезд* електричк* электричк* pociąg* tramwaj*",
+    "STEP_UNDER": """кинутися кинутись броситься стрибнути прыгнуть лягти лечь wejść rzucić skoczyć
+        положитися""",
+    "WAY_OUT": "виходу выхода wyjścia",
+    "EXCEPT_ONE": "крім кроме oprócz poza",
+    "GIVEN_AWAY": """віддала віддав отдала отдал oddałam oddałem роздала роздав раздала раздал
+        rozdałam rozdałem""",
+    "CAN_GO": "можна можно mogę можу могу",
+    "GO_INF": "йти іти піти идти уйти iść odejść",
+    "NOT_RETURN": "повернусь повернуся вернусь wrócę",
+    "WATER_WOODS": "моря морю морі море річки реки річку реку rzekę rzeki morze lasu ліс лес озера jeziora",
     # -- guard words
     "LOC": """!біля в у во з із зі с со w we z ze u na на тут там tu tam разом вместе razem поруч
         рядом obok під під біля около""",
@@ -395,7 +450,8 @@ WORDS: dict[str, str] = {
         самолет* samolot* віз* виз* wiz* автобус*""",
     "OFFICE": """уженд* ужонд* urzęd* urząd консульств* консульст* посольств* konsulat*
         ambasad* віз* виз* wiz* поліц* полиц* policj* прикордон* пограничн* границ* кордон*
-        granic* straż* воєвод* wojewod* udsc оформлен* подач* złożeni* продовжен* карту kart* банк* bank*""",
+        granic* straż* воєвод* wojewod* udsc оформлен* подач* złożeni* продовжен* карту банк* bank*
+        karta karty kartę karcie kartą kart""",  # not kart*: "pod Kartuzami" (hold-out 18)
     "THEFT": "загуби* потеря* zgubi* вкра* укра* ukradł* ukradli ukradzion* стащили zgubił* загубив",
     "VACATION": "відпустк* отпуск* urlop* лікарн* больничн* zwolnieni* вихідн* выходн* обід* обед*",
     "OVERTIME": """понаднорм* сверхуроч* nadgodzin* вихідн* выходн* weekend* нічн* ночн* nocn*
@@ -460,7 +516,8 @@ RULES: list[dict] = [
     cue("sl.cue_tired_fighting", "suicide", "sl", "TIRED ~1 FIGHT"),
     cue("sl.cue_let_it_end", "suicide", "sl", "LET_IT ~2 ENDS"),
     cue("sl.cue_left_note", "suicide", "sl", "LEFT_NOTE ~2 LETTER"),
-    cue("sl.cue_never_back", "suicide", "sl", "ANYMORE|вже|уже|już ~0 NEG ~0 NEVER_BACK", neg=False),
+    cue("sl.cue_never_back", "suicide", "sl", "ANYMORE|вже|уже|już ~0 NEG ~0 NEVER_BACK",
+        neg=False),
     seq("sl.tired_of_life", "suicide", "sl", "TIRED ~2 LIVE|LIFE", unless=[LIVING_PLACE]),
     seq("sl.better_dead", "suicide", "sl", "BETTER ~3 DIED|DIE"),
     seq("sl.better_without_me", "suicide", "sl", "BETTER ~3 без|bez|beze ~0 WITHOUT_ME"),
@@ -595,7 +652,7 @@ RULES: list[dict] = [
     near("sl.child_threat", "child,violence", "sl", "CHILD KILL|HURT THREATEN", window=5),
     # ------------------------------------------------------------ trafficking, forced labour
     near("sl.took_documents", "trafficking", "sl", "TAKE|KEEP DOCS", window=4,
-         unless=[guard.AT_AN_OFFICE_OR_STOLEN, guard.A_COPY]),
+         unless=[guard.AT_AN_OFFICE_OR_STOLEN, guard.A_COPY, A_COPY_PL]),
     seq("sl.no_documents_back", "trafficking", "sl", "NEG ~1 GIVEBACK ~3 DOCS",
         unless=[guard.AT_AN_OFFICE_OR_STOLEN]),
     seq("sl.documents_not_back", "trafficking", "sl", "DOCS ~3 NEG ~1 GIVEBACK",
@@ -751,4 +808,66 @@ RULES: list[dict] = [
     near("sl.cant_speak_limb", "medical", "sl", "NEG SPEAK LIMB", window=6, neg=False),
     # a birth that will not wait: "дружина народжує вдома ... не встигаємо"
     near("sl.birth_now", "medical", "sl", "BIRTH NOT_IN_TIME", window=6),
+    # ------------------------------------------------------------ round 9 (wip/crisis9)
+    # Trafficking told indirectly (hold-out 18's misses, the anti-trafficking line's signs):
+    # sold ("мене продали", "sprzedali mnie"); locked in for the night ("нас закривають на
+    # ніч", "zamykają nas na noc na klucz")
+    seq("sl.sold", "trafficking", "sl", "ME_ACC ~1 SOLD", unless=[guard.JOKING]),
+    seq("sl.locked_for_night", "trafficking", "sl", "ME_ACC ~1 LOCKING ~4 на|na ~0 AT_NIGHT",
+        unless=[guard.JOKING]),
+    seq("sl.locked_for_night2", "trafficking", "sl", "LOCKING ~1 ME_ACC ~4 на|na ~0 AT_NIGHT",
+        unless=[guard.JOKING]),
+    # hints that together are forced labour: a job promised and something else found; a debt
+    # for the journey or the room; escaped, or documents left with the boss; phones taken from
+    # all; writing from someone else's number; not knowing the city; "he knows where my mother
+    # lives"; "he says I'll be deported"
+    cue("sl.cue_promised_job", "trafficking", "sl", "PROMISED ~3 JOB", neg=False),
+    cue("sl.cue_owe_journey", "trafficking", "sl", "OWE|WORKOFF ~5 за|za ~2 JOURNEY", neg=False),
+    cue("sl.cue_work_off_journey", "trafficking", "sl", "WORKOFF ~2 JOURNEY",
+        neg=False, fixed_order=True),
+    cue("sl.cue_escaped", "trafficking", "sl", "ESCAPED|сбежать|втекти|uciec", neg=False),
+    cue("sl.cue_docs_with_boss", "trafficking", "sl", "DOCS ~3 у|u ~0 BOSS_AT",
+        neg=False, fixed_order=True),
+    cue("sl.cue_phones_taken", "trafficking", "sl", "TAKE|KEEP ~3 PHONES",
+        neg=False, fixed_order=True),
+    cue("sl.cue_strange_number", "trafficking", "sl", "STRANGE_NO ~0 NUMBER",
+        neg=False, fixed_order=True),
+    cue("sl.cue_dont_know_city", "trafficking", "sl", "NEG ~0 знаю|wiem ~3 CITY", neg=False),
+    cue("sl.cue_knows_where_lives", "trafficking", "sl", "KNOWS ~0 WHERE ~2 LIVES", neg=False),
+    cue("sl.cue_says_deport", "trafficking", "sl", "SAYS ~10 депорт*|deport*", neg=False),
+    cue("sl.cue_who_escapes_found", "trafficking", "sl",
+        "втече|втечуть|убежит|сбежит|ucieknie ~3 знайдуть|найдут|znajdą|знайде|найдет|znajdzie",
+        neg=False),
+    # Indirect suicide (out-of-fold misses, hold-outs 11-18): letters left in a drawer or on
+    # the table; decided when and how; under a train; a car in a garage with the engine on;
+    # "the only way out"; a burden, said of oneself; better not to have woken up; gave things
+    # away, "now I can go"; to the sea and not back
+    near("sl.letters_in_drawer", "suicide", "sl", "LETTER DRAWER", window=5,
+         unless=[unless("банк*|bank*|ZUS|urzęd*|уженд*|ASK|OFFICE", window=6)]),
+    seq("sl.decided_when_how", "suicide", "sl", "DECIDED ~2 WHEN_HOW ~1 і|и|i|та ~0 HOW_N"),
+    seq("sl.under_train", "suicide", "sl", "STEP_UNDER ~2 під|под|pod ~1 TRAIN"),
+    near("sl.garage_engine", "suicide", "sl", "GARAGE ENGINE", window=8),
+    seq("sl.only_way_out", "suicide", "sl", "WAY_OUT ~3 EXCEPT_ONE ~0 одного|jednego"),
+    seq("sl.i_am_a_burden", "suicide", "sl", "I_AM ~3 BURDEN", unless=[AS_A_BURDEN]),
+    seq("sl.better_not_woken", "suicide", "sl", "BETTER ~2 б|бы|by ~2 NEG ~1 WAKE_PAST", neg=False),
+    seq("sl.better_not_woken2", "suicide", "sl", "BETTER ~2 NEG ~1 WAKE_PAST", neg=False),
+    near("sl.gave_away_now_go", "suicide", "sl", "GIVEN_AWAY CAN_GO GO_INF", window=10,
+         unless=[unless("ASK|додому|домой|do|на|na|в|w", "after", 1)]),
+    near("sl.to_water_not_back", "suicide", "sl", "WATER_WOODS NEG NOT_RETURN", window=6, neg=False),
+    # "бывший забрал сына и не отдаёт": a child taken and kept from the other parent
+    near("sl.child_taken_not_back", "child", "sl", "TAKE CHILD NEG GIVEBACK", window=6, neg=False),
+    # "partner powiedział że mnie załatwi", "сказав що мене приб'є"
+    seq("sl.says_finish_me", "violence", "sl", "SAYS ~3 ME_ACC ~0 FINISH_OFF",
+        unless=[guard.FORGETTING, guard.JOKING]),
+    # "пишу останній раз, дякую що відповідали", "piszę ostatni raz": a last message
+    seq("sl.writing_last_time", "suicide", "sl", "WRITE ~1 LAST_TIME ~0 TIME_N",
+        unless=[unless("про|о|об|щодо|по|w|o|sprawie|в|у|перед|przed|бо|bo|потому|тому|ASK",
+                       "after", 3), guard.JOKING]),
+    seq("sl.writing_last_time2", "suicide", "sl", "WRITE ~0 в|w ~0 LAST_TIME ~0 TIME_N",
+        unless=[unless("про|о|об|щодо|по|w|o|sprawie|в|у|перед|przed|бо|bo|потому|тому|ASK",
+                       "after", 3), guard.JOKING]),
+    # "вони мені не знадобляться після неділі": the round-8 rule the other way round
+    seq("sl.not_needed_after2", "suicide", "sl", "NEG|NONE ~2 NEEDED ~3 AFTER|po ~1 LATER",
+        neg=False, unless=[unless("MOVING|HOUSING|WORK|VACATION|продам|продаю|продати|продать"
+                                  "|sprzeda*", window=8)]),
 ]
