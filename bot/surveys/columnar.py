@@ -44,7 +44,6 @@ answers with the row path instead: slower, never different.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -359,21 +358,3 @@ def _counts(values: pl.Series) -> dict[int, int]:
     counted = values.value_counts(sort=False).sort(values.name)
     return dict(zip(counted[:, 0].to_list(), counted[:, 1].to_list(), strict=True))
 
-
-# ------------------------------------------------------------------------------ answers.csv
-def answer_lines(counted: Counted, keys: list[str], texts: list[list[str]], before: list[str],
-                 after: list[str], dropped: list[bool]) -> pl.Series:
-    """The published lines of answers.csv, ordered as the row path orders them (see
-    `report.write_answers`): by CRC-32 of the line's UTF-8 bytes, equal CRCs by the bytes."""
-    ctx = counted.contexts
-    fields = [pl.Series(before, dtype=pl.String).gather(ctx)]
-    for key, text in zip(keys, texts, strict=True):
-        fields.append(pl.Series(text, dtype=pl.String).gather(counted.codes[key]))
-    fields.append(pl.Series(after, dtype=pl.String).gather(ctx))
-    kept = pl.Series(dropped, dtype=pl.Boolean).gather(ctx).not_()
-    frame = pl.DataFrame([f.alias(f"f{n}") for n, f in enumerate(fields)]).filter(kept)
-    lines = frame.select(pl.concat_str(pl.all(), separator=",").alias("line"))["line"]
-    # CRC-32 is zlib's, as in the row path; Polars has no CRC of its own, and zlib's is the same
-    # on every machine and version. One call per line, but only on bytes, no Python strings.
-    crc = pl.Series("crc", list(map(zlib.crc32, lines.cast(pl.Binary).to_list())), dtype=pl.UInt32)
-    return pl.DataFrame([crc, lines]).sort(["crc", "line"])["line"]
