@@ -15,6 +15,10 @@ reading groups of (wave, week) from a covering index with `group_concat` (0.036 
 table row, no JSON) parsed by Polars' CSV reader (15 million integers in 0.3 s). The whole
 report over the million (bench, median of 3, load 3-4): text path 7.7 s, coded path 4.3 s, of
 which reading the codes 0.6 s and turning them into columns 1.1 s.
+answers.csv (1.1 s of it) was then cut to ~0.7 s by computing its CRC-32 order column-wise
+(`surveys.answer_order`); in "pairs into columns" (coded, 1M, load 5-6) the codes query takes
+~0.6 s, the pairs ~0.4 s, the list runs ~0.3-0.5 s and placing ~0.15 s. A lookup table instead
+of `replace_strict` per list position in `coded._lists` measured no difference and was left out.
 
 The text path:
 
@@ -28,7 +32,7 @@ pieces like `"3", "belong_region@8e4b63d2`: a value and the next key. There are 
 distinct pieces in a million rows. Polars cuts the text and numbers the pieces (one pass in
 Rust); Python decodes each distinct piece once with `json.loads`, and registers waves, keys,
 values and contexts through the same `Tally` methods the row path uses; Polars then counts per
-(context, answer code) and builds answers.csv.
+(context, answer code), and `answer_order` builds answers.csv.
 
 Chosen by measurement (200,000 stored rows, CPU seconds, load average 6 on 2 cores): Polars
 `read_ndjson` with an explicit schema of all 28 keys 0.63, `str.json_decode` 1.10, `json.loads`
