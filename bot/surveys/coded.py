@@ -6,6 +6,10 @@ batch of them into one integer column in native code, with no Python object per 
 code; everything after is column arithmetic, and Python sees only the few hundred distinct codes
 and multiple-choice combinations. Anything not in that layout raises `columnar.Unsupported`, and
 the report reads the text instead.
+
+Where its time goes on the bench's million rows (14 million codes; 2 cores at load 5-6, so
+roughly double a quiet machine's): parsing the codes ~1.1 s with the reading, then the codes
+query ~0.6 s, the pairs ~0.4 s, the list runs (`_lists`) ~0.3-0.5 s, placing them ~0.15 s.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ reading groups of (wave, week) from a covering index with `group_concat` (0.036 
 table row, no JSON) parsed by Polars' CSV reader (15 million integers in 0.3 s). The whole
 report over the million (bench, median of 3, load 3-4): text path 7.7 s, coded path 4.3 s, of
 which reading the codes 0.6 s and turning them into columns 1.1 s.
+answers.csv (1.1 s of it) was then cut to ~0.7 s by computing its CRC-32 order column-wise
+(`surveys.answer_order`); in "pairs into columns" (coded, 1M, load 5-6) the codes query takes
+~0.6 s, the pairs ~0.4 s, the list runs ~0.3-0.5 s and placing ~0.15 s. A lookup table instead
+of `replace_strict` per list position in `coded._lists` measured no difference and was left out.
 
 The text path:
 
@@ -28,7 +32,7 @@ pieces like `"3", "belong_region@8e4b63d2`: a value and the next key. There are 
 distinct pieces in a million rows. Polars cuts the text and numbers the pieces (one pass in
 Rust); Python decodes each distinct piece once with `json.loads`, and registers waves, keys,
 values and contexts through the same `Tally` methods the row path uses; Polars then counts per
-(context, answer code) and builds answers.csv.
+(context, answer code), and `answer_order` builds answers.csv.
 
 Chosen by measurement (200,000 stored rows, CPU seconds, load average 6 on 2 cores): Polars
 `read_ndjson` with an explicit schema of all 28 keys 0.63, `str.json_decode` 1.10, `json.loads`
@@ -44,7 +48,6 @@ answers with the row path instead: slower, never different.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -359,21 +362,3 @@ def _counts(values: pl.Series) -> dict[int, int]:
     counted = values.value_counts(sort=False).sort(values.name)
     return dict(zip(counted[:, 0].to_list(), counted[:, 1].to_list(), strict=True))
 
-
-# ------------------------------------------------------------------------------ answers.csv
-def answer_lines(counted: Counted, keys: list[str], texts: list[list[str]], before: list[str],
-                 after: list[str], dropped: list[bool]) -> pl.Series:
-    """The published lines of answers.csv, ordered as the row path orders them (see
-    `report.write_answers`): by CRC-32 of the line's UTF-8 bytes, equal CRCs by the bytes."""
-    ctx = counted.contexts
-    fields = [pl.Series(before, dtype=pl.String).gather(ctx)]
-    for key, text in zip(keys, texts, strict=True):
-        fields.append(pl.Series(text, dtype=pl.String).gather(counted.codes[key]))
-    fields.append(pl.Series(after, dtype=pl.String).gather(ctx))
-    kept = pl.Series(dropped, dtype=pl.Boolean).gather(ctx).not_()
-    frame = pl.DataFrame([f.alias(f"f{n}") for n, f in enumerate(fields)]).filter(kept)
-    lines = frame.select(pl.concat_str(pl.all(), separator=",").alias("line"))["line"]
-    # CRC-32 is zlib's, as in the row path; Polars has no CRC of its own, and zlib's is the same
-    # on every machine and version. One call per line, but only on bytes, no Python strings.
-    crc = pl.Series("crc", list(map(zlib.crc32, lines.cast(pl.Binary).to_list())), dtype=pl.UInt32)
-    return pl.DataFrame([crc, lines]).sort(["crc", "line"])["line"]

@@ -391,7 +391,7 @@ def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[
     """Write answers.csv; returns the number of rows whose profile columns were suppressed.
 
     The rows come from the row path's per-row codes (`tally.context_col`, `Column.data`), or
-    from `counted` when the columnar path counted them (`columnar.answer_lines`).
+    from `counted` when the columnar path counted them (`answer_order.answer_lines`).
     """
     dropped, hidden = hidden_contexts(tally, labels, k)
     keys = answer_columns(tally, waves)
@@ -406,11 +406,11 @@ def write_answers(path: Path, tally: Tally, waves: list[WaveData], labels: dict[
     with path.open("wb") as f:
         f.write(",".join(map(_field, ["wave", *keys, *profile])).encode() + b"\n")
         if counted is not None:
-            from bot.surveys.columnar import answer_lines
+            from bot.surveys.answer_order import answer_lines
 
             f.flush()
-            answer_lines(counted, keys, texts, before, after, dropped).to_frame().write_csv(
-                f, include_header=False, quote_style="never")  # the lines as they are, each + "\n"
+            answer_lines(counted, keys, texts, before, after, dropped).write_csv(
+                f, include_header=False, quote_style="never")  # the fields as they are, each line + "\n"
         else:
             rows = _row_lines(tally, keys, texts, before, after, dropped)
             if rows:
