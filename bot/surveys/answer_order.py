@@ -52,7 +52,7 @@ def answer_lines(counted: Counted, keys: list[str], texts: list[list[str]], befo
     crc = rows["crc"]
     codes = [c for c in rows.columns if c != "crc"]
     other = rows.select(pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in codes]))
-    clash = crc.is_in(crc.filter((crc == crc.shift(1)) & other.to_series()).unique())
+    clash = crc.is_in(crc.filter((crc == crc.shift(1)) & other.to_series()).unique().implode())
     if clash.any():
         line = pl.concat_str([pl.lit(pl.Series(text, dtype=pl.String)).gather(col) for col, text in fields],
                              separator=",")
