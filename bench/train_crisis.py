@@ -93,7 +93,7 @@ CRISIS_WEIGHT = 1.0  # a crisis message counts this much in the "any crisis" hea
 FRESH = ("holdout11_crisis.tsv", "holdout12_crisis.tsv", "dev13_crisis.tsv", "dev13b_crisis.tsv",
          "dev13c_crisis.tsv", "holdout13_crisis.tsv", "holdout14_crisis.tsv",
          "holdout15_crisis.tsv", "holdout16_crisis.tsv", "holdout17_crisis.tsv",
-         "holdout18_crisis.tsv")
+         "holdout18_crisis.tsv", "holdout19_crisis.tsv")
 EPOCHS = 30
 RATE = 2.0
 L2 = 3e-4  # 1e-4 until wip/crisis3: 3e-4 did a little better out of fold on fresh files

@@ -276,6 +276,10 @@ def test_a_rules_card_names_the_categories_the_scorer_finds_likely():
     ("jestem ciężarem dla całej rodziny", "suicide"),
     ("piszę ostatni raz, dziękuję za pomoc z kartą", "suicide"),
     ("i won't need my bank card after this sunday, how do i close the account", "suicide"),
+    # the past and "all right now" are not enough when it is not over (wip/crisis10)
+    ("минулого року він мене вже бив, а зараз знову погрожує, що вб'є", "violence"),
+    ("w zeszłym roku zabrał mi paszport i dalej go trzyma, nie mogę wyjść", "trafficking"),
+    ("my father had a stroke a year ago, now he can't speak again and his face droops", "medical"),
 ])
 def test_the_rules_find_crisis(text, category):
     signal = classify(text, learned=False)
@@ -346,6 +350,13 @@ def test_the_rules_find_crisis(text, category):
     "I want to end my gym membership",
     "the school says my son is missing a vaccination",
     "i won't need my flat after this friday because i'm moving to berlin",
+    # over and done with, folding clashes, a pet (hold-out 19's false cards, wip/crisis10)
+    "два роки тому власник ферми тримав мій паспорт, зараз я в іншому місці і все добре, куди скаржитись",
+    "w zeszłym miesiącu szef zabrał mi dowód na dwa dni, już oddał i teraz jest dobrze, czy to legalne",
+    "минулого року брат упав з риштувань, вже одужав, чи можна отримати компенсацію",
+    "який строк подачі документів на карту побуту",
+    "подала заяву на карту побиту, мама питає коли буде відповідь",
+    "кіт після стерилізації, судоми і напад хвилину тому, яка ветклініка працює вночі",
 ])
 def test_the_rules_leave_past_events_idioms_and_questions(text):
     assert not classify(text, learned=False), (text, classify(text, learned=False))

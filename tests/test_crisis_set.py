@@ -33,12 +33,11 @@ from bot.safety.scorer import default_model
 # What rules + the committed learned scorer measure on each hold-out, set from its first run
 # (bench FIRST_RUNS / LEARNED_FIRST_RUNS): (card first, any crisis help shown) as counts of
 # crisis messages, and the most false alarms (card) and cards or notes on ordinary questions.
-# Hold-outs 11 to 18 are development data now (their floors were 52/55/0/2, 52/58/0/0,
-# 89/99/2/4, 150/161/7/13, 157/177/20/23, 162/172/13/17, 159/169/10/18 and 175/183/8/15); the next
+# Hold-outs 11 to 19 are development data now (their floors were 52/55/0/2, 52/58/0/0,
+# 89/99/2/4, 150/161/7/13, 157/177/20/23, 162/172/13/17, 159/169/10/18, 175/183/8/15 and
+# 176/189/15/27); the next
 # hold-out's floors are set by whoever runs it first, from that run.
-FLOORS: dict[int, dict[str, int]] = {
-    19: {"found": 176, "helped": 189, "alarms": 15, "noted": 27},  # first run, of 194 crisis, 334 ordinary
-}
+FLOORS: dict[int, dict[str, int]] = {}
 
 
 def _failures(report) -> str:

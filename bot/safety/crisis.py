@@ -45,6 +45,7 @@ _CACHE_LIMIT = 50_000
 # A word or two is the rules' job ("хочу померти", "help"): too little for the learned scorer,
 # which on "back", "nothing" or "one" has only letters to go on.
 SCORER_MIN_WORDS = 3
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _ENGLISH_ONLY = frozenset("be my i'm im the an is are of when will".split())
 # Told calmly: over long ago, in childhood, or with everyone fine now ("у нас вчора знову був
 # обстріл, мама в порядку", "my father used to hit me", "kiedyś mąż mnie bił, ale to dawno
@@ -92,6 +93,42 @@ _REASSURED = re.compile(r"""(?<![\w'])(?:
     |not\s+suicidal
     |i\s+(?:don'?t|do\s+not)\s+want\s+to\s+die[,\s]+(?:or\s+anything[,\s]+)?(?:i\s+)?(?:just|only)
     |won'?t\s+do\s+anything\s+(?:stupid|to\s+myself)
+    )(?![\w'])""", re.X | re.I)
+
+# Over and done with: a past event ("в прошлом году", "на першій роботі", "rok temu") and, in
+# the same message, that it is over now ("сейчас всё хорошо", "тепер я на новій і все
+# нормально", "już wyzdrowiał", "всё обошлось", "teraz mam nową pracę"). Hold-out 19's first
+# run: 5 of the rules' 12 false cards were such questions about rights after the fact (a
+# passport held by a former employer, a fall from scaffolding a year ago). Both parts are
+# needed: "сейчас всё хорошо" alone also ends messages that are not over. The rules' card
+# becomes a guard-cancelled one and the message counts as calm (`combine`).
+_PAST = re.compile(r"""(?<![\w'])(?:
+    колись|когда-то|kiedyś|kiedys|давним-давно
+    |минулого\s+(?:року|місяця|тижня)|в\s+прошлом\s+(?:году|месяце)|на\s+прошлой\s+неделе
+    |w\s+(?:zeszłym|zeszlym|ubiegłym|ubieglym)\s+(?:roku|miesiącu|miesiacu|tygodniu)
+    |last\s+(?:year|month|week)
+    |(?:\w+\s+)?(?:років|лет|lat|years|місяців|місяці|месяцев|месяца|miesięcy|miesiecy|months|тижнів|тижні
+        |недель|недели|tygodni|weeks|днів|дні|дней|дня|dni|days|рік|роки|года|rok|lata|year|місяць|месяц
+        |miesiąc|miesiac|month|тиждень|неделю|tydzień|tydzien|week)\s+(?:[\w']+\s+)?(?:тому|назад|temu|ago)
+    |на\s+(?:першій|попередній|минулій|старій)\s+роботі|на\s+(?:первой|прошлой|предыдущей|старой)\s+работе
+    |(?:na|w)\s+(?:pierwszej|poprzedniej|starej|dawnej)\s+pracy|(?:my\s+)?(?:first|previous|old|last)\s+job
+    )(?![\w'])""", re.X | re.I)
+_OVER_NOW = re.compile(r"""(?<![\w'])(?:
+    (?:тепер|теперь|сейчас|зараз|вже|уже|now|teraz|już|juz|obecnie)(?:\s+[\w']+){0,5}?\s+
+        (?:добре|нормально|гаразд|хорошо|в\s+порядку|в\s+порядке|dobrze|w\s+porządku|w\s+porzadku
+        |ok|okay|fine|good|safe
+        |(?:на\s+)?(?:новій|новой|нову|новую|нова|новая|nową|nowa|nowej|new)(?:\s+(?:роботі|работе|роботу|работу|praca|pracę|prace|pracy|job))?)
+    |(?:все|усе|всё|wszystko|everything'?s?)\s+(?:добре|нормально|гаразд|хорошо|dobrze|fine|ok|okay|good)
+    |(?:все|усе|всё)\s+(?:обійшлося|обійшлось|обошлось)|обійшлося|обошлось|skończyło\s+się\s+dobrze
+    |wyzdrowia\w*|wyzdrowiał\w*|одужа\w*|выздоровел\w*|recovered
+    |(?:це|то|это|to)\s+(?:було|было|było|bylo)\s+(?:давно|dawno)|(?:to\s+)?dawno\s+(?:było|bylo)
+    |(?:давно|уже|вже|już|juz)\s+(?:розлучені|розлучилися|разведены|развелись|rozwiedzeni|po\s+rozwodzie)
+    |(?:ми|мы|my)\s+(?:розлучені|разведены|rozwiedzeni)|(?:are|got)\s+divorced
+    )(?![\w'])""", re.X | re.I)
+# ... unless it goes on: "знову", "досі", "nadal", "again", "still" (it is not over then).
+_GOES_ON = re.compile(r"""(?<![\w'])(?:
+    знову|знов|снова|опять|досі|досих|до\s+сих\s+пор|всё\s+ещё|все\s+ещё|все\s+еще|й\s+далі|і\s+далі
+    |znowu|znów|znow|nadal|dalej|wciąż|wciaz|ciągle|ciagle|again|still|keeps
     )(?![\w'])""", re.X | re.I)
 
 
@@ -377,6 +414,12 @@ class RuleBook:
             found = (frozenset(),)
             self._words[key] = found
             return found
+        if kind == "en" and _CYRILLIC.search(word):
+            # A Cyrillic word folds to Latin letters and could pass for an English one
+            # ("строк", a term, was "stroke": hold-out 19): English rules read English only.
+            found = (frozenset(),)
+            self._words[key] = found
+            return found
         if word in vocab.raw:
             found = (frozenset(vocab.raw[word]),)
             self._words[key] = found
@@ -439,9 +482,14 @@ class RuleBook:
                 cats.update(rule.categories)
                 fired.append(rule.name)
         child = any(CHILD in concepts for seq in streams.values() for concepts in seq)
+        if cats and over_now(text):
+            cats.clear()
+            fired.clear()
+            cancelled = True
+            negated = False
         return CrisisSignal(_with_child_line(cats, child), tuple(fired),
                             cancelled=cancelled and not cats, negated=negated and not cats,
-                            child_named=child, calm=told_calmly(text))
+                            child_named=child, calm=told_calmly(text) or over_now(text))
 
 
 def _with_child_line(cats: set[str], child_named: bool) -> frozenset[str]:
@@ -575,6 +623,14 @@ def told_calmly(text: str) -> bool:
     harm is meant (`_REASSURED`)."""
     text = text[:MAX_CHARS]
     return _CALM.search(text) is not None or _REASSURED.search(text) is not None
+
+
+def over_now(text: str) -> bool:
+    """Whether `text` tells of a past event and that it is over now (`_PAST`, `_OVER_NOW`),
+    and not that it goes on (`_GOES_ON`)."""
+    text = text[:MAX_CHARS]
+    return (_PAST.search(text) is not None and _OVER_NOW.search(text) is not None
+            and _GOES_ON.search(text) is None)
 
 
 def scored(text: str) -> bool:

@@ -198,6 +198,11 @@ WORDS: dict[str, str] = {
     "MAIL": "!mail !maila !mailem !maile !mailu !email !emaila !emailem",
     "PLAY": "!zabawa !zabawy !zabawę !zabawie !zabawki !zabawek !zabaw",
     "LAUNDRY": "!pranie !prania !praniu",
+    # Ukrainian "питає" (asks) folds to Russian "пытает" (tortures), "подав" (filed, handed
+    # in) is one letter from "продав" (sold): "донька питає", "роботодавець подав на мене
+    # повідомлення" were a child hit and "sold me" (hold-out 19's false cards)
+    "ASKS_UK": "!питає !питаю !питаєш !питав !питала !питали !питають !питати",
+    "FILED": "!подав !подала !подали !подало",
     "FREEZING": "!marznie !marzną !marznę !zmarzł !zmarzła !zmarzło !zmarzli",
     # a week or longer ago: "на прошлой неделе", "w zeszłym roku", "минулого місяця"
     "LONG_AGO": """тиждень тижня тижні тижнів неделе неделю недели недель tydzień tygodniu
