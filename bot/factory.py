@@ -136,7 +136,12 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     from dialogs.faq.dialog import build_faq_dialog
     from dialogs.feedback.dialog import build_feedback_dialog
     from dialogs.language.dialog import build_language_dialog
-    from dialogs.middlewares import ChatGate, FloodGuardMiddleware, UserLocaleMiddleware
+    from dialogs.middlewares import (
+        AnswerAfterState,
+        ChatGate,
+        FloodGuardMiddleware,
+        UserLocaleMiddleware,
+    )
     from dialogs.privacy.dialog import build_privacy_dialog
     from dialogs.pushes import build_pushes_router
     from dialogs.settings.dialog import build_settings_dialog
@@ -166,6 +171,8 @@ def build_dispatcher(storage: BaseStorage, isolation: BaseEventIsolation,
     # the user dialogs (nor the user table, nor the flood guard); other groups and channels
     # get nothing.
     staff_router = staff_chat.router() if staff_chat is not None else None
+    # Outermost: a press is answered after everything below has run, its dialog state stored.
+    dp.update.outer_middleware(AnswerAfterState())
     dp.update.outer_middleware(ReleaseUpdates())
     dp.update.outer_middleware(ChatGate(staff_router, settings.staff_chat_id))
     # Then the flood guard: an update it drops must not wait for the chat's FSM lock nor

@@ -1,11 +1,12 @@
 """Per-update plumbing: which chats the bot talks in, the flood guard, the user and the locale
-for rendering, and one answer per button press."""
+for rendering, and one answer per button press, sent once the press's dialog state is stored."""
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Router
@@ -179,13 +180,23 @@ class UserLocaleMiddleware(BaseMiddleware):
             current_locale.reset(token)
 
 
+# The answers to a press held back while its update is handled (AnswerAfterState).
+_held: ContextVar[list[tuple[Any, Bot, AnswerCallbackQuery]] | None] = ContextVar(
+    "held_callback_answers", default=None)
+
+
 class AnswerCallbackOnce(BaseRequestMiddleware):
-    """One answerCallbackQuery per button press.
+    """One answerCallbackQuery per button press, sent after the press's dialog state is stored.
 
     aiogram-dialog answers every press after its handler ran. A handler that shows a toast
     ("Thank you!", "This survey is closed.") answers first, and Telegram refused the second
     answer (logged as a warning, a wasted round trip). The first answer stands; a later one
-    for the same query is not sent. Found by tests/test_fuzz_webhook.py."""
+    for the same query is not sent. Found by tests/test_fuzz_webhook.py.
+
+    While an update is handled (AnswerAfterState), the answer is held and sent when the
+    handling ends: aiogram-dialog answers inside its handler but stores the dialog state after
+    it, so the answer (the end of the client's spinner: "done") came before the state was
+    stored, and a bot killed between the two forgot a rating it had thanked the person for."""
 
     def __init__(self, remember: int = 10_000) -> None:
         self.remember = remember
@@ -202,8 +213,39 @@ class AnswerCallbackOnce(BaseRequestMiddleware):
         query_id = method.callback_query_id
         if query_id in self._answered:
             return Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]
-        response = await make_request(bot, method)
+        held = _held.get()
+        if held is not None:
+            held.append((make_request, bot, method))
+            response = Response[TelegramType](ok=True, result=True)  # type: ignore[arg-type]
+        else:
+            response = await make_request(bot, method)
         self._answered[query_id] = None
         if len(self._answered) > self.remember:
             self._answered.popitem(last=False)
         return response
+
+
+class AnswerAfterState(BaseMiddleware):
+    """The outermost middleware on a button press: answers given while it is handled (see
+    AnswerCallbackOnce) are sent when the handling has ended, the dialog state stored, also when
+    the handling failed (the client's spinner must stop)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Update) or event.callback_query is None:
+            return await handler(event, data)
+        held: list[tuple[Any, Bot, AnswerCallbackQuery]] = []
+        token = _held.set(held)
+        try:
+            return await handler(event, data)
+        finally:
+            _held.reset(token)
+            for make_request, bot, method in held:
+                try:
+                    await make_request(bot, method)
+                except Exception as exc:  # a spinner left turning; the press itself took effect
+                    log.info("button press answer not sent: %s", type(exc).__name__)

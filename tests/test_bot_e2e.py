@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sqlite3
+
 import aiohttp
 import pytest
 from sqlalchemy import func, select
@@ -334,6 +338,37 @@ async def test_a_press_is_answered_once_with_its_toast(bot, sandbox):
     answers = [c for c in sandbox.calls if c.method == "answerCallbackQuery"]
     assert all(c.ok for c in answers)
     assert len({c.params["callback_query_id"] for c in answers}) == len(answers)
+
+
+async def test_a_press_is_answered_after_its_dialog_state_is_stored(bot, sandbox, db_path):
+    """The answer to a press ends the client's spinner: it must come after what the press did
+    is stored. aiogram-dialog answered inside its handler and stored the dialog state after
+    it; a bot killed in between (tests/test_faults.py, under load) thanked the person for a
+    rating, then offered the rating buttons again after its restart."""
+    user = sandbox.user(1058, language_code="en")
+    await user.send_command("start")
+    await _open_first_answer(user, "en", "work")
+
+    def rated_stored() -> bool:  # what a restarted bot would read (another connection)
+        with contextlib.closing(sqlite3.connect(db_path)) as con:
+            rows = [json.loads(data) for (data,) in con.execute(
+                "SELECT data FROM fsm_records WHERE data IS NOT NULL")]
+        return any(row.get("dialog_data", {}).get("view", {}).get("rated") for row in rows)
+
+    seen_at_answer: list[bool] = []
+
+    def on_event(event) -> None:
+        if event.kind == "callback_answer":
+            seen_at_answer.append(rated_stored())
+
+    assert not rated_stored()
+    sandbox.add_listener(on_event)
+    try:
+        await user.press("👍 Helpful")
+    finally:
+        sandbox.remove_listener(on_event)
+    assert user.chat.callback_answers[-1].text.startswith("Thank you")
+    assert seen_at_answer == [True]
 
 
 async def test_content_change_reaches_running_bot_and_stale_node(bot, sandbox, tmp_path):
